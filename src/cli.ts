@@ -1,0 +1,74 @@
+#!/usr/bin/env node
+import { realpathSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import { pathToFileURL } from "node:url";
+import { Command, InvalidArgumentError } from "commander";
+import { parsePlan, PlanParseError } from "./core/plan/parse.js";
+import { Masker } from "./core/render/mask.js";
+import { COMMENT_LIMIT, renderComment } from "./core/render/preview.js";
+import { bundledTemplates } from "./templates.js";
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError("must be a positive whole number");
+  return n;
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+export function buildProgram(): Command {
+  const program = new Command("driftback")
+    .description("Plan previews, drift detection and drift backports for Terraform and OpenTofu")
+    .showHelpAfterError()
+    .configureOutput({ writeErr: (text) => process.stderr.write(text) });
+
+  program
+    .command("preview")
+    .description("print the pull-request comment driftback would post for a plan (`terraform show -json` output)")
+    .argument("<plan.json>", "file with the output of `terraform show -json <planfile>` (or `tofu show -json`)")
+    .option("--max-chars <n>", `longest comment to produce (GitHub allows ${COMMENT_LIMIT})`, positiveInt, COMMENT_LIMIT)
+    .option("--workspace <name>", "workspace name shown in the comment", "default")
+    .option("--dir <dir>", "workspace directory shown in the comment", ".")
+    .option("--mask-attribute <glob>", "also hide attributes whose name matches (repeatable)", collect, [])
+    .option("--mask-value <regex>", "also hide string values matching (repeatable)", collect, [])
+    .action(async (file: string, options: { maxChars: number; workspace: string; dir: string; maskAttribute: string[]; maskValue: string[] }) => {
+      const model = parsePlan(await readPlanFile(file));
+      const masker = new Masker({ attributes: options.maskAttribute, values: options.maskValue });
+      const markdown = renderComment(
+        {
+          results: [{ kind: "planned", name: options.workspace, dir: options.dir, terraformWorkspace: "default", tool: model.terraformVersion ? `terraform ${model.terraformVersion}` : undefined, model }],
+          maxChars: options.maxChars,
+        },
+        { masker, templates: bundledTemplates() },
+      );
+      process.stdout.write(markdown);
+    });
+
+  return program;
+}
+
+async function readPlanFile(file: string): Promise<string> {
+  try {
+    return await readFile(file, "utf8");
+  } catch (error) {
+    throw new Error(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, { cause: error });
+  }
+}
+
+export async function main(argv: string[]): Promise<number> {
+  try {
+    await buildProgram().parseAsync(argv);
+    return 0;
+  } catch (error) {
+    const message = error instanceof PlanParseError ? `the plan JSON is not usable: ${error.message}` : error instanceof Error ? error.message : String(error);
+    process.stderr.write(`driftback: ${message}\n`);
+    return 1;
+  }
+}
+
+// run only when executed, not when imported by tests
+if (process.argv[1] && import.meta.url === pathToFileURL(realpathSync(process.argv[1])).href) {
+  process.exitCode = await main(process.argv);
+}

@@ -1,0 +1,203 @@
+import type {
+  ChangeAction,
+  CheckOutcome,
+  JsonValue,
+  Marks,
+  OutputChange,
+  PathStep,
+  PlanModel,
+  PlanSummary,
+  RelevantAttribute,
+  ResourceChange,
+} from "./model.js";
+import { isMove } from "./model.js";
+
+/** The plan JSON is not what `terraform show -json` writes; `field` says where. */
+export class PlanParseError extends Error {
+  constructor(
+    message: string,
+    readonly field: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`${field}: ${message}`, options);
+    this.name = "PlanParseError";
+  }
+}
+
+type JsonObject = { [key: string]: unknown };
+
+/** Parses `terraform show -json` / `tofu show -json` output (text or parsed) into a PlanModel. Pure. */
+export function parsePlan(input: string | unknown): PlanModel {
+  const doc = typeof input === "string" ? parseJsonText(input) : input;
+  if (!isObject(doc)) throw new PlanParseError("expected a JSON object from `show -json`", "(document)");
+  if (typeof doc.format_version !== "string") {
+    throw new PlanParseError("missing; is this the output of `terraform show -json <planfile>`?", "format_version");
+  }
+  const resourceChanges = readResourceChanges(doc.resource_changes, "resource_changes");
+  const resourceDrift = readResourceChanges(doc.resource_drift, "resource_drift");
+  const outputChanges = readOutputChanges(doc.output_changes);
+  return {
+    formatVersion: doc.format_version,
+    terraformVersion: typeof doc.terraform_version === "string" ? doc.terraform_version : undefined,
+    errored: doc.errored === true,
+    refreshOnly: !("resource_changes" in doc) && "resource_drift" in doc,
+    resourceChanges,
+    resourceDrift,
+    relevantAttributes: readRelevantAttributes(doc.relevant_attributes),
+    outputChanges,
+    checks: [...readChecks(doc.checks), ...readConditionResults(doc.condition_results)],
+    summary: summarize(resourceChanges),
+  };
+}
+
+function parseJsonText(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    const preview = text.trimStart().slice(0, 40).replace(/\s+/g, " ");
+    throw new PlanParseError(`not valid JSON (${(error as Error).message}); it starts with "${preview}"`, "(document)", { cause: error });
+  }
+}
+
+function isObject(value: unknown): value is JsonObject {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+const ACTIONS: Record<string, ChangeAction> = {
+  create: "create",
+  update: "update",
+  delete: "delete",
+  "delete,create": "delete-create",
+  "create,delete": "create-delete",
+  read: "read",
+  "no-op": "no-op",
+  forget: "forget",
+};
+
+export function actionFromArray(actions: readonly string[]): ChangeAction {
+  return ACTIONS[actions.join(",")] ?? "unknown";
+}
+
+function readResourceChanges(value: unknown, field: string): ResourceChange[] {
+  if (value === undefined || value === null) return [];
+  if (!Array.isArray(value)) throw new PlanParseError("expected an array", field);
+  return value.map((entry, index) => readResourceChange(entry, `${field}[${index}]`));
+}
+
+function readResourceChange(entry: unknown, field: string): ResourceChange {
+  if (!isObject(entry)) throw new PlanParseError("expected an object", field);
+  if (typeof entry.address !== "string") throw new PlanParseError("missing the resource address", `${field}.address`);
+  const change = entry.change;
+  if (!isObject(change) || !Array.isArray(change.actions)) {
+    throw new PlanParseError("missing change.actions", `${field}.change.actions`);
+  }
+  const rawActions = change.actions.map(String);
+  const importing = isObject(change.importing) ? { id: typeof change.importing.id === "string" ? change.importing.id : undefined } : undefined;
+  return {
+    address: entry.address,
+    previousAddress: typeof entry.previous_address === "string" ? entry.previous_address : undefined,
+    moduleAddress: typeof entry.module_address === "string" ? entry.module_address : undefined,
+    mode: entry.mode === "data" ? "data" : "managed",
+    type: typeof entry.type === "string" ? entry.type : "",
+    name: typeof entry.name === "string" ? entry.name : "",
+    index: typeof entry.index === "string" || typeof entry.index === "number" ? entry.index : undefined,
+    providerName: typeof entry.provider_name === "string" ? entry.provider_name : undefined,
+    action: actionFromArray(rawActions),
+    rawActions,
+    actionReason: typeof entry.action_reason === "string" ? entry.action_reason : undefined,
+    importing,
+    replacePaths: Array.isArray(change.replace_paths) ? (change.replace_paths.filter(Array.isArray) as PathStep[][]) : [],
+    ...readValueChange(change),
+  };
+}
+
+function readValueChange(change: JsonObject) {
+  return {
+    before: change.before as JsonValue | undefined,
+    after: change.after as JsonValue | undefined,
+    afterUnknown: change.after_unknown as Marks,
+    beforeSensitive: change.before_sensitive as Marks,
+    afterSensitive: change.after_sensitive as Marks,
+  };
+}
+
+function readOutputChanges(value: unknown): OutputChange[] {
+  if (!isObject(value)) return [];
+  return Object.entries(value).map(([name, change]) => {
+    if (!isObject(change) || !Array.isArray(change.actions)) {
+      throw new PlanParseError("missing actions", `output_changes.${name}.actions`);
+    }
+    const values = readValueChange(change);
+    return {
+      name,
+      action: actionFromArray(change.actions.map(String)),
+      sensitive: values.beforeSensitive === true || values.afterSensitive === true,
+      ...values,
+    };
+  });
+}
+
+function readRelevantAttributes(value: unknown): RelevantAttribute[] | undefined {
+  if (!Array.isArray(value)) return undefined;
+  return value
+    .filter((entry): entry is JsonObject => isObject(entry) && typeof entry.resource === "string" && Array.isArray(entry.attribute))
+    .map((entry) => ({ resource: entry.resource as string, attribute: entry.attribute as PathStep[] }));
+}
+
+/** terraform >= 1.5 `checks`: check blocks and conditions, with problems per instance. */
+function readChecks(value: unknown): CheckOutcome[] {
+  if (!Array.isArray(value)) return [];
+  return value.filter(isObject).map((check) => {
+    const address = isObject(check.address) && typeof check.address.to_display === "string" ? check.address.to_display : "(unknown)";
+    const instances = Array.isArray(check.instances) ? check.instances.filter(isObject) : [];
+    const problems = instances.flatMap((instance) =>
+      Array.isArray(instance.problems) ? instance.problems.filter(isObject).map((p) => String(p.message ?? "")) : [],
+    );
+    return { address, status: readCheckStatus(check.status), problems };
+  });
+}
+
+/** Older `condition_results` (terraform 1.2–1.4, early OpenTofu). */
+function readConditionResults(value: unknown): CheckOutcome[] {
+  if (!Array.isArray(value)) return [];
+  return value.filter(isObject).map((condition) => ({
+    address: String(condition.address ?? "(unknown)"),
+    status: condition.unknown === true ? "unknown" : condition.result === false ? "fail" : "pass",
+    problems: typeof condition.error_message === "string" ? [condition.error_message] : [],
+  }));
+}
+
+function readCheckStatus(status: unknown): CheckOutcome["status"] {
+  return status === "fail" || status === "error" || status === "pass" ? status : "unknown";
+}
+
+function summarize(changes: readonly ResourceChange[]): PlanSummary {
+  const summary: PlanSummary = { add: 0, change: 0, destroy: 0, replace: 0, import: 0, move: 0, read: 0, forget: 0 };
+  for (const change of changes) {
+    if (change.mode === "data") continue; // data reads are not changes to infrastructure
+    if (change.importing) summary.import++;
+    if (isMove(change)) summary.move++;
+    switch (change.action) {
+      case "create":
+        summary.add++;
+        break;
+      case "update":
+        summary.change++;
+        break;
+      case "delete":
+        summary.destroy++;
+        break;
+      case "delete-create":
+      case "create-delete":
+        summary.replace++;
+        break;
+      case "forget":
+        summary.forget++;
+        break;
+      default:
+        break;
+    }
+  }
+  summary.read = changes.filter((c) => c.action === "read").length;
+  return summary;
+}

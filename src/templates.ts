@@ -1,0 +1,85 @@
+import { readdirSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import Handlebars from "handlebars";
+
+export const TEMPLATES_DIR = fileURLToPath(new URL("../templates/", import.meta.url));
+
+/** The only helpers templates may call. */
+const helpers = {
+  /** `{{plural n "resource" "resources"}}` -> "1 resource" / "3 resources" */
+  plural: (count: number, singular: string, pluralForm: string) => `${count} ${count === 1 ? singular : pluralForm}`,
+  /** Escapes a value for a markdown table cell: pipes and line breaks would split the row. */
+  cell: (value: unknown) => new Handlebars.SafeString(Handlebars.escapeExpression(String(value)).replaceAll("|", "\\|").replace(/\r?\n/g, " ")),
+};
+
+const COMPILE_OPTIONS: CompileOptions = {
+  strict: true,
+  knownHelpersOnly: true,
+  knownHelpers: Object.fromEntries(Object.keys(helpers).map((name) => [name, true])),
+};
+
+type Render = (view: object) => string;
+
+export interface Templates {
+  comment: Render;
+  tooLarge: Render;
+  checkSummary: Render;
+  checkText: Render;
+  configError: Render;
+  resourceDiff: Render;
+  resourceNames: Render;
+  resourceRow: Render;
+  outputs: Render;
+}
+
+/** Compiles every template eagerly: a broken template fails at start-up, not on a user's PR. */
+export function loadTemplates(dir: string = TEMPLATES_DIR): Templates {
+  const hbs = Handlebars.create();
+  for (const [name, fn] of Object.entries(helpers)) hbs.registerHelper(name, fn);
+  const partialsDir = path.join(dir, "partials");
+  const partials: Record<string, HandlebarsTemplateDelegate> = {};
+  for (const file of readdirSync(partialsDir).filter((f) => f.endsWith(".hbs"))) {
+    const name = path.basename(file, ".hbs");
+    partials[name] = compile(hbs, path.join(partialsDir, file));
+    hbs.registerPartial(name, partials[name]);
+  }
+  const top = (name: string) => compile(hbs, path.join(dir, `${name}.hbs`));
+  const bind = (template: HandlebarsTemplateDelegate): Render => (view) => template(view, { allowProtoPropertiesByDefault: false });
+  return {
+    comment: bind(top("comment")),
+    tooLarge: bind(top("too-large")),
+    checkSummary: bind(top("check-summary")),
+    checkText: bind(top("check-text")),
+    configError: bind(top("config-error")),
+    resourceDiff: bind(required(partials, "resource-diff")),
+    resourceNames: bind(required(partials, "resource-names")),
+    resourceRow: bind(required(partials, "resource-row")),
+    outputs: bind(required(partials, "outputs")),
+  };
+}
+
+function compile(hbs: typeof Handlebars, file: string): HandlebarsTemplateDelegate {
+  const source = readFileSync(file, "utf8");
+  try {
+    const template = hbs.compile(source, COMPILE_OPTIONS);
+    // Handlebars compiles lazily; force it now so syntax errors surface at load time
+    hbs.precompile(source, COMPILE_OPTIONS);
+    return template;
+  } catch (error) {
+    throw new Error(`template ${file} does not compile: ${(error as Error).message}`, { cause: error });
+  }
+}
+
+function required(partials: Record<string, HandlebarsTemplateDelegate>, name: string): HandlebarsTemplateDelegate {
+  const partial = partials[name];
+  if (!partial) throw new Error(`template partial ${name}.hbs is missing from ${TEMPLATES_DIR}partials`);
+  return partial;
+}
+
+let cached: Templates | undefined;
+/** The bundled templates, compiled once per process. */
+export function bundledTemplates(): Templates {
+  cached ??= loadTemplates();
+  return cached;
+}

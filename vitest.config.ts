@@ -1,0 +1,12 @@
+import { defineConfig } from "vitest/config";
+
+export default defineConfig({
+  test: {
+    include: ["test/**/*.test.ts"],
+    testTimeout: 30_000,
+    hookTimeout: 30_000,
+    // e2e tests spawn git and the fake terraform: keep the shared 2-core machines calm
+    pool: "forks",
+    maxWorkers: 2,
+  },
+});
