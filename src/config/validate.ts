@@ -17,7 +17,7 @@ export type ConfigResult =
 
 /** Validates an already-parsed config object. Pure: no I/O. */
 export function validateConfig(raw: unknown, source: string = CONFIG_PATH): ConfigResult {
-  const parsed = configSchema.safeParse(raw ?? {});
+  const parsed = configSchema.safeParse(raw ?? {}, { reportInput: true });
   if (parsed.success) return { ok: true, config: parsed.data, source };
   return { ok: false, source, issues: parsed.error.issues.map(describeIssue) };
 }

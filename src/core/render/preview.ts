@@ -160,7 +160,7 @@ function renderSection(item: SectionItem, level: DetailLevel, ctx: RenderContext
   const diff = showDiff
     ? diffLines(change, { masker, compact: level === "compact", normalizeEmpty: drift, replacePaths: change.replacePaths }).join("\n")
     : "";
-  return templates.resourceDiff({ ...header, note: null, fence: fenceFor(diff), diff });
+  return templates.resourceDiff({ ...header, fence: fenceFor(diff), diff });
 }
 
 function firstThatFits(candidates: (() => string)[], limit: number): string | undefined {
