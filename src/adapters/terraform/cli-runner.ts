@@ -1,0 +1,97 @@
+import { randomUUID } from "node:crypto";
+import { access, mkdir, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import pLimit, { type LimitFunction } from "p-limit";
+import type { PlanOutcome, PlanRequest, PlanStage, TerraformRunner } from "../../ports.js";
+import { terraformEnv } from "./env.js";
+import { runProgram, type RunResult } from "./process.js";
+
+export interface TerraformCliOptions {
+  /** Shared provider cache; defaults to ~/.cache/driftback/plugins. */
+  pluginCacheDir?: string;
+  /** Where per-run data dirs and plan files go; defaults to the OS temp dir. */
+  scratchDir?: string;
+  /** The environment terraform starts from (minus the app's secrets); defaults to process.env. */
+  env?: NodeJS.ProcessEnv;
+  /** Time terraform gets to release its state lock after SIGTERM before SIGKILL. */
+  killGraceMs?: number;
+}
+
+/** One init at a time per plugin cache: terraform's cache is not safe under concurrent installs. */
+const initLocks = new Map<string, LimitFunction>();
+
+/** Runs `init`, `plan -out` and `show -json` with the terraform or tofu CLI. */
+export class TerraformCli implements TerraformRunner {
+  private readonly pluginCacheDir: string;
+  private readonly scratchDir: string;
+  private readonly env: NodeJS.ProcessEnv;
+  private readonly killGraceMs: number | undefined;
+
+  constructor(options: TerraformCliOptions = {}) {
+    this.pluginCacheDir = options.pluginCacheDir ?? path.join(os.homedir(), ".cache", "driftback", "plugins");
+    this.scratchDir = options.scratchDir ?? os.tmpdir();
+    this.env = options.env ?? process.env;
+    this.killGraceMs = options.killGraceMs;
+  }
+
+  async plan(request: PlanRequest): Promise<PlanOutcome> {
+    const runDir = path.join(this.scratchDir, `driftback-run-${randomUUID()}`);
+    await mkdir(runDir, { recursive: true });
+    await mkdir(this.pluginCacheDir, { recursive: true });
+    const planFile = path.join(runDir, "tfplan");
+    const env = terraformEnv(this.env, { pluginCacheDir: this.pluginCacheDir, dataDir: path.join(runDir, "data"), workspace: request.workspace });
+    const run = (args: string[], captureStdout = false) =>
+      runProgram(request.binary, args, { cwd: request.dir, env, timeoutMs: request.timeoutMs, signal: request.signal, captureStdout, killGraceMs: this.killGraceMs });
+    try {
+      const initLock = initLocks.get(this.pluginCacheDir) ?? pLimit(1);
+      initLocks.set(this.pluginCacheDir, initLock);
+      const init = await initLock(() => run(["init", "-input=false", "-no-color", ...request.backendConfig.map((f) => `-backend-config=${f}`)]));
+      if (!succeeded(init)) return failure("init", request.binary, init);
+
+      const plan = await run([
+        "plan",
+        "-input=false",
+        "-no-color",
+        `-lock-timeout=${request.lockTimeout}`,
+        "-detailed-exitcode", // 0 no changes, 2 changes, 1 error; trust the JSON, not this
+        `-out=${planFile}`,
+        ...request.varFiles.map((f) => `-var-file=${f}`),
+      ]);
+      if (!succeeded(plan, [0, 2])) {
+        const errored = plan.timedOut || plan.cancelled ? undefined : await this.showIfSaved(planFile, run);
+        return { ...failure("plan", request.binary, plan), planJson: errored };
+      }
+
+      const show = await run(["show", "-json", "-no-color", planFile], true);
+      if (!succeeded(show)) return failure("show", request.binary, show);
+      return { ok: true, planJson: show.stdout };
+    } finally {
+      await rm(runDir, { recursive: true, force: true });
+    }
+  }
+
+  /** terraform >= 1.6 saves an errored plan with -out; show what it got to. */
+  private async showIfSaved(planFile: string, run: (args: string[], capture: boolean) => Promise<RunResult>): Promise<string | undefined> {
+    try {
+      await access(planFile);
+    } catch {
+      return undefined;
+    }
+    const show = await run(["show", "-json", "-no-color", planFile], true);
+    return succeeded(show) ? show.stdout : undefined;
+  }
+}
+
+function succeeded(result: RunResult, okCodes: readonly number[] = [0]): boolean {
+  return !result.timedOut && !result.cancelled && !result.spawnError && result.exitCode !== undefined && okCodes.includes(result.exitCode);
+}
+
+function failure(stage: PlanStage, binary: string, result: RunResult): Extract<PlanOutcome, { ok: false }> {
+  let message: string;
+  if (result.spawnError) message = `could not start \`${binary}\`: ${result.spawnError}. Is it installed and on PATH?`;
+  else if (result.timedOut) message = `\`${binary} ${stage}\` ran past the configured plan.timeout and was stopped`;
+  else if (result.cancelled) message = `\`${binary} ${stage}\` was cancelled: a newer commit superseded this run`;
+  else message = `\`${binary} ${stage}\` exited with code ${result.exitCode}`;
+  return { ok: false, stage, message, output: result.outputTail, timedOut: result.timedOut, cancelled: result.cancelled };
+}

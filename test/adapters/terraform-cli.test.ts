@@ -1,0 +1,111 @@
+import { mkdtempSync, readFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { TerraformCli } from "../../src/adapters/terraform/cli-runner.js";
+import type { PlanRequest } from "../../src/ports.js";
+import { fakeTerraformEnv, fakeWorkspace, isAlive } from "../support/fake-terraform.js";
+
+const PLAN = JSON.stringify({ format_version: "1.2", resource_changes: [{ address: "a.b", change: { actions: ["create"], before: null, after: { x: 1 } } }] });
+
+function setup() {
+  const fake = fakeTerraformEnv();
+  const scratch = mkdtempSync(path.join(os.tmpdir(), "driftback-scratch-"));
+  const runner = new TerraformCli({ env: { ...fake.env, PRIVATE_KEY: "-----BEGIN RSA PRIVATE KEY-----", WEBHOOK_SECRET: "s3cr3t", DRIFTBACK_SCAN_TOKEN: "t" }, scratchDir: scratch, pluginCacheDir: path.join(scratch, "plugins"), killGraceMs: 300 });
+  const request = (dir: string, extra: Partial<PlanRequest> = {}): PlanRequest => ({
+    dir,
+    binary: "terraform",
+    workspace: "default",
+    varFiles: [],
+    backendConfig: [],
+    timeoutMs: 20_000,
+    lockTimeout: "2m",
+    ...extra,
+  });
+  return { fake, runner, request };
+}
+
+describe("TerraformCli", () => {
+  it("runs init, plan -out and show -json with argument arrays and returns the plan JSON", async () => {
+    const { fake, runner, request } = setup();
+    const dir = fakeWorkspace(PLAN);
+    const outcome = await runner.plan(request(dir, { varFiles: ["prod.tfvars", "it's $(odd).tfvars"], backendConfig: ["backend.hcl"], workspace: "prod" }));
+    expect(outcome).toEqual({ ok: true, planJson: PLAN });
+    const calls = fake.calls();
+    expect(calls.map((c) => c.args[0])).toEqual(["init", "plan", "show"]);
+    expect(calls[0]!.args).toEqual(["init", "-input=false", "-no-color", "-backend-config=backend.hcl"]);
+    expect(calls[1]!.args.slice(0, 5)).toEqual(["plan", "-input=false", "-no-color", "-lock-timeout=2m", "-detailed-exitcode"]);
+    // an odd file name stays one argument: no shell ever sees it
+    expect(calls[1]!.args.slice(-2)).toEqual(["-var-file=prod.tfvars", "-var-file=it's $(odd).tfvars"]);
+    expect(calls[2]!.args.slice(0, 3)).toEqual(["show", "-json", "-no-color"]);
+    for (const call of calls) {
+      expect(call.cwd).toBe(dir);
+      expect(call.env).toMatchObject({ TF_IN_AUTOMATION: "1", TF_INPUT: "0", TF_WORKSPACE: "prod" });
+      expect(call.env.TF_PLUGIN_CACHE_DIR).toBeTruthy();
+      expect(call.env).not.toHaveProperty("PRIVATE_KEY");
+      expect(call.env).not.toHaveProperty("WEBHOOK_SECRET");
+      expect(call.env).not.toHaveProperty("DRIFTBACK_SCAN_TOKEN");
+    }
+  });
+
+  it("runs tofu when asked", async () => {
+    const { fake, runner, request } = setup();
+    await runner.plan(request(fakeWorkspace(PLAN), { binary: "tofu" }));
+    expect(fake.calls().map((c) => c.bin)).toEqual(["tofu", "tofu", "tofu"]);
+  });
+
+  it("treats exit code 0 (no changes) as success too", async () => {
+    const { runner, request } = setup();
+    const empty = JSON.stringify({ format_version: "1.2", resource_changes: [] });
+    expect(await runner.plan(request(fakeWorkspace(empty)))).toEqual({ ok: true, planJson: empty });
+  });
+
+  it("reports a failed plan with its stage, exit code and stderr", async () => {
+    const { runner, request } = setup();
+    const dir = fakeWorkspace(PLAN, { fail: { plan: { code: 1, stderr: "Error: Error acquiring the state lock\n\nLock Info:\n  ID: 1234\n" } } });
+    const outcome = await runner.plan(request(dir));
+    expect(outcome).toMatchObject({ ok: false, stage: "plan", message: "`terraform plan` exited with code 1", timedOut: false });
+    if (!outcome.ok) expect(outcome.output).toContain("Error acquiring the state lock");
+  });
+
+  it("reports a failed init without planning", async () => {
+    const { fake, runner, request } = setup();
+    const outcome = await runner.plan(request(fakeWorkspace(PLAN, { fail: { init: { code: 1, stderr: "Error: Failed to query available provider packages" } } })));
+    expect(outcome).toMatchObject({ ok: false, stage: "init" });
+    expect(fake.calls().map((c) => c.args[0])).toEqual(["init"]);
+  });
+
+  it("says clearly when the binary is not installed", async () => {
+    const scratch = mkdtempSync(path.join(os.tmpdir(), "driftback-scratch-"));
+    const runner = new TerraformCli({ env: { PATH: scratch }, scratchDir: scratch, pluginCacheDir: path.join(scratch, "p") });
+    const outcome = await runner.plan({ dir: scratch, binary: "tofu", workspace: "default", varFiles: [], backendConfig: [], timeoutMs: 5_000, lockTimeout: "1m" });
+    expect(outcome).toMatchObject({ ok: false, stage: "init" });
+    if (!outcome.ok) expect(outcome.message).toMatch(/could not start `tofu`.*Is it installed and on PATH\?/);
+  });
+
+  it("kills the whole process tree when a command hangs past the timeout", async () => {
+    const { fake, runner, request } = setup();
+    const outcome = await runner.plan(request(fakeWorkspace(PLAN, { hang: ["plan"] }), { timeoutMs: 1_000 }));
+    expect(outcome).toMatchObject({ ok: false, stage: "plan", timedOut: true });
+    const pids = readFileSync(fake.pidFile, "utf8").trim().split("\n").map(Number);
+    expect(pids).toHaveLength(2); // terraform and the grandchild it started
+    await expect.poll(() => pids.filter(isAlive), { timeout: 15_000, interval: 200 }).toEqual([]);
+  });
+
+  it("stops when cancelled by a newer commit", async () => {
+    const { runner, request } = setup();
+    const controller = new AbortController();
+    const pending = runner.plan(request(fakeWorkspace(PLAN, { hang: ["plan"] }), { signal: controller.signal }));
+    setTimeout(() => controller.abort(), 300);
+    expect(await pending).toMatchObject({ ok: false, cancelled: true, stage: "plan" });
+  });
+
+  it("keeps only a bounded tail of a flood of output", async () => {
+    const { runner, request } = setup();
+    const outcome = await runner.plan(request(fakeWorkspace(PLAN, { flood: { plan: 20_000_000 }, fail: { plan: { code: 1, stderr: "Error: the real problem\n" } } })));
+    expect(outcome.ok).toBe(false);
+    if (outcome.ok) return;
+    expect(outcome.output.length).toBeLessThanOrEqual(64 * 1024);
+    expect(outcome.output).toMatch(/Error: the real problem\n$/);
+  });
+});
