@@ -12,6 +12,8 @@ export interface PullRequestInfo extends RepoRef {
   isFork: boolean;
   draft: boolean;
   state: "open" | "closed";
+  /** Clone URL of the base repository (it serves `refs/pull/N/head`, fork heads included). */
+  cloneUrl: string;
 }
 
 export interface PlanRequest {

@@ -1,0 +1,70 @@
+import type { Context } from "probot";
+import { parse as parseYaml, YAMLParseError } from "yaml";
+import { ATLANTIS_PATH, configFromAtlantis } from "../../config/atlantis.js";
+import { CONFIG_PATH, validateConfig, type ConfigResult } from "../../config/validate.js";
+import type { RepoRef } from "../../ports.js";
+
+const ATLANTIS_FILES = [ATLANTIS_PATH, "atlantis.yml"];
+
+/**
+ * Reads `.github/driftback.yml` through Probot's `context.config` (so the org `.github` repo
+ * and `_extends` work), else maps a root `atlantis.yaml`. Returns null when neither exists.
+ * A broken file becomes a ConfigResult with issues, never an exception.
+ */
+export async function loadRepoConfig(context: Pick<Context, "config" | "octokit">, ref: RepoRef): Promise<ConfigResult | null> {
+  let raw: unknown;
+  try {
+    // arrays in the repo's file replace the base's (`_extends`) instead of concatenating
+    raw = await context.config("driftback.yml", undefined, { arrayMerge: (_base: unknown[], repo: unknown[]) => repo });
+  } catch (error) {
+    const yamlError = findYamlError(error);
+    if (!yamlError) throw error;
+    return { ok: false, source: CONFIG_PATH, issues: [yamlIssue(yamlError)] };
+  }
+  if (raw !== null && raw !== undefined) return validateConfig(raw, CONFIG_PATH);
+
+  for (const file of ATLANTIS_FILES) {
+    const text = await readRootFile(context, ref, file);
+    if (text === undefined) continue;
+    try {
+      return validateConfig(configFromAtlantis(parseYaml(text)), file);
+    } catch (error) {
+      if (error instanceof YAMLParseError) return { ok: false, source: file, issues: [yamlIssue(error)] };
+      throw error;
+    }
+  }
+  return null;
+}
+
+async function readRootFile(context: Pick<Context, "octokit">, ref: RepoRef, path: string): Promise<string | undefined> {
+  try {
+    const { data } = await context.octokit.rest.repos.getContent({ ...ref, path, mediaType: { format: "raw" } });
+    return typeof data === "string" ? data : undefined;
+  } catch (error) {
+    if ((error as { status?: number }).status === 404) return undefined;
+    throw error;
+  }
+}
+
+function findYamlError(error: unknown): YAMLParseError | undefined {
+  let current: unknown = error;
+  for (let depth = 0; current && depth < 5; depth++) {
+    if (current instanceof YAMLParseError || (current as Error).name === "YAMLParseError") return current as YAMLParseError;
+    if (/invalid YAML|YAML is not an object/.test(String((current as Error).message))) {
+      const cause = (current as Error).cause;
+      if (!cause) return Object.assign(new Error("the file is not a YAML mapping"), { name: "YAMLParseError" }) as unknown as YAMLParseError;
+    }
+    current = (current as Error).cause;
+  }
+  return undefined;
+}
+
+function yamlIssue(error: YAMLParseError) {
+  const position = error.linePos?.[0];
+  const where = position ? ` at line ${position.line}, column ${position.col}` : "";
+  return {
+    path: "(file)",
+    message: `not valid YAML${where}: ${error.message.split("\n")[0]}`,
+    fix: "Correct the YAML syntax (indentation, quotes, colons); a YAML linter shows the exact spot.",
+  };
+}

@@ -1,0 +1,79 @@
+import type { ProbotOctokit } from "probot";
+import type { CheckRunHandle, CheckRunOutput, GitHost, PullRequestInfo, RepoRef } from "../../ports.js";
+
+type Octokit = InstanceType<typeof ProbotOctokit>;
+
+/** GitHost over an installation-authenticated Octokit (Probot's `context.octokit`). */
+export class OctokitGitHost implements GitHost {
+  constructor(
+    private readonly octokit: Octokit,
+    /** This app's id, so check runs of other apps with the same name are never touched. */
+    private readonly appId?: number,
+  ) {}
+
+  async getPullRequest(ref: RepoRef, number: number): Promise<PullRequestInfo> {
+    const { data } = await this.octokit.rest.pulls.get({ ...ref, pull_number: number });
+    return pullRequestInfo(ref, data);
+  }
+
+  async listChangedFiles(pr: PullRequestInfo): Promise<string[]> {
+    const files = await this.octokit.paginate(this.octokit.rest.pulls.listFiles, { owner: pr.owner, repo: pr.repo, pull_number: pr.number, per_page: 100 });
+    // a rename touches both places: the old path may belong to another workspace
+    return [...new Set(files.flatMap((f) => (f.previous_filename ? [f.filename, f.previous_filename] : [f.filename])))];
+  }
+
+  async upsertComment(pr: PullRequestInfo, marker: string, body: string, options: { onlyIfExists?: boolean } = {}): Promise<string | undefined> {
+    const comments = await this.octokit.paginate(this.octokit.rest.issues.listComments, { owner: pr.owner, repo: pr.repo, issue_number: pr.number, per_page: 100 });
+    const existing = comments.find((c) => c.body?.startsWith(marker) && c.user?.type === "Bot");
+    if (existing) {
+      if (existing.body === body) return existing.html_url; // unchanged: no write at all
+      const { data } = await this.octokit.rest.issues.updateComment({ owner: pr.owner, repo: pr.repo, comment_id: existing.id, body });
+      return data.html_url;
+    }
+    if (options.onlyIfExists) return undefined;
+    const { data } = await this.octokit.rest.issues.createComment({ owner: pr.owner, repo: pr.repo, issue_number: pr.number, body });
+    return data.html_url;
+  }
+
+  async startCheckRun(ref: RepoRef, headSha: string, name: string, output: CheckRunOutput): Promise<CheckRunHandle> {
+    const { data } = await this.octokit.rest.checks.listForRef({ ...ref, ref: headSha, check_name: name, filter: "latest", per_page: 100 });
+    const mine = data.check_runs.find((run) => this.appId === undefined || run.app?.id === this.appId);
+    if (mine) {
+      await this.octokit.rest.checks.update({ ...ref, check_run_id: mine.id, status: "in_progress", output });
+      return { id: mine.id };
+    }
+    const created = await this.octokit.rest.checks.create({ ...ref, name, head_sha: headSha, status: "in_progress", started_at: new Date().toISOString(), output });
+    return { id: created.data.id };
+  }
+
+  async completeCheckRun(ref: RepoRef, handle: CheckRunHandle, conclusion: "success" | "failure" | "neutral", output: CheckRunOutput): Promise<void> {
+    await this.octokit.rest.checks.update({ ...ref, check_run_id: handle.id, status: "completed", conclusion, completed_at: new Date().toISOString(), output });
+  }
+
+  async hasWriteAccess(ref: RepoRef, username: string): Promise<boolean> {
+    const { data } = await this.octokit.rest.repos.getCollaboratorPermissionLevel({ ...ref, username });
+    const role = (data as { role_name?: string }).role_name;
+    return data.permission === "admin" || data.permission === "write" || role === "maintain";
+  }
+}
+
+interface PullRequestData {
+  number: number;
+  state: string;
+  draft?: boolean;
+  head: { sha: string; repo: { full_name: string } | null };
+  base: { repo: { full_name: string; clone_url: string } };
+}
+
+export function pullRequestInfo(ref: RepoRef, data: PullRequestData): PullRequestInfo {
+  return {
+    ...ref,
+    number: data.number,
+    headSha: data.head.sha,
+    // a deleted fork has no head repo: treat it as untrusted too
+    isFork: data.head.repo?.full_name !== data.base.repo.full_name,
+    draft: data.draft === true,
+    state: data.state === "closed" ? "closed" : "open",
+    cloneUrl: data.base.repo.clone_url,
+  };
+}

@@ -1,0 +1,31 @@
+import type { Context } from "probot";
+import { GitCheckout } from "../adapters/git/checkout.js";
+import { OctokitGitHost } from "../adapters/github/octokit-git-host.js";
+import { localModuleDirs } from "../adapters/local/module-dirs.js";
+import type { TerraformRunner } from "../ports.js";
+import type { Templates } from "../templates.js";
+import type { PreviewDeps } from "../usecases/preview-plan.js";
+
+/** What stays the same across webhooks: built once at start-up. */
+export interface AppServices {
+  terraform: TerraformRunner;
+  templates: Templates;
+  appId?: number;
+  scratchDir?: string;
+}
+
+/** The use case's ports for one webhook, authenticated as that installation. */
+export function previewDeps(context: Context, services: AppServices): PreviewDeps {
+  return {
+    github: new OctokitGitHost(context.octokit, services.appId),
+    source: new GitCheckout({
+      scratchDir: services.scratchDir,
+      // fetched per checkout so it is fresh; it only ever lives in the git child's environment
+      token: async () => ((await context.octokit.auth({ type: "installation" })) as { token?: string }).token,
+    }),
+    terraform: services.terraform,
+    templates: services.templates,
+    logger: context.log,
+    moduleDirs: localModuleDirs,
+  };
+}

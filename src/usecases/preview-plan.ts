@@ -1,0 +1,185 @@
+import path from "node:path";
+import pLimit from "p-limit";
+import { durationToMs, type Config, type WorkspaceConfig } from "../config/schema.js";
+import type { ConfigResult } from "../config/validate.js";
+import { parsePlan } from "../core/plan/parse.js";
+import { Masker } from "../core/render/mask.js";
+import { PREVIEW_MARKER, renderCheckOutput, renderComment, CHECK_FIELD_LIMIT } from "../core/render/preview.js";
+import type { WorkspaceResult } from "../core/render/workspace-result.js";
+import { affectedWorkspaces, couldAffectTerraform, type WorkspaceFootprint } from "../core/workspaces/affected.js";
+import type { CheckRunHandle, GitHost, Logger, PullRequestInfo, SourceFetcher, TerraformRunner } from "../ports.js";
+import type { Templates } from "../templates.js";
+
+export const CONFIG_CHECK_NAME = "driftback: config";
+export const checkName = (workspace: string) => `driftback: ${workspace}`;
+
+export const FORK_NOT_PLANNED =
+  "This pull request comes from a fork. driftback does not plan fork code by itself, because a plan runs code from the pull request (providers, external data sources) with this repository's credentials. A user with write access can comment `/driftback plan` to plan this commit once.";
+
+export interface PreviewDeps {
+  github: GitHost;
+  source: SourceFetcher;
+  terraform: TerraformRunner;
+  templates: Templates;
+  logger: Logger;
+  /** Repo-relative dirs of the local modules a workspace calls, read from the checkout. */
+  moduleDirs: (checkoutDir: string, workspaceDir: string) => Promise<string[]>;
+}
+
+export interface PreviewRequest {
+  pr: PullRequestInfo;
+  config: ConfigResult;
+  /** "command": a `/driftback plan` from a user with write access, which also approves a fork once. */
+  trigger: "event" | "command";
+  /** Aborted when a newer commit supersedes this one. */
+  signal?: AbortSignal;
+}
+
+export type PreviewOutcome =
+  | { status: "config-error" }
+  | { status: "skipped"; reason: string }
+  | { status: "fork-not-planned"; workspaces: string[] }
+  | { status: "superseded" }
+  | { status: "planned"; results: WorkspaceResult[]; commentUrl?: string };
+
+/** Plans the workspaces a pull request touches and keeps its comment and check runs current. */
+export async function previewPlan(deps: PreviewDeps, request: PreviewRequest): Promise<PreviewOutcome> {
+  const { pr } = request;
+  // 1. A broken config is the only thing reported: one failing check run that says how to fix it.
+  if (!request.config.ok) {
+    await reportConfigError(deps, pr, request.config);
+    return { status: "config-error" };
+  }
+  const config = request.config.config;
+  if (pr.draft && !config.plan.drafts && request.trigger === "event") return { status: "skipped", reason: "draft pull request" };
+
+  // 2. Which files changed; stop early when none could matter to terraform.
+  const changedFiles = await deps.github.listChangedFiles(pr);
+  if (!changedFiles.some((file) => couldAffectTerraform(file, config.workspaces))) return nothingToPlan(deps, pr, config, "no terraform files changed");
+
+  // 3. Fork code is untrusted: say so, plan nothing, unless a maintainer asked.
+  if (pr.isFork && config.plan.forks === "comment-only" && request.trigger !== "command") {
+    return reportForkNotPlanned(deps, pr, config, changedFiles);
+  }
+
+  // 4. Check out the head; a newer push makes this run moot.
+  const checkout = await deps.source.checkoutPullRequest(pr, request.signal);
+  try {
+    if (checkout.sha !== pr.headSha) return { status: "superseded" };
+    const footprints = await footprintsOf(deps, checkout.dir, config.workspaces);
+    const affected = affectedWorkspaces(changedFiles, footprints);
+    if (affected.length === 0) return nothingToPlan(deps, pr, config, "no configured workspace is touched");
+
+    // 5. One in-progress check run per workspace, then plan with bounded parallelism.
+    const checks = new Map<string, CheckRunHandle>();
+    for (const workspace of affected) {
+      checks.set(workspace.name, await deps.github.startCheckRun(pr, pr.headSha, checkName(workspace.name), { title: "Planning…", summary: `Planning \`${workspace.dir}\` for ${pr.headSha.slice(0, 7)}.` }));
+    }
+    const limit = pLimit(config.parallelism);
+    let results: WorkspaceResult[];
+    try {
+      results = await Promise.all(affected.map((workspace) => limit(() => planWorkspace(deps, config, workspace, checkout.dir, request.signal))));
+    } catch (error) {
+      // never leave a check run spinning: say what broke, then let the caller log it
+      for (const handle of checks.values()) {
+        await deps.github.completeCheckRun(pr, handle, "failure", { title: "driftback failed", summary: `driftback could not finish this plan: ${(error as Error).message}` });
+      }
+      throw error;
+    }
+
+    // 6. Drop results for a commit that is no longer the head.
+    if (request.signal?.aborted || (await deps.github.getPullRequest(pr, pr.number)).headSha !== pr.headSha) {
+      for (const handle of checks.values()) {
+        await deps.github.completeCheckRun(pr, handle, "neutral", { title: "Superseded", summary: "A newer commit was pushed; its plan replaces this one." });
+      }
+      return { status: "superseded" };
+    }
+
+    // 7. The sticky comment, then each check run with its own plan.
+    const masker = new Masker(config.mask);
+    const ctx = { masker, templates: deps.templates };
+    const commentUrl = await deps.github.upsertComment(pr, PREVIEW_MARKER, renderComment({ results, headSha: pr.headSha }, ctx));
+    for (const result of results) {
+      const output = renderCheckOutput(result, ctx, commentUrl);
+      await deps.github.completeCheckRun(pr, checks.get(result.name)!, output.conclusion, { title: output.title, summary: output.summary, text: output.text });
+    }
+    deps.logger.info({ pr: pr.number, sha: pr.headSha, workspaces: results.map((r) => `${r.name}:${r.kind}`) }, "plan preview posted");
+    return { status: "planned", results, commentUrl };
+  } finally {
+    await checkout.cleanup();
+  }
+}
+
+/** An earlier comment would now describe an old commit: say this one has nothing to plan. */
+async function nothingToPlan(deps: PreviewDeps, pr: PullRequestInfo, config: Config, reason: string): Promise<PreviewOutcome> {
+  const body = renderComment({ results: [], headSha: pr.headSha }, { masker: new Masker(config.mask), templates: deps.templates });
+  await deps.github.upsertComment(pr, PREVIEW_MARKER, body, { onlyIfExists: true });
+  return { status: "skipped", reason };
+}
+
+async function footprintsOf(deps: PreviewDeps, checkoutDir: string, workspaces: readonly WorkspaceConfig[]): Promise<WorkspaceFootprint[]> {
+  const byDir = new Map<string, Promise<string[]>>();
+  return Promise.all(
+    workspaces.map(async (workspace) => {
+      if (!byDir.has(workspace.dir)) byDir.set(workspace.dir, deps.moduleDirs(checkoutDir, workspace.dir));
+      return { workspace, moduleDirs: await byDir.get(workspace.dir)! };
+    }),
+  );
+}
+
+async function planWorkspace(deps: PreviewDeps, config: Config, workspace: WorkspaceConfig, checkoutDir: string, signal?: AbortSignal): Promise<WorkspaceResult> {
+  const identity = { name: workspace.name, dir: workspace.dir, terraformWorkspace: workspace.workspace, tool: config.binary };
+  const outcome = await deps.terraform.plan({
+    dir: path.join(checkoutDir, workspace.dir),
+    binary: config.binary,
+    workspace: workspace.workspace,
+    varFiles: workspace.var_files,
+    backendConfig: workspace.backend_config,
+    timeoutMs: durationToMs(config.plan.timeout),
+    lockTimeout: config.plan.lock_timeout,
+    signal,
+  });
+  if (!outcome.ok) {
+    const model = outcome.planJson ? tryParse(outcome.planJson) : undefined;
+    return { ...identity, kind: "failed", stage: outcome.stage, message: outcome.message, output: outcome.output, timedOut: outcome.timedOut, model };
+  }
+  try {
+    const model = parsePlan(outcome.planJson);
+    return { ...identity, kind: "planned", model, tool: model.terraformVersion ? `${config.binary} ${model.terraformVersion}` : config.binary };
+  } catch (error) {
+    return { ...identity, kind: "failed", stage: "parse", message: `\`${config.binary} show -json\` printed something driftback cannot read: ${(error as Error).message}`, output: "", timedOut: false };
+  }
+}
+
+function tryParse(json: string) {
+  try {
+    return parsePlan(json);
+  } catch {
+    return undefined;
+  }
+}
+
+async function reportConfigError(deps: PreviewDeps, pr: PullRequestInfo, config: Extract<ConfigResult, { ok: false }>): Promise<void> {
+  const summary = deps.templates.configError({ source: config.source, issues: config.issues });
+  const handle = await deps.github.startCheckRun(pr, pr.headSha, CONFIG_CHECK_NAME, { title: "Checking configuration…", summary: "…" });
+  await deps.github.completeCheckRun(pr, handle, "failure", {
+    title: `${config.source} is invalid`,
+    summary: summary.length <= CHECK_FIELD_LIMIT ? summary : `${config.source} has ${config.issues.length} problems; the first is at \`${config.issues[0]?.path}\`: ${config.issues[0]?.message}`,
+  });
+  deps.logger.warn({ pr: pr.number, source: config.source, issues: config.issues.length }, "invalid driftback config");
+}
+
+async function reportForkNotPlanned(deps: PreviewDeps, pr: PullRequestInfo, config: Config, changedFiles: string[]): Promise<PreviewOutcome> {
+  // no checkout of fork code: only the configured dirs and globs decide what it touches
+  const touched = affectedWorkspaces(changedFiles, config.workspaces.map((workspace) => ({ workspace, moduleDirs: [] })));
+  const workspaces = touched.length > 0 ? touched : config.workspaces;
+  const results: WorkspaceResult[] = workspaces.map((w) => ({ kind: "not-planned", name: w.name, dir: w.dir, terraformWorkspace: w.workspace, reason: FORK_NOT_PLANNED }));
+  const ctx = { masker: new Masker(config.mask), templates: deps.templates };
+  const commentUrl = await deps.github.upsertComment(pr, PREVIEW_MARKER, renderComment({ results, headSha: pr.headSha }, ctx));
+  for (const result of results) {
+    const handle = await deps.github.startCheckRun(pr, pr.headSha, checkName(result.name), { title: "Not planned", summary: FORK_NOT_PLANNED });
+    const output = renderCheckOutput(result, ctx, commentUrl);
+    await deps.github.completeCheckRun(pr, handle, output.conclusion, { title: output.title, summary: output.summary });
+  }
+  return { status: "fork-not-planned", workspaces: workspaces.map((w) => w.name) };
+}
