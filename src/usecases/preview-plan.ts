@@ -7,7 +7,7 @@ import { Masker } from "../core/render/mask.js";
 import { PREVIEW_MARKER, renderCheckOutput, renderComment, CHECK_FIELD_LIMIT } from "../core/render/preview.js";
 import type { WorkspaceResult } from "../core/render/workspace-result.js";
 import { affectedWorkspaces, couldAffectTerraform, type WorkspaceFootprint } from "../core/workspaces/affected.js";
-import type { CheckRunHandle, GitHost, Logger, PullRequestInfo, SourceFetcher, TerraformRunner } from "../ports.js";
+import type { Checkout, CheckRunHandle, GitHost, Logger, PullRequestInfo, SourceFetcher, TerraformRunner } from "../ports.js";
 import type { Templates } from "../templates.js";
 
 export const CONFIG_CHECK_NAME = "driftback: config";
@@ -63,7 +63,13 @@ export async function previewPlan(deps: PreviewDeps, request: PreviewRequest): P
   }
 
   // 4. Check out the head; a newer push makes this run moot.
-  const checkout = await deps.source.checkoutPullRequest(pr, request.signal);
+  let checkout: Checkout;
+  try {
+    checkout = await deps.source.checkoutPullRequest(pr, request.signal);
+  } catch (error) {
+    if (request.signal?.aborted) return { status: "superseded" };
+    return reportCheckoutFailure(deps, pr, config, changedFiles, error);
+  }
   try {
     if (checkout.sha !== pr.headSha) return { status: "superseded" };
     const footprints = await footprintsOf(deps, checkout.dir, config.workspaces);
@@ -128,7 +134,7 @@ async function footprintsOf(deps: PreviewDeps, checkoutDir: string, workspaces: 
 }
 
 async function planWorkspace(deps: PreviewDeps, config: Config, workspace: WorkspaceConfig, checkoutDir: string, signal?: AbortSignal): Promise<WorkspaceResult> {
-  const identity = { name: workspace.name, dir: workspace.dir, terraformWorkspace: workspace.workspace, tool: config.binary };
+  const identity = identityOf(config, workspace);
   const outcome = await deps.terraform.plan({
     dir: path.join(checkoutDir, workspace.dir),
     binary: config.binary,
@@ -170,16 +176,38 @@ async function reportConfigError(deps: PreviewDeps, pr: PullRequestInfo, config:
 }
 
 async function reportForkNotPlanned(deps: PreviewDeps, pr: PullRequestInfo, config: Config, changedFiles: string[]): Promise<PreviewOutcome> {
-  // no checkout of fork code: only the configured dirs and globs decide what it touches
+  const workspaces = coarselyAffected(config, changedFiles);
+  await postResults(deps, pr, config, workspaces.map((w) => ({ kind: "not-planned", ...identityOf(config, w), reason: FORK_NOT_PLANNED })));
+  return { status: "fork-not-planned", workspaces: workspaces.map((w) => w.name) };
+}
+
+/** A checkout that fails is a result too: each workspace it would have planned says why. */
+async function reportCheckoutFailure(deps: PreviewDeps, pr: PullRequestInfo, config: Config, changedFiles: string[], error: unknown): Promise<PreviewOutcome> {
+  const message = `could not fetch the pull request's code: ${(error as Error).message}`;
+  const results: WorkspaceResult[] = coarselyAffected(config, changedFiles).map((w) => ({ kind: "failed", ...identityOf(config, w), stage: "checkout", message, output: "", timedOut: false }));
+  const commentUrl = await postResults(deps, pr, config, results);
+  deps.logger.error({ pr: pr.number, err: error }, "checkout failed");
+  return { status: "planned", results, commentUrl };
+}
+
+/** Without a checkout (fork code is not fetched) only the configured dirs and globs decide. */
+function coarselyAffected(config: Config, changedFiles: readonly string[]): WorkspaceConfig[] {
   const touched = affectedWorkspaces(changedFiles, config.workspaces.map((workspace) => ({ workspace, moduleDirs: [] })));
-  const workspaces = touched.length > 0 ? touched : config.workspaces;
-  const results: WorkspaceResult[] = workspaces.map((w) => ({ kind: "not-planned", name: w.name, dir: w.dir, terraformWorkspace: w.workspace, reason: FORK_NOT_PLANNED }));
+  return touched.length > 0 ? touched : config.workspaces;
+}
+
+function identityOf(config: Config, workspace: WorkspaceConfig) {
+  return { name: workspace.name, dir: workspace.dir, terraformWorkspace: workspace.workspace, tool: config.binary };
+}
+
+/** Posts results that need no planning: the sticky comment and one finished check run each. */
+async function postResults(deps: PreviewDeps, pr: PullRequestInfo, config: Config, results: WorkspaceResult[]): Promise<string | undefined> {
   const ctx = { masker: new Masker(config.mask), templates: deps.templates };
   const commentUrl = await deps.github.upsertComment(pr, PREVIEW_MARKER, renderComment({ results, headSha: pr.headSha }, ctx));
   for (const result of results) {
-    const handle = await deps.github.startCheckRun(pr, pr.headSha, checkName(result.name), { title: "Not planned", summary: FORK_NOT_PLANNED });
     const output = renderCheckOutput(result, ctx, commentUrl);
-    await deps.github.completeCheckRun(pr, handle, output.conclusion, { title: output.title, summary: output.summary });
+    const handle = await deps.github.startCheckRun(pr, pr.headSha, checkName(result.name), { title: output.title, summary: output.summary });
+    await deps.github.completeCheckRun(pr, handle, output.conclusion, { title: output.title, summary: output.summary, text: output.text });
   }
-  return { status: "fork-not-planned", workspaces: workspaces.map((w) => w.name) };
+  return commentUrl;
 }

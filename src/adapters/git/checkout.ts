@@ -44,7 +44,7 @@ export class GitCheckout implements SourceFetcher {
   }
 }
 
-function gitEnv(token: string | undefined): NodeJS.ProcessEnv {
+export function gitEnv(token: string | undefined): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {
     PATH: process.env.PATH,
     HOME: process.env.HOME,

@@ -3,6 +3,9 @@ import type { CheckRunHandle, CheckRunOutput, GitHost, PullRequestInfo, RepoRef 
 
 type Octokit = InstanceType<typeof ProbotOctokit>;
 
+/** Only owner and repo: callers often pass a whole PullRequestInfo, whose other fields must not leak into requests. */
+const repoOf = (ref: RepoRef): RepoRef => ({ owner: ref.owner, repo: ref.repo });
+
 /** GitHost over an installation-authenticated Octokit (Probot's `context.octokit`). */
 export class OctokitGitHost implements GitHost {
   constructor(
@@ -12,8 +15,8 @@ export class OctokitGitHost implements GitHost {
   ) {}
 
   async getPullRequest(ref: RepoRef, number: number): Promise<PullRequestInfo> {
-    const { data } = await this.octokit.rest.pulls.get({ ...ref, pull_number: number });
-    return pullRequestInfo(ref, data);
+    const { data } = await this.octokit.rest.pulls.get({ ...repoOf(ref), pull_number: number });
+    return pullRequestInfo(repoOf(ref), data);
   }
 
   async listChangedFiles(pr: PullRequestInfo): Promise<string[]> {
@@ -36,22 +39,22 @@ export class OctokitGitHost implements GitHost {
   }
 
   async startCheckRun(ref: RepoRef, headSha: string, name: string, output: CheckRunOutput): Promise<CheckRunHandle> {
-    const { data } = await this.octokit.rest.checks.listForRef({ ...ref, ref: headSha, check_name: name, filter: "latest", per_page: 100 });
+    const { data } = await this.octokit.rest.checks.listForRef({ ...repoOf(ref), ref: headSha, check_name: name, filter: "latest", per_page: 100 });
     const mine = data.check_runs.find((run) => this.appId === undefined || run.app?.id === this.appId);
     if (mine) {
-      await this.octokit.rest.checks.update({ ...ref, check_run_id: mine.id, status: "in_progress", output });
+      await this.octokit.rest.checks.update({ ...repoOf(ref), check_run_id: mine.id, status: "in_progress", output });
       return { id: mine.id };
     }
-    const created = await this.octokit.rest.checks.create({ ...ref, name, head_sha: headSha, status: "in_progress", started_at: new Date().toISOString(), output });
+    const created = await this.octokit.rest.checks.create({ ...repoOf(ref), name, head_sha: headSha, status: "in_progress", started_at: new Date().toISOString(), output });
     return { id: created.data.id };
   }
 
   async completeCheckRun(ref: RepoRef, handle: CheckRunHandle, conclusion: "success" | "failure" | "neutral", output: CheckRunOutput): Promise<void> {
-    await this.octokit.rest.checks.update({ ...ref, check_run_id: handle.id, status: "completed", conclusion, completed_at: new Date().toISOString(), output });
+    await this.octokit.rest.checks.update({ ...repoOf(ref), check_run_id: handle.id, status: "completed", conclusion, completed_at: new Date().toISOString(), output });
   }
 
   async hasWriteAccess(ref: RepoRef, username: string): Promise<boolean> {
-    const { data } = await this.octokit.rest.repos.getCollaboratorPermissionLevel({ ...ref, username });
+    const { data } = await this.octokit.rest.repos.getCollaboratorPermissionLevel({ ...repoOf(ref), username });
     const role = (data as { role_name?: string }).role_name;
     return data.permission === "admin" || data.permission === "write" || role === "maintain";
   }
