@@ -8,5 +8,6 @@ export default defineConfig({
     // e2e tests spawn git and the fake terraform: keep the shared 2-core machines calm
     pool: "forks",
     maxWorkers: 2,
+    reporters: ["default", "./test/support/count-reporter.ts"],
   },
 });

@@ -29,7 +29,7 @@ export class TerraformCli implements TerraformRunner {
   private readonly killGraceMs: number | undefined;
 
   constructor(options: TerraformCliOptions = {}) {
-    this.pluginCacheDir = options.pluginCacheDir ?? path.join(os.homedir(), ".cache", "driftback", "plugins");
+    this.pluginCacheDir = options.pluginCacheDir ?? process.env.DRIFTBACK_PLUGIN_CACHE_DIR ?? path.join(os.homedir(), ".cache", "driftback", "plugins");
     this.scratchDir = options.scratchDir ?? os.tmpdir();
     this.env = options.env ?? process.env;
     this.killGraceMs = options.killGraceMs;

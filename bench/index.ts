@@ -1,0 +1,4 @@
+import { benchPreviewRender } from "./preview-render.js";
+
+// Figures and ratios measured in one run on this machine; no timing assertions live in tests.
+benchPreviewRender();
