@@ -2,7 +2,7 @@
 import { realpathSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { pathToFileURL } from "node:url";
-import { Command, InvalidArgumentError } from "commander";
+import { Command, CommanderError, InvalidArgumentError } from "commander";
 import { parsePlan, PlanParseError } from "./core/plan/parse.js";
 import { Masker } from "./core/render/mask.js";
 import { COMMENT_LIMIT, renderComment } from "./core/render/preview.js";
@@ -22,6 +22,7 @@ export function buildProgram(): Command {
   const program = new Command("driftback")
     .description("Plan previews, drift detection and drift backports for Terraform and OpenTofu")
     .showHelpAfterError()
+    .exitOverride() // usage errors become exceptions, so main() decides the exit code
     .configureOutput({ writeErr: (text) => process.stderr.write(text) });
 
   program
@@ -62,6 +63,8 @@ export async function main(argv: string[]): Promise<number> {
     await buildProgram().parseAsync(argv);
     return 0;
   } catch (error) {
+    // commander has already printed usage errors and help
+    if (error instanceof CommanderError) return error.code === "commander.helpDisplayed" || error.code === "commander.help" ? 0 : error.exitCode;
     const message = error instanceof PlanParseError ? `the plan JSON is not usable: ${error.message}` : error instanceof Error ? error.message : String(error);
     process.stderr.write(`driftback: ${message}\n`);
     return 1;

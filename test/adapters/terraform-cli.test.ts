@@ -48,6 +48,17 @@ describe("TerraformCli", () => {
     }
   });
 
+  it("never runs two inits against the shared plugin cache at once", async () => {
+    const { fake, runner, request } = setup();
+    const slowInit = { sleepMs: { init: 400 } };
+    await Promise.all([runner.plan(request(fakeWorkspace(PLAN, slowInit))), runner.plan(request(fakeWorkspace(PLAN, slowInit)))]);
+    const inits = fake.calls().filter((c) => c.args[0] === "init").map((c) => c.startedAt).sort();
+    expect(inits).toHaveLength(2);
+    // serialised: the second init can only start once the first (which sleeps 400 ms) is done
+    expect(inits[1]! - inits[0]!).toBeGreaterThanOrEqual(400);
+    expect(new Set(fake.calls().map((c) => c.env.TF_DATA_DIR)).size).toBe(2); // separate .terraform per run
+  });
+
   it("runs tofu when asked", async () => {
     const { fake, runner, request } = setup();
     await runner.plan(request(fakeWorkspace(PLAN), { binary: "tofu" }));

@@ -191,6 +191,21 @@ describeShared("plan previews on pull requests (probot.receive, nock, fake terra
     expect(done.output.summary).toMatch(/not valid YAML at line \d+, column \d+/);
   });
 
+  it("waits for a draft to be ready for review when drafts are off", async () => {
+    const sha = repo.commit(baseFiles());
+    const payload = prPayload("pull_request.opened", sha, { draft: true });
+    standardApi(payload, ["infra/prod/main.tf"], `${CONFIG}plan:\n  drafts: false\n`);
+    const app = await startApp();
+    await app.receive("pull_request", payload);
+    await app.idle();
+    expect(app.fake.calls()).toEqual([]);
+
+    const ready = { ...payload, action: "ready_for_review", pull_request: { ...payload.pull_request, draft: false } };
+    await app.receive("pull_request", ready);
+    await app.idle();
+    expect(app.fake.calls().map((c) => c.args[0])).toEqual(["init", "plan", "show"]);
+  });
+
   it("does nothing when the repository has no config at all", async () => {
     const sha = repo.commit(baseFiles());
     const payload = prPayload("pull_request.opened", sha);

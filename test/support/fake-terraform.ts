@@ -34,6 +34,7 @@ export interface FakeCall {
   cwd: string;
   env: Record<string, string>;
   pid: number;
+  startedAt: number;
 }
 
 /** A workspace dir holding a plan to replay and the control file. */
