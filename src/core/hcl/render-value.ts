@@ -85,19 +85,20 @@ function isPrimitive(value: JsonValue): boolean {
  * Renders a JSON value (as terraform's plan JSON gives it) as an HCL expression. `indent` is the
  * indentation of the line the expression starts on, so multi-line values nest correctly.
  */
-export function renderHclValue(value: JsonValue, indent = "", eol = "\n"): string {
+export function renderHclValue(value: JsonValue, indent = "", eol = "\n", inList = false): string {
   if (value === null) return "null";
   if (typeof value === "boolean") return String(value);
   if (typeof value === "number") return Number.isFinite(value) ? plainDecimal(value) : "null";
-  if (typeof value === "string") return heredocFits(value) ? heredoc(value).replaceAll("\n", eol) : quoteHclString(value);
+  // a heredoc's closing marker must stand alone on its line, so never before a list's comma
+  if (typeof value === "string") return !inList && heredocFits(value) ? heredoc(value).replaceAll("\n", eol) : quoteHclString(value);
   const inner = indent + INDENT;
   if (Array.isArray(value)) {
     if (value.length === 0) return "[]";
     if (value.every(isPrimitive)) {
-      const inline = `[${value.map((v) => renderHclValue(v, indent, eol)).join(", ")}]`;
+      const inline = `[${value.map((v) => renderHclValue(v, indent, eol, true)).join(", ")}]`;
       if (inline.length <= INLINE_LIMIT && !inline.includes("\n")) return inline;
     }
-    return `[${eol}${value.map((v) => `${inner}${renderHclValue(v, inner, eol)},`).join(eol)}${eol}${indent}]`;
+    return `[${eol}${value.map((v) => `${inner}${renderHclValue(v, inner, eol, true)},`).join(eol)}${eol}${indent}]`;
   }
   const entries = Object.entries(value);
   if (entries.length === 0) return "{}";
