@@ -2,7 +2,8 @@
 import { realpathSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { pathToFileURL } from "node:url";
-import { Command, CommanderError, InvalidArgumentError } from "commander";
+import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
+import { codifyCommand } from "./commands/codify.js";
 import { parsePlan, PlanParseError } from "./core/plan/parse.js";
 import { Masker } from "./core/render/mask.js";
 import { COMMENT_LIMIT, renderComment } from "./core/render/preview.js";
@@ -45,6 +46,19 @@ export function buildProgram(): Command {
         { masker, templates: bundledTemplates() },
       );
       process.stdout.write(markdown);
+    });
+
+  program
+    .command("codify")
+    .description("write the live value of each actionable drift in a plan back into the workspace's HCL")
+    .requiredOption("--dir <workspace>", "the workspace's root module directory")
+    .requiredOption("--plan-json <plan.json>", "output of `terraform show -json <planfile>` for that workspace")
+    .option("--var-file <file>", "a -var-file of the workspace, relative to --dir (repeatable, in order)", collect, [])
+    .option("--write", "apply the edits to the files (without it, nothing on disk changes)", false)
+    .addOption(new Option("--format <format>", "diff: unified diffs and reasons; json: {\"results\": [...]}").choices(["diff", "json"]).default("diff"))
+    .action(async (options: { dir: string; planJson: string; varFile: string[]; write: boolean; format: "diff" | "json" }) => {
+      const report = await codifyCommand({ dir: options.dir, planJson: options.planJson, varFiles: options.varFile, write: options.write });
+      process.stdout.write(options.format === "json" ? `${JSON.stringify({ results: report.results }, null, 2)}\n` : report.text);
     });
 
   return program;

@@ -53,3 +53,40 @@ describe("driftback preview", () => {
     expect(io.err()).toMatch(/--max-chars.*must be a positive whole number/);
   });
 });
+
+describe("driftback codify", () => {
+  it("prints one JSON object with a result per actionable drift, and writes nothing without --write", async () => {
+    const { scratchCopy, snapshot } = await import("./support/codify-cases.js");
+    const dir = scratchCopy("refusals");
+    const before = snapshot(dir);
+    const io = capture();
+    const cwd = process.cwd();
+    process.chdir(dir);
+    try {
+      expect(await main(["node", "driftback", "codify", "--dir", ".", "--plan-json", "plan.json", "--format", "json"])).toBe(0);
+    } finally {
+      process.chdir(cwd);
+    }
+    const parsed = JSON.parse(io.out());
+    expect(parsed.results.length).toBeGreaterThan(3);
+    for (const result of parsed.results) {
+      expect(result).toHaveProperty("address");
+      expect(result).toHaveProperty("path");
+      expect(["codified", "refused"]).toContain(result.status);
+      if (result.status === "refused") expect(typeof result.reason).toBe("string");
+    }
+    expect(JSON.stringify(parsed)).not.toContain('"b"'); // the sensitive password's live value
+    expect(snapshot(dir)).toEqual(before);
+  });
+
+  it("prints unified diffs and applies them with --write", async () => {
+    const { scratchCopy, snapshot } = await import("./support/codify-cases.js");
+    const dir = scratchCopy("literal-string");
+    const io = capture();
+    expect(await main(["node", "driftback", "codify", "--dir", dir, "--plan-json", `${dir}/plan.json`, "--write"])).toBe(0);
+    expect(io.out()).toMatch(/^-  instance_type = "t3.small"$/m);
+    expect(io.out()).toMatch(/^\+  instance_type = "t3.large"$/m);
+    expect(io.out()).toContain("1 codified, 0 refused; files written");
+    expect(snapshot(dir).get("main.tf")).toContain('instance_type = "t3.large"');
+  });
+});

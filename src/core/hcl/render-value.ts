@@ -52,11 +52,16 @@ function heredocFits(value: string): boolean {
   return value.endsWith("\n") && value.length > 1 && !/[\r\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]|\$\$|%%/.test(value);
 }
 
-function heredoc(value: string): string {
+function heredoc(value: string, indent: string, indented: boolean): string {
   const lines = value.slice(0, -1).split("\n");
   let marker = "EOT";
   for (let n = 2; lines.some((line) => line.trim() === marker); n++) marker = `EOT${n}`;
-  // `<<` (not `<<-`): the content keeps its own indentation exactly
+  // `<<-` strips the smallest indentation of the non-blank lines: only safe when one of them has none
+  if (indented && lines.some((line) => line.trim() !== "" && !/^[ \t]/.test(line))) {
+    const inner = `${indent}  `;
+    return `<<-${marker}\n${lines.map((line) => (line === "" ? "" : inner + escapeTemplateSequences(line))).join("\n")}\n${indent}${marker}`;
+  }
+  // `<<`: the content keeps its own indentation exactly
   return `<<${marker}\n${lines.map(escapeTemplateSequences).join("\n")}\n${marker}`;
 }
 
@@ -85,12 +90,17 @@ function isPrimitive(value: JsonValue): boolean {
  * Renders a JSON value (as terraform's plan JSON gives it) as an HCL expression. `indent` is the
  * indentation of the line the expression starts on, so multi-line values nest correctly.
  */
-export function renderHclValue(value: JsonValue, indent = "", eol = "\n", inList = false): string {
+export interface RenderOptions {
+  /** Write multi-line text as an indented `<<-` heredoc (as the code being replaced did). */
+  indentedHeredoc?: boolean;
+}
+
+export function renderHclValue(value: JsonValue, indent = "", eol = "\n", inList = false, options: RenderOptions = {}): string {
   if (value === null) return "null";
   if (typeof value === "boolean") return String(value);
   if (typeof value === "number") return Number.isFinite(value) ? plainDecimal(value) : "null";
   // a heredoc's closing marker must stand alone on its line, so never before a list's comma
-  if (typeof value === "string") return !inList && heredocFits(value) ? heredoc(value).replaceAll("\n", eol) : quoteHclString(value);
+  if (typeof value === "string") return !inList && heredocFits(value) ? heredoc(value, indent, options.indentedHeredoc === true).replaceAll("\n", eol) : quoteHclString(value);
   const inner = indent + INDENT;
   if (Array.isArray(value)) {
     if (value.length === 0) return "[]";

@@ -39,8 +39,8 @@ const value: fc.Arbitrary<JsonValue> = fc.letrec<{ value: JsonValue }>((tie) => 
 describe("HCL values round-trip through render and read-back", () => {
   it("reads back every generated value exactly", () => {
     fc.assert(
-      fc.property(value, fc.constantFrom("", "    "), (v, indent) => {
-        const source = `${indent}attr = ${renderHclValue(v, indent)}\n`;
+      fc.property(value, fc.constantFrom("", "    "), fc.boolean(), (v, indent, indentedHeredoc) => {
+        const source = `${indent}attr = ${renderHclValue(v, indent, "\n", false, { indentedHeredoc })}\n`;
         expect(readBack(source)).toEqual(v);
       }),
       { numRuns: 400 },

@@ -1,0 +1,57 @@
+import { readFile, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { loadHclParser } from "../adapters/hcl/parser.js";
+import { loadWorkspace } from "../adapters/hcl/load-workspace.js";
+import { hclToolchain } from "../adapters/hcl/toolchain.js";
+import { classifyDrift } from "../core/drift/items.js";
+import type { DriftTarget } from "../core/hcl/resolve.js";
+import { parsePlan } from "../core/plan/parse.js";
+import { codifyDrift, type CodifyResult } from "../usecases/codify-drift.js";
+
+export interface CodifyCommandOptions {
+  dir: string;
+  planJson: string;
+  varFiles: string[];
+  write: boolean;
+  /** Where paths are relative to; the current directory by default. */
+  cwd?: string;
+}
+
+/** `driftback codify`: read the plan and the code, codify what can be, write only with --write. */
+export async function codifyCommand(options: CodifyCommandOptions): Promise<{ results: CodifyResult[]; text: string }> {
+  const cwd = path.resolve(options.cwd ?? process.cwd());
+  const absoluteDir = path.resolve(cwd, options.dir);
+  // local modules may sit beside the workspace: paths are kept relative to the current directory when they can be
+  const repoRoot = absoluteDir.startsWith(`${cwd}${path.sep}`) || absoluteDir === cwd ? cwd : path.parse(absoluteDir).root;
+  const dir = path.relative(repoRoot, absoluteDir).split(path.sep).join("/") || ".";
+
+  const model = parsePlan(await readFile(path.resolve(cwd, options.planJson), "utf8"));
+  const targets: DriftTarget[] = classifyDrift(model, dir)
+    .filter((item) => item.class === "actionable")
+    .map((item) => ({ address: item.address, path: item.path, live: item.after, liveResource: item.liveResource, recordedResource: item.recordedResource, sensitive: item.sensitive, relevant: item.relevant }));
+
+  const ws = await loadWorkspace(await loadHclParser(), repoRoot, dir, options.varFiles);
+  const before = new Map(ws.files().map((file) => [file, ws.source(file)]));
+  const results = await codifyDrift({ toolchain: hclToolchain }, ws, targets);
+  if (options.write) {
+    for (const file of ws.files()) {
+      if (ws.source(file) !== before.get(file)) await writeFile(path.join(repoRoot, file), ws.source(file));
+    }
+  }
+  return { results, text: describe(results, options.write) };
+}
+
+function describe(results: readonly CodifyResult[], written: boolean): string {
+  if (results.length === 0) return "No actionable drift in this plan: nothing to codify.\n";
+  const parts = results.map((r) =>
+    r.status === "codified"
+      ? `# codified ${r.address} ${r.path} (in ${r.via})\n${r.diff}`
+      : `# refused ${r.address} ${r.path}: ${r.reason}\n# suggested change for the pull request:\n${r.snippet
+          .split("\n")
+          .map((line) => `#   ${line}`)
+          .join("\n")}\n`,
+  );
+  const codified = results.filter((r) => r.status === "codified").length;
+  parts.push(`# ${codified} codified, ${results.length - codified} refused${codified > 0 ? (written ? "; files written" : "; nothing written (use --write)") : ""}\n`);
+  return parts.join("\n");
+}

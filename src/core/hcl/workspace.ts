@@ -1,0 +1,160 @@
+import path from "node:path";
+import type { Node, Tree } from "web-tree-sitter";
+import { evaluateExpression } from "./evaluate.js";
+import { attributeExpression, attributeName, blockBody, blockLabels, blockType, findAttribute, topLevelAttributes, topLevelBlocks } from "./syntax.js";
+
+export type ParseHcl = (source: string) => Tree;
+
+export interface Located<T = Node> {
+  file: string;
+  node: T;
+}
+
+/**
+ * The parsed sources of one workspace: its root module, the local modules it calls and its var
+ * files, keyed by repo-relative path. Pure: files come in as strings, edits go back as strings.
+ */
+export class HclWorkspace {
+  private readonly sources = new Map<string, string>();
+  private readonly trees = new Map<string, Tree>();
+  /** `dir|type.name` -> file declaring that resource, rebuilt per file on update. */
+  private readonly resources = new Map<string, string>();
+
+  constructor(
+    private readonly parse: ParseHcl,
+    readonly rootDir: string,
+    /** -var-file paths relative to rootDir, in command-line order. */
+    readonly varFiles: readonly string[] = [],
+  ) {}
+
+  add(file: string, source: string): void {
+    this.sources.set(file, source);
+    this.reindex(file);
+  }
+
+  update(file: string, source: string): void {
+    this.add(file, source);
+  }
+
+  has(file: string): boolean {
+    return this.sources.has(file);
+  }
+
+  source(file: string): string {
+    const source = this.sources.get(file);
+    if (source === undefined) throw new Error(`${file} is not part of this workspace`);
+    return source;
+  }
+
+  tree(file: string): Tree {
+    return this.trees.get(file)!;
+  }
+
+  files(): string[] {
+    return [...this.sources.keys()];
+  }
+
+  /** The .tf files of one module dir (not its subdirectories). */
+  moduleFiles(dir: string): string[] {
+    return this.files().filter((f) => f.endsWith(".tf") && path.posix.dirname(f) === dir).sort();
+  }
+
+  hasSyntaxError(file: string): boolean {
+    return this.tree(file).rootNode.hasError;
+  }
+
+  findResource(dir: string, type: string, name: string): Located | undefined {
+    const file = this.resources.get(`${dir}|${type}.${name}`);
+    if (!file) return undefined;
+    const block = topLevelBlocks(this.tree(file)).find((b) => blockType(b) === "resource" && sameLabels(b, [type, name]));
+    return block ? { file, node: block } : undefined;
+  }
+
+  findBlock(dir: string, type: string, label: string): Located | undefined {
+    for (const file of this.moduleFiles(dir)) {
+      const block = topLevelBlocks(this.tree(file)).find((b) => blockType(b) === type && blockLabels(b)[0] === label);
+      if (block) return { file, node: block };
+    }
+    return undefined;
+  }
+
+  findLocal(dir: string, name: string): Located | undefined {
+    for (const file of this.moduleFiles(dir)) {
+      for (const locals of topLevelBlocks(this.tree(file)).filter((b) => blockType(b) === "locals")) {
+        const attribute = findAttribute(blockBody(locals), name);
+        if (attribute) return { file, node: attribute };
+      }
+    }
+    return undefined;
+  }
+
+  /** Local module calls of a dir: name -> repo-relative dir, or the remote source string. */
+  moduleCalls(dir: string): { name: string; source: string; dir?: string }[] {
+    const calls: { name: string; source: string; dir?: string }[] = [];
+    for (const file of this.moduleFiles(dir)) {
+      for (const block of topLevelBlocks(this.tree(file)).filter((b) => blockType(b) === "module")) {
+        const sourceAttribute = findAttribute(blockBody(block), "source");
+        const value = sourceAttribute ? evaluateExpression(attributeExpression(sourceAttribute)) : undefined;
+        const source = value?.kind === "literal" && typeof value.value === "string" ? value.value : "";
+        const local = source.startsWith("./") || source.startsWith("../");
+        calls.push({ name: blockLabels(block)[0] ?? "", source, dir: local ? path.posix.normalize(path.posix.join(dir, source)) : undefined });
+      }
+    }
+    return calls;
+  }
+
+  /**
+   * Where a root-module variable's value is set, highest precedence first: the -var-files in
+   * reverse order, then *.auto.tfvars in reverse name order, then terraform.tfvars.
+   */
+  variableAssignments(name: string): Located[] {
+    const auto = this.files()
+      .filter((f) => path.posix.dirname(f) === this.rootDir && f.endsWith(".auto.tfvars"))
+      .sort()
+      .reverse();
+    const ordered = [
+      ...[...this.varFiles].reverse().map((f) => path.posix.normalize(path.posix.join(this.rootDir, f))),
+      ...auto,
+      path.posix.join(this.rootDir, "terraform.tfvars"),
+    ];
+    return ordered
+      .filter((file) => this.has(file))
+      .flatMap((file) => {
+        const attribute = topLevelAttributes(this.tree(file)).find((a) => attributeName(a) === name);
+        return attribute ? [{ file, node: attribute }] : [];
+      });
+  }
+
+  /** How many times `prefix.name` is referenced in a module dir's .tf files. */
+  countReferences(dir: string, prefix: "var" | "local", name: string): number {
+    let count = 0;
+    for (const file of this.moduleFiles(dir)) {
+      for (const expression of this.tree(file).rootNode.descendantsOfType("variable_expr")) {
+        const next = expression?.nextNamedSibling;
+        if (expression?.text === prefix && next?.type === "get_attr" && next.namedChild(0)?.text === name) count++;
+      }
+    }
+    return count;
+  }
+
+  private reindex(file: string): void {
+    const source = this.sources.get(file)!;
+    this.trees.get(file)?.delete();
+    const tree = this.parse(source);
+    this.trees.set(file, tree);
+    for (const [key, owner] of this.resources) if (owner === file) this.resources.delete(key);
+    if (!file.endsWith(".tf")) return;
+    const dir = path.posix.dirname(file);
+    for (const block of topLevelBlocks(tree)) {
+      if (blockType(block) !== "resource") continue;
+      const [type, name] = blockLabels(block);
+      if (type && name) this.resources.set(`${dir}|${type}.${name}`, file);
+    }
+  }
+}
+
+function sameLabels(block: Node, labels: string[]): boolean {
+  const actual = blockLabels(block);
+  return actual.length === labels.length && actual.every((l, i) => l === labels[i]);
+}
+
