@@ -125,7 +125,7 @@ function blockListEdit(file: string, source: string, eol: string, parent: Node, 
     const end = lineEnd(source, block.endIndex);
     const replacement = unmatchedLive[i];
     if (replacement) edits.push({ start, end, text: renderBlock(type, replacement, indentationAt(source, block.startIndex), siblingKeys, eol) });
-    else edits.push({ start, end: Math.min(source.length, end + eol.length), text: "" });
+    else edits.push({ start: withBlankLineBefore(source, start), end: Math.min(source.length, end + eol.length), text: "" });
   });
   const added = unmatchedLive.slice(stale.length);
   if (added.length > 0) {
@@ -159,6 +159,13 @@ function renderBlock(type: string, element: Record<string, JsonValue>, indent: s
   const width = Math.max(0, ...keys.map((k) => hclKey(k).length));
   const lines = keys.map((key) => `${inner}${hclKey(key).padEnd(width)} = ${renderHclValue(element[key]!, inner, eol)}`);
   return lines.length === 0 ? `${indent}${type} {}` : `${indent}${type} {${eol}${lines.join(eol)}${eol}${indent}}`;
+}
+
+/** A removed block takes the blank line that separated it from the previous one along. */
+function withBlankLineBefore(source: string, start: number): number {
+  if (start === 0) return start;
+  const previous = lineStart(source, start - 1);
+  return source.slice(previous, start).trim() === "" ? previous : start;
 }
 
 function meaningful(value: JsonValue): boolean {

@@ -1,6 +1,6 @@
 import path from "node:path";
 import type { Node, Tree } from "web-tree-sitter";
-import { evaluateExpression } from "./evaluate.js";
+import { evaluateExpression, unquote } from "./evaluate.js";
 import { attributeExpression, attributeName, blockBody, blockLabels, blockType, findAttribute, topLevelAttributes, topLevelBlocks } from "./syntax.js";
 
 export type ParseHcl = (source: string) => Tree;
@@ -19,6 +19,9 @@ export class HclWorkspace {
   private readonly trees = new Map<string, Tree>();
   /** `dir|type.name` -> file declaring that resource, rebuilt per file on update. */
   private readonly resources = new Map<string, string>();
+  private readonly resourceKeysByFile = new Map<string, string[]>();
+  private readonly filesByDir = new Map<string, string[]>();
+  private readonly unsortedDirs = new Set<string>();
 
   constructor(
     private readonly parse: ParseHcl,
@@ -28,6 +31,13 @@ export class HclWorkspace {
   ) {}
 
   add(file: string, source: string): void {
+    if (!this.sources.has(file) && file.endsWith(".tf")) {
+      const dir = path.posix.dirname(file);
+      const list = this.filesByDir.get(dir);
+      if (list) list.push(file);
+      else this.filesByDir.set(dir, [file]);
+      this.unsortedDirs.add(dir);
+    }
     this.sources.set(file, source);
     this.reindex(file);
   }
@@ -56,7 +66,9 @@ export class HclWorkspace {
 
   /** The .tf files of one module dir (not its subdirectories). */
   moduleFiles(dir: string): string[] {
-    return this.files().filter((f) => f.endsWith(".tf") && path.posix.dirname(f) === dir).sort();
+    const files = this.filesByDir.get(dir) ?? [];
+    if (this.unsortedDirs.delete(dir)) files.sort(); // sorted on first read, not on every add
+    return files;
   }
 
   hasSyntaxError(file: string): boolean {
@@ -142,14 +154,19 @@ export class HclWorkspace {
     this.trees.get(file)?.delete();
     const tree = this.parse(source);
     this.trees.set(file, tree);
-    for (const [key, owner] of this.resources) if (owner === file) this.resources.delete(key);
+    for (const key of this.resourceKeysByFile.get(file) ?? []) this.resources.delete(key);
     if (!file.endsWith(".tf")) return;
     const dir = path.posix.dirname(file);
+    const keys: string[] = [];
+    // the hot path of indexing: read only the first three children of each top-level block
     for (const block of topLevelBlocks(tree)) {
-      if (blockType(block) !== "resource") continue;
-      const [type, name] = blockLabels(block);
-      if (type && name) this.resources.set(`${dir}|${type}.${name}`, file);
+      if (block.firstNamedChild?.text !== "resource") continue;
+      const type = block.namedChild(1);
+      const name = block.namedChild(2);
+      if (type?.type === "string_lit" && name?.type === "string_lit") keys.push(`${dir}|${unquote(type.text)}.${unquote(name.text)}`);
     }
+    for (const key of keys) this.resources.set(key, file);
+    this.resourceKeysByFile.set(file, keys);
   }
 }
 
