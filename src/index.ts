@@ -1,32 +1,68 @@
-import type { ApplicationFunction, Probot } from "probot";
+import pLimit from "p-limit";
+import type { ApplicationFunctionOptions, Probot } from "probot";
+import { PrometheusMetrics } from "./adapters/metrics.js";
 import { TerraformCli } from "./adapters/terraform/cli-runner.js";
 import type { AppServices } from "./handlers/deps.js";
+import { DriftScheduler } from "./handlers/drift-scheduler.js";
+import { driftbackHttpHandler } from "./handlers/http.js";
 import { onPlanCommand } from "./handlers/plan-command.js";
 import { PreviewRuns } from "./handlers/preview-runs.js";
 import { onPullRequest, PULL_REQUEST_EVENTS } from "./handlers/pull-request.js";
+import { onScanCommand } from "./handlers/scan-command.js";
+import { ScanService } from "./handlers/scan-service.js";
 import { bundledTemplates } from "./templates.js";
 
 export interface DriftbackApp {
-  app: ApplicationFunction;
-  /** Resolves once every background plan has finished (tests, graceful shutdown). */
+  app: (probot: Probot, options?: Partial<ApplicationFunctionOptions>) => void;
+  /** Resolves once every background plan and scan has finished (tests, graceful shutdown). */
   idle: () => Promise<void>;
+  /** Available once the app is loaded. */
+  scans: () => ScanService;
+  scheduler: () => DriftScheduler;
+  metrics: PrometheusMetrics;
 }
 
-/** Builds the Probot app; tests pass their own services (a fake terraform, a scratch dir). */
-export function createDriftbackApp(overrides: Partial<AppServices> = {}): DriftbackApp {
+export interface DriftbackOptions extends Partial<Omit<AppServices, "metrics">> {
+  /** Start the in-process drift schedule (off in tests, which call scheduler().tick()). */
+  startScheduler?: boolean;
+}
+
+/** Builds the Probot app; tests pass their own services (a fake terraform, a scratch dir, a clock). */
+export function createDriftbackApp(overrides: DriftbackOptions = {}): DriftbackApp {
+  const metrics = new PrometheusMetrics({ defaultMetrics: overrides.startScheduler !== false });
   let runs: PreviewRuns | undefined;
-  const app = (probot: Probot) => {
+  let scans: ScanService | undefined;
+  let scheduler: DriftScheduler | undefined;
+  const app = (probot: Probot, options: Partial<ApplicationFunctionOptions> = {}) => {
     const services: AppServices = {
       terraform: overrides.terraform ?? new TerraformCli(),
       templates: overrides.templates ?? bundledTemplates(), // compiled now: a broken template fails the boot
       appId: overrides.appId ?? (process.env.APP_ID ? Number(process.env.APP_ID) : undefined),
       scratchDir: overrides.scratchDir,
+      metrics,
+      scanLimit: overrides.scanLimit ?? pLimit(Number(process.env.DRIFTBACK_SCAN_CONCURRENCY ?? 4) || 4),
+      scanToken: overrides.scanToken ?? process.env.DRIFTBACK_SCAN_TOKEN,
+      now: overrides.now ?? Date.now,
     };
     runs = new PreviewRuns((key, error) => probot.log.error({ key, err: error }, "plan preview failed"));
+    scans = new ScanService(probot, services);
+    scheduler = new DriftScheduler(scans, services.now, probot.log);
     probot.on([...PULL_REQUEST_EVENTS], onPullRequest(services, runs));
     probot.on("issue_comment.created", onPlanCommand(services, runs));
+    probot.on("issue_comment.created", onScanCommand(scans, services.appId));
+    options.addHandler?.(driftbackHttpHandler({ scans, registry: metrics.registry, scanToken: services.scanToken, log: probot.log }));
+    if (overrides.startScheduler !== false && process.env.DRIFTBACK_SCHEDULER !== "off") scheduler.start();
   };
-  return { app, idle: async () => runs?.idle() };
+  return {
+    app,
+    idle: async () => {
+      await runs?.idle();
+      await scans?.idle();
+    },
+    scans: () => scans!,
+    scheduler: () => scheduler!,
+    metrics,
+  };
 }
 
 export default createDriftbackApp().app;

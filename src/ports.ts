@@ -60,6 +60,29 @@ export interface SourceFetcher {
   checkoutPullRequest(pr: PullRequestInfo, signal?: AbortSignal): Promise<Checkout>;
 }
 
+export interface BranchSource {
+  /** A shallow checkout of a branch's tip. */
+  checkoutBranch(cloneUrl: string, branch: string, signal?: AbortSignal): Promise<Checkout>;
+}
+
+/** A repository to scan for drift. */
+export interface ScanTarget extends RepoRef {
+  cloneUrl: string;
+  defaultBranch: string;
+}
+
+export interface DashboardIssue {
+  number: number;
+  body: string;
+}
+
+/** Where drift is shown: one dashboard issue per repository. */
+export interface DriftHost {
+  findDashboard(repo: RepoRef, marker: string): Promise<DashboardIssue | undefined>;
+  createDashboard(repo: RepoRef, title: string, body: string, label: string): Promise<number>;
+  updateDashboard(repo: RepoRef, issueNumber: number, body: string): Promise<void>;
+}
+
 export interface CheckRunOutput {
   title: string;
   summary: string;

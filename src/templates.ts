@@ -31,6 +31,8 @@ export interface Templates {
   resourceNames: Render;
   resourceRow: Render;
   outputs: Render;
+  dashboard: Render;
+  driftItems: Render;
 }
 
 /** Compiles every template eagerly: a broken template fails at start-up, not on a user's PR. */
@@ -56,6 +58,8 @@ export function loadTemplates(dir: string = TEMPLATES_DIR): Templates {
     resourceNames: bind(required(partials, "resource-names")),
     resourceRow: bind(required(partials, "resource-row")),
     outputs: bind(required(partials, "outputs")),
+    dashboard: bind(top("dashboard")),
+    driftItems: bind(top("drift-items")),
   };
 }
 

@@ -1,4 +1,5 @@
 import path from "node:path";
+import { Cron } from "croner";
 import { z } from "zod";
 
 /** Attribute-name globs masked by default, on top of whatever a repo adds. */
@@ -65,6 +66,29 @@ export const workspaceSchema = z
     }
   });
 
+/** A cron expression croner can read ("0 * * * *"); five or six fields. */
+const cronExpression = z.string().refine(
+  (value) => {
+    try {
+      new Cron(value, { paused: true }).stop();
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  { message: 'must be a cron expression such as "0 * * * *" (hourly)' },
+);
+
+const ignoreRule = z
+  .strictObject({
+    type: z.string().min(1).optional().describe("Resource type glob, e.g. `aws_autoscaling_group`."),
+    address: z.string().min(1).optional().describe("Resource address glob, e.g. `module.legacy.*`."),
+    attribute: z.string().min(1).optional().describe("Attribute path glob, e.g. `tags.*` or `desired_capacity`."),
+  })
+  .refine((rule) => rule.type !== undefined || rule.address !== undefined || rule.attribute !== undefined, {
+    message: "needs at least one of type, address or attribute",
+  });
+
 export const configSchema = z
   .strictObject({
     binary: z.enum(["terraform", "tofu"]).default("terraform").describe("Which CLI plans the workspaces."),
@@ -89,6 +113,13 @@ export const configSchema = z
       })
       .prefault({})
       .describe("Secrets a provider does not mark sensitive. Defaults always apply."),
+    drift: z
+      .strictObject({
+        schedule: cronExpression.default("0 * * * *").describe("When to scan the default branch (cron, UTC). A per-repository jitter spreads scans out."),
+        ignore: z.array(ignoreRule).default([]).describe("Drift that is expected and never reported: resource type, address and attribute globs."),
+      })
+      .prefault({})
+      .describe("Scheduled drift detection on the default branch."),
   })
   .superRefine((config, ctx) => {
     const seen = new Map<string, number>();

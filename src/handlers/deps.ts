@@ -2,6 +2,8 @@ import type { Context } from "probot";
 import { GitCheckout } from "../adapters/git/checkout.js";
 import { OctokitGitHost } from "../adapters/github/octokit-git-host.js";
 import { localModuleDirs } from "../adapters/local/module-dirs.js";
+import type { LimitFunction } from "p-limit";
+import type { DriftMetrics } from "../adapters/metrics.js";
 import type { TerraformRunner } from "../ports.js";
 import type { Templates } from "../templates.js";
 import type { PreviewDeps } from "../usecases/preview-plan.js";
@@ -12,6 +14,12 @@ export interface AppServices {
   templates: Templates;
   appId?: number;
   scratchDir?: string;
+  metrics: DriftMetrics;
+  /** Plans of all drift scans in this process share it. */
+  scanLimit: LimitFunction;
+  /** Bearer token for POST /driftback/scan; the endpoint is off without it. */
+  scanToken?: string;
+  now: () => number;
 }
 
 /** The use case's ports for one webhook, authenticated as that installation. */

@@ -20,6 +20,15 @@ export class GitCheckout implements SourceFetcher {
   constructor(private readonly options: GitCheckoutOptions) {}
 
   async checkoutPullRequest(pr: PullRequestInfo, signal?: AbortSignal): Promise<Checkout> {
+    return this.checkout(pr.cloneUrl, `refs/pull/${pr.number}/head`, signal);
+  }
+
+  /** A shallow checkout of a branch's tip (drift scans use the default branch). */
+  async checkoutBranch(cloneUrl: string, branch: string, signal?: AbortSignal): Promise<Checkout> {
+    return this.checkout(cloneUrl, `refs/heads/${branch}`, signal);
+  }
+
+  private async checkout(cloneUrl: string, ref: string, signal?: AbortSignal): Promise<Checkout> {
     const dir = await mkdtemp(path.join(this.options.scratchDir ?? os.tmpdir(), "driftback-src-"));
     const cleanup = () => rm(dir, { recursive: true, force: true });
     try {
@@ -33,7 +42,7 @@ export class GitCheckout implements SourceFetcher {
         return result.stdout.trim();
       };
       await git(["init", "--quiet"]);
-      await git(["fetch", "--quiet", "--depth=1", "--no-tags", pr.cloneUrl, `refs/pull/${pr.number}/head`]);
+      await git(["fetch", "--quiet", "--depth=1", "--no-tags", cloneUrl, ref]);
       const sha = await git(["rev-parse", "FETCH_HEAD"], true);
       await git(["checkout", "--quiet", "--detach", "FETCH_HEAD"]);
       return { dir, sha, cleanup };

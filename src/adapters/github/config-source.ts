@@ -6,12 +6,49 @@ import type { RepoRef } from "../../ports.js";
 
 const ATLANTIS_FILES = [ATLANTIS_PATH, "atlantis.yml"];
 
+/** What config loading needs of a Probot Context; `configReader` builds the same outside webhooks. */
+export type ConfigReader = Pick<Context, "config" | "octokit">;
+
+type MergeOptions = { arrayMerge?: (base: unknown[], repo: unknown[]) => unknown[] };
+
+/**
+ * A Context-like config reader for code that runs outside a webhook (scheduled scans), over the
+ * same config plugin Probot's context.config uses, so `_extends` and the org fallback behave alike.
+ */
+export function configReader(octokit: Context["octokit"], ref: RepoRef): ConfigReader {
+  const config = async (fileName: string, _defaults?: unknown, options?: MergeOptions) => {
+    const { config, files } = await octokit.config.get({
+      owner: ref.owner,
+      repo: ref.repo,
+      path: `.github/${fileName}`,
+      defaults: (configs: Record<string, unknown>[]) => configs.reduce<Record<string, unknown>>((merged, next) => mergeDeep(merged, next, options), {}),
+    });
+    return files.some((file) => file.config !== null) ? config : null;
+  };
+  return { octokit, config: config as Context["config"] };
+}
+
+function mergeDeep(base: Record<string, unknown>, next: Record<string, unknown>, options?: MergeOptions): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...base };
+  for (const [key, value] of Object.entries(next)) {
+    const previous = out[key];
+    if (Array.isArray(previous) && Array.isArray(value)) out[key] = options?.arrayMerge ? options.arrayMerge(previous, value) : [...previous, ...value];
+    else if (isPlainObject(previous) && isPlainObject(value)) out[key] = mergeDeep(previous, value, options);
+    else out[key] = value;
+  }
+  return out;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
 /**
  * Reads `.github/driftback.yml` through Probot's `context.config` (so the org `.github` repo
  * and `_extends` work), else maps a root `atlantis.yaml`. Returns null when neither exists.
  * A broken file becomes a ConfigResult with issues, never an exception.
  */
-export async function loadRepoConfig(context: Pick<Context, "config" | "octokit">, ref: RepoRef): Promise<ConfigResult | null> {
+export async function loadRepoConfig(context: ConfigReader, ref: RepoRef): Promise<ConfigResult | null> {
   let raw: unknown;
   try {
     // arrays in the repo's file replace the base's (`_extends`) instead of concatenating
@@ -36,7 +73,7 @@ export async function loadRepoConfig(context: Pick<Context, "config" | "octokit"
   return null;
 }
 
-async function readRootFile(context: Pick<Context, "octokit">, ref: RepoRef, path: string): Promise<string | undefined> {
+async function readRootFile(context: Pick<ConfigReader, "octokit">, ref: RepoRef, path: string): Promise<string | undefined> {
   try {
     const { data } = await context.octokit.rest.repos.getContent({ ...ref, path, mediaType: { format: "raw" } });
     return typeof data === "string" ? data : undefined;

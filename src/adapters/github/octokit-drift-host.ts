@@ -1,0 +1,24 @@
+import type { ProbotOctokit } from "probot";
+import type { DashboardIssue, DriftHost, RepoRef } from "../../ports.js";
+
+type Octokit = InstanceType<typeof ProbotOctokit>;
+
+/** The dashboard issue over an installation-authenticated Octokit. */
+export class OctokitDriftHost implements DriftHost {
+  constructor(private readonly octokit: Octokit) {}
+
+  async findDashboard(repo: RepoRef, marker: string): Promise<DashboardIssue | undefined> {
+    const issues = await this.octokit.paginate(this.octokit.rest.issues.listForRepo, { owner: repo.owner, repo: repo.repo, state: "open", labels: "driftback", per_page: 100 });
+    const issue = issues.find((i) => !i.pull_request && i.body?.startsWith(marker));
+    return issue ? { number: issue.number, body: issue.body ?? "" } : undefined;
+  }
+
+  async createDashboard(repo: RepoRef, title: string, body: string, label: string): Promise<number> {
+    const { data } = await this.octokit.rest.issues.create({ owner: repo.owner, repo: repo.repo, title, body, labels: [label] });
+    return data.number;
+  }
+
+  async updateDashboard(repo: RepoRef, issueNumber: number, body: string): Promise<void> {
+    await this.octokit.rest.issues.update({ owner: repo.owner, repo: repo.repo, issue_number: issueNumber, body });
+  }
+}

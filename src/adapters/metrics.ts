@@ -1,0 +1,45 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+
+/** What the use cases report; the Prometheus registry behind it is an adapter detail. */
+export interface DriftMetrics {
+  scanFinished(repo: string, seconds: number): void;
+  scanFailed(repo: string, workspace: string): void;
+  planRun(kind: "preview" | "scan", outcome: "ok" | "failed"): void;
+  driftItems(repo: string, workspace: string, counts: { class: string; severity: string; count: number }[]): void;
+}
+
+export class PrometheusMetrics implements DriftMetrics {
+  readonly registry = new Registry();
+  private readonly items = new Gauge({ name: "driftback_drift_items", help: "Drift items found by the last scan", labelNames: ["repo", "workspace", "class", "severity"], registers: [this.registry] });
+  private readonly duration = new Histogram({ name: "driftback_scan_duration_seconds", help: "Time to scan one repository", labelNames: ["repo"], buckets: [5, 15, 30, 60, 120, 300, 600, 1200, 1800], registers: [this.registry] });
+  private readonly failures = new Counter({ name: "driftback_scan_failures_total", help: "Workspaces whose scan failed", labelNames: ["repo", "workspace"], registers: [this.registry] });
+  private readonly plans = new Counter({ name: "driftback_plans_total", help: "Plans run", labelNames: ["kind", "outcome"], registers: [this.registry] });
+
+  constructor(options: { defaultMetrics?: boolean } = {}) {
+    if (options.defaultMetrics) collectDefaultMetrics({ register: this.registry });
+  }
+
+  scanFinished(repo: string, seconds: number): void {
+    this.duration.observe({ repo }, seconds);
+  }
+
+  scanFailed(repo: string, workspace: string): void {
+    this.failures.inc({ repo, workspace });
+  }
+
+  planRun(kind: "preview" | "scan", outcome: "ok" | "failed"): void {
+    this.plans.inc({ kind, outcome });
+  }
+
+  driftItems(repo: string, workspace: string, counts: { class: string; severity: string; count: number }[]): void {
+    // a workspace's series are replaced as a whole, so resolved drift drops back to nothing
+    for (const cls of ["actionable", "noise", "unapplied", "deleted"]) {
+      for (const severity of ["low", "medium", "high", "critical"]) {
+        const count = counts.find((c) => c.class === cls && c.severity === severity)?.count ?? 0;
+        this.items.set({ repo, workspace, class: cls, severity }, count);
+      }
+    }
+  }
+}
+
+export const noMetrics: DriftMetrics = { scanFinished() {}, scanFailed() {}, planRun() {}, driftItems() {} };

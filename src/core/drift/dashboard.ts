@@ -1,0 +1,77 @@
+import type { Templates } from "../../templates.js";
+import { COMMENT_LIMIT } from "../render/preview.js";
+import { encodeState, type DashboardState } from "./state.js";
+import type { Severity } from "./track.js";
+
+export const DASHBOARD_MARKER = "<!-- driftback:dashboard -->";
+export const DASHBOARD_TITLE = "Drift dashboard";
+export const DASHBOARD_LABEL = "driftback";
+
+const SEVERITY_ORDER: Record<Severity, number> = { critical: 0, high: 1, medium: 2, low: 3 };
+const SEVERITY_ICON: Record<Severity, string> = { critical: "🔴", high: "🟠", medium: "🟡", low: "⚪" };
+
+export interface DashboardContext {
+  owner: string;
+  repo: string;
+  defaultBranch: string;
+  schedule: string;
+  /** The workspaces configured now, in config order, with their dirs. */
+  workspaces: { name: string; dir: string }[];
+  today: string;
+}
+
+/** The dashboard issue body: status per workspace, the drift table, and the hidden state. Pure. */
+export function renderDashboard(state: DashboardState, ctx: DashboardContext, templates: Templates): string {
+  const items = Object.values(state.items).sort(
+    (a, b) => SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity] || a.workspace.localeCompare(b.workspace) || a.address.localeCompare(b.address) || a.path.localeCompare(b.path),
+  );
+  const dirOf = new Map(ctx.workspaces.map((w) => [w.name, w.dir]));
+  const treeUrl = (dir: string) => `https://github.com/${ctx.owner}/${ctx.repo}/tree/${encodeURIComponent(ctx.defaultBranch)}/${dir === "." ? "" : dir}`;
+  const workspaces = ctx.workspaces.map((w) => {
+    const status = state.workspaces[w.name];
+    const drifted = items.filter((i) => i.workspace === w.name).length;
+    return {
+      name: w.name,
+      dir: w.dir,
+      url: treeUrl(w.dir),
+      statusText: !status
+        ? "⏳ not scanned yet"
+        : status.status === "failed"
+          ? `❌ scan failed: ${status.error ?? "unknown reason"}${drifted > 0 ? ` (${drifted} drifted when last scanned)` : ""}`
+          : status.status === "clean"
+            ? `✅ clean since ${status.cleanSince ?? status.lastScan}`
+            : `⚠️ ${drifted} drifted`,
+      drifted,
+      noise: status?.noise ?? 0,
+      unapplied: status?.unapplied ?? 0,
+    };
+  });
+  const rows = items.map((item) => ({
+    severity: `${SEVERITY_ICON[item.severity]} ${item.severity}`,
+    workspace: item.workspace,
+    url: treeUrl(dirOf.get(item.workspace) ?? "."),
+    address: item.address,
+    path: item.path || "(whole resource)",
+    change: item.class === "deleted" ? "deleted outside Terraform" : "changed outside Terraform",
+    taxonomy: item.taxonomy,
+    since: item.firstSeen,
+    pr: item.pr ?? null,
+  }));
+  const stateBlock = encodeState(state);
+  // rows give way first: the state block must always fit
+  for (let shown = rows.length; ; shown = Math.floor(shown / 2)) {
+    const body = templates.dashboard({
+      marker: DASHBOARD_MARKER,
+      repo: `${ctx.owner}/${ctx.repo}`,
+      defaultBranch: ctx.defaultBranch,
+      schedule: ctx.schedule,
+      workspaces,
+      rows: rows.slice(0, shown),
+      hiddenRows: rows.length - shown,
+      total: rows.length,
+      today: ctx.today,
+      stateBlock,
+    });
+    if (body.length <= COMMENT_LIMIT || shown === 0) return body;
+  }
+}

@@ -1,0 +1,111 @@
+import { deflateRawSync, inflateRawSync } from "node:zlib";
+import { z } from "zod";
+import type { DriftClass, DriftTaxonomy } from "./items.js";
+import type { Severity } from "./track.js";
+
+/** One tracked drift in the dashboard's hidden state. Dates are days (YYYY-MM-DD) so rescans the same day change nothing. */
+const trackedItem = z.object({
+  workspace: z.string(),
+  address: z.string(),
+  path: z.string(),
+  class: z.enum(["actionable", "deleted"]),
+  taxonomy: z.enum(["configuration", "policy", "resource"]),
+  severity: z.enum(["low", "medium", "high", "critical"]),
+  firstSeen: z.string(),
+  lastSeen: z.string(),
+  valueHash: z.string(),
+  /** The backport pull request tied to this drift, when there is one. */
+  pr: z.number().int().optional(),
+});
+
+const workspaceStatus = z.object({
+  status: z.enum(["clean", "drifted", "failed"]),
+  /** Day the current clean streak began. */
+  cleanSince: z.string().optional(),
+  lastScan: z.string(),
+  error: z.string().optional(),
+  noise: z.number().int().default(0),
+  unapplied: z.number().int().default(0),
+});
+
+export const dashboardStateSchema = z.object({
+  version: z.literal(1),
+  workspaces: z.record(z.string(), workspaceStatus),
+  items: z.record(z.string(), trackedItem),
+});
+
+export type DashboardState = z.infer<typeof dashboardStateSchema>;
+export type TrackedItem = z.infer<typeof trackedItem>;
+export type WorkspaceStatus = z.infer<typeof workspaceStatus>;
+
+export const EMPTY_STATE: DashboardState = { version: 1, workspaces: {}, items: {} };
+
+export interface ObservedItem {
+  fingerprint: string;
+  workspace: string;
+  address: string;
+  path: string;
+  class: Extract<DriftClass, "actionable" | "deleted">;
+  taxonomy: DriftTaxonomy;
+  severity: Severity;
+  valueHash: string;
+}
+
+/** What one scan found in one workspace. */
+export type WorkspaceScan =
+  | { workspace: string; ok: true; items: ObservedItem[]; noise: number; unapplied: number }
+  | { workspace: string; ok: false; error: string };
+
+/**
+ * The next state after a scan. Pure. A workspace that failed keeps every drift it had: a failed
+ * scan never reports drift as resolved. Drift missing from a successful scan is resolved and dropped.
+ */
+export function mergeScan(previous: DashboardState, scans: readonly WorkspaceScan[], today: string): DashboardState {
+  const next: DashboardState = { version: 1, workspaces: { ...previous.workspaces }, items: { ...previous.items } };
+  for (const scan of scans) {
+    const before = previous.workspaces[scan.workspace];
+    if (!scan.ok) {
+      next.workspaces[scan.workspace] = { ...(before ?? { status: "failed", noise: 0, unapplied: 0 }), status: "failed", error: scan.error, lastScan: today };
+      continue;
+    }
+    for (const [fingerprint, item] of Object.entries(previous.items)) {
+      if (item.workspace === scan.workspace && !scan.items.some((i) => i.fingerprint === fingerprint)) delete next.items[fingerprint];
+    }
+    for (const observed of scan.items) {
+      const known = previous.items[observed.fingerprint];
+      const { fingerprint, ...fields } = observed;
+      next.items[fingerprint] = { ...fields, firstSeen: known?.firstSeen ?? today, lastSeen: today, ...(known?.pr !== undefined ? { pr: known.pr } : {}) };
+    }
+    const clean = scan.items.length === 0;
+    next.workspaces[scan.workspace] = {
+      status: clean ? "clean" : "drifted",
+      ...(clean ? { cleanSince: before?.status === "clean" && before.cleanSince ? before.cleanSince : today } : {}),
+      lastScan: today,
+      noise: scan.noise,
+      unapplied: scan.unapplied,
+    };
+  }
+  return next;
+}
+
+const BLOCK = /<!-- driftback:state\n([A-Za-z0-9+/=\n]*)\n-->/;
+
+/** The hidden block carried in the dashboard body: deflated base64 JSON, compact and unable to close the comment. */
+export function encodeState(state: DashboardState): string {
+  const base64 = deflateRawSync(Buffer.from(JSON.stringify(state))).toString("base64").replace(/(.{100})/g, "$1\n").replace(/\n$/, "");
+  return `<!-- driftback:state\n${base64}\n-->`;
+}
+
+/** Reads the hidden block; a missing, hand-edited or corrupt one gives an empty state (rebuilt by this scan). */
+export function decodeState(body: string | undefined | null): { state: DashboardState; problem?: string } {
+  const match = body ? BLOCK.exec(body) : null;
+  if (!match) return { state: EMPTY_STATE, problem: body ? "no state block" : undefined };
+  try {
+    const json = JSON.parse(inflateRawSync(Buffer.from(match[1]!.replace(/\n/g, ""), "base64")).toString("utf8"));
+    const parsed = dashboardStateSchema.safeParse(json);
+    if (parsed.success) return { state: parsed.data };
+    return { state: EMPTY_STATE, problem: `state block does not match the schema: ${parsed.error.issues[0]?.message}` };
+  } catch (error) {
+    return { state: EMPTY_STATE, problem: `state block is corrupt: ${(error as Error).message}` };
+  }
+}

@@ -1,0 +1,108 @@
+import type { Probot, ProbotOctokit } from "probot";
+import { configReader, loadRepoConfig } from "../adapters/github/config-source.js";
+import { OctokitDriftHost } from "../adapters/github/octokit-drift-host.js";
+import { GitCheckout } from "../adapters/git/checkout.js";
+import type { Config } from "../config/schema.js";
+import type { Logger, ScanTarget } from "../ports.js";
+import { scanRepository, type ScanDeps, type ScanReport } from "../usecases/scan-drift.js";
+import type { AppServices } from "./deps.js";
+
+type Octokit = InstanceType<typeof ProbotOctokit>;
+
+/** A repository driftback may scan: where it is, who can reach it, and its validated config. */
+export interface ScannableRepo {
+  target: ScanTarget;
+  installationId: number;
+  config: Config;
+}
+
+/**
+ * Runs drift scans: at most one per repository at a time, all sharing one plan limit. Every
+ * trigger (schedule, HTTP, comment) goes through here.
+ */
+export class ScanService {
+  private readonly running = new Set<string>();
+  private readonly jobs = new Set<Promise<unknown>>();
+
+  constructor(
+    private readonly probot: Probot,
+    private readonly services: AppServices,
+  ) {}
+
+  /** Starts a scan in the background; false when one is already running for that repository. */
+  start(repo: ScannableRepo, octokit: Octokit): boolean {
+    const key = `${repo.target.owner}/${repo.target.repo}`.toLowerCase();
+    if (this.running.has(key)) return false;
+    this.running.add(key);
+    const job = scanRepository(this.depsFor(octokit, this.probot.log), repo.target, repo.config)
+      .catch((error: unknown) => this.probot.log.error({ repo: key, err: error }, "drift scan failed"))
+      .finally(() => {
+        this.running.delete(key);
+        this.jobs.delete(job);
+      });
+    this.jobs.add(job);
+    return true;
+  }
+
+  /** Scans now and waits (CLI-like callers and tests). */
+  async run(repo: ScannableRepo, octokit: Octokit): Promise<ScanReport | undefined> {
+    const key = `${repo.target.owner}/${repo.target.repo}`.toLowerCase();
+    if (this.running.has(key)) return undefined;
+    this.running.add(key);
+    try {
+      return await scanRepository(this.depsFor(octokit, this.probot.log), repo.target, repo.config);
+    } finally {
+      this.running.delete(key);
+    }
+  }
+
+  async idle(): Promise<void> {
+    while (this.jobs.size > 0) await Promise.allSettled([...this.jobs]);
+  }
+
+  /** Every repository of every installation that has a valid driftback config (paginated). */
+  async discover(filter?: { owner: string; repo: string }): Promise<{ repo: ScannableRepo; octokit: Octokit }[]> {
+    const appOctokit = await this.probot.auth();
+    const installations = await appOctokit.paginate(appOctokit.rest.apps.listInstallations, { per_page: 100 });
+    const found: { repo: ScannableRepo; octokit: Octokit }[] = [];
+    for (const installation of installations) {
+      if (filter && installation.account && "login" in installation.account && installation.account.login.toLowerCase() !== filter.owner.toLowerCase()) continue;
+      const octokit = await this.probot.auth(installation.id);
+      const repositories = await octokit.paginate(octokit.rest.apps.listReposAccessibleToInstallation, { per_page: 100 });
+      for (const repository of repositories) {
+        if (repository.archived || repository.disabled) continue;
+        if (filter && repository.name.toLowerCase() !== filter.repo.toLowerCase()) continue;
+        const ref = { owner: repository.owner.login, repo: repository.name };
+        try {
+          const config = await loadRepoConfig(configReader(octokit, ref), ref);
+          if (!config) continue; // not configured: not ours to scan
+          if (!config.ok) {
+            this.probot.log.warn({ repo: `${ref.owner}/${ref.repo}`, issues: config.issues }, "invalid driftback config: repository not scanned");
+            continue;
+          }
+          found.push({ repo: { target: { ...ref, cloneUrl: repository.clone_url, defaultBranch: repository.default_branch }, installationId: installation.id, config: config.config }, octokit });
+        } catch (error) {
+          this.probot.log.error({ repo: `${ref.owner}/${ref.repo}`, err: error }, "could not read driftback config");
+        }
+      }
+    }
+    return found;
+  }
+
+  private depsFor(octokit: Octokit, logger: Logger): ScanDeps {
+    return {
+      host: new OctokitDriftHost(octokit),
+      source: new GitCheckout({
+        scratchDir: this.services.scratchDir,
+        token: async () => ((await octokit.auth({ type: "installation" })) as { token?: string }).token,
+      }),
+      terraform: this.services.terraform,
+      templates: this.services.templates,
+      logger,
+      metrics: this.services.metrics,
+      planLimit: this.services.scanLimit,
+      today: () => new Date(this.services.now()).toISOString().slice(0, 10),
+      now: this.services.now,
+    };
+  }
+}

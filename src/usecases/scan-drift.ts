@@ -1,0 +1,150 @@
+import path from "node:path";
+import type { LimitFunction } from "p-limit";
+import stripAnsi from "strip-ansi";
+import { durationToMs, type Config, type WorkspaceConfig } from "../config/schema.js";
+import { DASHBOARD_LABEL, DASHBOARD_MARKER, DASHBOARD_TITLE, renderDashboard } from "../core/drift/dashboard.js";
+import { classifyDrift, type DriftItem } from "../core/drift/items.js";
+import { decodeState, mergeScan, type ObservedItem, type WorkspaceScan } from "../core/drift/state.js";
+import { fingerprintOf, severityOf, valueHashOf, withoutIgnored } from "../core/drift/track.js";
+import { parsePlan } from "../core/plan/parse.js";
+import { Masker } from "../core/render/mask.js";
+import type { DriftMetrics } from "../adapters/metrics.js";
+import type { BranchSource, DriftHost, Logger, ScanTarget, TerraformRunner } from "../ports.js";
+import type { Templates } from "../templates.js";
+
+export interface ScanDeps {
+  host: DriftHost;
+  source: BranchSource;
+  terraform: TerraformRunner;
+  templates: Templates;
+  logger: Logger;
+  metrics: DriftMetrics;
+  /** Shared by every scan in the process: how many plans may run at once. */
+  planLimit: LimitFunction;
+  /** Today as YYYY-MM-DD (UTC). */
+  today: () => string;
+  now?: () => number;
+}
+
+export interface ScanReport {
+  scans: WorkspaceScan[];
+  items: DriftItem[];
+  dashboard: { number: number; action: "created" | "updated" | "unchanged" } | undefined;
+}
+
+/** Scans a repository's default branch for drift and keeps its dashboard issue current. */
+export async function scanRepository(deps: ScanDeps, target: ScanTarget, config: Config, signal?: AbortSignal): Promise<ScanReport> {
+  const started = (deps.now ?? Date.now)();
+  const repoName = `${target.owner}/${target.repo}`;
+  const masker = new Masker(config.mask);
+  const items: DriftItem[] = [];
+  let scans: WorkspaceScan[];
+
+  // 1. Check out the default branch; if that fails, every workspace failed for that reason.
+  let checkout;
+  try {
+    checkout = await deps.source.checkoutBranch(target.cloneUrl, target.defaultBranch, signal);
+  } catch (error) {
+    const reason = `could not fetch ${target.defaultBranch}: ${firstLine(masker.scrubText((error as Error).message))}`;
+    scans = config.workspaces.map((w) => ({ workspace: w.name, ok: false, error: reason }));
+  }
+
+  // 2. Plan every workspace (a failure in one never stops the others) and classify its drift.
+  if (checkout) {
+    try {
+      scans = await Promise.all(
+        config.workspaces.map((workspace) =>
+          deps.planLimit(async () => {
+            const scan = await scanWorkspace(deps, config, workspace, checkout.dir, masker, signal);
+            items.push(...scan.items);
+            return scan.result;
+          }),
+        ),
+      );
+    } finally {
+      await checkout.cleanup();
+    }
+  }
+
+  // 3. Merge into the dashboard's state; write the issue only when its body changes.
+  const existing = await deps.host.findDashboard(target, DASHBOARD_MARKER);
+  const decoded = decodeState(existing?.body);
+  if (decoded.problem && existing) deps.logger.warn({ repo: repoName, problem: decoded.problem }, "dashboard state rebuilt from this scan");
+  const today = deps.today();
+  const state = mergeScan(decoded.state, scans!, today);
+  const body = renderDashboard(state, { owner: target.owner, repo: target.repo, defaultBranch: target.defaultBranch, schedule: config.drift.schedule, workspaces: config.workspaces, today }, deps.templates);
+  let dashboard: ScanReport["dashboard"];
+  if (existing) {
+    const changed = withoutDay(existing.body) !== withoutDay(body);
+    if (changed) await deps.host.updateDashboard(target, existing.number, body);
+    dashboard = { number: existing.number, action: changed ? "updated" : "unchanged" };
+  } else if (Object.keys(state.items).length > 0) {
+    dashboard = { number: await deps.host.createDashboard(target, DASHBOARD_TITLE, body, DASHBOARD_LABEL), action: "created" };
+  }
+
+  // 4. Metrics.
+  for (const scan of scans!) {
+    if (!scan.ok) {
+      deps.metrics.scanFailed(repoName, scan.workspace);
+      continue;
+    }
+    const tier = config.workspaces.find((w) => w.name === scan.workspace)?.tier ?? "dev";
+    const counts = new Map<string, { class: string; severity: string; count: number }>();
+    for (const item of items.filter((i) => i.workspace === scan.workspace)) {
+      const severity = severityOf(tier, item.taxonomy);
+      const key = `${item.class}|${severity}`;
+      counts.set(key, { class: item.class, severity, count: (counts.get(key)?.count ?? 0) + 1 });
+    }
+    deps.metrics.driftItems(repoName, scan.workspace, [...counts.values()]);
+  }
+  deps.metrics.scanFinished(repoName, ((deps.now ?? Date.now)() - started) / 1000);
+  deps.logger.info({ repo: repoName, workspaces: scans!.map((s) => `${s.workspace}:${s.ok ? s.items.length : "failed"}`), dashboard }, "drift scan finished");
+  return { scans: scans!, items, dashboard };
+}
+
+async function scanWorkspace(deps: ScanDeps, config: Config, workspace: WorkspaceConfig, root: string, masker: Masker, signal?: AbortSignal): Promise<{ result: WorkspaceScan; items: DriftItem[] }> {
+  const outcome = await deps.terraform.plan({
+    dir: path.join(root, workspace.dir),
+    binary: config.binary,
+    workspace: workspace.workspace,
+    varFiles: workspace.var_files,
+    backendConfig: workspace.backend_config,
+    timeoutMs: durationToMs(config.plan.timeout),
+    lockTimeout: config.plan.lock_timeout,
+    signal,
+  });
+  deps.metrics.planRun("scan", outcome.ok ? "ok" : "failed");
+  if (!outcome.ok) {
+    const detail = lastErrorLine(masker.scrubText(stripAnsi(outcome.output)));
+    return { result: { workspace: workspace.name, ok: false, error: `${outcome.message}${detail ? `: ${detail}` : ""}` }, items: [] };
+  }
+  let items: DriftItem[];
+  try {
+    items = withoutIgnored(classifyDrift(parsePlan(outcome.planJson), workspace.name), config.drift.ignore);
+  } catch (error) {
+    return { result: { workspace: workspace.name, ok: false, error: `the plan JSON is not usable: ${firstLine((error as Error).message)}` }, items: [] };
+  }
+  const tracked: ObservedItem[] = items
+    .filter((i): i is DriftItem & { class: "actionable" | "deleted" } => i.class === "actionable" || i.class === "deleted")
+    .map((i) => ({ fingerprint: fingerprintOf(i), workspace: i.workspace, address: i.address, path: i.pathText, class: i.class, taxonomy: i.taxonomy, severity: severityOf(workspace.tier, i.taxonomy), valueHash: valueHashOf(i) }));
+  return {
+    result: { workspace: workspace.name, ok: true, items: tracked, noise: items.filter((i) => i.class === "noise").length, unapplied: items.filter((i) => i.class === "unapplied").length },
+    items,
+  };
+}
+
+/** terraform's most telling line: the last "Error: …", else the last non-empty line. */
+function lastErrorLine(output: string): string {
+  const lines = output.split("\n").map((l) => l.replace(/^[│╷╵\s]+/, "").trim()).filter(Boolean);
+  const error = [...lines].reverse().find((l) => l.startsWith("Error"));
+  return (error ?? lines.at(-1) ?? "").slice(0, 300);
+}
+
+function firstLine(text: string): string {
+  return text.split("\n")[0]!.slice(0, 300);
+}
+
+/** The footer's date alone never justifies a write. */
+function withoutDay(body: string): string {
+  return body.replace(/last change to this dashboard \d{4}-\d{2}-\d{2}/, "");
+}
