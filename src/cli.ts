@@ -4,6 +4,7 @@ import { readFile } from "node:fs/promises";
 import { pathToFileURL } from "node:url";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { codifyCommand } from "./commands/codify.js";
+import { driftCommand, scanCommand, type DriftFormat } from "./commands/drift.js";
 import { parsePlan, PlanParseError } from "./core/plan/parse.js";
 import { Masker } from "./core/render/mask.js";
 import { COMMENT_LIMIT, renderComment } from "./core/render/preview.js";
@@ -59,6 +60,32 @@ export function buildProgram(): Command {
     .action(async (options: { dir: string; planJson: string; varFile: string[]; write: boolean; format: "diff" | "json" }) => {
       const report = await codifyCommand({ dir: options.dir, planJson: options.planJson, varFiles: options.varFile, write: options.write });
       process.stdout.write(options.format === "json" ? `${JSON.stringify({ results: report.results }, null, 2)}\n` : report.text);
+    });
+
+  program
+    .command("drift")
+    .description("print the classified drift items of one plan (actionable, noise, unapplied, deleted)")
+    .requiredOption("--plan-json <file>", "output of `terraform show -json <planfile>`")
+    .option("--workspace <name>", "workspace name to put on each item", "default")
+    .addOption(new Option("--format <format>", "json: {\"items\": [...]}; markdown: a table").choices(["json", "markdown"]).default("json"))
+    .action(async (options: { planJson: string; workspace: string; format: DriftFormat }) => {
+      process.stdout.write(await driftCommand({ ...options, templates: bundledTemplates() }));
+    });
+
+  program
+    .command("scan")
+    .description("plan a workspace directory with terraform or tofu and print its drift")
+    .requiredOption("--dir <workspace>", "the workspace's root module directory")
+    .option("--workspace <name>", "workspace name to put on each item", "default")
+    .addOption(new Option("--binary <binary>", "terraform or tofu").choices(["terraform", "tofu"]).default("terraform"))
+    .option("--var-file <file>", "-var-file, relative to --dir (repeatable)", collect, [])
+    .option("--backend-config <file>", "-backend-config for init, relative to --dir (repeatable)", collect, [])
+    .option("--timeout <minutes>", "longest a single init, plan or show may run", positiveInt, 20)
+    .addOption(new Option("--format <format>", "json or markdown").choices(["json", "markdown"]).default("json"))
+    .action(async (options: { dir: string; workspace: string; binary: "terraform" | "tofu"; varFile: string[]; backendConfig: string[]; timeout: number; format: DriftFormat }) => {
+      process.stdout.write(
+        await scanCommand({ dir: options.dir, workspace: options.workspace, binary: options.binary, varFiles: options.varFile, backendConfig: options.backendConfig, timeoutMs: options.timeout * 60_000, format: options.format, templates: bundledTemplates() }),
+      );
     });
 
   return program;

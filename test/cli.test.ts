@@ -90,3 +90,55 @@ describe("driftback codify", () => {
     expect(snapshot(dir).get("main.tf")).toContain('instance_type = "t3.large"');
   });
 });
+
+describe("driftback drift and scan", () => {
+  it("prints {items:[...]} with the fields other tools rely on, sensitive values masked", async () => {
+    const io = capture();
+    expect(await main(["node", "driftback", "drift", "--plan-json", example, "--workspace", "prod", "--format", "json"])).toBe(0);
+    const { items } = JSON.parse(io.out());
+    const drift = items.find((i: any) => i.class === "actionable");
+    expect(drift).toMatchObject({ workspace: "prod", address: "aws_security_group.web", path: "ingress[0].cidr_blocks", class: "actionable", taxonomy: "policy", sensitive: false });
+    expect(drift.after).toEqual(["10.0.0.0/16", "0.0.0.0/0"]);
+    expect(items.map((i: any) => i.class)).toEqual(expect.arrayContaining(["actionable", "noise", "unapplied"]));
+    expect(io.out()).not.toContain("hunter2-super-secret");
+  });
+
+  it("prints a markdown table", async () => {
+    const io = capture();
+    expect(await main(["node", "driftback", "drift", "--plan-json", example, "--format", "markdown"])).toBe(0);
+    expect(io.out()).toContain("| actionable | <code>aws_security_group.web</code> | <code>ingress[0].cidr_blocks</code> | policy |");
+  });
+
+  it("scan runs terraform in the directory and prints the same items", async () => {
+    const { fakeTerraformEnv, fakeWorkspace } = await import("./support/fake-terraform.js");
+    const { readFileSync } = await import("node:fs");
+    const fake = fakeTerraformEnv();
+    const dir = fakeWorkspace(readFileSync(example, "utf8"));
+    const saved = { PATH: process.env.PATH, FAKE_TERRAFORM_LOG: process.env.FAKE_TERRAFORM_LOG };
+    Object.assign(process.env, { PATH: fake.env.PATH, FAKE_TERRAFORM_LOG: fake.logFile });
+    const io = capture();
+    try {
+      expect(await main(["node", "driftback", "scan", "--dir", dir, "--binary", "tofu", "--workspace", "prod"])).toBe(0);
+    } finally {
+      process.env.PATH = saved.PATH;
+      if (saved.FAKE_TERRAFORM_LOG === undefined) delete process.env.FAKE_TERRAFORM_LOG;
+    }
+    expect(JSON.parse(io.out()).items.some((i: any) => i.class === "actionable" && i.workspace === "prod")).toBe(true);
+    expect(fake.calls().map((c) => `${c.bin} ${c.args[0]}`)).toEqual(["tofu init", "tofu plan", "tofu show"]);
+  });
+
+  it("scan says why when terraform fails", async () => {
+    const { fakeTerraformEnv, fakeWorkspace } = await import("./support/fake-terraform.js");
+    const fake = fakeTerraformEnv();
+    const dir = fakeWorkspace("{}", { fail: { init: { code: 1, stderr: "Error: Failed to get existing workspaces: AccessDenied\n" } } });
+    const saved = process.env.PATH;
+    process.env.PATH = fake.env.PATH;
+    const io = capture();
+    try {
+      expect(await main(["node", "driftback", "scan", "--dir", dir])).toBe(1);
+    } finally {
+      process.env.PATH = saved;
+    }
+    expect(io.err()).toMatch(/scan failed: `terraform init` exited with code 1\nError: Failed to get existing workspaces: AccessDenied/);
+  });
+});

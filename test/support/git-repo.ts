@@ -24,7 +24,13 @@ export class TestRepo {
   }
 
   /** Commits the files (content null deletes) and points refs/pull/<number>/head at the commit. */
-  commit(files: Record<string, string | null>, pullNumber = 2): string { // the shared payloads are PR #2
+  commit(files: Record<string, string | null>, pullNumber = 2): string {
+    // the shared payloads are PR #2
+    return this.commitTo(files, `refs/pull/${pullNumber}/head`);
+  }
+
+  /** Commits the files and points `ref` (e.g. refs/heads/main) at the commit. */
+  commitTo(files: Record<string, string | null>, ref: string): string {
     for (const [file, content] of Object.entries(files)) {
       const target = path.join(this.work, file);
       if (content === null) rmSync(target, { force: true });
@@ -36,7 +42,7 @@ export class TestRepo {
     git(this.work, "add", "-A");
     git(this.work, "commit", "--quiet", "--allow-empty", "-m", "change");
     const sha = git(this.work, "rev-parse", "HEAD");
-    git(this.work, "push", "--quiet", "--force", this.bare, `HEAD:refs/pull/${pullNumber}/head`);
+    git(this.work, "push", "--quiet", "--force", this.bare, `HEAD:${ref}`);
     return sha;
   }
 }

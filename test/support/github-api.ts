@@ -99,6 +99,33 @@ export class GitHubApiMock {
     return this;
   }
 
+  installations(installations: { id: number; login: string }[]) {
+    this.scope.get("/app/installations").query(true).reply(200, installations.map((i) => ({ id: i.id, account: { login: i.login } }))).persist();
+    return this;
+  }
+
+  installationRepositories(repositories: { owner: string; name: string; cloneUrl: string; defaultBranch?: string; archived?: boolean }[]) {
+    const body = {
+      total_count: repositories.length,
+      repositories: repositories.map((r) => ({ name: r.name, full_name: `${r.owner}/${r.name}`, owner: { login: r.owner }, clone_url: r.cloneUrl, default_branch: r.defaultBranch ?? "main", archived: r.archived ?? false, disabled: false })),
+    };
+    this.scope.get("/installation/repositories").query(true).reply(200, body).persist();
+    return this;
+  }
+
+  /** A stateful dashboard: listing returns whatever the app last created or wrote. */
+  dashboardIssues(owner: string, repo: string, number = 7) {
+    const current = () => {
+      const writes = this.requests.filter((r) => (r.method === "POST" && r.path === `/repos/${owner}/${repo}/issues`) || (r.method === "PATCH" && r.path === `/repos/${owner}/${repo}/issues/${number}`));
+      const last = writes.at(-1);
+      return last ? [{ number, title: "Drift dashboard", body: last.body.body, labels: [{ name: "driftback" }] }] : [];
+    };
+    this.scope.get(`/repos/${owner}/${repo}/issues`).query(true).reply(200, () => current()).persist();
+    this.writes("POST", new RegExp(`^/repos/${owner}/${repo}/issues$`), 201, () => ({ number }));
+    this.writes("PATCH", new RegExp(`^/repos/${owner}/${repo}/issues/${number}$`), 200, () => ({ number }));
+    return this;
+  }
+
   permission(owner: string, repo: string, username: string, permission: "admin" | "write" | "read" | "none") {
     this.scope.get(`/repos/${owner}/${repo}/collaborators/${username}/permission`).reply(200, { permission, role_name: permission, user: { login: username } }).persist();
     return this;

@@ -1,6 +1,6 @@
 import type { Templates } from "../../templates.js";
 import { COMMENT_LIMIT } from "../render/preview.js";
-import { encodeState, type DashboardState } from "./state.js";
+import { encodeState, type DashboardState, type TrackedItem } from "./state.js";
 import type { Severity } from "./track.js";
 
 export const DASHBOARD_MARKER = "<!-- driftback:dashboard -->";
@@ -18,6 +18,23 @@ export interface DashboardContext {
   /** The workspaces configured now, in config order, with their dirs. */
   workspaces: { name: string; dir: string }[];
   today: string;
+}
+
+/** Most of a body's room goes to the state; past that, the least severe, newest drift is not tracked. */
+const STATE_BUDGET = 48_000;
+
+function fittingState(state: DashboardState, sorted: TrackedItem[]): { block: string; untracked: number } {
+  let block = encodeState(state);
+  if (block.length <= STATE_BUDGET) return { block, untracked: 0 };
+  // keep the most severe and the oldest: their first-seen dates are what would be lost
+  const ranked = [...sorted].sort((a, b) => SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity] || a.firstSeen.localeCompare(b.firstSeen));
+  let keep = ranked.length;
+  while (block.length > STATE_BUDGET && keep > 0) {
+    keep = Math.floor(keep * 0.8);
+    const kept = new Set(ranked.slice(0, keep));
+    block = encodeState({ ...state, items: Object.fromEntries(Object.entries(state.items).filter(([, item]) => kept.has(item))) });
+  }
+  return { block, untracked: ranked.length - keep };
 }
 
 /** The dashboard issue body: status per workspace, the drift table, and the hidden state. Pure. */
@@ -57,7 +74,7 @@ export function renderDashboard(state: DashboardState, ctx: DashboardContext, te
     since: item.firstSeen,
     pr: item.pr ?? null,
   }));
-  const stateBlock = encodeState(state);
+  const { block: stateBlock, untracked } = fittingState(state, items);
   // rows give way first: the state block must always fit
   for (let shown = rows.length; ; shown = Math.floor(shown / 2)) {
     const body = templates.dashboard({
@@ -68,6 +85,7 @@ export function renderDashboard(state: DashboardState, ctx: DashboardContext, te
       workspaces,
       rows: rows.slice(0, shown),
       hiddenRows: rows.length - shown,
+      untracked,
       total: rows.length,
       today: ctx.today,
       stateBlock,

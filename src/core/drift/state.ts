@@ -1,7 +1,7 @@
 import { deflateRawSync, inflateRawSync } from "node:zlib";
 import { z } from "zod";
 import type { DriftClass, DriftTaxonomy } from "./items.js";
-import type { Severity } from "./track.js";
+import { fingerprintOf, type Severity } from "./track.js";
 
 /** One tracked drift in the dashboard's hidden state. Dates are days (YYYY-MM-DD) so rescans the same day change nothing. */
 const trackedItem = z.object({
@@ -90,9 +90,34 @@ export function mergeScan(previous: DashboardState, scans: readonly WorkspaceSca
 
 const BLOCK = /<!-- driftback:state\n([A-Za-z0-9+/=\n]*)\n-->/;
 
+/** Items travel as rows; the fingerprint is recomputed from workspace, address and path. */
+const compactSchema = z.object({
+  v: z.literal(1),
+  w: z.record(z.string(), workspaceStatus),
+  i: z.array(
+    z.tuple([
+      z.string(),
+      z.string(),
+      z.string(),
+      trackedItem.shape.class,
+      trackedItem.shape.taxonomy,
+      trackedItem.shape.severity,
+      z.string(),
+      z.string(),
+      z.string(),
+      z.number().int().nullable(),
+    ]),
+  ),
+});
+
 /** The hidden block carried in the dashboard body: deflated base64 JSON, compact and unable to close the comment. */
 export function encodeState(state: DashboardState): string {
-  const base64 = deflateRawSync(Buffer.from(JSON.stringify(state))).toString("base64").replace(/(.{100})/g, "$1\n").replace(/\n$/, "");
+  const compact = {
+    v: 1,
+    w: state.workspaces,
+    i: Object.values(state.items).map((t) => [t.workspace, t.address, t.path, t.class, t.taxonomy, t.severity, t.firstSeen, t.lastSeen, t.valueHash, t.pr ?? null]),
+  };
+  const base64 = deflateRawSync(Buffer.from(JSON.stringify(compact)), { level: 9 }).toString("base64").replace(/(.{100})/g, "$1\n").replace(/\n$/, "");
   return `<!-- driftback:state\n${base64}\n-->`;
 }
 
@@ -102,9 +127,13 @@ export function decodeState(body: string | undefined | null): { state: Dashboard
   if (!match) return { state: EMPTY_STATE, problem: body ? "no state block" : undefined };
   try {
     const json = JSON.parse(inflateRawSync(Buffer.from(match[1]!.replace(/\n/g, ""), "base64")).toString("utf8"));
-    const parsed = dashboardStateSchema.safeParse(json);
-    if (parsed.success) return { state: parsed.data };
-    return { state: EMPTY_STATE, problem: `state block does not match the schema: ${parsed.error.issues[0]?.message}` };
+    const parsed = compactSchema.safeParse(json);
+    if (!parsed.success) return { state: EMPTY_STATE, problem: `state block does not match the schema: ${parsed.error.issues[0]?.message}` };
+    const items: DashboardState["items"] = {};
+    for (const [workspace, address, path, cls, taxonomy, severity, firstSeen, lastSeen, valueHash, pr] of parsed.data.i) {
+      items[fingerprintOf({ workspace, address, pathText: path })] = { workspace, address, path, class: cls, taxonomy, severity, firstSeen, lastSeen, valueHash, ...(pr !== null ? { pr } : {}) };
+    }
+    return { state: { version: 1, workspaces: parsed.data.w, items } };
   } catch (error) {
     return { state: EMPTY_STATE, problem: `state block is corrupt: ${(error as Error).message}` };
   }
