@@ -1,7 +1,9 @@
 import { benchCodify } from "./codify.js";
 import { benchPreviewRender } from "./preview-render.js";
+import { benchScan } from "./scan.js";
 
 // Figures and ratios measured in one run on this machine; no timing assertions live in tests.
-benchPreviewRender();
-console.log();
-await benchCodify();
+const only = process.argv[2];
+if (!only || only === "preview") benchPreviewRender();
+if (!only || only === "codify") await benchCodify();
+if (!only || only === "scan") await benchScan();

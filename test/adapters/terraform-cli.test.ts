@@ -48,15 +48,22 @@ describe("TerraformCli", () => {
     }
   });
 
-  it("never runs two inits against the shared plugin cache at once", async () => {
-    const { fake, runner, request } = setup();
+  it("never runs two inits against the same plugin cache at once", async () => {
+    const fake = fakeTerraformEnv();
+    const scratch = mkdtempSync(path.join(os.tmpdir(), "driftback-scratch-"));
+    const runner = new TerraformCli({ env: fake.env, scratchDir: scratch, pluginCacheDir: path.join(scratch, "plugins"), cacheSlots: 2 });
     const slowInit = { sleepMs: { init: 400 } };
-    await Promise.all([runner.plan(request(fakeWorkspace(PLAN, slowInit))), runner.plan(request(fakeWorkspace(PLAN, slowInit)))]);
-    const inits = fake.calls().filter((c) => c.args[0] === "init").map((c) => c.startedAt).sort();
-    expect(inits).toHaveLength(2);
-    // serialised: the second init can only start once the first (which sleeps 400 ms) is done
-    expect(inits[1]! - inits[0]!).toBeGreaterThanOrEqual(400);
-    expect(new Set(fake.calls().map((c) => c.env.TF_DATA_DIR)).size).toBe(2); // separate .terraform per run
+    const request = (dir: string): PlanRequest => ({ dir, binary: "terraform", workspace: "default", varFiles: [], backendConfig: [], timeoutMs: 20_000, lockTimeout: "2m" });
+    await Promise.all([1, 2, 3].map(() => runner.plan(request(fakeWorkspace(PLAN, slowInit)))));
+    const inits = fake.calls().filter((c) => c.args[0] === "init").sort((a, b) => a.startedAt - b.startedAt);
+    expect(inits).toHaveLength(3);
+    // two slots: the first two inits run side by side in different caches, the third waits for a slot
+    expect(inits[0]!.env.TF_PLUGIN_CACHE_DIR).not.toBe(inits[1]!.env.TF_PLUGIN_CACHE_DIR);
+    expect(inits[2]!.startedAt - inits[0]!.startedAt).toBeGreaterThanOrEqual(400);
+    const sameCache = inits.filter((c) => c.env.TF_PLUGIN_CACHE_DIR === inits[2]!.env.TF_PLUGIN_CACHE_DIR);
+    expect(sameCache).toHaveLength(2);
+    expect(sameCache[1]!.startedAt - sameCache[0]!.startedAt).toBeGreaterThanOrEqual(400); // never overlapping in one cache
+    expect(new Set(fake.calls().map((c) => c.env.TF_DATA_DIR)).size).toBe(3); // separate .terraform per run
   });
 
   it("runs tofu when asked", async () => {

@@ -2,7 +2,6 @@ import { randomUUID } from "node:crypto";
 import { access, mkdir, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import pLimit, { type LimitFunction } from "p-limit";
 import type { PlanOutcome, PlanRequest, PlanStage, TerraformRunner } from "../../ports.js";
 import { terraformEnv } from "./env.js";
 import { runProgram, type RunResult } from "./process.js";
@@ -16,10 +15,37 @@ export interface TerraformCliOptions {
   env?: NodeJS.ProcessEnv;
   /** Time terraform gets to release its state lock after SIGTERM before SIGKILL. */
   killGraceMs?: number;
+  /** How many inits may run at once, each with its own plugin cache slot (default 4). */
+  cacheSlots?: number;
 }
 
-/** One init at a time per plugin cache: terraform's cache is not safe under concurrent installs. */
-const initLocks = new Map<string, LimitFunction>();
+/**
+ * terraform's plugin cache is not safe when two inits install into it at once, so every init
+ * borrows a cache slot (its own subdirectory of the cache) that no other init uses meanwhile.
+ * Slots stay warm between runs; more slots mean more inits side by side (and more disk).
+ */
+class CacheSlots {
+  private readonly free: number[];
+  private readonly waiting: ((slot: number) => void)[] = [];
+
+  constructor(count: number) {
+    this.free = Array.from({ length: Math.max(1, count) }, (_, i) => i);
+  }
+
+  async with<T>(work: (slot: number) => Promise<T>): Promise<T> {
+    const slot = this.free.shift() ?? (await new Promise<number>((resolve) => this.waiting.push(resolve)));
+    try {
+      return await work(slot);
+    } finally {
+      const next = this.waiting.shift();
+      if (next) next(slot);
+      else this.free.push(slot);
+    }
+  }
+}
+
+/** Shared per cache directory, so separate runners in one process still never share a slot. */
+const slotPools = new Map<string, CacheSlots>();
 
 /** Runs `init`, `plan -out` and `show -json` with the terraform or tofu CLI. */
 export class TerraformCli implements TerraformRunner {
@@ -27,26 +53,33 @@ export class TerraformCli implements TerraformRunner {
   private readonly scratchDir: string;
   private readonly env: NodeJS.ProcessEnv;
   private readonly killGraceMs: number | undefined;
+  private readonly slots: CacheSlots;
 
   constructor(options: TerraformCliOptions = {}) {
     this.pluginCacheDir = options.pluginCacheDir ?? process.env.DRIFTBACK_PLUGIN_CACHE_DIR ?? path.join(os.homedir(), ".cache", "driftback", "plugins");
     this.scratchDir = options.scratchDir ?? os.tmpdir();
     this.env = options.env ?? process.env;
     this.killGraceMs = options.killGraceMs;
+    const count = options.cacheSlots ?? (Number(process.env.DRIFTBACK_PLUGIN_CACHE_SLOTS) || 4);
+    const key = `${this.pluginCacheDir}#${count}`;
+    this.slots = slotPools.get(key) ?? new CacheSlots(count);
+    slotPools.set(key, this.slots);
   }
 
   async plan(request: PlanRequest): Promise<PlanOutcome> {
     const runDir = path.join(this.scratchDir, `driftback-run-${randomUUID()}`);
     await mkdir(runDir, { recursive: true });
-    await mkdir(this.pluginCacheDir, { recursive: true });
     const planFile = path.join(runDir, "tfplan");
-    const env = terraformEnv(this.env, { pluginCacheDir: this.pluginCacheDir, dataDir: path.join(runDir, "data"), workspace: request.workspace });
+    const envFor = (slot: number) => terraformEnv(this.env, { pluginCacheDir: path.join(this.pluginCacheDir, `slot-${slot}`), dataDir: path.join(runDir, "data"), workspace: request.workspace });
+    let env = envFor(0);
     const run = (args: string[], captureStdout = false) =>
       runProgram(request.binary, args, { cwd: request.dir, env, timeoutMs: request.timeoutMs, signal: request.signal, captureStdout, killGraceMs: this.killGraceMs });
     try {
-      const initLock = initLocks.get(this.pluginCacheDir) ?? pLimit(1);
-      initLocks.set(this.pluginCacheDir, initLock);
-      const init = await initLock(() => run(["init", "-input=false", "-no-color", ...request.backendConfig.map((f) => `-backend-config=${f}`)]));
+      const init = await this.slots.with(async (slot) => {
+        env = envFor(slot);
+        await mkdir(env.TF_PLUGIN_CACHE_DIR!, { recursive: true });
+        return run(["init", "-input=false", "-no-color", ...request.backendConfig.map((f) => `-backend-config=${f}`)]);
+      });
       if (!succeeded(init)) return failure("init", request.binary, init);
 
       const plan = await run([
