@@ -4,6 +4,7 @@ import { readFile } from "node:fs/promises";
 import { pathToFileURL } from "node:url";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { codifyCommand } from "./commands/codify.js";
+import { demoCommand } from "./commands/demo.js";
 import { driftCommand, scanCommand, type DriftFormat } from "./commands/drift.js";
 import { parsePlan, PlanParseError } from "./core/plan/parse.js";
 import { Masker } from "./core/render/mask.js";
@@ -86,6 +87,13 @@ export function buildProgram(): Command {
       process.stdout.write(
         await scanCommand({ dir: options.dir, workspace: options.workspace, binary: options.binary, varFiles: options.varFile, backendConfig: options.backendConfig, timeoutMs: options.timeout * 60_000, format: options.format, templates: bundledTemplates() }),
       );
+    });
+
+  program
+    .command("demo")
+    .description("run the three jobs on the bundled example: plan comment, drift classification, codify diff")
+    .action(async () => {
+      process.stdout.write(await demoCommand(bundledTemplates()));
     });
 
   return program;

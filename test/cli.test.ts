@@ -142,3 +142,14 @@ describe("driftback drift and scan", () => {
     expect(io.err()).toMatch(/scan failed: `terraform init` exited with code 1\nError: Failed to get existing workspaces: AccessDenied/);
   });
 });
+
+describe("driftback demo", () => {
+  it("runs preview, drift and codify on the bundled example", async () => {
+    const io = capture();
+    expect(await main(["node", "driftback", "demo"])).toBe(0);
+    expect(io.out()).toContain("<!-- driftback:preview -->");
+    expect(io.out()).toContain("| actionable | <code>aws_security_group.web</code>");
+    expect(io.out()).toContain('+    cidr_blocks = ["10.0.0.0/16", "0.0.0.0/0"]');
+    expect(io.out()).toContain("nothing written");
+  });
+});
