@@ -5,6 +5,9 @@ import { attributeExpression, attributeName, blockBody, blockLabels, blockType, 
 
 export type ParseHcl = (source: string) => Tree;
 
+/** Syntax trees kept in memory at once; a 20,000-resource workspace would otherwise hold them all. */
+const TREE_CACHE = 256;
+
 export interface Located<T = Node> {
   file: string;
   node: T;
@@ -56,8 +59,23 @@ export class HclWorkspace {
     return source;
   }
 
+  /** The file's syntax tree; only recently used trees are kept, others are parsed again on demand. */
   tree(file: string): Tree {
-    return this.trees.get(file)!;
+    let tree = this.trees.get(file);
+    if (tree) {
+      this.trees.delete(file); // refresh its place in the LRU order
+    } else {
+      tree = this.parse(this.source(file));
+    }
+    this.remember(file, tree);
+    return tree;
+  }
+
+  private remember(file: string, tree: Tree): void {
+    this.trees.set(file, tree);
+    // evicted trees are not deleted by hand: nodes still in use keep theirs alive, and
+    // web-tree-sitter frees the rest when they are garbage collected
+    if (this.trees.size > TREE_CACHE) this.trees.delete(this.trees.keys().next().value!);
   }
 
   files(): string[] {
@@ -150,20 +168,22 @@ export class HclWorkspace {
   }
 
   private reindex(file: string): void {
-    const source = this.sources.get(file)!;
-    this.trees.get(file)?.delete();
-    const tree = this.parse(source);
-    this.trees.set(file, tree);
-    for (const key of this.resourceKeysByFile.get(file) ?? []) this.resources.delete(key);
+    this.trees.delete(file); // a cached tree of the old source must never be read again
     if (!file.endsWith(".tf")) return;
+    for (const key of this.resourceKeysByFile.get(file) ?? []) this.resources.delete(key);
     const dir = path.posix.dirname(file);
     const keys: string[] = [];
-    // the hot path of indexing: read only the first three children of each top-level block
-    for (const block of topLevelBlocks(tree)) {
-      if (block.firstNamedChild?.text !== "resource") continue;
-      const type = block.namedChild(1);
-      const name = block.namedChild(2);
-      if (type?.type === "string_lit" && name?.type === "string_lit") keys.push(`${dir}|${unquote(type.text)}.${unquote(name.text)}`);
+    // the hot path of indexing: parse, read the first three children of each top-level block, free
+    const tree = this.parse(this.sources.get(file)!);
+    try {
+      for (const block of topLevelBlocks(tree)) {
+        if (block.firstNamedChild?.text !== "resource") continue;
+        const type = block.namedChild(1);
+        const name = block.namedChild(2);
+        if (type?.type === "string_lit" && name?.type === "string_lit") keys.push(`${dir}|${unquote(type.text)}.${unquote(name.text)}`);
+      }
+    } finally {
+      tree.delete(); // nothing else has seen this tree, so freeing it now is safe
     }
     for (const key of keys) this.resources.set(key, file);
     this.resourceKeysByFile.set(file, keys);
@@ -174,4 +194,3 @@ function sameLabels(block: Node, labels: string[]): boolean {
   const actual = blockLabels(block);
   return actual.length === labels.length && actual.every((l, i) => l === labels[i]);
 }
-
