@@ -33,6 +33,10 @@ export interface Templates {
   outputs: Render;
   dashboard: Render;
   driftItems: Render;
+  demo: Render;
+  codifyReport: Render;
+  /** Short check-run messages, one template each. */
+  status: { planning: Render; superseded: Render; internalError: Render; forkNotPlanned: Render };
 }
 
 /** Compiles every template eagerly: a broken template fails at start-up, not on a user's PR. */
@@ -48,6 +52,7 @@ export function loadTemplates(dir: string = TEMPLATES_DIR): Templates {
   }
   const top = (name: string) => compile(hbs, path.join(dir, `${name}.hbs`));
   const bind = (template: HandlebarsTemplateDelegate): Render => (view) => template(view, { allowProtoPropertiesByDefault: false });
+  const trimmed = (template: HandlebarsTemplateDelegate): Render => (view) => bind(template)(view).trim();
   return {
     comment: bind(top("comment")),
     tooLarge: bind(top("too-large")),
@@ -60,6 +65,14 @@ export function loadTemplates(dir: string = TEMPLATES_DIR): Templates {
     outputs: bind(required(partials, "outputs")),
     dashboard: bind(top("dashboard")),
     driftItems: bind(top("drift-items")),
+    demo: bind(top("demo")),
+    codifyReport: bind(top("codify-report")),
+    status: {
+      planning: trimmed(top("status/planning")),
+      superseded: trimmed(top("status/superseded")),
+      internalError: trimmed(top("status/internal-error")),
+      forkNotPlanned: trimmed(top("status/fork-not-planned")),
+    },
   };
 }
 

@@ -6,6 +6,7 @@ import { hclToolchain } from "../adapters/hcl/toolchain.js";
 import { classifyDrift } from "../core/drift/items.js";
 import type { DriftTarget } from "../core/hcl/resolve.js";
 import { parsePlan } from "../core/plan/parse.js";
+import { bundledTemplates, type Templates } from "../templates.js";
 import { codifyDrift, type CodifyResult } from "../usecases/codify-drift.js";
 
 export interface CodifyCommandOptions {
@@ -15,6 +16,7 @@ export interface CodifyCommandOptions {
   write: boolean;
   /** Where paths are relative to; the current directory by default. */
   cwd?: string;
+  templates?: Templates;
 }
 
 /** `driftback codify`: read the plan and the code, codify what can be, write only with --write. */
@@ -38,20 +40,15 @@ export async function codifyCommand(options: CodifyCommandOptions): Promise<{ re
       if (ws.source(file) !== before.get(file)) await writeFile(path.join(repoRoot, file), ws.source(file));
     }
   }
-  return { results, text: describe(results, options.write) };
+  return { results, text: describe(options.templates ?? bundledTemplates(), results, options.write) };
 }
 
-function describe(results: readonly CodifyResult[], written: boolean): string {
-  if (results.length === 0) return "No actionable drift in this plan: nothing to codify.\n";
-  const parts = results.map((r) =>
-    r.status === "codified"
-      ? `# codified ${r.address} ${r.path} (in ${r.via})\n${r.diff}`
-      : `# refused ${r.address} ${r.path}: ${r.reason}\n# suggested change for the pull request:\n${r.snippet
-          .split("\n")
-          .map((line) => `#   ${line}`)
-          .join("\n")}\n`,
-  );
+function describe(templates: Templates, results: readonly CodifyResult[], written: boolean): string {
   const codified = results.filter((r) => r.status === "codified").length;
-  parts.push(`# ${codified} codified, ${results.length - codified} refused${codified > 0 ? (written ? "; files written" : "; nothing written (use --write)") : ""}\n`);
-  return parts.join("\n");
+  return templates.codifyReport({
+    results: results.map((r) => (r.status === "codified" ? { ...r, snippetLines: [] } : { ...r, diff: null, snippetLines: r.snippet.split("\n") })),
+    codified,
+    refused: results.length - codified,
+    written,
+  });
 }

@@ -22,15 +22,6 @@ export async function demoCommand(templates: Templates): Promise<string> {
     { masker: new Masker(), templates },
   );
   const drift = await driftCommand({ planJson: planFile, workspace: "prod", format: "markdown", templates });
-  const codify = await codifyCommand({ cwd: EXAMPLES, dir: "workspace", planJson: "plan.json", varFiles: [], write: false });
-  return [
-    "# 1. Plan preview: the comment driftback keeps on a pull request\n",
-    comment,
-    "\n# 2. Drift detection: what a scheduled scan classifies in the same plan\n",
-    drift,
-    "\n# 3. Codify: the live value written back into examples/workspace (dry run)\n",
-    "```diff",
-    codify.text.trimEnd(),
-    "```\n",
-  ].join("\n");
+  const codify = await codifyCommand({ cwd: EXAMPLES, dir: "workspace", planJson: "plan.json", varFiles: [], write: false, templates });
+  return templates.demo({ comment, drift, codify: codify.text.trimEnd() });
 }

@@ -7,6 +7,7 @@ import { resolveTarget, type DriftTarget } from "../core/hcl/resolve.js";
 import { lineOf } from "../core/hcl/syntax.js";
 import { readBack } from "../core/hcl/verify.js";
 import type { HclWorkspace } from "../core/hcl/workspace.js";
+import type { JsonValue } from "../core/plan/model.js";
 
 export type CodifyResult =
   | { address: string; path: string; status: "codified"; file: string; diff: string; via: string }
@@ -81,9 +82,21 @@ function linesOutside(original: string, output: string, container: { start: numb
   return undefined;
 }
 
-/** What a PR body can suggest when driftback will not edit the code itself. */
+/** What a PR body can suggest when driftback will not edit the code itself: valid HCL for the attribute. */
 function snippetFor(target: DriftTarget): string {
   const name = formatAttributePath(target.path) || target.address;
   if (target.sensitive) return `# ${name} is sensitive: set it from your secret store, never in code`;
-  return `${name} = ${renderHclValue(target.live)}`;
+  const [first, ...rest] = target.path;
+  if (typeof first !== "string") return `# ${target.address}\n${renderHclValue(target.live)}`;
+  const lastIndex = target.path.findLastIndex((step) => typeof step === "number");
+  if (lastIndex === -1) {
+    // tags.Owner -> tags = { Owner = "..." }: the same value, nested the way the code writes it
+    const value = rest.reduceRight<JsonValue>((inner, step) => ({ [String(step)]: inner }), target.live);
+    return `${first} = ${renderHclValue(value)}`;
+  }
+  const inside = formatAttributePath(target.path.slice(0, lastIndex + 1));
+  const tail = target.path.slice(lastIndex + 1);
+  if (tail.length === 0) return `# ${inside}\n${renderHclValue(target.live)}`;
+  const value = tail.slice(1).reduceRight<JsonValue>((inner, step) => ({ [String(step)]: inner }), target.live);
+  return `# in ${inside}:\n${String(tail[0])} = ${renderHclValue(value)}`;
 }

@@ -1,6 +1,6 @@
-import path from "node:path";
 import pLimit from "p-limit";
-import { durationToMs, type Config, type WorkspaceConfig } from "../config/schema.js";
+import type { Config, WorkspaceConfig } from "../config/schema.js";
+import { planRequestFor } from "./plan-request.js";
 import type { ConfigResult } from "../config/validate.js";
 import { parsePlan } from "../core/plan/parse.js";
 import { Masker } from "../core/render/mask.js";
@@ -12,9 +12,6 @@ import type { Templates } from "../templates.js";
 
 export const CONFIG_CHECK_NAME = "driftback: config";
 export const checkName = (workspace: string) => `driftback: ${workspace}`;
-
-export const FORK_NOT_PLANNED =
-  "This pull request comes from a fork. driftback does not plan fork code by itself, because a plan runs code from the pull request (providers, external data sources) with this repository's credentials. A user with write access can comment `/driftback plan` to plan this commit once.";
 
 export interface PreviewDeps {
   github: GitHost;
@@ -79,7 +76,7 @@ export async function previewPlan(deps: PreviewDeps, request: PreviewRequest): P
     // 5. One in-progress check run per workspace, then plan with bounded parallelism.
     const checks = new Map<string, CheckRunHandle>();
     for (const workspace of affected) {
-      checks.set(workspace.name, await deps.github.startCheckRun(pr, pr.headSha, checkName(workspace.name), { title: "Planning…", summary: `Planning \`${workspace.dir}\` for ${pr.headSha.slice(0, 7)}.` }));
+      checks.set(workspace.name, await deps.github.startCheckRun(pr, pr.headSha, checkName(workspace.name), { title: "Planning…", summary: deps.templates.status.planning({ dir: workspace.dir, shortSha: pr.headSha.slice(0, 7) }) }));
     }
     const limit = pLimit(config.parallelism);
     let results: WorkspaceResult[];
@@ -88,7 +85,7 @@ export async function previewPlan(deps: PreviewDeps, request: PreviewRequest): P
     } catch (error) {
       // never leave a check run spinning: say what broke, then let the caller log it
       for (const handle of checks.values()) {
-        await deps.github.completeCheckRun(pr, handle, "failure", { title: "driftback failed", summary: `driftback could not finish this plan: ${(error as Error).message}` });
+        await deps.github.completeCheckRun(pr, handle, "failure", { title: "driftback failed", summary: deps.templates.status.internalError({ message: (error as Error).message }) });
       }
       throw error;
     }
@@ -96,7 +93,7 @@ export async function previewPlan(deps: PreviewDeps, request: PreviewRequest): P
     // 6. Drop results for a commit that is no longer the head.
     if (request.signal?.aborted || (await deps.github.getPullRequest(pr, pr.number)).headSha !== pr.headSha) {
       for (const handle of checks.values()) {
-        await deps.github.completeCheckRun(pr, handle, "neutral", { title: "Superseded", summary: "A newer commit was pushed; its plan replaces this one." });
+        await deps.github.completeCheckRun(pr, handle, "neutral", { title: "Superseded", summary: deps.templates.status.superseded({}) });
       }
       return { status: "superseded" };
     }
@@ -135,16 +132,7 @@ async function footprintsOf(deps: PreviewDeps, checkoutDir: string, workspaces: 
 
 async function planWorkspace(deps: PreviewDeps, config: Config, workspace: WorkspaceConfig, checkoutDir: string, signal?: AbortSignal): Promise<WorkspaceResult> {
   const identity = identityOf(config, workspace);
-  const outcome = await deps.terraform.plan({
-    dir: path.join(checkoutDir, workspace.dir),
-    binary: config.binary,
-    workspace: workspace.workspace,
-    varFiles: workspace.var_files,
-    backendConfig: workspace.backend_config,
-    timeoutMs: durationToMs(config.plan.timeout),
-    lockTimeout: config.plan.lock_timeout,
-    signal,
-  });
+  const outcome = await deps.terraform.plan(planRequestFor(config, workspace, checkoutDir, signal));
   if (!outcome.ok) {
     const model = outcome.planJson ? tryParse(outcome.planJson) : undefined;
     return { ...identity, kind: "failed", stage: outcome.stage, message: outcome.message, output: outcome.output, timedOut: outcome.timedOut, model };
@@ -177,7 +165,7 @@ async function reportConfigError(deps: PreviewDeps, pr: PullRequestInfo, config:
 
 async function reportForkNotPlanned(deps: PreviewDeps, pr: PullRequestInfo, config: Config, changedFiles: string[]): Promise<PreviewOutcome> {
   const workspaces = coarselyAffected(config, changedFiles);
-  await postResults(deps, pr, config, workspaces.map((w) => ({ kind: "not-planned", ...identityOf(config, w), reason: FORK_NOT_PLANNED })));
+  await postResults(deps, pr, config, workspaces.map((w) => ({ kind: "not-planned", ...identityOf(config, w), reason: deps.templates.status.forkNotPlanned({}) })));
   return { status: "fork-not-planned", workspaces: workspaces.map((w) => w.name) };
 }
 

@@ -1,7 +1,7 @@
-import path from "node:path";
 import type { LimitFunction } from "p-limit";
 import stripAnsi from "strip-ansi";
-import { durationToMs, type Config, type WorkspaceConfig } from "../config/schema.js";
+import type { Config, WorkspaceConfig } from "../config/schema.js";
+import { planRequestFor } from "./plan-request.js";
 import { DASHBOARD_LABEL, DASHBOARD_MARKER, DASHBOARD_TITLE, renderDashboard } from "../core/drift/dashboard.js";
 import { classifyDrift, type DriftItem } from "../core/drift/items.js";
 import { decodeState, mergeScan, type ObservedItem, type WorkspaceScan } from "../core/drift/state.js";
@@ -103,16 +103,7 @@ export async function scanRepository(deps: ScanDeps, target: ScanTarget, config:
 }
 
 async function scanWorkspace(deps: ScanDeps, config: Config, workspace: WorkspaceConfig, root: string, masker: Masker, signal?: AbortSignal): Promise<{ result: WorkspaceScan; items: DriftItem[] }> {
-  const outcome = await deps.terraform.plan({
-    dir: path.join(root, workspace.dir),
-    binary: config.binary,
-    workspace: workspace.workspace,
-    varFiles: workspace.var_files,
-    backendConfig: workspace.backend_config,
-    timeoutMs: durationToMs(config.plan.timeout),
-    lockTimeout: config.plan.lock_timeout,
-    signal,
-  });
+  const outcome = await deps.terraform.plan(planRequestFor(config, workspace, root, signal));
   deps.metrics.planRun("scan", outcome.ok ? "ok" : "failed");
   if (!outcome.ok) {
     const detail = lastErrorLine(masker.scrubText(stripAnsi(outcome.output)));

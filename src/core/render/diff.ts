@@ -37,15 +37,7 @@ const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_-]*$/;
  */
 export function diffLines(change: ValueChange, options: DiffOptions): string[] {
   const writer = new LineWriter(options);
-  const root: Node = {
-    before: change.before ?? null,
-    after: change.after ?? null,
-    unknown: change.afterUnknown,
-    beforeSensitive: change.beforeSensitive,
-    afterSensitive: change.afterSensitive,
-    masked: false,
-    path: [],
-  };
+  const root = rootNode(change);
   if (isJsonObject(root.before) || isJsonObject(root.after) || isJsonObject(root.unknown)) {
     writer.objectMembers(root, 0);
   } else {
@@ -57,7 +49,12 @@ export function diffLines(change: ValueChange, options: DiffOptions): string[] {
 /** Lines for one named value (an output): `+ name = "x"`. */
 export function namedDiffLines(name: string, change: ValueChange, options: DiffOptions): string[] {
   const writer = new LineWriter(options);
-  writer.diff(name, {
+  writer.diff(name, rootNode(change), 0);
+  return writer.finish();
+}
+
+function rootNode(change: ValueChange): Node {
+  return {
     before: change.before ?? null,
     after: change.after ?? null,
     unknown: change.afterUnknown,
@@ -65,8 +62,7 @@ export function namedDiffLines(name: string, change: ValueChange, options: DiffO
     afterSensitive: change.afterSensitive,
     masked: false,
     path: [],
-  }, 0);
-  return writer.finish();
+  };
 }
 
 /** Names of the top-level attributes that change: the "attribute names only" budget step. */

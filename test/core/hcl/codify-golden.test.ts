@@ -41,3 +41,15 @@ describe("codify: golden before/after workspaces", () => {
     expect(snapshot(dir)).toEqual(snapshot(golden));
   });
 });
+
+describe("refusal snippets", () => {
+  it("are valid HCL the reviewer can paste", async () => {
+    const { parse } = await import("@cdktf/hcl2json");
+    const dir = scratchCopy("refusals");
+    const { results } = await codifyCommand({ cwd: dir, dir: ".", planJson: "plan.json", varFiles: [], write: false });
+    const snippets = Object.fromEntries(results.map((r) => [r.path, r.status === "refused" ? r.snippet : ""]));
+    expect(snippets["tags.Env"]).toBe('tags = {\n  Env = "dev"\n}');
+    expect(snippets["password"]).toMatch(/^# password is sensitive/);
+    for (const snippet of Object.values(snippets)) await expect(parse("snippet.tf", `${snippet}\n`), snippet).resolves.toBeTypeOf("object");
+  });
+});
