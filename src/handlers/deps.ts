@@ -33,6 +33,7 @@ export function previewDeps(context: Context, services: AppServices): PreviewDep
     }),
     terraform: services.terraform,
     templates: services.templates,
+    metrics: services.metrics,
     logger: context.log,
     moduleDirs: localModuleDirs,
   };

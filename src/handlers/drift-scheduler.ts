@@ -35,6 +35,11 @@ export class DriftScheduler {
     this.cron?.stop();
   }
 
+  /** Installations or their repositories changed: walk them again on the next tick. */
+  rediscover(): void {
+    this.discoveredAt = Number.NEGATIVE_INFINITY;
+  }
+
   /** One tick: rediscover hourly, start what is due, plan each repository's next run. Returns the repos started. */
   async tick(): Promise<string[]> {
     const now = this.now();

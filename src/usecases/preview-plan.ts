@@ -8,6 +8,7 @@ import { PREVIEW_MARKER, renderCheckOutput, renderComment, CHECK_FIELD_LIMIT } f
 import type { WorkspaceResult } from "../core/render/workspace-result.js";
 import { affectedWorkspaces, couldAffectTerraform, type WorkspaceFootprint } from "../core/workspaces/affected.js";
 import type { Checkout, CheckRunHandle, GitHost, Logger, PullRequestInfo, SourceFetcher, TerraformRunner } from "../ports.js";
+import type { DriftMetrics } from "../adapters/metrics.js";
 import type { Templates } from "../templates.js";
 
 export const CONFIG_CHECK_NAME = "driftback: config";
@@ -19,6 +20,7 @@ export interface PreviewDeps {
   terraform: TerraformRunner;
   templates: Templates;
   logger: Logger;
+  metrics?: Pick<DriftMetrics, "planRun">;
   /** Repo-relative dirs of the local modules a workspace calls, read from the checkout. */
   moduleDirs: (checkoutDir: string, workspaceDir: string) => Promise<string[]>;
 }
@@ -133,6 +135,7 @@ async function footprintsOf(deps: PreviewDeps, checkoutDir: string, workspaces: 
 async function planWorkspace(deps: PreviewDeps, config: Config, workspace: WorkspaceConfig, checkoutDir: string, signal?: AbortSignal): Promise<WorkspaceResult> {
   const identity = identityOf(config, workspace);
   const outcome = await deps.terraform.plan(planRequestFor(config, workspace, checkoutDir, signal));
+  deps.metrics?.planRun("preview", outcome.ok ? "ok" : "failed");
   if (!outcome.ok) {
     const model = outcome.planJson ? tryParse(outcome.planJson) : undefined;
     return { ...identity, kind: "failed", stage: outcome.stage, message: outcome.message, output: outcome.output, timedOut: outcome.timedOut, model };

@@ -146,6 +146,28 @@ describe("drift scans across time (nock, fake terraform, local git)", () => {
   });
 });
 
+describe("installation events", () => {
+  it("make the schedule walk installations again on its next tick", async () => {
+    const { readSharedWebhook, sharedAvailable } = await import("../support/shared.js");
+    if (!sharedAvailable) return;
+    let now = Date.parse("2026-11-01T10:05:00Z");
+    const app = await startApp({ now: () => now });
+    repo.commitTo(files("t3.large"), "refs/heads/main");
+    await app.driftback.scheduler().tick();
+    let discoveries = 0;
+    api.scope.on("request", (req: { url: string }) => {
+      if (req.url.includes("/app/installations")) discoveries++;
+    });
+    now += 60_000;
+    await app.driftback.scheduler().tick();
+    expect(discoveries).toBe(0); // within the hour: no walk
+    await app.receive("installation_repositories", readSharedWebhook("installation_repositories.added"));
+    now += 60_000;
+    await app.driftback.scheduler().tick();
+    expect(discoveries).toBe(1);
+  });
+});
+
 describe("the scan endpoint, /metrics and /healthz", () => {
   async function serve(app: Awaited<ReturnType<typeof startApp>>) {
     const server = http.createServer(async (req, res) => {
