@@ -1,9 +1,9 @@
 import type { Context } from "probot";
-import { loadRepoConfig } from "../adapters/github/config-source.js";
 import { OctokitGitHost } from "../adapters/github/octokit-git-host.js";
 import { previewPlan } from "../usecases/preview-plan.js";
 import { previewDeps, type AppServices } from "./deps.js";
 import type { PreviewRuns } from "./preview-runs.js";
+import { loadConfigOrReport } from "./pull-request.js";
 
 const PLAN_COMMAND = /^\/driftback\s+plan\s*$/m;
 
@@ -27,7 +27,7 @@ export function onPlanCommand(services: AppServices, runs: PreviewRuns) {
     const pr = await github.getPullRequest(repo, issue.number);
     if (pr.state !== "open") return;
     runs.start(`${repo.owner}/${repo.repo}#${pr.number}`, pr.headSha, context.id, async (signal) => {
-      const config = await loadRepoConfig(context, repo);
+      const config = await loadConfigOrReport(context, services, pr);
       if (!config) return;
       await previewPlan(previewDeps(context, services), { pr, config, trigger: "command", signal });
     });

@@ -94,10 +94,12 @@ describe("drift scans across time (nock, fake terraform, local git)", () => {
     await scanNow(app);
     expect(writes()).toHaveLength(1);
 
-    // 3. the live value moves: same drift, new value, the dashboard is updated in place
+    // 3. after a restart (a new process: all it knows is the dashboard), the live value moves:
+    //    same drift, new value, first-seen kept, the dashboard updated in place
     now += 24 * 3_600_000;
     repo.commitTo(files("t3.xlarge"), "refs/heads/main");
-    await scanNow(app);
+    const restarted = await startApp({ now: () => now });
+    await scanNow(restarted);
     expect(writes().map((w) => w.method)).toEqual(["POST", "PATCH"]);
     const moved = Object.values(dashboardState().items)[0]!;
     expect(moved.firstSeen).toBe("2026-11-01");
@@ -105,7 +107,7 @@ describe("drift scans across time (nock, fake terraform, local git)", () => {
 
     // 4. dev fails: reported, and prod's drift is untouched
     repo.commitTo(files("t3.xlarge", { fail: { plan: { code: 1, stderr: "Error: Error acquiring the state lock\n" } } }), "refs/heads/main");
-    const failing = await scanNow(app);
+    const failing = await scanNow(restarted);
     expect(failing!.scans.find((s) => s.workspace === "dev")).toMatchObject({ ok: false });
     expect(writes().at(-1)!.body.body).toMatch(/scan failed: .*terraform plan.* exited with code 1: Error: Error acquiring the state lock/);
     expect(Object.values(dashboardState().items)).toHaveLength(1);
@@ -113,7 +115,7 @@ describe("drift scans across time (nock, fake terraform, local git)", () => {
     // 5. drift resolved (someone applied): gone from the dashboard, workspace clean
     now += 24 * 3_600_000;
     repo.commitTo(files(null), "refs/heads/main");
-    await scanNow(app);
+    await scanNow(restarted);
     expect(dashboardState().items).toEqual({});
     expect(writes().at(-1)!.body.body).toContain("✅ clean since 2026-11-03");
   });

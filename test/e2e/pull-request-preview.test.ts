@@ -206,6 +206,20 @@ describeShared("plan previews on pull requests (probot.receive, nock, fake terra
     expect(app.fake.calls().map((c) => c.args[0])).toEqual(["init", "plan", "show"]);
   });
 
+  it("fails the config check run, rather than going silent, when GitHub cannot serve the config", async () => {
+    const sha = repo.commit(baseFiles());
+    const payload = prPayload("pull_request.opened", sha);
+    api.installationToken(payload.installation.id).checkRuns(OWNER, REPO);
+    api.scope.get(`/repos/${OWNER}/${REPO}/contents/${encodeURIComponent(".github/driftback.yml")}`).query(true).reply(502, { message: "Bad Gateway" }).persist();
+    const app = await startApp();
+    await app.receive("pull_request", payload);
+    await app.idle();
+    expect(app.fake.calls()).toEqual([]);
+    const done = api.sent("PATCH", /check-runs/).at(-1)!.body;
+    expect(done).toMatchObject({ conclusion: "failure", output: { title: "Could not read the configuration" } });
+    expect(done.output.summary).toMatch(/reading .github\/driftback.yml failed/);
+  });
+
   it("does nothing when the repository has no config at all", async () => {
     const sha = repo.commit(baseFiles());
     const payload = prPayload("pull_request.opened", sha);

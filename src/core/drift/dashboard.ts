@@ -72,6 +72,7 @@ export function renderDashboard(state: DashboardState, ctx: DashboardContext, te
     change: item.class === "deleted" ? "deleted outside Terraform" : "changed outside Terraform",
     taxonomy: item.taxonomy,
     since: item.firstSeen,
+    ageDays: Math.max(0, Math.round((Date.parse(ctx.today) - Date.parse(item.firstSeen)) / 86_400_000)),
     pr: item.pr ?? null,
   }));
   const { block: stateBlock, untracked } = fittingState(state, items);
