@@ -41,6 +41,7 @@ export function createDriftbackApp(overrides: DriftbackOptions = {}): DriftbackA
       scratchDir: overrides.scratchDir,
       metrics,
       scanLimit: overrides.scanLimit ?? pLimit(Number(process.env.DRIFTBACK_SCAN_CONCURRENCY ?? 4) || 4),
+      previewLimit: overrides.previewLimit ?? pLimit(Number(process.env.DRIFTBACK_PREVIEW_CONCURRENCY ?? 8) || 8),
       scanToken: overrides.scanToken ?? process.env.DRIFTBACK_SCAN_TOKEN,
       now: overrides.now ?? Date.now,
     };

@@ -2,6 +2,7 @@ import type { Context } from "probot";
 import { GitCheckout } from "../adapters/git/checkout.js";
 import { OctokitGitHost } from "../adapters/github/octokit-git-host.js";
 import { localModuleDirs } from "../adapters/local/module-dirs.js";
+import { limitedRunner } from "../adapters/terraform/limited-runner.js";
 import type { LimitFunction } from "p-limit";
 import type { DriftMetrics } from "../adapters/metrics.js";
 import type { TerraformRunner } from "../ports.js";
@@ -17,6 +18,8 @@ export interface AppServices {
   metrics: DriftMetrics;
   /** Plans of all drift scans in this process share it. */
   scanLimit: LimitFunction;
+  /** Plans of all pull-request previews in this process share it (kept apart so scans never starve previews). */
+  previewLimit: LimitFunction;
   /** Bearer token for POST /driftback/scan; the endpoint is off without it. */
   scanToken?: string;
   now: () => number;
@@ -31,7 +34,7 @@ export function previewDeps(context: Context, services: AppServices): PreviewDep
       // fetched per checkout so it is fresh; it only ever lives in the git child's environment
       token: async () => ((await context.octokit.auth({ type: "installation" })) as { token?: string }).token,
     }),
-    terraform: services.terraform,
+    terraform: limitedRunner(services.terraform, services.previewLimit),
     templates: services.templates,
     metrics: services.metrics,
     logger: context.log,
