@@ -1,3 +1,4 @@
+import pLimit from "p-limit";
 import type { Probot, ProbotOctokit } from "probot";
 import { configReader, loadRepoConfig } from "../adapters/github/config-source.js";
 import { OctokitDriftHost } from "../adapters/github/octokit-drift-host.js";
@@ -23,6 +24,7 @@ export interface ScannableRepo {
 export class ScanService {
   private readonly running = new Set<string>();
   private readonly jobs = new Set<Promise<unknown>>();
+  private readonly checkoutLimit = pLimit(4);
 
   constructor(
     private readonly probot: Probot,
@@ -101,6 +103,7 @@ export class ScanService {
       logger,
       metrics: this.services.metrics,
       planLimit: this.services.scanLimit,
+      checkoutLimit: this.checkoutLimit,
       today: () => new Date(this.services.now()).toISOString().slice(0, 10),
       now: this.services.now,
     };

@@ -21,6 +21,8 @@ export interface ScanDeps {
   metrics: DriftMetrics;
   /** Shared by every scan in the process: how many plans may run at once. */
   planLimit: LimitFunction;
+  /** Shared by every scan: how many checkouts may run at once, so the first finish early and plans start. */
+  checkoutLimit?: LimitFunction;
   /** Today as YYYY-MM-DD (UTC). */
   today: () => string;
   now?: () => number;
@@ -43,7 +45,8 @@ export async function scanRepository(deps: ScanDeps, target: ScanTarget, config:
   // 1. Check out the default branch; if that fails, every workspace failed for that reason.
   let checkout;
   try {
-    checkout = await deps.source.checkoutBranch(target.cloneUrl, target.defaultBranch, signal);
+    const fetch = () => deps.source.checkoutBranch(target.cloneUrl, target.defaultBranch, signal);
+    checkout = await (deps.checkoutLimit ? deps.checkoutLimit(fetch) : fetch());
   } catch (error) {
     const reason = `could not fetch ${target.defaultBranch}: ${firstLine(masker.scrubText((error as Error).message))}`;
     scans = config.workspaces.map((w) => ({ workspace: w.name, ok: false, error: reason }));
