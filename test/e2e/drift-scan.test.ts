@@ -81,8 +81,9 @@ describe("drift scans across time (nock, fake terraform, local git)", () => {
     repo.commitTo(files("t3.large"), "refs/heads/main");
     const first = await scanNow(app);
     expect(first!.dashboard).toMatchObject({ action: "created", number: 7 });
-    expect(writes().map((w) => `${w.method} ${w.path}`)).toEqual([`POST /repos/${OWNER}/${REPO}/issues`]);
-    const created = writes()[0]!.body;
+    expect(writes().map((w) => `${w.method} ${w.path}`)).toEqual([`POST /repos/${OWNER}/${REPO}/labels`, `POST /repos/${OWNER}/${REPO}/issues`]);
+    expect(writes()[0]!.body).toMatchObject({ name: "driftback" });
+    const created = writes()[1]!.body;
     expect(created).toMatchObject({ title: "Drift dashboard", labels: ["driftback"] });
     expect(created.body).toContain("<code>aws_instance.web</code> | <code>instance_type</code>");
     expect(created.body).not.toContain("desired_capacity"); // ignored by config
@@ -92,7 +93,7 @@ describe("drift scans across time (nock, fake terraform, local git)", () => {
 
     // 2. the same drift again: not a single write
     await scanNow(app);
-    expect(writes()).toHaveLength(1);
+    expect(writes()).toHaveLength(2);
 
     // 3. after a restart (a new process: all it knows is the dashboard), the live value moves:
     //    same drift, new value, first-seen kept, the dashboard updated in place
@@ -100,7 +101,7 @@ describe("drift scans across time (nock, fake terraform, local git)", () => {
     repo.commitTo(files("t3.xlarge"), "refs/heads/main");
     const restarted = await startApp({ now: () => now });
     await scanNow(restarted);
-    expect(writes().map((w) => w.method)).toEqual(["POST", "PATCH"]);
+    expect(writes().map((w) => w.method)).toEqual(["POST", "POST", "PATCH"]);
     const moved = Object.values(dashboardState().items)[0]!;
     expect(moved.firstSeen).toBe("2026-11-01");
     expect(moved.valueHash).not.toBe(item!.valueHash);
@@ -144,7 +145,7 @@ describe("drift scans across time (nock, fake terraform, local git)", () => {
     now = Date.parse("2026-11-01T11:11:00Z"); // past 11:00 plus at most ten minutes of jitter
     expect(await app.driftback.scheduler().tick()).toEqual([`${OWNER}/${REPO}`]);
     await app.idle();
-    expect(writes().map((w) => w.method)).toEqual(["POST"]);
+    expect(writes().map((w) => w.path)).toEqual([`/repos/${OWNER}/${REPO}/labels`, `/repos/${OWNER}/${REPO}/issues`]);
   });
 });
 

@@ -121,6 +121,7 @@ export class GitHubApiMock {
       return last ? [{ number, title: "Drift dashboard", body: last.body.body, labels: [{ name: "driftback" }] }] : [];
     };
     this.scope.get(`/repos/${owner}/${repo}/issues`).query(true).reply(200, () => current()).persist();
+    this.scope.post(`/repos/${owner}/${repo}/labels`).reply(201, { name: "driftback" }).persist();
     this.writes("POST", new RegExp(`^/repos/${owner}/${repo}/issues$`), 201, () => ({ number }));
     this.writes("PATCH", new RegExp(`^/repos/${owner}/${repo}/issues/${number}$`), 200, () => ({ number }));
     return this;

@@ -14,8 +14,18 @@ export class OctokitDriftHost implements DriftHost {
   }
 
   async createDashboard(repo: RepoRef, title: string, body: string, label: string): Promise<number> {
+    await this.ensureLabel(repo, label);
     const { data } = await this.octokit.rest.issues.create({ owner: repo.owner, repo: repo.repo, title, body, labels: [label] });
     return data.number;
+  }
+
+  /** The label is how the dashboard is found again: make sure it exists rather than trust it is created on the fly. */
+  private async ensureLabel(repo: RepoRef, label: string): Promise<void> {
+    try {
+      await this.octokit.rest.issues.createLabel({ owner: repo.owner, repo: repo.repo, name: label, color: "5319e7", description: "driftback's drift dashboard" });
+    } catch (error) {
+      if ((error as { status?: number }).status !== 422) throw error; // 422: it already exists
+    }
   }
 
   async updateDashboard(repo: RepoRef, issueNumber: number, body: string): Promise<void> {
