@@ -4,6 +4,8 @@ import { loadHclParser } from "../adapters/hcl/parser.js";
 import { loadWorkspace } from "../adapters/hcl/load-workspace.js";
 import { hclToolchain } from "../adapters/hcl/toolchain.js";
 import { classifyDrift } from "../core/drift/items.js";
+import { isSecretItem } from "../core/drift/report.js";
+import { Masker } from "../core/render/mask.js";
 import type { DriftTarget } from "../core/hcl/resolve.js";
 import { parsePlan } from "../core/plan/parse.js";
 import { bundledTemplates, type Templates } from "../templates.js";
@@ -17,6 +19,9 @@ export interface CodifyCommandOptions {
   /** Where paths are relative to; the current directory by default. */
   cwd?: string;
   templates?: Templates;
+  /** Extra mask rules (the defaults always apply), as in a repository's `mask` config. */
+  maskAttributes?: string[];
+  maskValues?: string[];
 }
 
 /** `driftback codify`: read the plan and the code, codify what can be, write only with --write. */
@@ -28,9 +33,11 @@ export async function codifyCommand(options: CodifyCommandOptions): Promise<{ re
   const dir = path.relative(repoRoot, absoluteDir).split(path.sep).join("/") || ".";
 
   const model = parsePlan(await readFile(path.resolve(cwd, options.planJson), "utf8"));
+  const masker = new Masker({ attributes: options.maskAttributes, values: options.maskValues });
   const targets: DriftTarget[] = classifyDrift(model, dir)
     .filter((item) => item.class === "actionable")
-    .map((item) => ({ address: item.address, path: item.path, live: item.after, liveResource: item.liveResource, recordedResource: item.recordedResource, sensitive: item.sensitive, relevant: item.relevant }));
+    // mask rules count as sensitive too: a secret the provider does not mark must not land in code either
+    .map((item) => ({ address: item.address, path: item.path, live: item.after, liveResource: item.liveResource, recordedResource: item.recordedResource, sensitive: isSecretItem(item, masker), relevant: item.relevant }));
 
   const ws = await loadWorkspace(await loadHclParser(), repoRoot, dir, options.varFiles);
   const before = new Map(ws.files().map((file) => [file, ws.source(file)]));

@@ -4,6 +4,7 @@ import type { Config, WorkspaceConfig } from "../config/schema.js";
 import { planRequestFor } from "./plan-request.js";
 import { DASHBOARD_LABEL, DASHBOARD_MARKER, DASHBOARD_TITLE, renderDashboard } from "../core/drift/dashboard.js";
 import { classifyDrift, type DriftItem } from "../core/drift/items.js";
+import { isSecretItem } from "../core/drift/report.js";
 import { decodeState, mergeScan, type ObservedItem, type WorkspaceScan } from "../core/drift/state.js";
 import { fingerprintOf, severityOf, valueHashOf, withoutIgnored } from "../core/drift/track.js";
 import { parsePlan } from "../core/plan/parse.js";
@@ -120,7 +121,7 @@ async function scanWorkspace(deps: ScanDeps, config: Config, workspace: Workspac
   }
   const tracked: ObservedItem[] = items
     .filter((i): i is DriftItem & { class: "actionable" | "deleted" } => i.class === "actionable" || i.class === "deleted")
-    .map((i) => ({ fingerprint: fingerprintOf(i), workspace: i.workspace, address: i.address, path: i.pathText, class: i.class, taxonomy: i.taxonomy, severity: severityOf(workspace.tier, i.taxonomy), valueHash: valueHashOf(i) }));
+    .map((i) => ({ fingerprint: fingerprintOf(i), workspace: i.workspace, address: i.address, path: i.pathText, class: i.class, taxonomy: i.taxonomy, severity: severityOf(workspace.tier, i.taxonomy), valueHash: valueHashOf({ after: i.after, sensitive: isSecretItem(i, masker) }) }));
   return {
     result: { workspace: workspace.name, ok: true, items: tracked, noise: items.filter((i) => i.class === "noise").length, unapplied: items.filter((i) => i.class === "unapplied").length },
     items,

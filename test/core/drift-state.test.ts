@@ -146,3 +146,17 @@ describe("nextScanAt", () => {
     expect(at - Date.parse("2026-11-01T10:08:00Z")).toBeLessThan(2 * 60_000);
   });
 });
+
+describe("isSecretItem", () => {
+  it("treats mask-rule matches as secrets even when the provider did not mark them", async () => {
+    const { isSecretItem } = await import("../../src/core/drift/report.js");
+    const { Masker } = await import("../../src/core/render/mask.js");
+    const masker = new Masker({ attributes: ["*conn_string*"] });
+    const item = (path: (string | number)[], after: unknown, sensitive = false) => ({ path, before: null, after: after as never, sensitive });
+    expect(isSecretItem(item(["db_password"], "x"), masker)).toBe(true);
+    expect(isSecretItem(item(["settings", "conn_string"], "x"), masker)).toBe(true);
+    expect(isSecretItem(item(["user_data"], "export KEY=AKIAIOSFODNN7EXAMPLE"), masker)).toBe(true);
+    expect(isSecretItem(item(["instance_type"], "t3.large", true), masker)).toBe(true);
+    expect(isSecretItem(item(["instance_type"], "t3.large"), masker)).toBe(false);
+  });
+});

@@ -16,11 +16,20 @@ export interface PublicDriftItem {
   fingerprint: string;
 }
 
+/**
+ * Whether an item must be treated as secret: the plan marks it sensitive, or a mask rule matches
+ * its attribute name or its value (secrets a provider does not mark). Never shown, never codified.
+ */
+export function isSecretItem(item: Pick<DriftItem, "sensitive" | "path" | "before" | "after">, masker: Masker): boolean {
+  if (item.sensitive) return true;
+  if (item.path.some((step) => typeof step === "string" && masker.isMaskedKey(step))) return true;
+  return containsMasked(item.before, masker) || containsMasked(item.after, masker);
+}
+
 /** A drift item as it may be shown or printed: values masked when sensitive or matched by mask rules. */
 export function publicItem(item: DriftItem, masker: Masker, tier: Parameters<typeof severityOf>[0] = "dev"): PublicDriftItem {
-  const lastKey = [...item.path].reverse().find((step): step is string => typeof step === "string");
-  const hidden = item.sensitive || (lastKey !== undefined && item.path.some((s) => typeof s === "string" && masker.isMaskedKey(s)));
-  const mask = (value: JsonValue): JsonValue => (hidden || containsMasked(value, masker) ? SENSITIVE_PLACEHOLDER : value);
+  const hidden = isSecretItem(item, masker);
+  const mask = (value: JsonValue): JsonValue => (hidden ? SENSITIVE_PLACEHOLDER : value);
   return {
     workspace: item.workspace,
     address: item.address,
