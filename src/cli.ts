@@ -57,9 +57,11 @@ export function buildProgram(): Command {
     .requiredOption("--plan-json <plan.json>", "output of `terraform show -json <planfile>` for that workspace")
     .option("--var-file <file>", "a -var-file of the workspace, relative to --dir (repeatable, in order)", collect, [])
     .option("--write", "apply the edits to the files (without it, nothing on disk changes)", false)
+    .option("--mask-attribute <glob>", "also treat attributes whose name matches as secret: never codified (repeatable)", collect, [])
+    .option("--mask-value <regex>", "also treat string values matching as secret (repeatable)", collect, [])
     .addOption(new Option("--format <format>", "diff: unified diffs and reasons; json: {\"results\": [...]}").choices(["diff", "json"]).default("diff"))
-    .action(async (options: { dir: string; planJson: string; varFile: string[]; write: boolean; format: "diff" | "json" }) => {
-      const report = await codifyCommand({ dir: options.dir, planJson: options.planJson, varFiles: options.varFile, write: options.write });
+    .action(async (options: { dir: string; planJson: string; varFile: string[]; write: boolean; format: "diff" | "json"; maskAttribute: string[]; maskValue: string[] }) => {
+      const report = await codifyCommand({ dir: options.dir, planJson: options.planJson, varFiles: options.varFile, write: options.write, maskAttributes: options.maskAttribute, maskValues: options.maskValue });
       process.stdout.write(options.format === "json" ? `${JSON.stringify({ results: report.results }, null, 2)}\n` : report.text);
     });
 
