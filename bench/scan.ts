@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
@@ -114,5 +114,6 @@ export async function benchScan(): Promise<void> {
   console.log(`  wall time               ${wallS.toFixed(2)} s (ideal ceil(N/c)*L = ${ideal} s)`);
   console.log(`  ratio wall/ideal        ${ratio.toFixed(3)}  (goal <= 1.10) ${ratio <= 1.1 ? "OK" : "OVER GOAL"}`);
   console.log(`  dashboard writes        ${firstWrites} on the first scan (one issue per repository)`);
+  rmSync(root, { recursive: true, force: true });
   console.log(`  writes on an unchanged rescan  ${rescanWrites}  (goal 0) ${rescanWrites === 0 ? "OK" : "OVER GOAL"}; rescan took ${rescanS.toFixed(2)} s`);
 }
