@@ -39,7 +39,7 @@ export async function codifyCommand(options: CodifyCommandOptions): Promise<{ re
     // mask rules count as sensitive too: a secret the provider does not mark must not land in code either
     .map((item) => ({ address: item.address, path: item.path, live: item.after, liveResource: item.liveResource, recordedResource: item.recordedResource, sensitive: isSecretItem(item, masker), relevant: item.relevant }));
 
-  const ws = await loadWorkspace(await loadHclParser(), repoRoot, dir, options.varFiles);
+  const { workspace: ws } = await loadWorkspace(await loadHclParser(), repoRoot, dir, options.varFiles);
   const before = new Map(ws.files().map((file) => [file, ws.source(file)]));
   const results = await codifyDrift({ toolchain: hclToolchain }, ws, targets);
   if (options.write) {

@@ -1,7 +1,7 @@
 import type { Context } from "probot";
 import { GitCheckout } from "../adapters/git/checkout.js";
 import { OctokitGitHost } from "../adapters/github/octokit-git-host.js";
-import { localModuleDirs } from "../adapters/local/module-dirs.js";
+import { localModuleDirs } from "../adapters/hcl/load-workspace.js";
 import { limitedRunner } from "../adapters/terraform/limited-runner.js";
 import type { LimitFunction } from "p-limit";
 import type { DriftMetrics } from "../adapters/metrics.js";

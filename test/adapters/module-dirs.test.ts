@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { expect, it } from "vitest";
-import { localModuleDirs } from "../../src/adapters/local/module-dirs.js";
+import { localModuleDirs } from "../../src/adapters/hcl/load-workspace.js";
 
 it("follows local module sources transitively and ignores registry and broken ones", async () => {
   const root = mkdtempSync(path.join(os.tmpdir(), "modules-"));
