@@ -1,4 +1,5 @@
 import { benchCodify } from "./codify.js";
+import { benchDriftCli } from "./drift-cli.js";
 import { benchPreviewRender } from "./preview-render.js";
 import { benchScan } from "./scan.js";
 
@@ -7,3 +8,4 @@ const only = process.argv[2];
 if (!only || only === "preview") benchPreviewRender();
 if (!only || only === "codify") await benchCodify();
 if (!only || only === "scan") await benchScan();
+if (!only || only === "drift") await benchDriftCli();

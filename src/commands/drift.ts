@@ -14,7 +14,8 @@ export type DriftFormat = "json" | "markdown";
 /** `driftback drift`: the classified drift items of one plan file. */
 export async function driftCommand(options: { planJson: string; workspace: string; format: DriftFormat; templates: Templates }): Promise<string> {
   const model = parsePlan(await readFile(options.planJson, "utf8"));
-  return formatItems(classifyDrift(model, options.workspace).map((item) => publicItem(item, new Masker())), options);
+  const masker = new Masker(); // one for all items: building one compiles every mask glob
+  return formatItems(classifyDrift(model, options.workspace).map((item) => publicItem(item, masker)), options);
 }
 
 export interface ScanCommandOptions {
@@ -46,7 +47,8 @@ export async function scanCommand(options: ScanCommandOptions): Promise<string> 
     throw new Error(`scan failed: ${outcome.message}\n${masker.scrubText(outcome.output).trimEnd().split("\n").slice(-20).join("\n")}`);
   }
   const model = parsePlan(outcome.planJson);
-  return formatItems(classifyDrift(model, options.workspace).map((item) => publicItem(item, new Masker())), options);
+  const masker = new Masker();
+  return formatItems(classifyDrift(model, options.workspace).map((item) => publicItem(item, masker)), options);
 }
 
 function formatItems(items: PublicDriftItem[], options: { workspace: string; format: DriftFormat; templates: Templates }): string {

@@ -8,17 +8,18 @@ import { deepEqual } from "../render/values.js";
  * older formats fall back to "the same resource also has a planned change".
  */
 export function relevantDrift(model: PlanModel): ResourceChange[] {
+  // one lookup per drifted resource, not a scan of every planned change (large fleets drift together)
+  const changing = new Set(model.resourceChanges.filter((change) => change.action !== "no-op" && change.action !== "read").map((change) => change.address));
+  const relevantByResource = model.relevantAttributes && groupBy(model.relevantAttributes, (relevant) => relevant.resource, (relevant) => relevant.attribute);
   return model.resourceDrift.filter((drift) => {
     if (drift.action === "delete") return true;
     if (drift.action !== "update" && drift.action !== "delete-create" && drift.action !== "create-delete") return false;
     if (deepEqual(drift.before, drift.after, true)) return false;
     if (model.refreshOnly) return true;
-    if (model.relevantAttributes) {
-      return model.relevantAttributes.some(
-        (relevant) => relevant.resource === drift.address && !deepEqual(valueAt(drift.before, relevant.attribute), valueAt(drift.after, relevant.attribute), true),
-      );
+    if (relevantByResource) {
+      return (relevantByResource.get(drift.address) ?? []).some((attribute) => !deepEqual(valueAt(drift.before, attribute), valueAt(drift.after, attribute), true));
     }
-    return model.resourceChanges.some((change) => change.address === drift.address && change.action !== "no-op" && change.action !== "read");
+    return changing.has(drift.address);
   });
 }
 
@@ -29,4 +30,14 @@ export function valueAt(value: JsonValue | undefined, path: readonly PathStep[])
     current = (current as Record<string, JsonValue>)[step as string];
   }
   return current;
+}
+
+function groupBy<T, V>(list: readonly T[], key: (item: T) => string, value: (item: T) => V): Map<string, V[]> {
+  const groups = new Map<string, V[]>();
+  for (const item of list) {
+    const group = groups.get(key(item));
+    if (group) group.push(value(item));
+    else groups.set(key(item), [value(item)]);
+  }
+  return groups;
 }
