@@ -26,12 +26,39 @@ export interface PlanRequest {
   timeoutMs: number;
   lockTimeout: string;
   signal?: AbortSignal;
+  /** `-target` addresses: plan (and refresh) only these resources, as a verification plan does. */
+  targets?: readonly string[];
+  /** Keep the saved plan file (and the initialised data dir) so `apply` can apply exactly that plan. */
+  keepPlanFile?: boolean;
 }
+
+/** A plan file kept for `apply`, with the data dir it was made in; release it when done. */
+export interface SavedPlan {
+  planFile: string;
+  dataDir: string;
+  pluginCacheDir: string;
+  release(): Promise<void>;
+}
+
+export interface ApplyRequest {
+  /** The workspace dir the plan was made in. */
+  dir: string;
+  binary: "terraform" | "tofu";
+  workspace: string;
+  saved: SavedPlan;
+  timeoutMs: number;
+  lockTimeout: string;
+  signal?: AbortSignal;
+}
+
+export type ApplyOutcome =
+  | { ok: true; output: string }
+  | { ok: false; message: string; output: string; timedOut: boolean; cancelled: boolean };
 
 export type PlanStage = "init" | "plan" | "show";
 
 export type PlanOutcome =
-  | { ok: true; planJson: string }
+  | { ok: true; planJson: string; saved?: SavedPlan }
   | {
       ok: false;
       stage: PlanStage;
@@ -45,6 +72,8 @@ export type PlanOutcome =
 
 export interface TerraformRunner {
   plan(request: PlanRequest): Promise<PlanOutcome>;
+  /** Applies a plan kept with `keepPlanFile`: exactly what that plan showed, never a fresh plan. */
+  apply?(request: ApplyRequest): Promise<ApplyOutcome>;
 }
 
 export interface Checkout {

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
@@ -125,5 +125,59 @@ describe("TerraformCli", () => {
     if (outcome.ok) return;
     expect(outcome.output.length).toBeLessThanOrEqual(64 * 1024);
     expect(outcome.output).toMatch(/Error: the real problem\n$/);
+  });
+
+  it("passes each -target address as its own argument after the var files", async () => {
+    const { fake, runner, request } = setup();
+    const outcome = await runner.plan(request(fakeWorkspace(PLAN), { varFiles: ["prod.tfvars"], targets: ["aws_instance.api", 'module.a["x"].aws_sg.web'] }));
+    expect(outcome.ok).toBe(true);
+    const plan = fake.calls().find((c) => c.args[0] === "plan")!;
+    expect(plan.args.slice(-3)).toEqual(["-var-file=prod.tfvars", "-target=aws_instance.api", '-target=module.a["x"].aws_sg.web']);
+  });
+
+  it("removes the plan file after a plan unless asked to keep it for apply", async () => {
+    const { runner, request } = setup();
+    const plain = await runner.plan(request(fakeWorkspace(PLAN)));
+    expect(plain.ok && plain.saved).toBeFalsy();
+    const kept = await runner.plan(request(fakeWorkspace(PLAN), { keepPlanFile: true }));
+    if (!kept.ok || !kept.saved) throw new Error("expected a kept plan file");
+    expect(existsSync(kept.saved.planFile)).toBe(true);
+    await kept.saved.release();
+    expect(existsSync(kept.saved.planFile)).toBe(false);
+  });
+
+  it("applies exactly the saved plan file in the data dir it was planned in, without the app's secrets", async () => {
+    const { fake, runner, request } = setup();
+    const dir = fakeWorkspace(PLAN);
+    const kept = await runner.plan(request(dir, { keepPlanFile: true, workspace: "prod" }));
+    if (!kept.ok || !kept.saved) throw new Error("expected a kept plan file");
+    const applied = await runner.apply({ dir, binary: "terraform", workspace: "prod", saved: kept.saved, timeoutMs: 20_000, lockTimeout: "2m" });
+    await kept.saved.release();
+    expect(applied).toMatchObject({ ok: true, output: expect.stringContaining("Apply complete!") });
+    const [plan, apply] = [fake.calls().find((c) => c.args[0] === "plan")!, fake.calls().find((c) => c.args[0] === "apply")!];
+    expect(apply.args).toEqual(["apply", "-input=false", "-no-color", "-lock-timeout=2m", kept.saved.planFile]);
+    expect(apply.env.TF_DATA_DIR).toBe(plan.env.TF_DATA_DIR);
+    expect(apply.env).toMatchObject({ TF_WORKSPACE: "prod", TF_IN_AUTOMATION: "1" });
+    expect(apply.env).not.toHaveProperty("PRIVATE_KEY");
+    expect(apply.env).not.toHaveProperty("WEBHOOK_SECRET");
+  });
+
+  it("reports a failed apply with its exit code and output, and a hung one as timed out with its process tree killed", async () => {
+    const { fake, runner, request } = setup();
+    const failing = fakeWorkspace(PLAN, { fail: { apply: { code: 1, stderr: "Error: Saved plan is stale\n" } } });
+    const kept = await runner.plan(request(failing, { keepPlanFile: true }));
+    if (!kept.ok || !kept.saved) throw new Error("expected a kept plan file");
+    const failed = await runner.apply({ dir: failing, binary: "terraform", workspace: "default", saved: kept.saved, timeoutMs: 20_000, lockTimeout: "2m" });
+    expect(failed).toMatchObject({ ok: false, message: "`terraform apply` exited with code 1", output: expect.stringContaining("Saved plan is stale"), timedOut: false });
+
+    const hanging = fakeWorkspace(PLAN, { hang: ["apply"] });
+    const kept2 = await runner.plan(request(hanging, { keepPlanFile: true }));
+    if (!kept2.ok || !kept2.saved) throw new Error("expected a kept plan file");
+    const hung = await runner.apply({ dir: hanging, binary: "terraform", workspace: "default", saved: kept2.saved, timeoutMs: 500, lockTimeout: "2m" });
+    expect(hung).toMatchObject({ ok: false, timedOut: true });
+    const pids = readFileSync(fake.pidFile, "utf8").trim().split("\n").map(Number);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    for (const pid of pids) expect(isAlive(pid)).toBe(false);
+    await Promise.all([kept.saved.release(), kept2.saved.release()]);
   });
 });

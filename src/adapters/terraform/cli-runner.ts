@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { access, mkdir, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import type { PlanOutcome, PlanRequest, PlanStage, TerraformRunner } from "../../ports.js";
+import type { ApplyOutcome, ApplyRequest, PlanOutcome, PlanRequest, PlanStage, SavedPlan, TerraformRunner } from "../../ports.js";
 import { terraformEnv } from "./env.js";
 import { runProgram, type RunResult } from "./process.js";
 
@@ -74,6 +74,7 @@ export class TerraformCli implements TerraformRunner {
     let env = envFor(0);
     const run = (args: string[], captureStdout = false) =>
       runProgram(request.binary, args, { cwd: request.dir, env, timeoutMs: request.timeoutMs, signal: request.signal, captureStdout, killGraceMs: this.killGraceMs });
+    let kept: SavedPlan | undefined;
     try {
       const init = await this.slots.with(async (slot) => {
         env = envFor(slot);
@@ -90,6 +91,7 @@ export class TerraformCli implements TerraformRunner {
         "-detailed-exitcode", // 0 no changes, 2 changes, 1 error; trust the JSON, not this
         `-out=${planFile}`,
         ...request.varFiles.map((f) => `-var-file=${f}`),
+        ...(request.targets ?? []).map((address) => `-target=${address}`),
       ]);
       if (!succeeded(plan, [0, 2])) {
         const errored = plan.timedOut || plan.cancelled ? undefined : await this.showIfSaved(planFile, run);
@@ -98,10 +100,29 @@ export class TerraformCli implements TerraformRunner {
 
       const show = await run(["show", "-json", "-no-color", planFile], true);
       if (!succeeded(show)) return failure("show", request.binary, show);
+      if (request.keepPlanFile) {
+        kept = { planFile, dataDir: env.TF_DATA_DIR!, pluginCacheDir: env.TF_PLUGIN_CACHE_DIR!, release: () => rm(runDir, { recursive: true, force: true }) };
+        return { ok: true, planJson: show.stdout, saved: kept };
+      }
       return { ok: true, planJson: show.stdout };
     } finally {
-      await rm(runDir, { recursive: true, force: true });
+      if (!kept) await rm(runDir, { recursive: true, force: true });
     }
+  }
+
+  /** `apply PLANFILE` in the data dir the plan was made in: the same process-group, timeout and env rules as plan. */
+  async apply(request: ApplyRequest): Promise<ApplyOutcome> {
+    const env = terraformEnv(this.env, { pluginCacheDir: request.saved.pluginCacheDir, dataDir: request.saved.dataDir, workspace: request.workspace });
+    const result = await runProgram(request.binary, ["apply", "-input=false", "-no-color", `-lock-timeout=${request.lockTimeout}`, request.saved.planFile], {
+      cwd: request.dir,
+      env,
+      timeoutMs: request.timeoutMs,
+      signal: request.signal,
+      killGraceMs: this.killGraceMs,
+    });
+    if (succeeded(result)) return { ok: true, output: result.outputTail };
+    const { stage: _stage, ...failed } = failure("apply", request.binary, result);
+    return failed;
   }
 
   /** terraform >= 1.6 saves an errored plan with -out; show what it got to. */
@@ -120,7 +141,7 @@ function succeeded(result: RunResult, okCodes: readonly number[] = [0]): boolean
   return !result.timedOut && !result.cancelled && !result.spawnError && result.exitCode !== undefined && okCodes.includes(result.exitCode);
 }
 
-function failure(stage: PlanStage, binary: string, result: RunResult): Extract<PlanOutcome, { ok: false }> {
+function failure<S extends PlanStage | "apply">(stage: S, binary: string, result: RunResult): { ok: false; stage: S; message: string; output: string; timedOut: boolean; cancelled: boolean } {
   let message: string;
   if (result.spawnError) message = `could not start \`${binary}\`: ${result.spawnError}. Is it installed and on PATH?`;
   else if (result.timedOut) message = `\`${binary} ${stage}\` ran past the configured plan.timeout and was stopped`;
