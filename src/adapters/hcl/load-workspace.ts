@@ -1,17 +1,62 @@
-import { readdir, readFile } from "node:fs/promises";
+import { lstat, readdir, realpath } from "node:fs/promises";
 import path from "node:path";
 import { HclWorkspace } from "../../core/hcl/workspace.js";
-import { loadHclParser, type HclParser } from "./parser.js";
+import { fsReason, LocalFileError, readLocalTextFile } from "../local-file.js";
+import { loadHclParser, MAX_HCL_FILE_BYTES, type HclParser } from "./parser.js";
+
+export interface LoadWorkspaceOptions {
+  /** Absolute directory a symbolic link's target must stay inside to be followed; repoRoot by default. */
+  boundary?: string;
+  /** Skip files that cannot be read (missing, too large, linking outside) instead of failing: module discovery is best effort. */
+  skipUnreadable?: boolean;
+}
 
 /**
  * Reads a workspace: the root module's .tf files and var files (configured, *.auto.tfvars,
  * terraform.tfvars), then every local module it calls (`source = "./…"` or `"../…"`, in .tf or
  * .tf.json), transitively. `dir` and all paths are relative to `repoRoot`; modules outside it are skipped.
+ * `unparsable` lists the files tree-sitter found syntax errors in.
  */
-export async function loadWorkspace(parser: HclParser, repoRoot: string, dir: string, varFiles: readonly string[] = []): Promise<{ workspace: HclWorkspace; moduleDirs: string[] }> {
+export async function loadWorkspace(
+  parser: HclParser,
+  repoRoot: string,
+  dir: string,
+  varFiles: readonly string[] = [],
+  options: LoadWorkspaceOptions = {},
+): Promise<{ workspace: HclWorkspace; moduleDirs: string[]; unparsable: string[] }> {
   const rootDir = path.posix.normalize(dir.replaceAll("\\", "/"));
-  const ws = new HclWorkspace((source) => parser.parse(source), rootDir, varFiles);
-  const read = async (file: string) => ws.add(file, await readFile(path.join(repoRoot, file), "utf8"));
+  // indexing parses every .tf file once anyway: note which ones have syntax errors as it goes
+  const unparsable = new Set<string>();
+  let reading: string | undefined;
+  const ws = new HclWorkspace(
+    (source) => {
+      const tree = parser.parse(source);
+      if (reading !== undefined && tree.rootNode.hasError) unparsable.add(reading);
+      return tree;
+    },
+    rootDir,
+    varFiles,
+  );
+  const boundary = await realpath(options.boundary ?? repoRoot).catch(() => path.resolve(options.boundary ?? repoRoot));
+  const read = async (file: string) => {
+    let source: string;
+    try {
+      source = await readSource(repoRoot, file, boundary);
+    } catch (error) {
+      if (options.skipUnreadable && error instanceof LocalFileError) return;
+      throw error;
+    }
+    try {
+      reading = file;
+      ws.add(file, source);
+      if (!file.endsWith(".tf") && ws.hasSyntaxError(file)) unparsable.add(file);
+    } catch (error) {
+      // the parser names no file: say which one it was reading
+      throw new LocalFileError(file, `cannot parse ${file}: ${(error as Error).message}`, { cause: error });
+    } finally {
+      reading = undefined;
+    }
+  };
   const entries = await listDir(repoRoot, rootDir);
   for (const name of entries.filter((f) => f.endsWith(".tf") || f.endsWith(".auto.tfvars") || f === "terraform.tfvars")) {
     await read(path.posix.join(rootDir, name));
@@ -25,7 +70,7 @@ export async function loadWorkspace(parser: HclParser, repoRoot: string, dir: st
   const moduleDirs: string[] = [];
   while (queue.length > 0) {
     const current = queue.shift()!;
-    const called = [...ws.moduleCalls(current).map((call) => call.dir), ...(await jsonModuleDirs(repoRoot, current))];
+    const called = [...ws.moduleCalls(current).map((call) => call.dir), ...(await jsonModuleDirs(repoRoot, current, boundary))];
     for (const moduleDir of called) {
       if (!moduleDir || seen.has(moduleDir) || moduleDir.startsWith("..")) continue;
       seen.add(moduleDir);
@@ -34,20 +79,20 @@ export async function loadWorkspace(parser: HclParser, repoRoot: string, dir: st
       for (const name of (await listDir(repoRoot, moduleDir)).filter((f) => f.endsWith(".tf"))) await read(path.posix.join(moduleDir, name));
     }
   }
-  return { workspace: ws, moduleDirs };
+  return { workspace: ws, moduleDirs, unparsable: [...unparsable] };
 }
 
 /** Repo-relative dirs of the local modules a root module calls, transitively (which PRs touch a workspace). */
 export async function localModuleDirs(repoRoot: string, workspaceDir: string): Promise<string[]> {
-  return (await loadWorkspace(await loadHclParser(), repoRoot, workspaceDir)).moduleDirs;
+  return (await loadWorkspace(await loadHclParser(), repoRoot, workspaceDir, [], { skipUnreadable: true })).moduleDirs;
 }
 
 /** Local module dirs called from a dir's .tf.json files: `module: { name: { source } }`. Unreadable files are skipped. */
-async function jsonModuleDirs(repoRoot: string, dir: string): Promise<string[]> {
+async function jsonModuleDirs(repoRoot: string, dir: string, boundary: string): Promise<string[]> {
   const dirs: string[] = [];
   for (const name of (await listDir(repoRoot, dir)).filter((f) => f.endsWith(".tf.json"))) {
     try {
-      const doc = JSON.parse(await readFile(path.join(repoRoot, dir, name), "utf8")) as { module?: Record<string, { source?: unknown } | { source?: unknown }[]> };
+      const doc = JSON.parse(await readSource(repoRoot, path.posix.join(dir, name), boundary)) as { module?: Record<string, { source?: unknown } | { source?: unknown }[]> };
       for (const block of Object.values(doc.module ?? {}).flatMap((b) => (Array.isArray(b) ? b : [b]))) {
         const source = block?.source;
         if (typeof source === "string" && (source.startsWith("./") || source.startsWith("../"))) dirs.push(path.posix.normalize(path.posix.join(dir, source)));
@@ -59,9 +104,36 @@ async function jsonModuleDirs(repoRoot: string, dir: string): Promise<string[]> 
   return dirs;
 }
 
+/**
+ * Reads one source file (`file` is relative to repoRoot). A symbolic link is followed when its
+ * target stays inside `boundary` and refused by name otherwise: a pull request must not make
+ * driftback read, or codify write, a file elsewhere on the machine.
+ */
+async function readSource(repoRoot: string, file: string, boundary: string): Promise<string> {
+  const absolute = path.join(repoRoot, file);
+  const info = await lstat(absolute).catch((error: unknown) => {
+    throw new LocalFileError(file, `cannot read ${file}: ${fsReason(error)}`, { cause: error });
+  });
+  if (info.isSymbolicLink()) {
+    const target = await realpath(absolute).catch((error: unknown) => {
+      throw new LocalFileError(file, `${file} is a symbolic link that cannot be followed: ${fsReason(error)}`, { cause: error });
+    });
+    if (target !== boundary && !target.startsWith(`${boundary}${path.sep}`)) {
+      throw new LocalFileError(file, `${file} is a symbolic link to a file outside ${boundary}; driftback does not follow it there: copy the file into the repository or link to a file inside it`);
+    }
+  }
+  return readLocalTextFile(absolute, {
+    label: "source file",
+    displayName: file,
+    maxBytes: MAX_HCL_FILE_BYTES,
+    tooLargeAdvice: "split it into smaller files, or move generated data out of HCL (e.g. jsondecode(file(\"data.json\")))",
+  });
+}
+
 async function listDir(repoRoot: string, dir: string): Promise<string[]> {
   try {
-    return (await readdir(path.join(repoRoot, dir), { withFileTypes: true })).filter((e) => e.isFile()).map((e) => e.name).sort();
+    // links are listed too: readSource decides whether to follow them
+    return (await readdir(path.join(repoRoot, dir), { withFileTypes: true })).filter((e) => e.isFile() || e.isSymbolicLink()).map((e) => e.name).sort();
   } catch {
     return [];
   }
