@@ -89,6 +89,40 @@ const ignoreRule = z
     message: "needs at least one of type, address or attribute",
   });
 
+export const DRIFT_TAXONOMIES = ["configuration", "policy", "resource"] as const;
+export const SEVERITIES = ["low", "medium", "high", "critical"] as const;
+export const BACKPORT_ACTIONS = ["codify", "revert", "ignore"] as const;
+
+/** One value or a list of them (`severity: high` or `severity: [high, critical]`); a list matches any of its values. */
+const oneOrMany = <const T extends readonly [string, ...string[]]>(values: T) =>
+  z.union([z.enum(values), z.array(z.enum(values)).min(1)], { error: `must be one of ${values.map((v) => JSON.stringify(v)).join(", ")}, or a list of them` });
+
+const backportRule = z
+  .strictObject({
+    workspace: z.string().min(1).optional().describe("Workspace name glob, e.g. `prod` or `prod-*`."),
+    type: z.string().min(1).optional().describe("Resource type glob, e.g. `aws_security_group*`."),
+    address: z.string().min(1).optional().describe("Resource address glob, e.g. `module.network.*`."),
+    attribute: z.string().min(1).optional().describe("Attribute path glob, e.g. `tags.*`; a whole deleted resource has the empty path."),
+    taxonomy: oneOrMany(DRIFT_TAXONOMIES).optional().describe("configuration, policy or resource (one or a list)."),
+    severity: oneOrMany(SEVERITIES).optional().describe("low, medium, high or critical (one or a list); from the workspace's tier, policy drift one step worse."),
+    action: z.enum(BACKPORT_ACTIONS).describe("codify: write the live value into the code; revert: merging restores the declared value; ignore: never open a pull request."),
+  })
+  .refine((rule) => [rule.workspace, rule.type, rule.address, rule.attribute, rule.taxonomy, rule.severity].some((matcher) => matcher !== undefined), {
+    message: "needs at least one of workspace, type, address, attribute, taxonomy or severity besides action",
+  });
+
+/** A branch name git and GitHub accept (git check-ref-format, the common subset). */
+const branchName = z
+  .string()
+  .min(1)
+  .max(200)
+  .refine((value) => !/[\s~^:?*[\\\x00-\x1f\x7f]|\.\.|@\{|\/\/|^[/.-]|[/.]$|\.lock$|\/\./.test(value), {
+    message: "must be a valid branch name (no spaces, `..`, `~^:?*[\\`, leading `-` or `.`, trailing `/`, `.` or `.lock`)",
+  });
+
+const githubLogin = z.string().regex(/^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$/, { message: "must be a GitHub user login such as `octocat`" });
+const teamSlug = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, { message: "must be a team slug such as `platform-team`, without the organisation" });
+
 export const configSchema = z
   .strictObject({
     binary: z.enum(["terraform", "tofu"]).default("terraform").describe("Which CLI plans the workspaces."),
@@ -120,6 +154,32 @@ export const configSchema = z
       })
       .prefault({})
       .describe("Scheduled drift detection on the default branch."),
+    backport: z
+      .strictObject({
+        enabled: z.boolean().default(true).describe("Open pull requests that codify or revert each real drift."),
+        rules: z
+          .array(backportRule)
+          .default([])
+          .describe("First match wins. Without a match: policy drift (IAM, firewalls, public access, encryption) and deleted resources are reverted, the rest codified."),
+        group_by: z.enum(["resource", "workspace"]).default("resource").describe("resource: one pull request per drifted resource; workspace: one per workspace."),
+        draft: z.boolean().default(false).describe("Open backport pull requests as drafts."),
+        labels: z.array(z.string().min(1).max(50)).default([]).describe("Labels added to every backport pull request, besides `drift` and `drift:codify` / `drift:revert`."),
+        reviewers: z.array(githubLogin).default([]).describe("Users asked to review each backport pull request."),
+        team_reviewers: z.array(teamSlug).default([]).describe("Teams (slugs) asked to review each backport pull request."),
+        max_open: z.int().min(0).default(10).describe("Most backport pull requests open at once (0: no limit); the rest wait, and the dashboard says so."),
+        base: branchName.optional().describe("Branch the pull requests target; default the repository's default branch."),
+        verify: z.boolean().default(true).describe("Plan the edited code, targeted at the drifted resources, before opening a codify pull request; a codify that still plans a change becomes a revert."),
+        records: z.boolean().default(true).describe("Commit a drift record file with each codify pull request (revert pull requests always carry one)."),
+        records_dir: repoRelativePath.default(".driftback/drift").describe("Where drift records go: `<records_dir>/<workspace>/<fingerprint>.md`, relative to the repository root."),
+      })
+      .prefault({})
+      .describe("Backport pull requests: codify or revert each real drift."),
+    apply: z
+      .strictObject({
+        on_merge: z.boolean().default(false).describe("true: after a revert pull request is merged, driftback plans and applies it; false: your pipeline applies on merge."),
+      })
+      .prefault({})
+      .describe("What happens when a backport pull request is merged."),
   })
   .superRefine((config, ctx) => {
     const seen = new Map<string, number>();
@@ -139,6 +199,8 @@ export const configSchema = z
 export type RawConfig = z.input<typeof configSchema>;
 export type Config = z.output<typeof configSchema>;
 export type WorkspaceConfig = Config["workspaces"][number];
+export type BackportConfig = Config["backport"];
+export type BackportRule = BackportConfig["rules"][number];
 
 /** "20m" -> 1_200_000; the schema has already checked the shape. */
 export function durationToMs(value: string): number {
