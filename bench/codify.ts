@@ -72,7 +72,7 @@ export async function benchCodify(): Promise<void> {
       liveResource: null,
       recordedResource: null,
       sensitive: false,
-      relevant: true,
+      managed: true,
     };
     const start = performance.now();
     const [result] = await codifyDrift({ toolchain: hclToolchain }, ws, [target]);

@@ -37,7 +37,7 @@ export async function codifyCommand(options: CodifyCommandOptions): Promise<{ re
   const targets: DriftTarget[] = classifyDrift(model, dir)
     .filter((item) => item.class === "actionable")
     // mask rules count as sensitive too: a secret the provider does not mark must not land in code either
-    .map((item) => ({ address: item.address, path: item.path, live: item.after, liveResource: item.liveResource, recordedResource: item.recordedResource, sensitive: isSecretItem(item, masker), relevant: item.relevant }));
+    .map((item) => ({ address: item.address, path: item.path, live: item.after, liveResource: item.liveResource, recordedResource: item.recordedResource, sensitive: isSecretItem(item, masker), managed: item.managed }));
 
   const { workspace: ws } = await loadWorkspace(await loadHclParser(), repoRoot, dir, options.varFiles);
   const before = new Map(ws.files().map((file) => [file, ws.source(file)]));

@@ -1,7 +1,12 @@
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { classifyDrift, changedPaths } from "../../src/core/drift/items.js";
+import { relevantDrift } from "../../src/core/drift/relevance.js";
 import { parsePlan } from "../../src/core/plan/parse.js";
 import { describeShared, readSharedPlan } from "../support/shared.js";
+
+/** Plans the real terraform 1.11 produced with the sandbox provider (test/fixtures/real-plans/README.md). */
+const realPlan = (file: string) => parsePlan(readFileSync(new URL(`../fixtures/real-plans/${file}`, import.meta.url), "utf8"));
 
 describe("changedPaths", () => {
   it.each([
@@ -35,5 +40,66 @@ describeShared("classifyDrift on real plans", () => {
     const deleted = classify("tfsummarize-github-drift-deleted-modules-tf1.1.4.json").filter((i) => i.class === "deleted");
     expect(deleted).toHaveLength(3);
     expect(deleted.every((i) => i.taxonomy !== "configuration")).toBe(true);
+  });
+});
+
+describe("classifyDrift on plans the real terraform produced (relevant_attributes: null)", () => {
+  const items = classifyDrift(realPlan("codify-drift.json"), "ws");
+  const find = (address: string, pathText: string) => items.find((i) => i.address === address && i.pathText === pathText);
+
+  it("calls every out-of-band change actionable and managed, though relevant_attributes names none of them", () => {
+    expect(realPlan("codify-drift.json").relevantAttributes).toBeUndefined();
+    const drift = items.filter((i) => i.class !== "unapplied");
+    expect(drift.length).toBeGreaterThan(10);
+    expect(drift.filter((i) => i.class !== "actionable" || !i.managed).map((i) => `${i.address} ${i.pathText}`)).toEqual([]);
+  });
+
+  it.each([
+    ["an optional attribute the code never set (planned \"2Gi\" -> null)", "sandbox_deployment.optional", "memory", null, "2Gi"],
+    ["a provider default flipped in the console (planned true -> false)", "sandbox_instance.monitor", "monitoring", false, true],
+  ])("manages %s", (_name, address, pathText, before, after) => {
+    expect(find(address, pathText)).toMatchObject({ class: "actionable", managed: true, before, after });
+  });
+
+  it("pairs a set element that moved by content: one item for the changed rule, not one per attribute of two rules", () => {
+    const admin = items.filter((i) => i.address === "sandbox_security_group.admin");
+    expect(admin.map((i) => [i.pathText, i.before, i.after, i.class])).toEqual([["ingress[0].cidr_blocks", ["10.0.1.0/24"], ["0.0.0.0/0"], "actionable"]]);
+    expect(admin[0]!.liveResource).toMatchObject({ ingress: [{ from_port: 22 }, { from_port: 443 }] });
+    expect(admin[0]!.recordedResource).toMatchObject({ ingress: [{ from_port: 443 }, { from_port: 22 }] });
+  });
+
+  it("finds both tags and tags_all drifted when the provider has default_tags", () => {
+    expect(find("sandbox_instance.tagged", "tags.owner")).toMatchObject({ class: "actionable", managed: true, after: "alice" });
+    expect(find("sandbox_instance.tagged", "tags_all.owner")).toMatchObject({ class: "actionable", after: "alice" });
+  });
+
+  it("has no unapplied items: every planned change is explained by drift", () => {
+    expect(items.filter((i) => i.class === "unapplied").map((i) => `${i.address} ${i.pathText}`)).toEqual([]);
+  });
+
+  it("in a refresh-only plan keeps the drift actionable but has no evidence that an absent attribute is managed", () => {
+    const refresh = classifyDrift(realPlan("codify-refresh-only.json"), "ws");
+    expect(refresh.length).toBe(items.length);
+    expect(refresh.every((i) => i.class === "actionable")).toBe(true);
+    expect(refresh.find((i) => i.pathText === "memory")).toMatchObject({ managed: false });
+  });
+
+  it("marks the changed db password sensitive", () => {
+    const password = classifyDrift(realPlan("refusals-drift.json"), "ws").find((i) => i.pathText === "password");
+    expect(password).toMatchObject({ address: "sandbox_db.orders", sensitive: true, class: "actionable" });
+  });
+});
+
+describe("relevantDrift on a real plan whose relevant_attributes names none of the drift", () => {
+  it("still shows every drifted resource that the plan sets back", () => {
+    const model = realPlan("refusals-drift.json");
+    expect(model.relevantAttributes).toEqual([{ resource: "sandbox_db.orders", attribute: ["endpoint"] }]);
+    expect(relevantDrift(model).map((d) => d.address).sort()).toEqual(["sandbox_db.orders", "sandbox_deployment.counted[0]", "sandbox_deployment.interp"]);
+  });
+
+  it("still hides drift that is only null -> [] / {} normalisation", () => {
+    const model = realPlan("refusals-drift.json");
+    const quiet = { ...model, resourceDrift: model.resourceDrift.map((d) => ({ ...d, after: d.before })) };
+    expect(relevantDrift(quiet)).toEqual([]);
   });
 });

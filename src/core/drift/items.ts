@@ -1,7 +1,8 @@
-import type { JsonValue, Marks, PathStep, PlanModel, ResourceChange } from "../plan/model.js";
+import type { JsonValue, PathStep, PlanModel, ResourceChange } from "../plan/model.js";
 import { formatAttributePath } from "../hcl/address.js";
-import { deepEqual, isJsonObject } from "../render/values.js";
-import { valueAt } from "./relevance.js";
+import { deepEqual } from "../render/values.js";
+import { isMarked, namedRelevant, overlaps, plannedAt, setsBack, valueAt } from "./evidence.js";
+import { changedAttributes } from "./pairing.js";
 
 export type DriftClass = "actionable" | "noise" | "unapplied" | "deleted";
 export type DriftTaxonomy = "configuration" | "policy" | "resource";
@@ -22,8 +23,12 @@ export interface DriftItem {
   sensitive: boolean;
   class: DriftClass;
   taxonomy: DriftTaxonomy;
-  /** relevant_attributes names it (or a part of it). */
-  relevant: boolean;
+  /**
+   * The configuration manages it: the planned change sets it back, or relevant_attributes names
+   * it. True even where the code never names the attribute (an optional one left unset, a
+   * provider default); that is what lets codify add it.
+   */
+  managed: boolean;
   /** The resource's whole recorded and live objects, for codifying. */
   recordedResource: JsonValue;
   liveResource: JsonValue;
@@ -40,6 +45,12 @@ export function taxonomyOf(resourceType: string, path: readonly PathStep[]): Dri
 export function classifyDrift(model: PlanModel, workspace: string): DriftItem[] {
   const items: DriftItem[] = [];
   const changes = new Map(model.resourceChanges.map((c) => [c.address, c]));
+  const relevant = new Map<string, PathStep[][]>();
+  for (const r of model.relevantAttributes ?? []) {
+    const list = relevant.get(r.resource);
+    if (list) list.push(r.attribute);
+    else relevant.set(r.resource, [r.attribute]);
+  }
   const drifted = new Map<string, PathStep[][]>();
   for (const drift of model.resourceDrift) {
     if (drift.mode === "data") continue;
@@ -48,17 +59,19 @@ export function classifyDrift(model: PlanModel, workspace: string): DriftItem[] 
       continue;
     }
     if (drift.action !== "update") continue;
-    const paths = changedPaths(drift.before ?? null, drift.after ?? null);
+    const change = changes.get(drift.address);
     const explains: PathStep[][] = [];
     drifted.set(drift.address, explains);
-    for (const path of paths) {
-      const before = valueAt(drift.before, path) ?? null;
+    // paths read on the live side: a set element that moved is still the same element
+    for (const changed of changedAttributes(drift.before ?? null, drift.after ?? null, "after")) {
+      const { path } = changed;
+      const before = valueAt(drift.before, changed.beforePath) ?? null;
       const after = valueAt(drift.after, path) ?? null;
-      const sensitive = isMarked(drift.beforeSensitive, path) || isMarked(drift.afterSensitive, path);
-      const relevant = isRelevant(model, drift.address, path);
-      const cls = driftClass(model, changes.get(drift.address), path, before, after);
+      const sensitive = isMarked(drift.beforeSensitive, changed.beforePath) || isMarked(drift.afterSensitive, path);
+      const managed = namedRelevant(relevant.get(drift.address), path) || (!model.refreshOnly && setsBack(change, drift.after, path, after));
+      const cls = driftClass(model, change, drift.after, path, before, after);
       if (cls === "actionable") explains.push(path); // only real drift explains a planned change
-      items.push(item(workspace, drift, path, before, after, sensitive, cls, relevant));
+      items.push(item(workspace, drift, path, before, after, sensitive, cls, managed));
     }
   }
   for (const change of model.resourceChanges) {
@@ -68,27 +81,28 @@ export function classifyDrift(model: PlanModel, workspace: string): DriftItem[] 
       continue;
     }
     const explained = drifted.get(change.address) ?? [];
-    for (const path of changedPaths(change.before ?? null, change.after ?? null)) {
+    // read on the `before` (live) side, like the drift paths above, so the two compare
+    for (const changed of changedAttributes(change.before ?? null, change.after ?? null, "before")) {
+      const { path } = changed;
       if (explained.some((d) => overlaps(d, path))) continue;
-      const sensitive = isMarked(change.beforeSensitive, path) || isMarked(change.afterSensitive, path);
-      items.push(item(workspace, change, path, valueAt(change.before, path) ?? null, valueAt(change.after, path) ?? null, sensitive, "unapplied", true));
+      const sensitive = isMarked(change.beforeSensitive, path) || isMarked(change.afterSensitive, changed.afterPath);
+      items.push(item(workspace, change, path, valueAt(change.before, path) ?? null, valueAt(change.after, changed.afterPath) ?? null, sensitive, "unapplied", true));
     }
   }
   return items;
 }
 
-function driftClass(model: PlanModel, change: ResourceChange | undefined, path: PathStep[], recorded: JsonValue, live: JsonValue): DriftClass {
+/** Real drift is what apply would change back: the planned value is not the live one (or is unknown). */
+function driftClass(model: PlanModel, change: ResourceChange | undefined, liveResource: JsonValue | undefined, path: PathStep[], recorded: JsonValue, live: JsonValue): DriftClass {
   if (deepEqual(recorded, live, true)) return "noise"; // null -> [] / {} normalisation
   if (model.refreshOnly) return "actionable"; // no planned changes to compare with: as far as the data goes
   if (!change || change.action === "no-op" || change.action === "read") return "noise";
-  // apply would change it back: the planned value is the recorded one, not the live one
-  const planned = valueAt(change.after, path);
-  const unknown = isMarked(change.afterUnknown, path);
-  if (unknown || !deepEqual(planned ?? null, live, true)) return "actionable";
+  const planned = plannedAt(change, liveResource, path);
+  if (planned.unknown || !deepEqual(planned.value ?? null, live, true)) return "actionable";
   return "noise";
 }
 
-function item(workspace: string, change: ResourceChange, path: PathStep[], before: JsonValue, after: JsonValue, sensitive: boolean, cls: DriftClass, relevant: boolean): DriftItem {
+function item(workspace: string, change: ResourceChange, path: PathStep[], before: JsonValue, after: JsonValue, sensitive: boolean, cls: DriftClass, managed: boolean): DriftItem {
   return {
     workspace,
     address: change.address,
@@ -101,51 +115,13 @@ function item(workspace: string, change: ResourceChange, path: PathStep[], befor
     sensitive,
     class: cls,
     taxonomy: taxonomyOf(change.type, path),
-    relevant,
+    managed,
     recordedResource: change.before ?? null,
     liveResource: change.after ?? null,
   };
 }
 
-/**
- * Attribute paths that differ: maps and single objects are descended into, lists of objects of
- * the same length element by element; anything else (primitive lists, resized lists) is one item.
- */
-export function changedPaths(before: JsonValue, after: JsonValue, prefix: PathStep[] = []): PathStep[][] {
-  if (deepEqual(before, after)) return [];
-  if (isJsonObject(before) && isJsonObject(after)) {
-    const keys = [...new Set([...Object.keys(before), ...Object.keys(after)])];
-    return keys.flatMap((key) => changedPaths(before[key] ?? null, after[key] ?? null, [...prefix, key]));
-  }
-  if (Array.isArray(before) && Array.isArray(after) && before.length === after.length && before.every(isJsonObject) && after.every(isJsonObject) && prefix.length > 0) {
-    return before.flatMap((element, i) => changedPaths(element, after[i]!, [...prefix, i]));
-  }
-  return [prefix];
-}
-
-function isRelevant(model: PlanModel, address: string, path: PathStep[]): boolean {
-  return (model.relevantAttributes ?? []).some((r) => r.resource === address && (overlaps(r.attribute, path)));
-}
-
-function overlaps(a: readonly PathStep[], b: readonly PathStep[]): boolean {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) if (String(a[i]) !== String(b[i])) return false;
-  return true;
-}
-
-function isMarked(marks: Marks, path: readonly PathStep[]): boolean {
-  let current: Marks = marks;
-  for (const step of path) {
-    if (current === true) return true;
-    if (!current || typeof current !== "object") return false;
-    current = (current as Record<string, Marks>)[step as string];
-  }
-  if (current === true) return true;
-  return containsTrue(current);
-}
-
-function containsTrue(marks: Marks): boolean {
-  if (marks === true) return true;
-  if (marks && typeof marks === "object") return Object.values(marks).some(containsTrue);
-  return false;
+/** Attribute paths that differ, read on the `after` side (see changedAttributes). */
+export function changedPaths(before: JsonValue, after: JsonValue): PathStep[][] {
+  return changedAttributes(before, after, "after").map((changed) => changed.path);
 }

@@ -1,15 +1,21 @@
-import type { JsonValue, PathStep, PlanModel, ResourceChange } from "../plan/model.js";
+import type { PlanModel, ResourceChange } from "../plan/model.js";
 import { deepEqual } from "../render/values.js";
+import { setsBack, valueAt } from "./evidence.js";
+import { changedAttributes } from "./pairing.js";
+
+export { valueAt } from "./evidence.js";
 
 /**
  * The resource_drift entries a reviewer should see: changed outside Terraform in a way that
- * matters to this plan. Normalisation noise (null -> [] / {}) never counts. Where the plan
- * has relevant_attributes (terraform >= 1.2) they decide, as in terraform's own output;
- * older formats fall back to "the same resource also has a planned change".
+ * matters to this plan. Normalisation noise (null -> [] / {}) never counts. It matters when
+ * relevant_attributes (terraform >= 1.2) names a changed attribute, as in terraform's own
+ * output, or when the planned change sets a drifted attribute back (relevant_attributes is null
+ * for most real drift, and never names what only the drifted resource itself sets); formats
+ * without relevant_attributes keep "the same resource also has a planned change".
  */
 export function relevantDrift(model: PlanModel): ResourceChange[] {
   // one lookup per drifted resource, not a scan of every planned change (large fleets drift together)
-  const changing = new Set(model.resourceChanges.filter((change) => change.action !== "no-op" && change.action !== "read").map((change) => change.address));
+  const changing = new Map(model.resourceChanges.filter((change) => change.action !== "no-op" && change.action !== "read").map((change) => [change.address, change]));
   const relevantByResource = model.relevantAttributes && groupBy(model.relevantAttributes, (relevant) => relevant.resource, (relevant) => relevant.attribute);
   return model.resourceDrift.filter((drift) => {
     if (drift.action === "delete") return true;
@@ -17,19 +23,12 @@ export function relevantDrift(model: PlanModel): ResourceChange[] {
     if (deepEqual(drift.before, drift.after, true)) return false;
     if (model.refreshOnly) return true;
     if (relevantByResource) {
-      return (relevantByResource.get(drift.address) ?? []).some((attribute) => !deepEqual(valueAt(drift.before, attribute), valueAt(drift.after, attribute), true));
+      if ((relevantByResource.get(drift.address) ?? []).some((attribute) => !deepEqual(valueAt(drift.before, attribute), valueAt(drift.after, attribute), true))) return true;
+      const change = changing.get(drift.address);
+      return change !== undefined && changedAttributes(drift.before ?? null, drift.after ?? null).some(({ path }) => setsBack(change, drift.after, path, valueAt(drift.after, path) ?? null));
     }
     return changing.has(drift.address);
   });
-}
-
-export function valueAt(value: JsonValue | undefined, path: readonly PathStep[]): JsonValue | undefined {
-  let current: JsonValue | undefined = value;
-  for (const step of path) {
-    if (current === null || current === undefined || typeof current !== "object") return undefined;
-    current = (current as Record<string, JsonValue>)[step as string];
-  }
-  return current;
 }
 
 function groupBy<T, V>(list: readonly T[], key: (item: T) => string, value: (item: T) => V): Map<string, V[]> {

@@ -24,3 +24,16 @@ export function evaluateBody(block: Node): Record<string, JsonValue> | undefined
   }
   return out;
 }
+
+/**
+ * The literal attributes of a block, expressions left out: enough to tell the elements of a set
+ * of blocks apart even where one attribute is a variable.
+ */
+export function literalAttributes(block: Node): Record<string, JsonValue> {
+  const out: Record<string, JsonValue> = {};
+  for (const attribute of bodyAttributes(blockBody(block))) {
+    const value = evaluateExpression(attributeExpression(attribute));
+    if (value.kind === "literal") out[attributeName(attribute)] = value.value;
+  }
+  return out;
+}

@@ -1,8 +1,10 @@
 import type { Node } from "web-tree-sitter";
 import type { JsonValue, PathStep } from "../plan/model.js";
+import { isObjectList, pairElements } from "../drift/pairing.js";
+import { deepEqual } from "../render/values.js";
 import { formatAttributePath, parseResourceAddress, type ResourceAddress } from "./address.js";
 import { evaluateExpression, objectElements, objectKey } from "./evaluate.js";
-import { evaluateBody } from "./blocks.js";
+import { literalAttributes } from "./blocks.js";
 import { attributeExpression, blockBody, bodyBlocks, dynamicBlocks, findAttribute } from "./syntax.js";
 import type { HclWorkspace } from "./workspace.js";
 
@@ -17,8 +19,11 @@ export interface DriftTarget {
   /** The whole recorded (state) object, to tell which nested block an index points at. */
   recordedResource: JsonValue;
   sensitive: boolean;
-  /** relevant_attributes names it: terraform manages it even where the code leaves it out. */
-  relevant: boolean;
+  /**
+   * The configuration manages it (the planned change sets it back, or relevant_attributes names
+   * it), even where the code leaves it out: adding it to the code is then right.
+   */
+  managed: boolean;
 }
 
 /** Where the value that must change lives in the code, or why driftback will not touch it. */
@@ -80,17 +85,20 @@ function inBody(ctx: Context, file: string, block: Node, steps: PathStep[], live
   }
   const blocks = bodyBlocks(body, name);
   const liveHere = pick(live, name);
-  if (blocks.length > 0 || (rest.length === 0 && Array.isArray(liveHere) && liveHere.some(isObject) && ctx.target.relevant)) {
+  if (blocks.length > 0 || (rest.length === 0 && Array.isArray(liveHere) && liveHere.some(isObject) && ctx.target.managed)) {
     if (rest.length === 0) return ctx.instance && !ctx.viaEach ? sharedByInstances(ctx) : { kind: "blocks", file, block, type: name, live: liveHere ?? [], via };
     const [index, ...inner] = rest;
-    const chosen = chooseBlock(blocks, index, pick(recorded, name));
+    const liveElement = typeof index === "number" ? elementAt(liveHere, index) : null;
+    const recordedElement = typeof index === "number" ? counterpartElement(liveHere, pick(recorded, name), index) : null;
+    const chosen = chooseBlock(blocks, index, liveHere, recordedElement, liveElement);
     if (typeof chosen === "string") return refused(chosen.replace("$NAME", name).replace("$PATH", path));
-    return inBody(ctx, file, chosen, inner, pick(pick(live, name), index!), pick(pick(recorded, name), index!), `the \`${name}\` block`);
+    return inBody(ctx, file, chosen, inner, liveElement, recordedElement, `the \`${name}\` block`);
   }
-  if (!ctx.target.relevant) {
-    return refused(`\`${path}\` is not set in the code, and the plan does not show that terraform manages it (it is not in relevant_attributes): it is probably computed by the provider.`);
-  }
+  if (name === "tags_all") return refused("`tags_all` is computed by the provider (its default_tags merged with `tags`): driftback codifies `tags`, never `tags_all`.");
   if (COMPUTED_ONLY.has(name)) return refused(`\`${name}\` is computed by the provider; it cannot be set in code.`);
+  if (!ctx.target.managed) {
+    return refused(`\`${path}\` is not set in the code, and the plan does not show terraform setting it back (no planned change does, and relevant_attributes does not name it): it is probably computed by the provider.`);
+  }
   if (ctx.instance && !ctx.viaEach) return sharedByInstances(ctx);
   return { kind: "absent", file, block, name, value: liveHere ?? null, via };
 }
@@ -114,8 +122,17 @@ function inExpression(ctx: Context, file: string, expression: Node, steps: PathS
     }
     remaining = rest;
   }
-  const source = evaluateExpression(node);
   const path = formatAttributePath(ctx.target.path);
+  const object = collectionOf(node);
+  if (remaining.length > 0 && object?.type === "object" && typeof remaining[0] === "string") {
+    // a key the code's map does not have yet: adding it leaves the other keys' expressions alone
+    if (objectElements(object).some((e) => objectKey(e.key) === undefined)) {
+      return refused(`\`${path}\` would be a new key in a map with computed keys in ${via}: driftback cannot tell whether one of them is already \`${String(remaining[0])}\`.`);
+    }
+    if (ctx.instance && !ctx.viaEach && depth >= ctx.instance.dirDepth) return sharedByInstances(ctx);
+    return { kind: "literal", file, expression: node, steps: remaining, via };
+  }
+  const source = evaluateExpression(node);
   switch (source.kind) {
     case "literal":
       if (remaining.length > 0 && !collectionOf(node)) return refused(`\`${path}\` points inside \`${shorten(node.text)}\`, which is not a map or list.`);
@@ -182,17 +199,43 @@ function sharedReference(ctx: Context, reference: string, dir: string): Resoluti
   return refused(`\`${formatAttributePath(ctx.target.path)}\` comes from \`${reference}\`, which is used more than once in \`${dir}\`: changing it would change the other uses too.`);
 }
 
-/** The nested block a plan index points at; for sets the index is terraform's order, not the file's. */
-function chooseBlock(blocks: Node[], index: PathStep | undefined, recorded: JsonValue): Node | string {
+/**
+ * The nested block a plan index points at. An index into a set means nothing (terraform orders
+ * sets by content), so the block is found by content: the one whose literal attributes match the
+ * recorded element, or else the live one (what the code says once codified: the read-back).
+ */
+function chooseBlock(blocks: Node[], index: PathStep | undefined, liveList: JsonValue, recorded: JsonValue, live: JsonValue): Node | string {
   if (typeof index !== "number") return blocks.length === 1 ? blocks[0]! : "`$PATH` does not say which `$NAME` block it means.";
-  if (blocks.length === 1 && index === 0) return blocks[0]!;
-  const element = Array.isArray(recorded) ? recorded[index] : undefined;
-  const matches = blocks.filter((block) => {
-    const value = evaluateBody(block);
-    return value !== undefined && isObject(element) && Object.entries(value).every(([k, v]) => JSON.stringify(element[k]) === JSON.stringify(v));
-  });
-  if (matches.length === 1) return matches[0]!;
-  return "driftback cannot tell which `$NAME` block in the code is the one at `$PATH` (terraform orders them its own way).";
+  // a single nested block (root_block_device): nothing to choose from
+  if (blocks.length === 1 && index === 0 && (!Array.isArray(liveList) || liveList.length <= 1)) return blocks[0]!;
+  const holds = (element: JsonValue, key: string, value: JsonValue) => isObject(element) && deepEqual(element[key] ?? null, value, true);
+  const tests: ((key: string, value: JsonValue) => boolean)[] = [
+    (k, v) => holds(recorded, k, v),
+    (k, v) => holds(live, k, v),
+    // halfway: several attributes of one element are codified one at a time
+    (k, v) => holds(recorded, k, v) || holds(live, k, v),
+  ];
+  const contents = blocks.map(literalAttributes);
+  for (const test of tests) {
+    const matches = blocks.filter((_, i) => {
+      const entries = Object.entries(contents[i]!);
+      return entries.length > 0 && entries.every(([k, v]) => test(k, v));
+    });
+    if (matches.length === 1) return matches[0]!;
+    if (matches.length > 1) return "more than one `$NAME` block in the code matches the one at `$PATH`, so driftback cannot tell which to change.";
+  }
+  return "no `$NAME` block in the code matches the one at `$PATH`, recorded or live, so driftback cannot tell which to change.";
+}
+
+function elementAt(list: JsonValue, index: number): JsonValue {
+  return Array.isArray(list) ? (list[index] ?? null) : null;
+}
+
+/** The recorded element that the live element at `index` is (set elements are paired by content). */
+function counterpartElement(liveList: JsonValue, recordedList: JsonValue, index: number): JsonValue {
+  if (!isObjectList(liveList) || !isObjectList(recordedList)) return elementAt(recordedList, index);
+  const j = pairElements(liveList, recordedList)[index];
+  return j === undefined ? null : (recordedList[j] ?? null);
 }
 
 function collectionOf(node: Node): Node | undefined {

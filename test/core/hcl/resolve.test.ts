@@ -15,7 +15,7 @@ function workspace(files: Record<string, string>, varFiles: string[] = []): HclW
   return ws;
 }
 
-const target = (address: string, path: (string | number)[], live: unknown = "new"): DriftTarget => ({ address, path, live: live as never, liveResource: null, recordedResource: null, sensitive: false, relevant: true });
+const target = (address: string, path: (string | number)[], live: unknown = "new"): DriftTarget => ({ address, path, live: live as never, liveResource: null, recordedResource: null, sensitive: false, managed: true });
 
 function located(ws: HclWorkspace, t: DriftTarget): { file: string; value: unknown; via: string } | string {
   const r = resolveTarget(ws, t);
@@ -69,7 +69,7 @@ describe("resolveTarget", () => {
     expect(located(ws, target("a.b[\"k\"]", ["z"]))).toMatch(/each.key/);
     expect(located(ws, target("data.aws_ami.u", ["id"]))).toMatch(/data source/);
     expect(located(ws, target("a.b", ["missing_attr"]))).toBe("absent");
-    expect(located(ws, { ...target("a.b", ["missing_attr"]), relevant: false })).toMatch(/not in relevant_attributes/);
+    expect(located(ws, { ...target("a.b", ["missing_attr"]), managed: false })).toMatch(/does not show terraform setting it back/);
     expect(located(ws, target("a.b", ["arn"]))).toMatch(/computed by the provider/);
   });
 });
