@@ -52,7 +52,7 @@ export function createDriftbackApp(overrides: DriftbackOptions = {}): DriftbackA
     probot.on("issue_comment.created", onPlanCommand(services, runs));
     probot.on("issue_comment.created", onScanCommand(scans, services.appId));
     probot.on(["installation.created", "installation.deleted", "installation_repositories.added", "installation_repositories.removed"], async () => scheduler!.rediscover());
-    options.addHandler?.(driftbackHttpHandler({ scans, registry: metrics.registry, scanToken: services.scanToken, log: probot.log }));
+    options.addHandler?.(driftbackHttpHandler({ scans, registry: metrics.registry, scanToken: services.scanToken, log: probot.log, messages: services.templates.http }));
     if (overrides.startScheduler !== false && process.env.DRIFTBACK_SCHEDULER !== "off") scheduler.start();
   };
   return {

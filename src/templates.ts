@@ -35,8 +35,12 @@ export interface Templates {
   driftItems: Render;
   demo: Render;
   codifyReport: Render;
+  /** One sentence: the plan's format_version is newer than driftback knows ({ formatVersion, knownMajor }). */
+  formatNotice: Render;
   /** Short check-run messages, one template each. */
   status: { planning: Render; superseded: Render; internalError: Render; forkNotPlanned: Render };
+  /** The `error` messages of driftback's HTTP endpoints (JSON answers: values are made printable by the caller). */
+  http: { bodyTooLarge: Render; scanOff: Render; scanMethod: Render; scanUnauthorized: Render; scanBadRepo: Render };
 }
 
 /** Compiles every template eagerly: a broken template fails at start-up, not on a user's PR. */
@@ -67,11 +71,19 @@ export function loadTemplates(dir: string = TEMPLATES_DIR): Templates {
     driftItems: bind(top("drift-items")),
     demo: bind(top("demo")),
     codifyReport: bind(top("codify-report")),
+    formatNotice: trimmed(required(partials, "format-notice")),
     status: {
       planning: trimmed(top("status/planning")),
       superseded: trimmed(top("status/superseded")),
       internalError: trimmed(top("status/internal-error")),
       forkNotPlanned: trimmed(top("status/fork-not-planned")),
+    },
+    http: {
+      bodyTooLarge: trimmed(top("http/body-too-large")),
+      scanOff: trimmed(top("http/scan-off")),
+      scanMethod: trimmed(top("http/scan-method")),
+      scanUnauthorized: trimmed(top("http/scan-unauthorized")),
+      scanBadRepo: trimmed(top("http/scan-bad-repo")),
     },
   };
 }

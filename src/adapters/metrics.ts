@@ -6,6 +6,10 @@ export interface DriftMetrics {
   scanFailed(repo: string, workspace: string): void;
   planRun(kind: "preview" | "scan", outcome: "ok" | "failed"): void;
   driftItems(repo: string, workspace: string, counts: { class: string; severity: string; count: number }[]): void;
+  /** Walking the installations failed (GitHub unreachable, bad credentials): nothing was scanned. */
+  scanDiscoveryFailed(): void;
+  /** A scan was asked for one repository that is not installed or has no valid config. */
+  scanRequestUnmatched(): void;
 }
 
 export class PrometheusMetrics implements DriftMetrics {
@@ -14,6 +18,9 @@ export class PrometheusMetrics implements DriftMetrics {
   private readonly duration = new Histogram({ name: "driftback_scan_duration_seconds", help: "Time to scan one repository", labelNames: ["repo"], buckets: [5, 15, 30, 60, 120, 300, 600, 1200, 1800], registers: [this.registry] });
   private readonly failures = new Counter({ name: "driftback_scan_failures_total", help: "Workspaces whose scan failed", labelNames: ["repo", "workspace"], registers: [this.registry] });
   private readonly plans = new Counter({ name: "driftback_plans_total", help: "Plans run", labelNames: ["kind", "outcome"], registers: [this.registry] });
+  private readonly discoveryFailures = new Counter({ name: "driftback_scan_discovery_failures_total", help: "Walks of the installations that failed, so nothing was scanned", registers: [this.registry] });
+  private readonly unmatched = new Counter({ name: "driftback_scan_requests_unmatched_total", help: "Scan requests for a repository that is not installed or has no valid config", registers: [this.registry] });
+  private readonly rejected = new Counter({ name: "driftback_http_requests_rejected_total", help: "HTTP requests refused before any handler read their body", labelNames: ["reason"], registers: [this.registry] });
 
   constructor(options: { defaultMetrics?: boolean } = {}) {
     if (options.defaultMetrics) collectDefaultMetrics({ register: this.registry });
@@ -31,6 +38,18 @@ export class PrometheusMetrics implements DriftMetrics {
     this.plans.inc({ kind, outcome });
   }
 
+  scanDiscoveryFailed(): void {
+    this.discoveryFailures.inc();
+  }
+
+  scanRequestUnmatched(): void {
+    this.unmatched.inc();
+  }
+
+  requestRejected(reason: "body_too_large"): void {
+    this.rejected.inc({ reason });
+  }
+
   driftItems(repo: string, workspace: string, counts: { class: string; severity: string; count: number }[]): void {
     // a workspace's series are replaced as a whole, so resolved drift drops back to nothing
     for (const cls of ["actionable", "noise", "unapplied", "deleted"]) {
@@ -42,4 +61,4 @@ export class PrometheusMetrics implements DriftMetrics {
   }
 }
 
-export const noMetrics: DriftMetrics = { scanFinished() {}, scanFailed() {}, planRun() {}, driftItems() {} };
+export const noMetrics: DriftMetrics = { scanFinished() {}, scanFailed() {}, planRun() {}, driftItems() {}, scanDiscoveryFailed() {}, scanRequestUnmatched() {} };

@@ -1,7 +1,9 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Registry } from "prom-client";
+import { printable } from "../adapters/http/printable.js";
 import type { Logger } from "../ports.js";
+import type { Templates } from "../templates.js";
 import type { ScanService } from "./scan-service.js";
 
 /** Constant-time comparison of a presented bearer token with the configured one. */
@@ -11,13 +13,20 @@ export function tokenMatches(presented: string, expected: string): boolean {
   return timingSafeEqual(a, b);
 }
 
+// GitHub logins (letters, digits, "-"; "_" on Enterprise Server) and repository names (not "." or "..")
+const REPO_PARAM = /^([A-Za-z0-9][A-Za-z0-9_-]{0,38})\/(?!\.{1,2}$)([A-Za-z0-9_.-]{1,100})$/;
+const BEARER = /^Bearer +(\S+) *$/i;
+
 /**
  * driftback's own endpoints beside Probot's webhook route: `GET /healthz`, `GET /metrics`, and
- * `POST /driftback/scan[?repo=owner/name]` for an external cron, behind DRIFTBACK_SCAN_TOKEN.
+ * `POST /driftback/scan[?repo=owner/name]` for an external cron, behind DRIFTBACK_SCAN_TOKEN. A scan
+ * request is answered 202 at once with what was queued; discovery runs in the background.
  */
-export function driftbackHttpHandler(options: { scans: ScanService; registry: Registry; scanToken?: string; log: Logger }) {
+export function driftbackHttpHandler(options: { scans: ScanService; registry: Registry; scanToken?: string; log: Logger; messages: Templates["http"] }) {
+  const { messages } = options;
   return async (req: IncomingMessage, res: ServerResponse): Promise<boolean> => {
-    const url = new URL(req.url ?? "/", "http://localhost");
+    const url = parseUrl(req.url);
+    if (!url) return false; // not one of ours; Probot's not-found handler answers
     if (req.method === "GET" && url.pathname === "/healthz") {
       send(res, 200, { status: "ok" });
       return true;
@@ -29,37 +38,39 @@ export function driftbackHttpHandler(options: { scans: ScanService; registry: Re
     }
     if (url.pathname !== "/driftback/scan") return false;
     if (req.method !== "POST") {
-      send(res, 405, { error: "use POST" });
+      res.setHeader("allow", "POST");
+      send(res, 405, { error: messages.scanMethod({ method: printable(req.method ?? "?", 20) }) });
       return true;
     }
     if (!options.scanToken) {
-      send(res, 404, { error: "the scan endpoint is off: set DRIFTBACK_SCAN_TOKEN to turn it on" });
+      send(res, 404, { error: messages.scanOff({}) });
       return true;
     }
-    const header = req.headers.authorization ?? "";
-    const presented = header.startsWith("Bearer ") ? header.slice("Bearer ".length) : "";
+    const presented = BEARER.exec(req.headers.authorization ?? "")?.[1];
     if (!presented || !tokenMatches(presented, options.scanToken)) {
       res.setHeader("www-authenticate", 'Bearer realm="driftback"');
-      send(res, 401, { error: "missing or wrong bearer token" });
+      send(res, 401, { error: messages.scanUnauthorized({}) });
       return true;
     }
     const repoParam = url.searchParams.get("repo");
-    const filter = repoParam ? /^([A-Za-z0-9_.-]+)\/([A-Za-z0-9_.-]+)$/.exec(repoParam) : undefined;
-    if (repoParam && !filter) {
-      send(res, 400, { error: `repo must look like owner/name, got "${repoParam}"` });
+    const filter = repoParam === null ? undefined : REPO_PARAM.exec(repoParam);
+    if (filter === null) {
+      send(res, 400, { error: messages.scanBadRepo({ value: printable(repoParam ?? "") }) });
       return true;
     }
-    const found = await options.scans.discover(filter ? { owner: filter[1]!, repo: filter[2]! } : undefined);
-    const started: string[] = [];
-    const alreadyRunning: string[] = [];
-    for (const { repo, octokit } of found) {
-      const key = `${repo.target.owner}/${repo.target.repo}`;
-      (options.scans.start(repo, octokit) ? started : alreadyRunning).push(key);
-    }
-    options.log.info({ started, alreadyRunning }, "scan requested over HTTP");
-    send(res, filter && found.length === 0 ? 404 : 202, filter && found.length === 0 ? { error: `${repoParam} is not installed or has no valid driftback config` } : { started, alreadyRunning });
+    const queued = options.scans.request(filter ? { owner: filter[1]!, repo: filter[2]! } : undefined);
+    options.log.info({ requestId: queued.id, queued: queued.queued }, "scan requested over HTTP");
+    send(res, 202, queued);
     return true;
   };
+}
+
+function parseUrl(url: string | undefined): URL | undefined {
+  try {
+    return new URL(url ?? "/", "http://localhost");
+  } catch {
+    return undefined;
+  }
 }
 
 function send(res: ServerResponse, status: number, body: object): void {

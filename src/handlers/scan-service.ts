@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import pLimit from "p-limit";
 import type { Probot, ProbotOctokit } from "probot";
 import { configReader, loadRepoConfig } from "../adapters/github/config-source.js";
@@ -17,6 +18,12 @@ export interface ScannableRepo {
   config: Config;
 }
 
+/** What a scan request queued: an id that the log lines about it carry, and its scope. */
+export interface QueuedScan {
+  id: string;
+  queued: "all installations" | string[];
+}
+
 /**
  * Runs drift scans: at most one per repository at a time, all sharing one plan limit. Every
  * trigger (schedule, HTTP, comment) goes through here.
@@ -25,6 +32,8 @@ export class ScanService {
   private readonly running = new Set<string>();
   private readonly jobs = new Set<Promise<unknown>>();
   private readonly checkoutLimit = pLimit(4);
+  /** Scan requests still discovering, by scope: a repeated request joins the one in flight. */
+  private readonly discovering = new Map<string, QueuedScan>();
 
   constructor(
     private readonly probot: Probot,
@@ -58,12 +67,54 @@ export class ScanService {
     }
   }
 
+  /**
+   * Queues a scan of every installed repository, or of one, and returns at once: discovery walks GitHub
+   * (seconds to minutes, or fails when GitHub is unreachable) in the background, and its outcome goes
+   * to the log (with the request's id) and the metrics.
+   */
+  request(filter?: { owner: string; repo: string }): QueuedScan {
+    const scope = filter ? `${filter.owner}/${filter.repo}` : undefined;
+    const key = scope?.toLowerCase() ?? "*";
+    const inFlight = this.discovering.get(key);
+    if (inFlight) return inFlight;
+    const queued: QueuedScan = { id: randomUUID(), queued: scope ? [scope] : "all installations" };
+    this.discovering.set(key, queued);
+    const log = this.probot.log;
+    const job = this.discover(filter)
+      .then((found) => {
+        const started: string[] = [];
+        const alreadyRunning: string[] = [];
+        for (const { repo, octokit } of found) (this.start(repo, octokit) ? started : alreadyRunning).push(`${repo.target.owner}/${repo.target.repo}`);
+        if (scope && found.length === 0) {
+          this.services.metrics.scanRequestUnmatched();
+          log.warn({ requestId: queued.id, repo: scope }, "scan request: the repository is not installed or has no valid driftback config");
+        }
+        log.info({ requestId: queued.id, started, alreadyRunning }, "scan request: scans started");
+      })
+      .catch((error: unknown) => log.error({ requestId: queued.id, err: error }, "scan request: discovering the installations failed, nothing was scanned"))
+      .finally(() => {
+        this.discovering.delete(key);
+        this.jobs.delete(job);
+      });
+    this.jobs.add(job);
+    return queued;
+  }
+
   async idle(): Promise<void> {
     while (this.jobs.size > 0) await Promise.allSettled([...this.jobs]);
   }
 
-  /** Every repository of every installation that has a valid driftback config (paginated). */
+  /** Every repository of every installation that has a valid driftback config (paginated); a failed walk is counted. */
   async discover(filter?: { owner: string; repo: string }): Promise<{ repo: ScannableRepo; octokit: Octokit }[]> {
+    try {
+      return await this.walkInstallations(filter);
+    } catch (error) {
+      this.services.metrics.scanDiscoveryFailed();
+      throw error;
+    }
+  }
+
+  private async walkInstallations(filter?: { owner: string; repo: string }): Promise<{ repo: ScannableRepo; octokit: Octokit }[]> {
     const appOctokit = await this.probot.auth();
     const installations = await appOctokit.paginate(appOctokit.rest.apps.listInstallations, { per_page: 100 });
     const found: { repo: ScannableRepo; octokit: Octokit }[] = [];

@@ -189,7 +189,7 @@ describe("the scan endpoint, /metrics and /healthz", () => {
     await close();
   });
 
-  it("demands the bearer token, then scans the repository asked for, one scan at a time", async () => {
+  it("demands the bearer token, answers 202 with what it queued, then scans the repository asked for, one scan at a time", async () => {
     repo.commitTo(files("t3.large", { sleepMs: { plan: 800 } }), "refs/heads/main");
     const app = await startApp({ scanToken: "s3cret-scan-token" });
     const { base, close } = await serve(app);
@@ -201,14 +201,25 @@ describe("the scan endpoint, /metrics and /healthz", () => {
     expect(wrong.status).toBe(401);
     expect(wrong.headers.get("www-authenticate")).toContain("Bearer");
     expect((await post("s3cret-scan-token", "?repo=not a repo")).status).toBe(400);
-    expect((await post("s3cret-scan-token", "?repo=acme/unknown")).status).toBe(404);
+    expect((await fetch(`${base}/driftback/scan`)).status).toBe(405);
+
+    // discovery runs after the answer: a repository that is not installed is reported in the metrics
+    const unknown = await post("s3cret-scan-token", "?repo=acme/unknown");
+    expect(unknown.status).toBe(202);
+    expect(await unknown.json()).toEqual({ id: expect.any(String), queued: ["acme/unknown"] });
+    await app.idle();
+    expect(await (await fetch(`${base}/metrics`)).text()).toMatch(/^driftback_scan_requests_unmatched_total 1$/m);
+    expect(app.fake.calls()).toEqual([]);
 
     const accepted = await post("s3cret-scan-token", `?repo=${OWNER}/${REPO}`);
     expect(accepted.status).toBe(202);
-    expect(await accepted.json()).toEqual({ started: [`${OWNER}/${REPO}`], alreadyRunning: [] });
-    expect(await (await post("s3cret-scan-token")).json()).toEqual({ started: [], alreadyRunning: [`${OWNER}/${REPO}`] });
+    const queued = await accepted.json();
+    expect(queued).toEqual({ id: expect.any(String), queued: [`${OWNER}/${REPO}`] });
+    const all = await post("s3cret-scan-token");
+    expect(all.status).toBe(202);
+    expect(await all.json()).toEqual({ id: expect.not.stringMatching(queued.id), queued: "all installations" });
     await app.idle();
-    expect(app.fake.calls().filter((c) => c.args[0] === "plan")).toHaveLength(2); // prod and dev, once
+    expect(app.fake.calls().filter((c) => c.args[0] === "plan")).toHaveLength(2); // prod and dev, once: the second request found the scan running
 
     const metrics = await (await fetch(`${base}/metrics`)).text();
     expect(metrics).toMatch(/driftback_drift_items\{repo="acme\/infra",workspace="prod",class="actionable",severity="high"\} 1/);
