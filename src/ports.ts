@@ -139,3 +139,111 @@ export interface Logger {
   error(obj: object, msg?: string): void;
   debug(obj: object, msg?: string): void;
 }
+
+/** A file a backport commit writes: `contents` is committed byte for byte (a string as UTF-8, line endings kept). */
+export interface BackportFile {
+  path: string;
+  contents: string | Uint8Array;
+}
+
+export interface BackportCommit {
+  branch: string;
+  /** The tip the commit goes on; if the branch has moved since, nothing is written (a `head-moved` error). */
+  expectedHeadOid: string;
+  message: { headline: string; body?: string };
+  additions: readonly BackportFile[];
+  deletions: readonly { path: string }[];
+}
+
+/** How a backport branch stands against its base. */
+export interface BranchComparison {
+  /** Every commit on the branch since it left base is driftback's: authored by the app's bot and signed by GitHub. */
+  onlyDriftback: boolean;
+  /** Commits on the branch that base does not have. */
+  aheadBy: number;
+  /** Commits on base that the branch does not have: base moved since the branch was made. */
+  behindBy: number;
+  mergeBaseSha: string;
+  /** Whoever else committed on the branch (login, or the git name when GitHub links no account). */
+  otherAuthors: string[];
+}
+
+export interface BackportPullRequest {
+  number: number;
+  state: "open" | "closed";
+  merged: boolean;
+  draft: boolean;
+  /** The head branch, always in the same repository (a fork's PR is never driftback's). */
+  branch: string;
+  headSha: string;
+  baseRef: string;
+  title: string;
+  body: string;
+  labels: string[];
+  url: string;
+  /** Who closed it, when it was closed without being merged. */
+  closedByLogin?: string;
+}
+
+export interface OpenPullRequest {
+  head: string;
+  base: string;
+  title: string;
+  body: string;
+  draft: boolean;
+}
+
+export interface PullRequestRef {
+  number: number;
+  url: string;
+  /** False when a pull request from that branch was already open and is returned instead. */
+  created: boolean;
+}
+
+/** The GitHub side of backport pull requests. Every method throws only `BackportHostError`. */
+export interface BackportHost {
+  /** The branch's tip, or undefined when there is no such branch. */
+  getBranch(repo: RepoRef, branch: string): Promise<{ sha: string } | undefined>;
+  compareBranch(repo: RepoRef, base: string, branch: string): Promise<BranchComparison>;
+  /** Throws a `branch-exists` error when the branch is already there. */
+  createBranch(repo: RepoRef, branch: string, sha: string): Promise<void>;
+  /** Force-moves the branch: only for a branch `compareBranch` says holds only driftback's commits. */
+  resetBranch(repo: RepoRef, branch: string, sha: string): Promise<void>;
+  /** A branch already gone is not an error. */
+  deleteBranch(repo: RepoRef, branch: string): Promise<void>;
+  /** One commit, signed by GitHub as the app; `head-moved` when the branch is no longer at `expectedHeadOid`. */
+  commitFiles(repo: RepoRef, commit: BackportCommit): Promise<{ oid: string; url: string }>;
+  /** driftback's pull requests in every state: labelled `label` (default `drift`), head branch under `branchPrefix` (default `driftback/`). */
+  findBackportPullRequests(repo: RepoRef, options?: { label?: string; branchPrefix?: string }): Promise<BackportPullRequest[]>;
+  /** Opens the pull request, or returns the one already open from that branch. */
+  openPullRequest(repo: RepoRef, request: OpenPullRequest): Promise<PullRequestRef>;
+  updatePullRequest(repo: RepoRef, number: number, update: { title?: string; body?: string; state?: "open" | "closed" }): Promise<void>;
+  addLabels(repo: RepoRef, number: number, labels: readonly string[]): Promise<void>;
+  /** Reviewers GitHub refuses (not a collaborator, the author) are left out; returns one readable warning for each. */
+  requestReviewers(repo: RepoRef, number: number, request: { reviewers: readonly string[]; teamReviewers: readonly string[] }): Promise<string[]>;
+  /** Returns the comment's URL. */
+  comment(repo: RepoRef, number: number, body: string): Promise<string>;
+  /** Comments first (when a comment is given), then closes. */
+  closePullRequest(repo: RepoRef, number: number, comment?: string): Promise<void>;
+}
+
+export type BackportHostErrorKind = "branch-exists" | "head-moved" | "forbidden" | "rate-limited" | "not-found" | "invalid" | "unavailable";
+
+/** The one error a BackportHost throws: `reason` is a readable sentence for the dashboard (never a token or a response dump). */
+export class BackportHostError extends Error {
+  override readonly name = "BackportHostError";
+  /** Seconds GitHub asked to wait, for `rate-limited`. */
+  readonly retryAfterSeconds?: number;
+  /** The HTTP status, when there was one. */
+  readonly status?: number;
+
+  constructor(
+    readonly kind: BackportHostErrorKind,
+    readonly reason: string,
+    options: { cause?: unknown; retryAfterSeconds?: number; status?: number } = {},
+  ) {
+    super(reason, { cause: options.cause });
+    if (options.retryAfterSeconds !== undefined) this.retryAfterSeconds = options.retryAfterSeconds;
+    if (options.status !== undefined) this.status = options.status;
+  }
+}
