@@ -347,66 +347,19 @@ describe("pull requests", () => {
   });
 });
 
-describe("faults: one error kind each, a readable reason, never the token", () => {
-  const OPEN = `Could not open the pull request from ${BRANCH} into main`;
-  const open = () => host.openPullRequest(REPO, { head: BRANCH, base: "main", title: "Codify drift", body: "body", draft: false });
-  const faults: [string, Reply, BackportHostErrorKind, string, number?][] = [
-    ["403 secondary rate limit with retry-after", { status: 403, body: githubErrors.secondaryRateLimit, headers: { "retry-after": "30" } }, "rate-limited", `${OPEN}: GitHub's secondary rate limit was hit; driftback tries again on the next scan (GitHub asks to wait 30 s).`, 30],
-    ["403 secondary rate limit without retry-after (a minute, per GitHub's docs)", { status: 403, body: githubErrors.secondaryRateLimit }, "rate-limited", `${OPEN}: GitHub's secondary rate limit was hit; driftback tries again on the next scan (GitHub asks to wait 60 s).`, 60],
-    ["429 with retry-after", { status: 429, body: { message: "Too Many Requests" }, headers: { "retry-after": "12" } }, "rate-limited", `${OPEN}: GitHub's secondary rate limit was hit; driftback tries again on the next scan (GitHub asks to wait 12 s).`, 12],
-    ["403 primary rate limit used up", { status: 403, body: { message: "API rate limit exceeded for installation ID 1." }, headers: { "x-ratelimit-remaining": "0", "x-ratelimit-reset": String(NOW / 1000 + 600) } }, "rate-limited", `${OPEN}: the app's GitHub API rate limit is used up; driftback tries again on the next scan (it resets in 600 s).`, 600],
-    ["403 missing permission", { status: 403, body: githubErrors.notAccessible }, "forbidden", `${OPEN}: the driftback app lacks a permission it needs (GitHub said "Resource not accessible by integration"); grant it Contents, Pull requests and Issues write access.`],
-    ["403 branch protection", { status: 403, body: { message: "Protected branch update failed for refs/heads/main." } }, "forbidden", `${OPEN}: a branch protection rule or ruleset blocks it: "Protected branch update failed for refs/heads/main.".`],
-    ["403 anything else", { status: 403, body: { message: "Pull request creation is disabled for this repository" } }, "forbidden", `${OPEN}: GitHub refused it (HTTP 403: "Pull request creation is disabled for this repository").`],
-    ["401 bad credentials", { status: 401, body: { message: "Bad credentials" } }, "forbidden", `${OPEN}: GitHub did not accept driftback's credentials (HTTP 401).`],
-    ["404", { status: 404, body: { message: "Not Found" } }, "not-found", `${OPEN}: GitHub found no such repository, branch or pull request, or the app cannot see it (HTTP 404).`],
-    ["500", { status: 500, body: { message: "Server Error" } }, "unavailable", `${OPEN}: GitHub did not answer properly (HTTP 500); driftback tries again on the next scan.`],
-    ["502 with an HTML page", { status: 502, body: "<html><body><h1>Unicorn!</h1>\n<script>x</script></body></html>", headers: { "content-type": "text/html" } }, "unavailable", `${OPEN}: GitHub did not answer properly (HTTP 502); driftback tries again on the next scan.`],
-    ["500 whose JSON is malformed", { status: 500, body: '{"message": "Server Er', headers: { "content-type": "application/json" } }, "unavailable", `${OPEN}: GitHub did not answer properly (HTTP 500); driftback tries again on the next scan.`],
-    ["201 whose JSON is malformed", { status: 201, body: '{"number": 42, "html_url": ', headers: { "content-type": "application/json" } }, "unavailable", `${OPEN}: GitHub's answer could not be read; driftback tries again on the next scan.`],
-    ["201 whose JSON lacks the pull request's number", { status: 201, body: { html_url: "https://github.com/acme/infra/pull/1" } }, "unavailable", `${OPEN}: GitHub's answer could not be read; driftback tries again on the next scan.`],
-  ];
-
-  it.each(faults)("%s", async (_case, reply, kind, reason, retryAfter) => {
-    api.createPull(reply);
-    const error = await failure(open());
-    expect(error.kind).toBe(kind);
-    expect(error.reason).toBe(reason);
-    expect(error.message).toBe(reason);
-    expect(error.retryAfterSeconds).toBe(retryAfter);
-    expect(error.cause).toBeDefined();
-    expect(api.requests).toHaveLength(1);
-  });
-
-  it("reads a connection that fails outright as GitHub unreachable", async () => {
-    api.scope.post("/repos/acme/infra/pulls").replyWithError("socket hang up");
-    const error = await failure(open());
-    expect(error.kind).toBe("unavailable");
-    expect(error.reason).toBe(`${OPEN}: GitHub could not be reached; driftback tries again on the next scan.`);
-  });
-
-  it("never puts the token in a reason, a message or the error's own fields, even when GitHub's message echoes it", async () => {
-    const echoes: Reply[] = [
-      ...faults.map(([, reply]) => reply),
-      { status: 422, body: { message: `Validation Failed for token ${CANARY}`, errors: [{ message: `bad credential ${CANARY} at https://x-access-token:${CANARY}@github.com/acme/infra.git` }] } },
-      { status: 403, body: { message: `Resource not accessible by integration (Bearer ${CANARY})` } },
-    ];
-    for (const reply of echoes) api.createPull(reply);
-    const errors: BackportHostError[] = [];
-    for (const _ of echoes) errors.push(await failure(open()));
-    // the canary did go out with every request: the check below is about what comes back
-    expect(api.requests.every((r) => r.authorization?.includes(CANARY))).toBe(true);
-    for (const error of errors) {
-      for (const text of [error.reason, error.message, String(error), JSON.stringify(error)]) expect(text).not.toContain(CANARY);
-    }
-    expect(errors.at(-2)!.reason).toBe(`${OPEN}: GitHub rejected the request (HTTP 422: "Validation Failed for token ***: bad credential *** at https://***@github.com/acme/infra.git").`);
-  });
-
-  it("quotes GitHub's words on one line, without control characters, cut to a readable length", async () => {
-    api.createPull({ status: 422, body: { message: `Bad\u001b[31m thing\u202e here ${"x".repeat(400)}\nsecond line` } });
-    const error = await failure(open());
-    expect(error.reason).toMatch(/^Could not open the pull request from .* into main: GitHub rejected the request \(HTTP 422: "Bad \[31m thing here x+…"\)\.$/);
-    expect(error.reason).not.toMatch(/[\u0000-\u001f\u202e]|second line/);
-    expect(/"(.*)"\)\.$/.exec(error.reason)![1]!.length).toBe(200);
+describe("request budget", () => {
+  it("opens one new codify pull request in five requests, reads included (the issue's goal: at most 5)", async () => {
+    api
+      .pullRequestsPage([])
+      .createRef()
+      .commitOnBranch({ status: 200, body: { data: { createCommitOnBranch: { commit: { oid: "d".repeat(40), url: "https://github.com/acme/infra/commit/ddd" } } } } })
+      .createPull({ status: 201, body: pullBody("acme", "infra", 42) })
+      .addLabels(42);
+    expect(await host.findBackportPullRequests(REPO)).toEqual([]);
+    await host.createBranch(REPO, BRANCH, BASE_SHA);
+    await host.commitFiles(REPO, { branch: BRANCH, expectedHeadOid: BASE_SHA, message: { headline: "Codify drift" }, additions: [{ path: "main.tf", contents: "x\n" }], deletions: [] });
+    const pr = await host.openPullRequest(REPO, { head: BRANCH, base: "main", title: "Codify drift", body: "body", draft: false });
+    await host.addLabels(REPO, pr.number, ["drift", "drift:codify"]);
+    expect(api.requests.map((r) => `${r.method} ${r.path}`)).toEqual(["POST /graphql", "POST /repos/acme/infra/git/refs", "POST /graphql", "POST /repos/acme/infra/pulls", "POST /repos/acme/infra/issues/42/labels"]);
   });
 });
