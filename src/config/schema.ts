@@ -26,7 +26,20 @@ const repoRelativePath = z
     message: "must stay inside the repository (it climbs out with '..')",
   });
 
-const duration = z.string().regex(DURATION, { message: 'must be a duration such as "90s", "20m" or "1h"' });
+/**
+ * A duration such as "20m", bounded: every timeout becomes a Node timer, which holds at most
+ * 2^31-1 ms (24.8 days) and fires after 1 ms when given more, killing every plan at once.
+ */
+const duration = (bounds: { min: string; max: string; why: string }) =>
+  z
+    .string()
+    .regex(DURATION, { message: 'must be a duration such as "90s", "20m" or "1h"' })
+    .refine((value) => !DURATION.test(value) || durationToMs(value) >= durationToMs(bounds.min), {
+      message: `must be at least ${bounds.min}`,
+    })
+    .refine((value) => !DURATION.test(value) || durationToMs(value) <= durationToMs(bounds.max), {
+      message: `must be at most ${bounds.max}: ${bounds.why}`,
+    });
 
 const regexSource = z.string().refine(
   (value) => {
@@ -130,8 +143,12 @@ export const configSchema = z
     workspaces: z.array(workspaceSchema).min(1).describe("The root modules driftback plans."),
     plan: z
       .strictObject({
-        timeout: duration.default("20m").describe("Longest a single init, plan or show may run before it is killed."),
-        lock_timeout: duration.default("2m").describe("Passed to -lock-timeout."),
+        timeout: duration({ min: "1s", max: "24h", why: "no plan should run longer" })
+          .default("20m")
+          .describe("Longest a single init, plan or show may run before it is killed (1s to 24h)."),
+        lock_timeout: duration({ min: "0s", max: "1h", why: "a plan waiting longer for the state lock blocks every other plan of the workspace" })
+          .default("2m")
+          .describe("Passed to -lock-timeout (0s to 1h; 0s, terraform's default, fails at once when the state is locked)."),
         forks: z
           .enum(["comment-only", "plan"])
           .default("comment-only")
