@@ -3,7 +3,7 @@ import { parsePlan, PlanParseError } from "../../src/core/plan/parse.js";
 
 describe("parsePlan rejects what is not a plan, naming where", () => {
   const cases: [string, string, RegExp][] = [
-    ["malformed JSON", '{"format_version": "1.2",', /\(document\): not valid JSON .*it starts with "\{"format_version": "1.2","/],
+    ["malformed JSON", '{"format_version": "1.2",', /\(document\): not valid JSON \(Expected double-quoted property name at line 1, column 26\)/],
     ["plan text instead of JSON", "Terraform will perform the following actions:", /not valid JSON/],
     ["a JSON array", "[]", /expected a JSON object/],
     ["state JSON (no format_version)", '{"version": 4, "resources": []}', /format_version: missing/],

@@ -29,15 +29,14 @@ type JsonObject = { [key: string]: unknown };
 /** Parses `terraform show -json` / `tofu show -json` output (text or parsed) into a PlanModel. Pure. */
 export function parsePlan(input: string | unknown): PlanModel {
   const doc = typeof input === "string" ? parseJsonText(input) : input;
-  if (!isObject(doc)) throw new PlanParseError("expected a JSON object from `show -json`", "(document)");
-  if (typeof doc.format_version !== "string") {
-    throw new PlanParseError("missing; is this the output of `terraform show -json <planfile>`?", "format_version");
-  }
+  if (!isObject(doc)) throw new PlanParseError(`expected a JSON object from \`show -json\`, found ${jsonType(doc)}`, "(document)");
+  readFormatVersion(doc.format_version);
+  checkDepth(doc);
   const resourceChanges = readResourceChanges(doc.resource_changes, "resource_changes");
   const resourceDrift = readResourceChanges(doc.resource_drift, "resource_drift");
   const outputChanges = readOutputChanges(doc.output_changes);
   return {
-    formatVersion: doc.format_version,
+    formatVersion: doc.format_version as string,
     terraformVersion: typeof doc.terraform_version === "string" ? doc.terraform_version : undefined,
     errored: doc.errored === true,
     refreshOnly: !("resource_changes" in doc) && "resource_drift" in doc,
@@ -50,13 +49,97 @@ export function parsePlan(input: string | unknown): PlanModel {
   };
 }
 
+/** The newest `format_version` major driftback knows; a newer one is read but flagged (see isNewerFormat). */
+export const KNOWN_FORMAT_MAJOR = 1;
+const FORMAT_VERSION = /^(\d+)\.\d+(\.\d+)?$/;
+
+/** Whether a plan's format_version has a major version newer than driftback knows (it may mean something else). */
+export function isNewerFormat(formatVersion: string): boolean {
+  const match = FORMAT_VERSION.exec(formatVersion);
+  return match !== null && Number(match[1]) > KNOWN_FORMAT_MAJOR;
+}
+
+function readFormatVersion(value: unknown): string {
+  if (value === undefined) throw new PlanParseError("missing; is this the output of `terraform show -json <planfile>`?", "format_version");
+  if (typeof value !== "string") throw new PlanParseError(`must be a string such as "1.2", found ${jsonType(value)}`, "format_version");
+  // not echoed: the file may be anything, secrets included
+  if (!FORMAT_VERSION.test(value)) throw new PlanParseError('is not a version such as "1.2"; is this the output of `terraform show -json <planfile>`?', "format_version");
+  return value;
+}
+
+/**
+ * Deepest nesting accepted. Real plans stay far below it (a resource value nested 20 levels is
+ * rare); the renderers and classifiers walk values recursively, and 5,000 levels overflow the stack.
+ */
+export const MAX_PLAN_DEPTH = 128;
+
+/** Refuses absurdly deep documents up front, naming the top-level field (and entry) that is too deep. */
+function checkDepth(doc: JsonObject): void {
+  for (const [key, value] of Object.entries(doc)) {
+    if (Array.isArray(value)) {
+      value.forEach((entry, index) => {
+        if (depthExceeds(entry, MAX_PLAN_DEPTH - 2)) throw new PlanParseError(`nested more than ${MAX_PLAN_DEPTH} levels deep; terraform never writes that: is this really \`show -json\` output?`, `${key}[${index}]`);
+      });
+    } else if (depthExceeds(value, MAX_PLAN_DEPTH - 1)) {
+      throw new PlanParseError(`nested more than ${MAX_PLAN_DEPTH} levels deep; terraform never writes that: is this really \`show -json\` output?`, key);
+    }
+  }
+}
+
+/** Iterative, so the check itself cannot overflow the stack. */
+function depthExceeds(root: unknown, limit: number): boolean {
+  const stack: { value: unknown; depth: number }[] = [{ value: root, depth: 0 }];
+  while (stack.length > 0) {
+    const { value, depth } = stack.pop()!;
+    if (typeof value !== "object" || value === null) continue;
+    if (depth >= limit) return true;
+    for (const child of Array.isArray(value) ? value : Object.values(value)) {
+      if (typeof child === "object" && child !== null) stack.push({ value: child, depth: depth + 1 });
+    }
+  }
+  return false;
+}
+
 function parseJsonText(text: string): unknown {
   try {
     return JSON.parse(text);
   } catch (error) {
-    const preview = text.trimStart().slice(0, 40).replace(/\s+/g, " ");
-    throw new PlanParseError(`not valid JSON (${(error as Error).message}); it starts with "${preview}"`, "(document)", { cause: error });
+    throw new PlanParseError(describeBadJson(text, (error as Error).message), "(document)", { cause: error });
   }
+}
+
+/**
+ * What is wrong with text that is not JSON, without echoing it: the file may hold secrets
+ * (a tfvars file passed by mistake) or terminal escape sequences.
+ */
+function describeBadJson(text: string, parserMessage: string): string {
+  const start = text.trimStart();
+  const wanted = "give the output of `terraform show -json <planfile>`";
+  if (start.length === 0) return `not valid JSON: the file is empty; ${wanted}`;
+  if (start.startsWith("PK\u0003\u0004")) return `not valid JSON: this is a binary plan file; ${wanted} instead`;
+  // NUL bytes or bytes that are not UTF-8: a stray control character in text is left to the JSON message
+  if (/[\u0000\ufffd]/.test(start.slice(0, 4096))) return `not valid JSON: this is a binary file; ${wanted}`;
+  if (/^(Terraform|OpenTofu|Plan:|No changes)/.test(start)) return `not valid JSON: this is human-readable plan output; ${wanted} instead`;
+  // V8 quotes a piece of the text ("Unexpected token 'x', \"...\" is not valid JSON"): keep only its own words
+  const reason = parserMessage.replace(/, (\.\.\.)?".*"(\.\.\.)? is not valid JSON$/s, "").replace(/ in JSON at position \d+.*$/s, "");
+  const position = /at position (\d+)/.exec(parserMessage);
+  return `not valid JSON (${reason}${position ? ` at ${lineAndColumn(text, Number(position[1]))}` : ""})`;
+}
+
+function lineAndColumn(text: string, index: number): string {
+  let line = 1;
+  let lineStart = 0;
+  for (let i = text.indexOf("\n"); i !== -1 && i < index; i = text.indexOf("\n", i + 1)) {
+    line++;
+    lineStart = i + 1;
+  }
+  return `line ${line}, column ${index - lineStart + 1}`;
+}
+
+function jsonType(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "an array";
+  return typeof value === "object" ? "an object" : `a ${typeof value}`;
 }
 
 function isObject(value: unknown): value is JsonObject {
