@@ -9,6 +9,7 @@ export default defineConfig({
     pool: "forks",
     maxWorkers: 2,
     reporters: ["default", "./test/support/count-reporter.ts"],
-    globalSetup: ["./test/support/global-setup.ts"],
+    // the second one looks for a real terraform once and tells the real-terraform suite (test/real-terraform/)
+    globalSetup: ["./test/support/global-setup.ts", "./test/real-terraform/setup.ts"],
   },
 });

@@ -6,7 +6,7 @@ import { CASES_DIR, caseNames, readCase, scratchCopy, snapshot } from "../../sup
 
 describe("codify: golden before/after workspaces", () => {
   it("has the cases the engine promises", () => {
-    expect(caseNames()).toEqual(expect.arrayContaining(["literal-string", "map-keys", "absent-attribute", "nested-blocks", "var-files", "locals", "modules", "for-each", "heredoc", "crlf", "unicode-and-templates", "refusals"]));
+    expect(caseNames()).toEqual(expect.arrayContaining(["literal-string", "map-keys", "absent-attribute", "nested-blocks", "var-files", "locals", "modules", "for-each", "heredoc", "crlf", "unicode-and-templates", "refusals", "set-element-moved", "absent-managed", "map-key-beside-expressions"]));
   });
 
   it.each(caseNames())("%s", async (name) => {
