@@ -29,8 +29,12 @@ export function plannedAt(change: ResourceChange, liveResource: JsonValue | unde
 
 /** The planned change puts a known value other than the live one there: apply sets it back. */
 export function setsBack(change: ResourceChange | undefined, liveResource: JsonValue | undefined, path: readonly PathStep[], live: JsonValue): boolean {
-  if (!change || !CHANGING.has(change.action)) return false;
-  const planned = plannedAt(change, liveResource, path);
+  return plannedSetsBack(change, change && CHANGING.has(change.action) ? plannedAt(change, liveResource, path) : undefined, live);
+}
+
+/** setsBack, for a planned value already looked up. */
+export function plannedSetsBack(change: ResourceChange | undefined, planned: Planned | undefined, live: JsonValue): boolean {
+  if (!change || !planned || !CHANGING.has(change.action)) return false;
   return !planned.unknown && !deepEqual(planned.value ?? null, live, true);
 }
 

@@ -1,7 +1,7 @@
 import type { JsonValue, PathStep, PlanModel, ResourceChange } from "../plan/model.js";
 import { formatAttributePath } from "../hcl/address.js";
 import { deepEqual } from "../render/values.js";
-import { isMarked, namedRelevant, overlaps, plannedAt, setsBack, valueAt } from "./evidence.js";
+import { isMarked, namedRelevant, overlaps, plannedAt, plannedSetsBack, valueAt, type Planned } from "./evidence.js";
 import { changedAttributes } from "./pairing.js";
 
 export type DriftClass = "actionable" | "noise" | "unapplied" | "deleted";
@@ -68,8 +68,9 @@ export function classifyDrift(model: PlanModel, workspace: string): DriftItem[] 
       const before = valueAt(drift.before, changed.beforePath) ?? null;
       const after = valueAt(drift.after, path) ?? null;
       const sensitive = isMarked(drift.beforeSensitive, changed.beforePath) || isMarked(drift.afterSensitive, path);
-      const managed = namedRelevant(relevant.get(drift.address), path) || (!model.refreshOnly && setsBack(change, drift.after, path, after));
-      const cls = driftClass(model, change, drift.after, path, before, after);
+      const planned = change && !model.refreshOnly ? plannedAt(change, drift.after, path) : undefined;
+      const managed = namedRelevant(relevant.get(drift.address), path) || plannedSetsBack(change, planned, after);
+      const cls = driftClass(model, change, planned, before, after);
       if (cls === "actionable") explains.push(path); // only real drift explains a planned change
       items.push(item(workspace, drift, path, before, after, sensitive, cls, managed));
     }
@@ -93,11 +94,10 @@ export function classifyDrift(model: PlanModel, workspace: string): DriftItem[] 
 }
 
 /** Real drift is what apply would change back: the planned value is not the live one (or is unknown). */
-function driftClass(model: PlanModel, change: ResourceChange | undefined, liveResource: JsonValue | undefined, path: PathStep[], recorded: JsonValue, live: JsonValue): DriftClass {
+function driftClass(model: PlanModel, change: ResourceChange | undefined, planned: Planned | undefined, recorded: JsonValue, live: JsonValue): DriftClass {
   if (deepEqual(recorded, live, true)) return "noise"; // null -> [] / {} normalisation
   if (model.refreshOnly) return "actionable"; // no planned changes to compare with: as far as the data goes
-  if (!change || change.action === "no-op" || change.action === "read") return "noise";
-  const planned = plannedAt(change, liveResource, path);
+  if (!change || !planned || change.action === "no-op" || change.action === "read") return "noise";
   if (planned.unknown || !deepEqual(planned.value ?? null, live, true)) return "actionable";
   return "noise";
 }

@@ -12,6 +12,13 @@ import { deepEqual, isJsonObject, type JsonObject } from "../render/values.js";
 
 /** For each element of `from`, the index of its counterpart in `to` (undefined: none). */
 export function pairElements(from: readonly JsonValue[], to: readonly JsonValue[]): (number | undefined)[] {
+  // the common case, fast: equal lengths and at most one element changed in place pair by index
+  if (from.length === to.length) {
+    if (from.length <= 1) return from.map((_, i) => i);
+    let changed = 0;
+    for (let i = 0; i < from.length && changed < 2; i++) if (!deepEqual(from[i], to[i])) changed++;
+    if (changed < 2) return from.map((_, i) => i);
+  }
   const pairs: (number | undefined)[] = from.map(() => undefined);
   const taken = new Set<number>();
   const take = (i: number, j: number) => {
@@ -96,10 +103,15 @@ export interface ChangedAttribute {
  */
 export function changedAttributes(before: JsonValue, after: JsonValue, indexBy: "before" | "after" = "after"): ChangedAttribute[] {
   const out: ChangedAttribute[] = [];
+  // beforePath and afterPath are one array until a set element moved
+  const extend = (beforePath: PathStep[], afterPath: PathStep[], before: PathStep, after: PathStep): [PathStep[], PathStep[]] => {
+    const b = [...beforePath, before];
+    return beforePath === afterPath && before === after ? [b, b] : [b, [...afterPath, after]];
+  };
   const walk = (b: JsonValue, a: JsonValue, beforePath: PathStep[], afterPath: PathStep[]) => {
     if (deepEqual(b, a)) return;
     if (isJsonObject(b) && isJsonObject(a)) {
-      for (const key of new Set([...Object.keys(b), ...Object.keys(a)])) walk(b[key] ?? null, a[key] ?? null, [...beforePath, key], [...afterPath, key]);
+      for (const key of new Set([...Object.keys(b), ...Object.keys(a)])) walk(b[key] ?? null, a[key] ?? null, ...extend(beforePath, afterPath, key, key));
       return;
     }
     if (beforePath.length > 0 && isObjectList(b) && isObjectList(a) && b.length === a.length) {
@@ -107,13 +119,14 @@ export function changedAttributes(before: JsonValue, after: JsonValue, indexBy: 
       const complete = pairs.every((j) => j !== undefined);
       const reorderedOnly = complete && pairs.every((j, i) => deepEqual(b[i], a[j!]));
       if (complete && !reorderedOnly) {
-        pairs.forEach((j, i) => walk(b[i]!, a[j!]!, [...beforePath, i], [...afterPath, j!]));
+        pairs.forEach((j, i) => walk(b[i]!, a[j!]!, ...extend(beforePath, afterPath, i, j!)));
         return;
       }
     }
     out.push({ path: indexBy === "before" ? beforePath : afterPath, beforePath, afterPath });
   };
-  walk(before, after, [], []);
+  const root: PathStep[] = [];
+  walk(before, after, root, root);
   return out;
 }
 
