@@ -80,3 +80,17 @@ describe("text that is not JSON", () => {
     expect(message).not.toContain("db_password");
   });
 });
+
+describe("messages written by people", () => {
+  it("lose terminal escape sequences, control characters and bidirectional overrides", () => {
+    const model = parsePlan({
+      format_version: "1.2",
+      checks: [{ address: { to_display: "check.\u001b[31mhealth\u001b[0m" }, status: "fail", instances: [{ problems: [{ message: "\u001b]0;owned\u0007Endpoint down\u202e" }] }] }],
+      condition_results: [{ address: "null_resource.x\u001b[1m", result: false, error_message: "bad\u0008\u0008 value\nsecond line" }],
+    });
+    expect(model.checks).toEqual([
+      { address: "check.health", status: "fail", problems: ["Endpoint down"] },
+      { address: "null_resource.x", status: "fail", problems: ["bad value\nsecond line"] },
+    ]);
+  });
+});

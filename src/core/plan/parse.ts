@@ -10,6 +10,7 @@ import type {
   RelevantAttribute,
   ResourceChange,
 } from "./model.js";
+import { withoutUnprintable } from "../printable.js";
 import { isMove } from "./model.js";
 
 /** The plan JSON is not what `terraform show -json` writes; `field` says where. */
@@ -231,10 +232,10 @@ function readRelevantAttributes(value: unknown): RelevantAttribute[] | undefined
 function readChecks(value: unknown): CheckOutcome[] {
   if (!Array.isArray(value)) return [];
   return value.filter(isObject).map((check) => {
-    const address = isObject(check.address) && typeof check.address.to_display === "string" ? check.address.to_display : "(unknown)";
+    const address = isObject(check.address) && typeof check.address.to_display === "string" ? withoutUnprintable(check.address.to_display) : "(unknown)";
     const instances = Array.isArray(check.instances) ? check.instances.filter(isObject) : [];
     const problems = instances.flatMap((instance) =>
-      Array.isArray(instance.problems) ? instance.problems.filter(isObject).map((p) => String(p.message ?? "")) : [],
+      Array.isArray(instance.problems) ? instance.problems.filter(isObject).map((p) => withoutUnprintable(String(p.message ?? ""))) : [],
     );
     return { address, status: readCheckStatus(check.status), problems };
   });
@@ -244,9 +245,9 @@ function readChecks(value: unknown): CheckOutcome[] {
 function readConditionResults(value: unknown): CheckOutcome[] {
   if (!Array.isArray(value)) return [];
   return value.filter(isObject).map((condition) => ({
-    address: String(condition.address ?? "(unknown)"),
+    address: withoutUnprintable(String(condition.address ?? "(unknown)")),
     status: condition.unknown === true ? "unknown" : condition.result === false ? "fail" : "pass",
-    problems: typeof condition.error_message === "string" ? [condition.error_message] : [],
+    problems: typeof condition.error_message === "string" ? [withoutUnprintable(condition.error_message)] : [],
   }));
 }
 
