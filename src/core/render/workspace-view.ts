@@ -1,6 +1,7 @@
 import stripAnsi from "strip-ansi";
 import type { PlanModel, ResourceChange } from "../plan/model.js";
 import { hasChanges, isDestructive, isNoteworthy } from "../plan/model.js";
+import { isNewerFormat, KNOWN_FORMAT_MAJOR } from "../plan/parse.js";
 import { relevantDrift } from "../drift/relevance.js";
 import { fenceFor } from "./fence.js";
 import { actionIcon, actionText, summaryParts } from "./labels.js";
@@ -28,6 +29,8 @@ export interface WorkspaceView {
   destructiveCount: number;
   destructiveMore: number;
   failedChecks: { address: string; status: string; problems: string[] }[];
+  /** The plan's format_version when its major is newer than driftback knows, else null. */
+  newerFormat: { formatVersion: string; knownMajor: number } | null;
   resourceSections: string[];
   tableRows: string[];
   driftSections: string[];
@@ -61,6 +64,7 @@ export function workspaceView(result: WorkspaceResult, masker: Masker, level: De
           .slice(0, CHECKS_LISTED)
           .map((c) => ({ address: c.address, status: c.status, problems: c.problems.map((p) => masker.scrubText(p)) }))
       : [],
+    newerFormat: model && isNewerFormat(model.formatVersion) ? { formatVersion: model.formatVersion, knownMajor: KNOWN_FORMAT_MAJOR } : null,
     resourceSections: [],
     tableRows: [],
     driftSections: [],
