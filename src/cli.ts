@@ -1,21 +1,56 @@
 #!/usr/bin/env node
 import { realpathSync } from "node:fs";
-import { readFile } from "node:fs/promises";
 import { pathToFileURL } from "node:url";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { codifyCommand } from "./commands/codify.js";
 import { demoCommand } from "./commands/demo.js";
 import { driftCommand, scanCommand, type DriftFormat } from "./commands/drift.js";
+import { readPlanJson } from "./commands/plan-file.js";
+import { CommandInputError, requireDirectory } from "./commands/workspace-checks.js";
 import { parsePlan, PlanParseError } from "./core/plan/parse.js";
+import { escapeForOneLine, escapeUnprintable } from "./core/printable.js";
 import { Masker } from "./core/render/mask.js";
 import { COMMENT_LIMIT, renderComment } from "./core/render/preview.js";
 import { bundledTemplates } from "./templates.js";
 
 function positiveInt(value: string): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError("must be a positive whole number");
+  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError("must be a positive whole number");
   return n;
 }
+
+/** Longest --timeout, as for `plan.timeout` in the config: Node timers cannot wait past 24.8 days, and no plan should run a day. */
+const MAX_TIMEOUT_MINUTES = 24 * 60;
+
+function timeoutMinutes(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value.trim()) || n < 1 || n > MAX_TIMEOUT_MINUTES) {
+    throw new InvalidArgumentError(`must be a whole number of minutes from 1 to ${MAX_TIMEOUT_MINUTES} (24 hours)`);
+  }
+  return n;
+}
+
+/** A --mask-value must compile: say so at the flag, not later as a bare "Invalid regular expression". */
+function collectRegex(value: string, previous: string[]): string[] {
+  try {
+    new RegExp(value);
+  } catch {
+    throw new InvalidArgumentError("must be a valid JavaScript regular expression (escape ( ) [ ] { } . * + ? with a backslash to match them literally)");
+  }
+  return [...previous, value];
+}
+
+/** A PlanParseError names the field; this names the file too. */
+async function withPlanFile<T>(file: string, run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    if (error instanceof PlanParseError) throw new CommandInputError(`${escapeForOneLine(file)} is not usable plan JSON: ${error.message}`, { cause: error });
+    throw error;
+  }
+}
+
+const warn = (line: string) => process.stderr.write(`driftback: ${escapeUnprintable(line)}\n`);
 
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
@@ -26,7 +61,8 @@ export function buildProgram(): Command {
     .description("Plan previews, drift detection and drift backports for Terraform and OpenTofu")
     .showHelpAfterError()
     .exitOverride() // usage errors become exceptions, so main() decides the exit code
-    .configureOutput({ writeErr: (text) => process.stderr.write(text) });
+    // commander echoes arguments in its errors ("unknown option '…'"): never let them drive the terminal
+    .configureOutput({ writeErr: (text) => process.stderr.write(escapeUnprintable(text)) });
 
   program
     .command("preview")
@@ -36,9 +72,10 @@ export function buildProgram(): Command {
     .option("--workspace <name>", "workspace name shown in the comment", "default")
     .option("--dir <dir>", "workspace directory shown in the comment", ".")
     .option("--mask-attribute <glob>", "also hide attributes whose name matches (repeatable)", collect, [])
-    .option("--mask-value <regex>", "also hide string values matching (repeatable)", collect, [])
+    .option("--mask-value <regex>", "also hide string values matching (repeatable)", collectRegex, [])
     .action(async (file: string, options: { maxChars: number; workspace: string; dir: string; maskAttribute: string[]; maskValue: string[] }) => {
-      const model = parsePlan(await readPlanFile(file));
+      // a format newer than driftback knows is said in the comment itself
+      const model = await withPlanFile(file, async () => parsePlan(await readPlanJson(file, "plan file")));
       const masker = new Masker({ attributes: options.maskAttribute, values: options.maskValue });
       const markdown = renderComment(
         {
@@ -58,11 +95,15 @@ export function buildProgram(): Command {
     .option("--var-file <file>", "a -var-file of the workspace, relative to --dir (repeatable, in order)", collect, [])
     .option("--write", "apply the edits to the files (without it, nothing on disk changes)", false)
     .option("--mask-attribute <glob>", "also treat attributes whose name matches as secret: never codified (repeatable)", collect, [])
-    .option("--mask-value <regex>", "also treat string values matching as secret (repeatable)", collect, [])
+    .option("--mask-value <regex>", "also treat string values matching as secret (repeatable)", collectRegex, [])
     .addOption(new Option("--format <format>", "diff: unified diffs and reasons; json: {\"results\": [...]}").choices(["diff", "json"]).default("diff"))
     .action(async (options: { dir: string; planJson: string; varFile: string[]; write: boolean; format: "diff" | "json"; maskAttribute: string[]; maskValue: string[] }) => {
-      const report = await codifyCommand({ dir: options.dir, planJson: options.planJson, varFiles: options.varFile, write: options.write, maskAttributes: options.maskAttribute, maskValues: options.maskValue });
+      const report = await withPlanFile(options.planJson, () =>
+        codifyCommand({ dir: options.dir, planJson: options.planJson, varFiles: options.varFile, write: options.write, maskAttributes: options.maskAttribute, maskValues: options.maskValue }),
+      );
       process.stdout.write(options.format === "json" ? `${JSON.stringify({ results: report.results }, null, 2)}\n` : report.text);
+      // the engine refused what sits in those files; the run still failed: terraform could not have planned this code
+      if (report.parseErrors.length > 0) throw new CommandInputError(`the workspace does not parse, so the plan cannot be from this code: ${report.parseErrors.join("; ")}`);
     });
 
   program
@@ -72,7 +113,7 @@ export function buildProgram(): Command {
     .option("--workspace <name>", "workspace name to put on each item", "default")
     .addOption(new Option("--format <format>", "json: {\"items\": [...]}; markdown: a table").choices(["json", "markdown"]).default("json"))
     .action(async (options: { planJson: string; workspace: string; format: DriftFormat }) => {
-      process.stdout.write(await driftCommand({ ...options, templates: bundledTemplates() }));
+      process.stdout.write(await withPlanFile(options.planJson, () => driftCommand({ ...options, templates: bundledTemplates(), notice: warn })));
     });
 
   program
@@ -83,11 +124,12 @@ export function buildProgram(): Command {
     .addOption(new Option("--binary <binary>", "terraform or tofu").choices(["terraform", "tofu"]).default("terraform"))
     .option("--var-file <file>", "-var-file, relative to --dir (repeatable)", collect, [])
     .option("--backend-config <file>", "-backend-config for init, relative to --dir (repeatable)", collect, [])
-    .option("--timeout <minutes>", "longest a single init, plan or show may run", positiveInt, 20)
+    .option("--timeout <minutes>", `longest a single init, plan or show may run (1 to ${MAX_TIMEOUT_MINUTES})`, timeoutMinutes, 20)
     .addOption(new Option("--format <format>", "json or markdown").choices(["json", "markdown"]).default("json"))
     .action(async (options: { dir: string; workspace: string; binary: "terraform" | "tofu"; varFile: string[]; backendConfig: string[]; timeout: number; format: DriftFormat }) => {
+      await requireDirectory(options.dir, "--dir"); // otherwise terraform "cannot start" and the install gets the blame
       process.stdout.write(
-        await scanCommand({ dir: options.dir, workspace: options.workspace, binary: options.binary, varFiles: options.varFile, backendConfig: options.backendConfig, timeoutMs: options.timeout * 60_000, format: options.format, templates: bundledTemplates() }),
+        await scanCommand({ dir: options.dir, workspace: options.workspace, binary: options.binary, varFiles: options.varFile, backendConfig: options.backendConfig, timeoutMs: options.timeout * 60_000, format: options.format, templates: bundledTemplates(), notice: warn }),
       );
     });
 
@@ -101,25 +143,23 @@ export function buildProgram(): Command {
   return program;
 }
 
-async function readPlanFile(file: string): Promise<string> {
-  try {
-    return await readFile(file, "utf8");
-  } catch (error) {
-    throw new Error(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, { cause: error });
-  }
-}
-
 export async function main(argv: string[]): Promise<number> {
   try {
     await buildProgram().parseAsync(argv);
     return 0;
   } catch (error) {
-    // commander has already printed usage errors and help
-    if (error instanceof CommanderError) return error.code === "commander.helpDisplayed" || error.code === "commander.help" ? 0 : error.exitCode;
-    const message = error instanceof PlanParseError ? `the plan JSON is not usable: ${error.message}` : error instanceof Error ? error.message : String(error);
-    process.stderr.write(`driftback: ${message}\n`);
+    // commander has already printed usage errors and help: `--help` exits 0, help shown for a missing command 1
+    if (error instanceof CommanderError) return error.exitCode;
+    // the one exit point for every other error: whatever a bad file or flag put in the message, the terminal only displays it
+    process.stderr.write(`driftback: ${escapeUnprintable(errorMessage(error))}\n`);
     return 1;
   }
+}
+
+function errorMessage(error: unknown): string {
+  if (error instanceof PlanParseError) return `the plan JSON is not usable: ${error.message}`;
+  if (error instanceof Error) return error.message;
+  return String(error);
 }
 
 // run only when executed, not when imported by tests

@@ -44,7 +44,7 @@ describe("driftback preview", () => {
     expect(await main(["node", "driftback", "preview", bad])).toBe(1);
     expect(io.err()).toMatch(/format_version: missing/);
     expect(await main(["node", "driftback", "preview", path.join(dir, "missing.json")])).toBe(1);
-    expect(io.err()).toMatch(/cannot read .*missing\.json: ENOENT/);
+    expect(io.err()).toMatch(/cannot read plan file .*missing\.json: no such file or directory; check the path \(ENOENT\)/);
   });
 
   it("rejects a bad --max-chars with a clear message", async () => {
@@ -88,6 +88,22 @@ describe("driftback codify", () => {
     expect(io.out()).toMatch(/^\+  instance_type = "t3.large"$/m);
     expect(io.out()).toContain("1 codified, 0 refused; files written");
     expect(snapshot(dir).get("main.tf")).toContain('instance_type = "t3.large"');
+  });
+});
+
+describe("driftback codify on symbolic links", () => {
+  it("follows a .tf that links to a file inside the workspace and writes the edit through the link", async () => {
+    const { scratchCopy } = await import("./support/codify-cases.js");
+    const { mkdirSync, readFileSync, renameSync, symlinkSync, lstatSync } = await import("node:fs");
+    const dir = scratchCopy("literal-string");
+    mkdirSync(path.join(dir, "shared"));
+    renameSync(path.join(dir, "main.tf"), path.join(dir, "shared/main.tf"));
+    symlinkSync("shared/main.tf", path.join(dir, "main.tf"));
+    const io = capture();
+    expect(await main(["node", "driftback", "codify", "--dir", dir, "--plan-json", `${dir}/plan.json`, "--write"])).toBe(0);
+    expect(io.out()).toContain("1 codified, 0 refused; files written");
+    expect(lstatSync(path.join(dir, "main.tf")).isSymbolicLink()).toBe(true);
+    expect(readFileSync(path.join(dir, "shared/main.tf"), "utf8")).toContain('instance_type = "t3.large"');
   });
 });
 
@@ -140,6 +156,16 @@ describe("driftback drift and scan", () => {
       process.env.PATH = saved;
     }
     expect(io.err()).toMatch(/scan failed: `terraform init` exited with code 1\nError: Failed to get existing workspaces: AccessDenied/);
+  });
+});
+
+describe("driftback without a command", () => {
+  it("prints the help to stderr and exits 1, while --help exits 0", async () => {
+    const io = capture();
+    expect(await main(["node", "driftback"])).toBe(1);
+    expect(io.err()).toContain("Usage: driftback [options] [command]");
+    expect(await main(["node", "driftback", "--help"])).toBe(0);
+    expect(io.out()).toContain("Usage: driftback [options] [command]");
   });
 });
 

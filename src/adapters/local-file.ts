@@ -1,4 +1,5 @@
 import { readFile, stat } from "node:fs/promises";
+import { escapeForOneLine } from "../core/printable.js";
 
 /** A local file driftback cannot use; the message names the file and says what to do. */
 export class LocalFileError extends Error {
@@ -30,7 +31,7 @@ export interface ReadLocalFileOptions {
  */
 export async function readLocalTextFile(file: string, options: ReadLocalFileOptions): Promise<string> {
   const shown = options.displayName ?? file;
-  const where = `${options.label} ${shown}`;
+  const where = `${options.label} ${escapeForOneLine(shown)}`;
   const info = await stat(file).catch((error: unknown) => {
     throw new LocalFileError(shown, `cannot read ${where}: ${fsReason(error)}`, { cause: error });
   });

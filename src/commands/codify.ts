@@ -1,4 +1,4 @@
-import { readFile, writeFile } from "node:fs/promises";
+import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import { loadHclParser } from "../adapters/hcl/parser.js";
 import { loadWorkspace } from "../adapters/hcl/load-workspace.js";
@@ -9,6 +9,8 @@ import { Masker } from "../core/render/mask.js";
 import type { DriftTarget } from "../core/hcl/resolve.js";
 import { parsePlan } from "../core/plan/parse.js";
 import { bundledTemplates, type Templates } from "../templates.js";
+import { readPlanJson } from "./plan-file.js";
+import { requireDirectory, requireTfFiles, workspaceParseErrors } from "./workspace-checks.js";
 import { codifyDrift, type CodifyResult } from "../usecases/codify-drift.js";
 
 export interface CodifyCommandOptions {
@@ -25,21 +27,26 @@ export interface CodifyCommandOptions {
 }
 
 /** `driftback codify`: read the plan and the code, codify what can be, write only with --write. */
-export async function codifyCommand(options: CodifyCommandOptions): Promise<{ results: CodifyResult[]; text: string }> {
+export async function codifyCommand(options: CodifyCommandOptions): Promise<{ results: CodifyResult[]; text: string; parseErrors: string[] }> {
   const cwd = path.resolve(options.cwd ?? process.cwd());
   const absoluteDir = path.resolve(cwd, options.dir);
   // local modules may sit beside the workspace: paths are kept relative to the current directory when they can be
   const repoRoot = absoluteDir.startsWith(`${cwd}${path.sep}`) || absoluteDir === cwd ? cwd : path.parse(absoluteDir).root;
   const dir = path.relative(repoRoot, absoluteDir).split(path.sep).join("/") || ".";
 
-  const model = parsePlan(await readFile(path.resolve(cwd, options.planJson), "utf8"));
+  await requireDirectory(absoluteDir, "--dir", options.dir);
+  const model = parsePlan(await readPlanJson(path.resolve(cwd, options.planJson), "--plan-json", { displayName: options.planJson }));
   const masker = new Masker({ attributes: options.maskAttributes, values: options.maskValues });
   const targets: DriftTarget[] = classifyDrift(model, dir)
     .filter((item) => item.class === "actionable")
     // mask rules count as sensitive too: a secret the provider does not mark must not land in code either
     .map((item) => ({ address: item.address, path: item.path, live: item.after, liveResource: item.liveResource, recordedResource: item.recordedResource, sensitive: isSecretItem(item, masker), managed: item.managed }));
 
-  const { workspace: ws } = await loadWorkspace(await loadHclParser(), repoRoot, dir, options.varFiles);
+  // symbolic links are followed inside the current directory (or inside --dir when it lies elsewhere)
+  const boundary = repoRoot === cwd ? cwd : absoluteDir;
+  const { workspace: ws, unparsable } = await loadWorkspace(await loadHclParser(), repoRoot, dir, options.varFiles, { boundary });
+  requireTfFiles(ws, options.dir);
+  const parseErrors = await workspaceParseErrors(ws, unparsable, hclToolchain, repoRoot);
   const before = new Map(ws.files().map((file) => [file, ws.source(file)]));
   const results = await codifyDrift({ toolchain: hclToolchain }, ws, targets);
   if (options.write) {
@@ -47,7 +54,7 @@ export async function codifyCommand(options: CodifyCommandOptions): Promise<{ re
       if (ws.source(file) !== before.get(file)) await writeFile(path.join(repoRoot, file), ws.source(file));
     }
   }
-  return { results, text: describe(options.templates ?? bundledTemplates(), results, options.write) };
+  return { results, text: describe(options.templates ?? bundledTemplates(), results, options.write), parseErrors };
 }
 
 function describe(templates: Templates, results: readonly CodifyResult[], written: boolean): string {

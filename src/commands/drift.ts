@@ -1,4 +1,3 @@
-import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { TerraformCli } from "../adapters/terraform/cli-runner.js";
 import { classifyDrift } from "../core/drift/items.js";
@@ -8,12 +7,15 @@ import { Masker } from "../core/render/mask.js";
 import { cellText } from "../core/render/cell.js";
 import type { TerraformRunner } from "../ports.js";
 import type { Templates } from "../templates.js";
+import { newerFormatNotice, readPlanJson } from "./plan-file.js";
 
 export type DriftFormat = "json" | "markdown";
 
 /** `driftback drift`: the classified drift items of one plan file. */
-export async function driftCommand(options: { planJson: string; workspace: string; format: DriftFormat; templates: Templates }): Promise<string> {
-  const model = parsePlan(await readFile(options.planJson, "utf8"));
+export async function driftCommand(options: { planJson: string; workspace: string; format: DriftFormat; templates: Templates; notice?: (line: string) => void }): Promise<string> {
+  const model = parsePlan(await readPlanJson(options.planJson, "--plan-json"));
+  const notice = newerFormatNotice(model, options.templates);
+  if (notice) options.notice?.(notice);
   const masker = new Masker(); // one for all items: building one compiles every mask glob
   return formatItems(classifyDrift(model, options.workspace).map((item) => publicItem(item, masker)), options);
 }
@@ -28,6 +30,7 @@ export interface ScanCommandOptions {
   format: DriftFormat;
   templates: Templates;
   terraform?: TerraformRunner;
+  notice?: (line: string) => void;
 }
 
 /** `driftback scan`: plan a workspace directory with terraform or tofu and print its drift. */
@@ -47,6 +50,8 @@ export async function scanCommand(options: ScanCommandOptions): Promise<string> 
     throw new Error(`scan failed: ${outcome.message}\n${masker.scrubText(outcome.output).trimEnd().split("\n").slice(-20).join("\n")}`);
   }
   const model = parsePlan(outcome.planJson);
+  const notice = newerFormatNotice(model, options.templates);
+  if (notice) options.notice?.(notice);
   const masker = new Masker();
   return formatItems(classifyDrift(model, options.workspace).map((item) => publicItem(item, masker)), options);
 }

@@ -1,6 +1,7 @@
 import { lstat, readdir, realpath } from "node:fs/promises";
 import path from "node:path";
 import { HclWorkspace } from "../../core/hcl/workspace.js";
+import { escapeForOneLine } from "../../core/printable.js";
 import { fsReason, LocalFileError, readLocalTextFile } from "../local-file.js";
 import { loadHclParser, MAX_HCL_FILE_BYTES, type HclParser } from "./parser.js";
 
@@ -52,7 +53,7 @@ export async function loadWorkspace(
       if (!file.endsWith(".tf") && ws.hasSyntaxError(file)) unparsable.add(file);
     } catch (error) {
       // the parser names no file: say which one it was reading
-      throw new LocalFileError(file, `cannot parse ${file}: ${(error as Error).message}`, { cause: error });
+      throw new LocalFileError(file, `cannot parse ${shownPath(repoRoot, file)}: ${(error as Error).message}`, { cause: error });
     } finally {
       reading = undefined;
     }
@@ -111,23 +112,29 @@ async function jsonModuleDirs(repoRoot: string, dir: string, boundary: string): 
  */
 async function readSource(repoRoot: string, file: string, boundary: string): Promise<string> {
   const absolute = path.join(repoRoot, file);
+  const shown = shownPath(repoRoot, file);
   const info = await lstat(absolute).catch((error: unknown) => {
-    throw new LocalFileError(file, `cannot read ${file}: ${fsReason(error)}`, { cause: error });
+    throw new LocalFileError(file, `cannot read ${shown}: ${fsReason(error)}`, { cause: error });
   });
   if (info.isSymbolicLink()) {
     const target = await realpath(absolute).catch((error: unknown) => {
-      throw new LocalFileError(file, `${file} is a symbolic link that cannot be followed: ${fsReason(error)}`, { cause: error });
+      throw new LocalFileError(file, `${shown} is a symbolic link that cannot be followed: ${fsReason(error)}`, { cause: error });
     });
     if (target !== boundary && !target.startsWith(`${boundary}${path.sep}`)) {
-      throw new LocalFileError(file, `${file} is a symbolic link to a file outside ${boundary}; driftback does not follow it there: copy the file into the repository or link to a file inside it`);
+      throw new LocalFileError(file, `${shown} is a symbolic link to a file outside ${escapeForOneLine(boundary)}; driftback does not follow it there: copy the file into the repository or link to a file inside it`);
     }
   }
   return readLocalTextFile(absolute, {
     label: "source file",
-    displayName: file,
+    displayName: shown,
     maxBytes: MAX_HCL_FILE_BYTES,
     tooLargeAdvice: "split it into smaller files, or move generated data out of HCL (e.g. jsondecode(file(\"data.json\")))",
   });
+}
+
+/** A workspace file as messages name it: repo-relative, or absolute when the "repository" is the filesystem root; never with raw control characters. */
+export function shownPath(repoRoot: string, file: string): string {
+  return escapeForOneLine(path.parse(repoRoot).root === path.resolve(repoRoot) ? path.join(repoRoot, file) : file);
 }
 
 async function listDir(repoRoot: string, dir: string): Promise<string[]> {
