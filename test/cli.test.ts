@@ -143,6 +143,23 @@ describe("driftback drift and scan", () => {
     expect(fake.calls().map((c) => `${c.bin} ${c.args[0]}`)).toEqual(["tofu init", "tofu plan", "tofu show"]);
   });
 
+  it("scan reads a plan in a newer format and says so on stderr, keeping stdout JSON", async () => {
+    const { fakeTerraformEnv, fakeWorkspace } = await import("./support/fake-terraform.js");
+    const { readFileSync } = await import("node:fs");
+    const fake = fakeTerraformEnv();
+    const dir = fakeWorkspace(readFileSync(example, "utf8").replace(/"format_version":\s*"[^"]*"/, '"format_version": "2.0"'));
+    const saved = process.env.PATH;
+    process.env.PATH = fake.env.PATH;
+    const io = capture();
+    try {
+      expect(await main(["node", "driftback", "scan", "--dir", dir])).toBe(0);
+    } finally {
+      process.env.PATH = saved;
+    }
+    expect(io.err()).toBe("driftback: This plan's format_version is 2.0, newer than driftback knows (1.x): changes it does not recognise may be missing here; check the plan with `terraform show`.\n");
+    expect(JSON.parse(io.out()).items.length).toBeGreaterThan(0);
+  });
+
   it("scan says why when terraform fails", async () => {
     const { fakeTerraformEnv, fakeWorkspace } = await import("./support/fake-terraform.js");
     const fake = fakeTerraformEnv();
