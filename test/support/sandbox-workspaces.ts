@@ -142,6 +142,18 @@ resource "sandbox_security_group" "admin" {
   }
 }
 
+resource "sandbox_security_group" "extra" {
+  name = "extra-sg"
+
+  ingress {
+    description = "https from the VPC"
+    from_port   = 443
+    to_port     = 443
+    protocol    = "tcp"
+    cidr_blocks = ["10.0.0.0/16"]
+  }
+}
+
 resource "sandbox_deployment" "optional" {
   name  = "optional"
   image = "registry.local/opt:1"
@@ -253,6 +265,18 @@ export const CODIFY_CASES: CodifyCase[] = [
     addresses: ["sandbox_security_group.admin"],
     changes: [["set", "sandbox_security_group", "admin-sg", "ingress.1.cidr_blocks", ["0.0.0.0/0"]]],
     diff: { "main.tf": { removed: ['cidr_blocks = ["10.0.1.0/24"]'], added: ['cidr_blocks = ["0.0.0.0/0"]'] } },
+  },
+  {
+    name: "a rule added to a set of nested blocks",
+    addresses: ["sandbox_security_group.extra"],
+    changes: [["append", "sandbox_security_group", "extra-sg", "ingress", { description: "INC-4521 metrics scrape", from_port: 9100, to_port: 9100, protocol: "tcp", cidr_blocks: ["10.8.0.0/16"] }]],
+    diff: {
+      "main.tf": {
+        removed: [],
+        // in the order the sibling block writes its attributes
+        added: ["", "ingress {", 'description = "INC-4521 metrics scrape"', "from_port   = 9100", "to_port     = 9100", 'protocol    = "tcp"', 'cidr_blocks = ["10.8.0.0/16"]', "}"],
+      },
+    },
   },
   {
     name: "an optional attribute the code never set",

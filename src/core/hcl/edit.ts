@@ -147,10 +147,12 @@ function blockListEdit(file: string, source: string, eol: string, parent: Node, 
   return { file, edits, container: outermost(parent) };
 }
 
-/** A new nested block with only the attributes that mean something, or that its siblings set. */
+/** A new nested block with only the attributes that mean something, or that its siblings set, in their order. */
 function renderBlock(type: string, element: Record<string, JsonValue>, indent: string, siblingKeys: ReadonlySet<string>, eol: string): string {
   const inner = `${indent}  `;
-  const keys = Object.keys(element).filter((key) => {
+  const order = [...siblingKeys];
+  const rank = (key: string) => (siblingKeys.has(key) ? order.indexOf(key) : order.length);
+  const keys = Object.keys(element).sort((a, b) => rank(a) - rank(b)).filter((key) => {
     const value = element[key]!;
     const structured = typeof value === "object" && value !== null && (Array.isArray(value) ? value.some((v) => typeof v === "object" && v !== null) : true);
     if (siblingKeys.has(key)) return true;
