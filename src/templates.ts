@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import Handlebars from "handlebars";
+import type { BackportBodyView, BackportClosedView, BackportHumanPushView, BackportTitleView, DriftRecordView } from "./core/backport/view.js";
 
 export const TEMPLATES_DIR = fileURLToPath(new URL("../templates/", import.meta.url));
 
@@ -35,6 +36,12 @@ export interface Templates {
   driftItems: Render;
   demo: Render;
   codifyReport: Render;
+  /** Backport pull requests: title, body, drift record file, and the closing and person-pushed comments. */
+  backportTitle: (view: BackportTitleView) => string;
+  backportBody: (view: BackportBodyView) => string;
+  driftRecord: (view: DriftRecordView) => string;
+  backportClosed: (view: BackportClosedView) => string;
+  backportHumanPush: (view: BackportHumanPushView) => string;
   /** One sentence: the plan's format_version is newer than driftback knows ({ formatVersion, knownMajor }). */
   formatNotice: Render;
   /** Short check-run messages, one template each. */
@@ -71,6 +78,11 @@ export function loadTemplates(dir: string = TEMPLATES_DIR): Templates {
     driftItems: bind(top("drift-items")),
     demo: bind(top("demo")),
     codifyReport: bind(top("codify-report")),
+    backportTitle: bind(top("backport-title")),
+    backportBody: bind(top("backport-body")),
+    driftRecord: bind(top("drift-record")),
+    backportClosed: bind(top("backport-closed")),
+    backportHumanPush: bind(top("backport-human-push")),
     formatNotice: trimmed(required(partials, "format-notice")),
     status: {
       planning: trimmed(top("status/planning")),

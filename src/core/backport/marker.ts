@@ -1,0 +1,79 @@
+import { z } from "zod";
+
+export const MARKER_VERSION = 1;
+const PREFIX = "<!-- driftback:backport ";
+const SUFFIX = " -->";
+/** A marker longer than this is not driftback's (a workspace PR of a few thousand drifts stays far below). */
+const MAX_MARKER = 200_000;
+
+const switchAction = z.enum(["codify", "revert"]);
+
+const markerSchema = z.object({
+  v: z.literal(MARKER_VERSION),
+  key: z.string().min(1),
+  workspace: z.string().min(1),
+  /** What the pull request does after codify refusals and verification: codify, revert or both. */
+  action: z.enum(["codify", "revert", "mixed"]),
+  /** Per drift: fingerprint, live-value hash (never a value), the action policy decided, and the action the pull request took. */
+  items: z.array(z.tuple([z.string().regex(/^[0-9a-f]{16}$/), z.string().regex(/^(?:[0-9a-f]{12}|sensitive)$/), switchAction, switchAction])).min(1),
+  /** A hash of what the body shows that no commit changes (title, why, first seen, settings). */
+  digest: z.string().regex(/^[0-9a-f]{12}$/),
+  /** Set by `/driftback codify|revert` on this pull request: a person's choice that wins over the rules. */
+  override: switchAction.optional(),
+});
+
+export type BackportMarker = {
+  version: typeof MARKER_VERSION;
+  key: string;
+  workspace: string;
+  action: "codify" | "revert" | "mixed";
+  /** `action`: what policy decided (an input: a change means an update); `settled`: what the pull request does after codify and verification. */
+  items: { fingerprint: string; valueHash: string; action: "codify" | "revert"; settled: "codify" | "revert" }[];
+  digest: string;
+  override?: "codify" | "revert";
+};
+
+/**
+ * The hidden marker at the end of a backport pull request's body: what driftback last told this
+ * pull request (not necessarily what its branch holds when a person pushed to it). `<`, `>` and
+ * `&` are escaped inside the JSON, so no key can close the HTML comment early.
+ */
+export function encodeMarker(marker: BackportMarker): string {
+  const compact = {
+    v: marker.version,
+    key: marker.key,
+    workspace: marker.workspace,
+    action: marker.action,
+    items: marker.items.map((i) => [i.fingerprint, i.valueHash, i.action, i.settled]),
+    digest: marker.digest,
+    ...(marker.override ? { override: marker.override } : {}),
+  };
+  const json = JSON.stringify(compact).replace(/[<>&]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+  return `${PREFIX}${json}${SUFFIX}`;
+}
+
+/** The first well-formed marker in a body; undefined for none, a hand-edited or a foreign one. Never throws. */
+export function parseMarker(body: string | null | undefined): BackportMarker | undefined {
+  if (typeof body !== "string") return undefined;
+  let from = 0;
+  for (;;) {
+    const start = body.indexOf(PREFIX, from);
+    if (start === -1) return undefined;
+    const end = body.indexOf(SUFFIX, start + PREFIX.length);
+    if (end === -1) return undefined;
+    from = start + PREFIX.length;
+    if (end - start > MAX_MARKER) continue;
+    const parsed = markerSchema.safeParse(safeJson(body.slice(start + PREFIX.length, end)));
+    if (!parsed.success) continue;
+    const { v, items, ...rest } = parsed.data;
+    return { version: v, ...rest, items: items.map(([fingerprint, valueHash, action, settled]) => ({ fingerprint, valueHash, action, settled })) };
+  }
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,162 @@
+import { createHash } from "node:crypto";
+import type { Config } from "../../config/schema.js";
+import type { DriftItem } from "../drift/items.js";
+import { isSecretItem } from "../drift/report.js";
+import { fingerprintOf, valueHashOf, type Severity } from "../drift/track.js";
+import type { Decision, SwitchAction } from "../policy/decide.js";
+import type { Masker } from "../render/mask.js";
+import type { Templates } from "../../templates.js";
+import { backportKey, branchFor, type BackportGroup } from "./branch.js";
+
+/** A drift and the action policy gave it. */
+export interface DecidedDrift {
+  item: DriftItem;
+  decision: Decision;
+}
+
+/** One drift inside a backport pull request. */
+export interface PlannedDrift {
+  item: DriftItem;
+  decision: Decision & { action: SwitchAction };
+  fingerprint: string;
+  /** The live value's hash as the dashboard keeps it; "sensitive" for secrets (never a hash of a secret). */
+  valueHash: string;
+  /** A secret: sensitive in the plan, or matched by a mask rule. Its values are never shown. */
+  secret: boolean;
+  /** Day the dashboard first saw this drift (YYYY-MM-DD), when it knows. */
+  firstSeen?: string;
+}
+
+/** codify and revert in one pull request when the drift of one group got both actions. */
+export type PlanAction = SwitchAction | "mixed";
+
+/** One backport pull request this scan wants to exist. */
+export interface BackportPlan {
+  /** Stable identity, independent of the action (see backportKey). */
+  key: string;
+  workspace: string;
+  group: BackportGroup;
+  branch: string;
+  /** What policy decided for its drift; codify refusals and verification may turn codify into revert later. */
+  action: PlanAction;
+  items: PlannedDrift[];
+  /** Distinct resource addresses, sorted: the `-target`s of a verification or apply. */
+  addresses: string[];
+  title: string;
+  labels: string[];
+  /** The most severe drift's severity, and the oldest first-seen day: the order pull requests get opened in. */
+  severity: Severity;
+  firstSeen?: string;
+  /** A hash of what the body shows that needs no new commit: when it changes, only the body is refreshed. */
+  digest: string;
+}
+
+export interface PlanOptions {
+  config: Pick<Config, "backport" | "apply">;
+  masker: Masker;
+  templates: Pick<Templates, "backportTitle">;
+  /** First-seen day per fingerprint, from the dashboard state. */
+  firstSeen?: (fingerprint: string) => string | undefined;
+}
+
+/** GitHub's limit for a pull-request title. */
+export const TITLE_LIMIT = 256;
+/** Bump when a template change should refresh the bodies of open backport pull requests. */
+const BODY_REVISION = 1;
+const SEVERITY_RANK: Record<Severity, number> = { low: 0, medium: 1, high: 2, critical: 3 };
+
+/**
+ * Groups real drift (actionable or deleted) whose action is codify or revert into the pull
+ * requests it should have: one per drifted resource (or per workspace with `group_by: workspace`).
+ * A group whose drift got both actions is one pull request doing both (action `mixed`, both
+ * labels): its branch stays the same whatever the actions, so a person's switch or a codify that
+ * falls back to revert never moves drift between pull requests. Ignored and noise drift is left out.
+ * Sorted by key; pure.
+ */
+export function planBackports(decided: readonly DecidedDrift[], options: PlanOptions): BackportPlan[] {
+  const groups = new Map<string, { workspace: string; group: BackportGroup; items: PlannedDrift[] }>();
+  for (const { item, decision } of decided) {
+    if (item.class !== "actionable" && item.class !== "deleted") continue;
+    if (decision.action === "ignore") continue;
+    const group: BackportGroup = options.config.backport.group_by === "workspace" ? { kind: "workspace" } : { kind: "resource", address: item.address };
+    const key = backportKey(item.workspace, group);
+    const entry = groups.get(key) ?? { workspace: item.workspace, group, items: [] };
+    groups.set(key, entry);
+    const fingerprint = fingerprintOf(item);
+    const secret = isSecretItem(item, options.masker);
+    const firstSeen = options.firstSeen?.(fingerprint);
+    entry.items.push({ item, decision: { ...decision, action: decision.action }, fingerprint, valueHash: valueHashOf({ after: item.after, sensitive: secret }), secret, ...(firstSeen ? { firstSeen } : {}) });
+  }
+  return [...groups.entries()]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([key, { workspace, group, items }]) => {
+      const sorted = items.sort((a, b) => compare(a.item.address, b.item.address) || compare(a.item.pathText, b.item.pathText));
+      const action = actionOf(sorted.map((i) => i.decision.action));
+      const title = titleFor(action, workspace, sorted, options);
+      const firstSeen = sorted.map((i) => i.firstSeen).filter((d): d is string => d !== undefined).sort()[0];
+      return {
+        key,
+        workspace,
+        group,
+        branch: branchFor(workspace, group, options.masker),
+        action,
+        items: sorted,
+        addresses: [...new Set(sorted.map((i) => i.item.address))].sort(compare),
+        title,
+        labels: labelsFor(action, options.config.backport.labels),
+        severity: sorted.reduce<Severity>((worst, i) => (SEVERITY_RANK[i.decision.severity] > SEVERITY_RANK[worst] ? i.decision.severity : worst), "low"),
+        ...(firstSeen ? { firstSeen } : {}),
+        digest: digestOf(title, sorted, options.config),
+      };
+    });
+}
+
+/** The pull request's action from its drift's actions. */
+export function actionOf(actions: readonly SwitchAction[]): PlanAction {
+  const kinds = new Set(actions);
+  return kinds.size > 1 ? "mixed" : (kinds.values().next().value ?? "codify");
+}
+
+/** `drift`, `drift:codify` and/or `drift:revert`, then the configured labels. */
+export function labelsFor(action: PlanAction, extra: readonly string[]): string[] {
+  const own = action === "mixed" ? ["drift", "drift:codify", "drift:revert"] : ["drift", `drift:${action}`];
+  return [...new Set([...own, ...extra])];
+}
+
+/** The labels driftback owns: a stale one is removed, any other label is a person's and stays. */
+export const ACTION_LABELS: readonly string[] = ["drift:codify", "drift:revert"];
+
+/** The title, listing as many resources and attributes as fit GitHub's 256 characters. */
+export function titleFor(action: PlanAction, workspace: string, items: readonly PlannedDrift[], options: Pick<PlanOptions, "masker" | "templates">): string {
+  const shown = (text: string) => options.masker.scrubText(text);
+  for (let count = items.length; count >= 1; count--) {
+    const resources: { address: string; attributes: string[]; deleted: boolean }[] = [];
+    for (const { item } of items.slice(0, count)) {
+      const address = shown(item.address);
+      let resource = resources.at(-1);
+      if (resource?.address !== address) resources.push((resource = { address, attributes: [], deleted: false }));
+      if (item.class === "deleted") resource.deleted = true;
+      else resource.attributes.push(shown(item.pathText));
+    }
+    const title = options.templates.backportTitle({ codify: action === "codify", revert: action === "revert", mixed: action === "mixed", workspace: shown(workspace), resources, more: items.length - count }).trim();
+    if (title.length <= TITLE_LIMIT) return title;
+    if (count === 1) return `${title.slice(0, TITLE_LIMIT - 1)}…`;
+  }
+  return "";
+}
+
+function digestOf(title: string, items: readonly PlannedDrift[], config: PlanOptions["config"]): string {
+  const shown = {
+    revision: BODY_REVISION,
+    title,
+    items: items.map((i) => [i.fingerprint, i.valueHash, i.decision.action, i.decision.why, i.firstSeen ?? null]),
+    applyOnMerge: config.apply.on_merge,
+    verify: config.backport.verify,
+    records: config.backport.records,
+  };
+  return createHash("sha256").update(JSON.stringify(shown)).digest("hex").slice(0, 12);
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
