@@ -40,4 +40,4 @@ ENV NODE_ENV=production \
     LOG_FORMAT=json
 USER node
 EXPOSE 3000
-CMD ["node_modules/.bin/probot", "run", "./lib/index.js"]
+CMD ["node", "lib/adapters/http/main.js"]

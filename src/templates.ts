@@ -47,7 +47,7 @@ export interface Templates {
   /** Short check-run messages, one template each. */
   status: { planning: Render; superseded: Render; internalError: Render; forkNotPlanned: Render };
   /** The `error` messages of driftback's HTTP endpoints (JSON answers: values are made printable by the caller). */
-  http: { bodyTooLarge: Render; scanOff: Render; scanMethod: Render; scanUnauthorized: Render; scanBadRepo: Render };
+  http: { bodyTooLarge: Render; malformedRequest: Render; scanOff: Render; scanMethod: Render; scanUnauthorized: Render; scanBadRepo: Render };
 }
 
 /** Compiles every template eagerly: a broken template fails at start-up, not on a user's PR. */
@@ -92,6 +92,7 @@ export function loadTemplates(dir: string = TEMPLATES_DIR): Templates {
     },
     http: {
       bodyTooLarge: trimmed(top("http/body-too-large")),
+      malformedRequest: trimmed(top("http/malformed-request")),
       scanOff: trimmed(top("http/scan-off")),
       scanMethod: trimmed(top("http/scan-method")),
       scanUnauthorized: trimmed(top("http/scan-unauthorized")),

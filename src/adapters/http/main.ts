@@ -1,0 +1,91 @@
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { parseEnv } from "node:util";
+import { getPrivateKey } from "@probot/get-private-key";
+import { run } from "probot";
+import { createDriftbackApp } from "../../index.js";
+import { bundledTemplates } from "../../templates.js";
+import { createSafeLog } from "./safe-log.js";
+import { startDriftbackServer } from "./server.js";
+
+type Env = NodeJS.ProcessEnv;
+
+/**
+ * `npm start` and the Docker image: what `probot run ./lib/index.js` does (the same variables, .env,
+ * Probot's server and setup flow), with a logger that never writes headers or payloads and a
+ * 25 MB body limit in front of the webhook route.
+ */
+async function main(env: Env = process.env): Promise<void> {
+  // 1. .env in the working directory, as `probot run` reads it (its values win, as there)
+  Object.assign(env, readDotEnv(path.join(process.cwd(), ".env")));
+  // 2. the one logger of the process
+  const log = await createSafeLog({
+    level: env.LOG_LEVEL || "info",
+    format: env.LOG_FORMAT ? (env.LOG_FORMAT === "pretty" ? "pretty" : "json") : env.NODE_ENV === "production" ? "json" : "pretty",
+    levelInString: env.LOG_LEVEL_IN_STRING === "true",
+    messageKey: env.LOG_MESSAGE_KEY || undefined,
+    sentryDsn: env.SENTRY_DSN || undefined,
+  });
+  // 3. the App's credentials; without them, Probot's setup flow registers an App (development only)
+  const appId = Number(env.APP_ID);
+  const privateKey = readPrivateKey(env, log);
+  if (!appId || !privateKey) {
+    if (env.NODE_ENV === "production") {
+      log.fatal(`${appId ? "PRIVATE_KEY or PRIVATE_KEY_PATH is missing or unreadable" : "APP_ID is not set"}: driftback cannot run in production without the App's credentials`);
+      process.exitCode = 1;
+      return;
+    }
+    await run(() => {}, { log });
+    return;
+  }
+  // 4. the app behind driftback's server
+  const driftback = createDriftbackApp();
+  const running = await startDriftbackServer({
+    apps: [driftback.app],
+    log,
+    appId,
+    privateKey,
+    secret: env.WEBHOOK_SECRET ?? "",
+    baseUrl: env.GHE_HOST ? `${env.GHE_PROTOCOL || "https"}://${env.GHE_HOST}/api/v3` : undefined,
+    redisConfig: env.REDIS_URL || undefined,
+    host: env.HOST || "localhost",
+    port: Number(env.PORT) || 3000,
+    webhookPath: env.WEBHOOK_PATH || undefined,
+    webhookProxy: env.WEBHOOK_PROXY_URL || undefined,
+    messages: bundledTemplates().http,
+    rejected: (reason) => driftback.metrics.requestRejected(reason),
+  });
+  // 5. stop cleanly on SIGINT / SIGTERM
+  const stop = async (signal: string) => {
+    log.info(`${signal}: stopping`);
+    driftback.scheduler().stop();
+    await running.stop();
+    process.exit(0);
+  };
+  process.once("SIGINT", stop);
+  process.once("SIGTERM", stop);
+}
+
+function readDotEnv(file: string): Record<string, string> {
+  try {
+    return parseEnv(readFileSync(file, "utf8")) as Record<string, string>;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return {};
+    throw new Error(`${file} could not be read: ${(error as Error).message}`, { cause: error });
+  }
+}
+
+function readPrivateKey(env: Env, log: { error: (msg: string) => void }): string | undefined {
+  try {
+    return getPrivateKey({ env }) ?? undefined;
+  } catch (error) {
+    // its messages name the variable or path, never the key
+    log.error(`the App's private key could not be read: ${(error as Error).message}`);
+    return undefined;
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(`driftback could not start: ${error instanceof Error ? error.message : String(error)}`);
+  process.exitCode = 1;
+});
