@@ -51,7 +51,8 @@ describe("classifyDrift on plans the real terraform produced (relevant_attribute
     expect(realPlan("codify-drift.json").relevantAttributes).toBeUndefined();
     const drift = items.filter((i) => i.class !== "unapplied");
     expect(drift.length).toBeGreaterThan(10);
-    expect(drift.filter((i) => i.class !== "actionable" || !i.managed).map((i) => `${i.address} ${i.pathText}`)).toEqual([]);
+    // the only exceptions: tags_all's echo of the tags drift
+    expect(drift.filter((i) => i.class !== "actionable" || !i.managed).map((i) => `${i.address} ${i.pathText} ${i.class}`)).toEqual(["sandbox_instance.tagged tags_all.team noise", "sandbox_instance.tagged tags_all.owner noise"]);
   });
 
   it.each([
@@ -68,9 +69,24 @@ describe("classifyDrift on plans the real terraform produced (relevant_attribute
     expect(admin[0]!.recordedResource).toMatchObject({ ingress: [{ from_port: 443 }, { from_port: 22 }] });
   });
 
-  it("finds both tags and tags_all drifted when the provider has default_tags", () => {
+  it("counts a tag drifted in tags once: its tags_all echo (default_tags merged in) is noise", () => {
     expect(find("sandbox_instance.tagged", "tags.owner")).toMatchObject({ class: "actionable", managed: true, after: "alice" });
-    expect(find("sandbox_instance.tagged", "tags_all.owner")).toMatchObject({ class: "actionable", after: "alice" });
+    expect(find("sandbox_instance.tagged", "tags_all.owner")).toMatchObject({ class: "noise", after: "alice" });
+    expect(items.filter((i) => i.address === "sandbox_instance.tagged" && i.class === "actionable").map((i) => i.pathText).sort()).toEqual(["tags.owner", "tags.team"]);
+  });
+
+  it("keeps a default tag edited in the console (tags_all alone drifted) as real drift", () => {
+    const recorded = { tags: { Name: "web" }, tags_all: { Name: "web", managed_by: "terraform" } };
+    const live = { tags: { Name: "web" }, tags_all: { Name: "web", managed_by: "console" } };
+    const resource = { address: "aws_instance.web", mode: "managed", type: "aws_instance", name: "web", provider_name: "aws" };
+    const plan = parsePlan(
+      JSON.stringify({
+        format_version: "1.2",
+        resource_drift: [{ ...resource, change: { actions: ["update"], before: recorded, after: live } }],
+        resource_changes: [{ ...resource, change: { actions: ["update"], before: live, after: recorded, after_unknown: {} } }],
+      }),
+    );
+    expect(classifyDrift(plan, "ws").map((i) => [i.pathText, i.class])).toEqual([["tags_all.managed_by", "actionable"]]);
   });
 
   it("has no unapplied items: every planned change is explained by drift", () => {
@@ -80,7 +96,7 @@ describe("classifyDrift on plans the real terraform produced (relevant_attribute
   it("in a refresh-only plan keeps the drift actionable but has no evidence that an absent attribute is managed", () => {
     const refresh = classifyDrift(realPlan("codify-refresh-only.json"), "ws");
     expect(refresh.length).toBe(items.length);
-    expect(refresh.every((i) => i.class === "actionable")).toBe(true);
+    expect(refresh.filter((i) => i.class !== "actionable").map((i) => `${i.pathText} ${i.class}`)).toEqual(["tags_all.team noise", "tags_all.owner noise"]);
     expect(refresh.find((i) => i.pathText === "memory")).toMatchObject({ managed: false });
   });
 

@@ -70,8 +70,9 @@ export function classifyDrift(model: PlanModel, workspace: string): DriftItem[] 
       const sensitive = isMarked(drift.beforeSensitive, changed.beforePath) || isMarked(drift.afterSensitive, path);
       const planned = change && !model.refreshOnly ? plannedAt(change, drift.after, path) : undefined;
       const managed = namedRelevant(relevant.get(drift.address), path) || plannedSetsBack(change, planned, after);
-      const cls = driftClass(model, change, planned, before, after);
-      if (cls === "actionable") explains.push(path); // only real drift explains a planned change
+      const echo = isTagsEcho(path, drift.before ?? null, drift.after ?? null);
+      const cls = echo ? "noise" : driftClass(model, change, planned, before, after);
+      if (cls === "actionable" || echo) explains.push(path); // only real drift (and its tags_all echo) explains a planned change
       items.push(item(workspace, drift, path, before, after, sensitive, cls, managed));
     }
   }
@@ -91,6 +92,17 @@ export function classifyDrift(model: PlanModel, workspace: string): DriftItem[] 
     }
   }
   return items;
+}
+
+/**
+ * `tags_all` is the provider's merge of default_tags and `tags`: a key that drifted in `tags` too is
+ * the same drift seen twice, so only the `tags` item counts. A key that drifted in `tags_all` alone
+ * (a default tag edited in the console) is real drift of its own.
+ */
+function isTagsEcho(path: readonly PathStep[], recorded: JsonValue, live: JsonValue): boolean {
+  if (path[0] !== "tags_all") return false;
+  const tagsPath = ["tags", ...path.slice(1)];
+  return !deepEqual(valueAt(recorded, tagsPath) ?? null, valueAt(live, tagsPath) ?? null, true) && deepEqual(valueAt(live, tagsPath) ?? null, valueAt(live, path) ?? null, true);
 }
 
 /** Real drift is what apply would change back: the planned value is not the live one (or is unknown). */

@@ -33,8 +33,9 @@ describe("codify on a real drift plan (relevant_attributes: null)", () => {
     expect(unexpectedLines(run, CODIFY_CASES)).toEqual([]);
   });
 
-  it("refuses tags_all as computed and never writes it", () => {
-    expect(run.results.filter((r) => r.path.startsWith("tags_all")).map((r) => r.status)).toEqual(["refused", "refused"]);
+  it("never targets tags_all (its echo of the tags drift is noise) and never writes it", () => {
+    expect(run.results.filter((r) => r.path.startsWith("tags_all"))).toEqual([]);
+    expect(run.results.filter((r) => r.path.startsWith("tags.")).map((r) => r.status)).toEqual(["codified", "codified"]);
     for (const [file, bytes] of run.after) expect(String(bytes), file).not.toContain("tags_all");
   });
 
