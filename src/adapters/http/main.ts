@@ -38,6 +38,12 @@ async function main(env: Env = process.env): Promise<void> {
     await run(() => {}, { log });
     return;
   }
+  // Probot would verify signatures with the secret "development": anyone could forge a delivery
+  if (!env.WEBHOOK_SECRET && env.NODE_ENV === "production") {
+    log.fatal("WEBHOOK_SECRET is not set: driftback will not accept unsigned webhooks in production; set it to the App's webhook secret");
+    process.exitCode = 1;
+    return;
+  }
   // 4. the app behind driftback's server
   const driftback = createDriftbackApp();
   const running = await startDriftbackServer({
