@@ -21,7 +21,7 @@ const baseEnv = { PATH: process.env.PATH, HOME: process.env.HOME, TMPDIR: proces
 const start = (env: Record<string, string>) => execa("node", ["--import", TSX, MAIN], { cwd: dir, env: { ...baseEnv, ...env }, extendEnv: false, reject: false, timeout: 20_000 });
 
 describe("the npm start entry", () => {
-  it.each([
+  it.each<{ name: string; env: Record<string, string>; culprit: RegExp }>([
     { name: "without APP_ID", env: { PRIVATE_KEY_PATH: keyFile, WEBHOOK_SECRET: "s" }, culprit: /APP_ID is not set/ },
     { name: "with a private key path that does not exist", env: { APP_ID: "1", PRIVATE_KEY_PATH: path.join(dir, "missing.pem"), WEBHOOK_SECRET: "s" }, culprit: /PRIVATE_KEY_PATH/ },
     { name: "without WEBHOOK_SECRET", env: { APP_ID: "1", PRIVATE_KEY_PATH: keyFile }, culprit: /WEBHOOK_SECRET is not set/ },
