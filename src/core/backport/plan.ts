@@ -40,6 +40,8 @@ export interface BackportPlan {
   /** What policy decided for its drift; codify refusals and verification may turn codify into revert later. */
   action: PlanAction;
   items: PlannedDrift[];
+  /** Drift of this group beyond MAX_DRIFT_PER_PULL_REQUEST: it waits for a later pull request of the same key. */
+  overflow: PlannedDrift[];
   /** Distinct resource addresses, sorted: the `-target`s of a verification or apply. */
   addresses: string[];
   title: string;
@@ -59,6 +61,11 @@ export interface PlanOptions {
   firstSeen?: (fingerprint: string) => string | undefined;
 }
 
+/**
+ * Most drift one pull request carries: its body (65,536 characters) must hold a row and a marker
+ * entry for each, and nobody reviews more at once. The rest of a group waits for a later one.
+ */
+export const MAX_DRIFT_PER_PULL_REQUEST = 400;
 /** GitHub's limit for a pull-request title. */
 export const TITLE_LIMIT = 256;
 /** Bump when a template change should refresh the bodies of open backport pull requests. */
@@ -90,7 +97,8 @@ export function planBackports(decided: readonly DecidedDrift[], options: PlanOpt
   return [...groups.entries()]
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
     .map(([key, { workspace, group, items }]) => {
-      const sorted = items.sort((a, b) => compare(a.item.address, b.item.address) || compare(a.item.pathText, b.item.pathText));
+      const all = items.sort((a, b) => compare(a.item.address, b.item.address) || compare(a.item.pathText, b.item.pathText));
+      const sorted = all.slice(0, MAX_DRIFT_PER_PULL_REQUEST);
       const action = actionOf(sorted.map((i) => i.decision.action));
       const title = titleFor(action, workspace, sorted, options);
       const firstSeen = sorted.map((i) => i.firstSeen).filter((d): d is string => d !== undefined).sort()[0];
@@ -101,6 +109,7 @@ export function planBackports(decided: readonly DecidedDrift[], options: PlanOpt
         branch: branchFor(workspace, group, options.masker),
         action,
         items: sorted,
+        overflow: all.slice(MAX_DRIFT_PER_PULL_REQUEST),
         addresses: [...new Set(sorted.map((i) => i.item.address))].sort(compare),
         title,
         labels: labelsFor(action, options.config.backport.labels),

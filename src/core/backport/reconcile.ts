@@ -86,7 +86,7 @@ export function reconcileBackports(desired: readonly BackportPlan[], existing: r
   const operations: Operation[] = [];
   const plans = [...desired].sort(byPriority);
   const planByBranch = new Map(plans.map((p) => [p.branch, p]));
-  const desiredFingerprints = new Map(plans.flatMap((p) => p.items.map((i) => [i.fingerprint, p] as const)));
+  const desiredFingerprints = new Map(plans.flatMap((p) => [...p.items, ...p.overflow].map((i) => [i.fingerprint, p] as const)));
   const branchByName = new Map(branches.map((b) => [b.name, b]));
 
   let openCount = 0;

@@ -9,6 +9,7 @@ import { COMMENT_LIMIT } from "../render/preview.js";
 import type { Templates } from "../../templates.js";
 import { encodeMarker } from "./marker.js";
 import type { CloseReason, DriftChanges, Operation } from "./reconcile.js";
+import { MAX_DRIFT_PER_PULL_REQUEST } from "./plan.js";
 import { recordedItems, recordPath, type SettledBackport, type SettledDrift } from "./settle.js";
 
 export interface BackportTitleView {
@@ -48,6 +49,8 @@ interface DriftRow {
 
 export interface BackportBodyView {
   workspace: string;
+  /** terraform or tofu. */
+  tool: string;
   codify: boolean;
   revert: boolean;
   mixed: boolean;
@@ -56,9 +59,12 @@ export interface BackportBodyView {
   hiddenRows: number;
   reasons: { why: string; subjects: string[]; moreSubjects: number }[];
   codified: { address: string; path: string; file: string }[];
-  verification: { verified: boolean; disabled: boolean; tool: string; addresses: string[] } | null;
+  verification: { verified: boolean; disabled: boolean; tool: string; addresses: string[]; moreAddresses: number } | null;
   fallbacks: { address: string; path: string; refused: boolean; reason: string; snippetFence: string; snippet: string }[];
-  reverted: { addresses: string[]; applyOnMerge: boolean; excerpt: string[]; excerptOmitted: boolean } | null;
+  reverted: { addresses: string[]; moreAddresses: number; applyOnMerge: boolean; excerpt: string[]; excerptOmitted: boolean } | null;
+  /** Drift of this group beyond what one pull request carries (at most maxPerPullRequest). */
+  overflow: number;
+  maxPerPullRequest: number;
   stillChanging: string[];
   records: string[];
   hiddenRecords: number;
@@ -92,6 +98,7 @@ export function renderBackportBody(input: BackportBodyInput, ctx: BodyContext): 
   const render = (level: ExcerptLevel, shown: number) => {
     const view: BackportBodyView = {
       workspace: show(settled.plan.workspace, masker),
+      tool: config.binary,
       codify: settled.action === "codify",
       revert: settled.action === "revert",
       mixed: settled.action === "mixed",
@@ -100,10 +107,12 @@ export function renderBackportBody(input: BackportBodyInput, ctx: BodyContext): 
       hiddenRows: rows.length - Math.min(shown, rows.length),
       reasons,
       codified: codified.slice(0, shown).map((i) => ({ address: show(i.item.address, masker), path: pathText(i, masker), file: i.outcome?.status === "codified" ? i.outcome.file : "" })),
-      verification: codified.length === 0 ? null : { verified: config.backport.verify, disabled: !config.backport.verify, tool: config.binary, addresses: unique(codified.map((i) => show(i.item.address, masker))) },
+      verification: codified.length === 0 ? null : { verified: config.backport.verify, disabled: !config.backport.verify, tool: config.binary, ...listed(unique(codified.map((i) => show(i.item.address, masker)))) },
       fallbacks: fallbacks.slice(0, shown),
-      reverted: reverted.length === 0 ? null : { addresses: revertAddresses.map((a) => show(a, masker)), applyOnMerge: config.apply.on_merge, ...excerptOf(input.revertChanges, revertAddresses, level, ctx) },
+      reverted: reverted.length === 0 ? null : { ...listed(revertAddresses.map((a) => show(a, masker))), applyOnMerge: config.apply.on_merge, ...excerptOf(input.revertChanges, revertAddresses, level, ctx) },
       stillChanging: excerptOf(input.verificationChanges ?? [], stillChanging, level, ctx).excerpt,
+      overflow: settled.plan.overflow.length,
+      maxPerPullRequest: MAX_DRIFT_PER_PULL_REQUEST,
       records: records.slice(0, shown),
       hiddenRecords: records.length - Math.min(shown, records.length),
       marker,
@@ -121,7 +130,7 @@ export function renderBackportBody(input: BackportBodyInput, ctx: BodyContext): 
     body = render("none", shown);
     if (body.length <= limit || shown === 0) break;
   }
-  return body.length <= limit ? body : `${body.slice(0, limit - marker.length - 2)}\n\n${marker}`;
+  return body.length <= limit ? body : `${body.slice(0, Math.max(0, limit - marker.length - 2))}\n\n${marker}`;
 }
 
 export interface RecordInput {
@@ -275,7 +284,8 @@ function fallbackOf(i: SettledDrift, masker: Masker): BackportBodyView["fallback
 }
 
 function excerptOf(changes: readonly ResourceChange[], addresses: readonly string[], level: ExcerptLevel, ctx: BodyContext): { excerpt: string[]; excerptOmitted: boolean } {
-  const relevant = changes.filter((c) => addresses.includes(c.address));
+  const wanted = new Set(addresses);
+  const relevant = changes.filter((c) => wanted.has(c.address));
   if (level === "none") return { excerpt: [], excerptOmitted: relevant.length > 0 };
   const excerpt = relevant.map((change) => {
     const diff = diffLines(change, { masker: ctx.masker, compact: level === "compact", replacePaths: change.replacePaths }).join("\n");
@@ -309,6 +319,11 @@ function pathText(i: { item: { pathText: string } }, masker: Masker): string {
 
 function show(text: string, masker: Masker): string {
   return masker.scrubText(text);
+}
+
+/** At most ten names in a sentence; the table lists them all. */
+function listed(names: readonly string[]): { addresses: string[]; moreAddresses: number } {
+  return { addresses: names.slice(0, 10), moreAddresses: Math.max(0, names.length - 10) };
 }
 
 function unique(values: readonly string[]): string[] {
