@@ -27,3 +27,9 @@ export function escapeForOneLine(text: string): string {
 export function withoutUnprintable(text: string): string {
   return stripAnsi(text).replace(UNPRINTABLE, "");
 }
+
+/** A caller-supplied value (a query parameter, a header) echoed in a one-line answer: escaped, and cut to `max` characters. */
+export function printable(value: string, max = 80): string {
+  const clean = escapeForOneLine(value);
+  return clean.length > max ? `${clean.slice(0, max)}…` : clean;
+}

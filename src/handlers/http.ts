@@ -1,7 +1,7 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Registry } from "prom-client";
-import { printable } from "../adapters/http/printable.js";
+import { printable } from "../core/printable.js";
 import type { Logger } from "../ports.js";
 import type { Templates } from "../templates.js";
 import type { ScanService } from "./scan-service.js";

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Logger } from "../../ports.js";
-import { printable } from "./printable.js";
+import { printable } from "../../core/printable.js";
 
 /** GitHub caps webhook payloads at 25 MB; nothing driftback serves takes more. */
 export const MAX_BODY_BYTES = 25 * 1024 * 1024;

@@ -1,7 +1,7 @@
 import type { Writable } from "node:stream";
 import { getTransformStream } from "@probot/pino";
 import { pino, type Logger } from "pino";
-import { withoutControlCharacters } from "./printable.js";
+import { escapeUnprintable } from "../../core/printable.js";
 
 /**
  * Keys removed from every log line, whoever logs it: request and response headers (bearer tokens,
@@ -47,11 +47,11 @@ interface SerializedError {
  * aggregated errors, nothing else. Other own properties (`event`, `request`, `response`, `headers`) carry payloads and credentials.
  */
 export function serializeError(error: unknown, depth = 0): SerializedError | string {
-  if (!(error instanceof Error)) return withoutControlCharacters(String(error)).slice(0, 500);
+  if (!(error instanceof Error)) return escapeUnprintable(String(error)).slice(0, 500);
   const { status, code } = error as { status?: unknown; code?: unknown };
-  const out: SerializedError = { type: error.constructor?.name ?? error.name, message: withoutControlCharacters(error.message) };
+  const out: SerializedError = { type: error.constructor?.name ?? error.name, message: escapeUnprintable(error.message) };
   // a client's bad request (a 4xx: bad signature, bad JSON) is not a bug here: its stack says nothing and may quote the input
-  if (error.stack !== undefined && !isClientError(error)) out.stack = withoutControlCharacters(error.stack);
+  if (error.stack !== undefined && !isClientError(error)) out.stack = escapeUnprintable(error.stack);
   if (typeof status === "number") out.status = status;
   if (typeof code === "string") out.code = code;
   if (depth < 3 && error.cause !== undefined) out.cause = serializeError(error.cause, depth + 1);

@@ -4,7 +4,7 @@ import type { Logger } from "pino";
 import { Probot, Server, type ApplicationFunction, type ProbotOctokit } from "probot";
 import type { Templates } from "../../templates.js";
 import { announcesTooLargeBody, limitRequestBodies, MAX_BODY_BYTES, reject, type BodyLimitOptions } from "./body-limit.js";
-import { printable } from "./printable.js";
+import { printable } from "../../core/printable.js";
 
 export interface DriftbackServerOptions {
   /** Application functions to load, in order (driftback's, and in tests a recorder). */
