@@ -57,7 +57,7 @@ export interface BackportBodyView {
   since: string | null;
   rows: DriftRow[];
   hiddenRows: number;
-  reasons: { why: string; subjects: string[]; moreSubjects: number }[];
+  reasons: { why: string; subjects: { name: string; fellBack: boolean }[]; moreSubjects: number }[];
   codified: { address: string; path: string; file: string }[];
   verification: { verified: boolean; disabled: boolean; tool: string; addresses: string[]; moreAddresses: number } | null;
   fallbacks: { address: string; path: string; refused: boolean; reason: string; snippetFence: string; snippet: string }[];
@@ -262,8 +262,11 @@ function driftRow(i: SettledDrift, masker: Masker): DriftRow {
 
 /** Reasons, each once, with the drift it applies to. */
 function reasonsOf(items: readonly SettledDrift[], masker: Masker): BackportBodyView["reasons"] {
-  const byWhy = new Map<string, string[]>();
-  for (const i of items) byWhy.set(i.decision.why, [...(byWhy.get(i.decision.why) ?? []), `${show(i.item.address, masker)}${i.item.pathText ? ` ${pathText(i, masker)}` : ""}`]);
+  const byWhy = new Map<string, { name: string; fellBack: boolean }[]>();
+  for (const i of items) {
+    const subject = { name: `${show(i.item.address, masker)}${i.item.pathText ? ` ${pathText(i, masker)}` : ""}`, fellBack: i.action !== i.decision.action };
+    byWhy.set(i.decision.why, [...(byWhy.get(i.decision.why) ?? []), subject]);
+  }
   return [...byWhy].map(([why, subjects]) => ({ why: show(why, masker), subjects: subjects.slice(0, SUBJECTS_SHOWN), moreSubjects: Math.max(0, subjects.length - SUBJECTS_SHOWN) }));
 }
 

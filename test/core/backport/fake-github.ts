@@ -97,6 +97,12 @@ export class FakeGitHub {
     Object.assign(this.prs.get(number)!, { state: "closed", merged: true });
     this.base++;
   }
+  /** What the slash-command handler will do for `/driftback codify|revert`: record the person's choice in the marker. */
+  personSwitches(number: number, action: "codify" | "revert"): void {
+    const pr = this.prs.get(number)!;
+    const marker = parseMarker(pr.body)!;
+    pr.body = pr.body.replace(encodeMarker(marker), encodeMarker({ ...marker, override: action }));
+  }
   personPushes(branch: string): void {
     this.branches.get(branch)!.commits.push("person");
   }

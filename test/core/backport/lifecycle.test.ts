@@ -88,6 +88,17 @@ describe("backport lifecycle against an in-memory GitHub", () => {
     expect(writesOf(scanAndApply(github, [api], { config }))).toEqual([]); // the newer pull request now decides, checkbox or not
   });
 
+  it("switches a pull request's action in place when a person asks, and keeps the choice across scans", () => {
+    const github = new FakeGitHub();
+    settle(github, [api]);
+    const [pr] = github.openPrs();
+    github.personSwitches(pr!.number, "revert");
+    expect(onlyReads(github, [api])).toEqual([`update #${pr!.number} +0 -0 ~0 ⇄1`]);
+    expect(settle(github, [api])).toBe(1);
+    expect(github.openPrs().map((p) => [p.number, p.labels])).toEqual([[pr!.number, ["drift", "drift:revert"]]]);
+    expect(github.prs.get(pr!.number)!.body).toMatch(/^Revert drift: aws_instance.api ami \(prod\)/);
+  });
+
   it("waits for apply after a merge, and a failed scan closes nothing", () => {
     const github = new FakeGitHub();
     settle(github, [bucketAcl]);

@@ -83,6 +83,21 @@ describe("backport body", () => {
     expect(body).toContain('~ ami = "ami-2" -> "AMI-2"');
   });
 
+  it("describes a mixed pull request: both sections, both switch commands, and which codify fell back", () => {
+    const config = configWith();
+    const items = [driftItem("aws_s3_bucket.logs", "acl"), driftItem("aws_s3_bucket.logs", "tags.Owner"), driftItem("aws_s3_bucket.logs", "website[0].index_document")];
+    const [{ settled, masker }] = build(items, config, (p) =>
+      p.items.filter((i) => i.decision.action === "codify").map((i) => [i.fingerprint, i.item.pathText === "tags.Owner" ? { status: "codified", file: "s3.tf" } : { status: "refused", reason: "it is set by `local.site`.", snippet: "index_document = \"b.html\"" }]),
+    ) as [ReturnType<typeof build>[number]];
+    const body = renderBackportBody({ settled, revertChanges: [], config }, { masker, templates });
+    expect(settled.labels).toEqual(["drift", "drift:codify", "drift:revert"]);
+    expect(body).toContain("### 🔁 Codify and revert drift in `prod`");
+    expect(body).toContain("<code>aws_s3_bucket.logs website[0].index_document</code> (reverted instead, see below)");
+    expect(body).toContain("<code>aws_s3_bucket.logs</code> <code>tags.Owner</code> in <code>s3.tf</code>");
+    expect(body).toContain("Comment `/driftback revert` or `/driftback codify` to switch");
+    expect(body).toContain("#### What merging does");
+  });
+
   it("says a codify was not verified when backport.verify is false", () => {
     const config = configWith({ backport: { verify: false } });
     const [{ settled, masker }] = build([driftItem("aws_instance.api", "ami")], config) as [ReturnType<typeof build>[number]];
