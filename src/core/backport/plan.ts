@@ -7,6 +7,7 @@ import type { Decision, SwitchAction } from "../policy/decide.js";
 import type { Masker } from "../render/mask.js";
 import type { Templates } from "../../templates.js";
 import { backportKey, branchFor, type BackportGroup } from "./branch.js";
+import type { BackportTitleView } from "./view.js";
 
 /** A drift and the action policy gave it. */
 export interface DecidedDrift {
@@ -138,8 +139,8 @@ export const ACTION_LABELS: readonly string[] = ["drift:codify", "drift:revert"]
 /** The title, listing as many resources and attributes as fit GitHub's 256 characters. */
 export function titleFor(action: PlanAction, workspace: string, items: readonly PlannedDrift[], options: Pick<PlanOptions, "masker" | "templates">): string {
   const shown = (text: string) => options.masker.scrubText(text);
-  for (let count = items.length; count >= 1; count--) {
-    const resources: { address: string; attributes: string[]; deleted: boolean }[] = [];
+  const render = (count: number) => {
+    const resources: BackportTitleView["resources"] = [];
     for (const { item } of items.slice(0, count)) {
       const address = shown(item.address);
       let resource = resources.at(-1);
@@ -147,11 +148,20 @@ export function titleFor(action: PlanAction, workspace: string, items: readonly 
       if (item.class === "deleted") resource.deleted = true;
       else resource.attributes.push(shown(item.pathText));
     }
-    const title = options.templates.backportTitle({ codify: action === "codify", revert: action === "revert", mixed: action === "mixed", workspace: shown(workspace), resources, more: items.length - count }).trim();
-    if (title.length <= TITLE_LIMIT) return title;
-    if (count === 1) return `${title.slice(0, TITLE_LIMIT - 1)}…`;
+    return options.templates.backportTitle({ codify: action === "codify", revert: action === "revert", mixed: action === "mixed", workspace: shown(workspace), resources, more: items.length - count }).trim();
+  };
+  const all = render(items.length);
+  if (all.length <= TITLE_LIMIT) return all;
+  // the longest prefix of the drift that fits: the title grows with each drift listed
+  let [fits, tooLong] = [0, items.length];
+  while (tooLong - fits > 1) {
+    const middle = Math.floor((fits + tooLong) / 2);
+    if (render(middle).length <= TITLE_LIMIT) fits = middle;
+    else tooLong = middle;
   }
-  return "";
+  if (fits > 0) return render(fits);
+  const one = render(1);
+  return `${one.slice(0, TITLE_LIMIT - 1)}…`;
 }
 
 function digestOf(title: string, items: readonly PlannedDrift[], config: PlanOptions["config"]): string {

@@ -8,7 +8,7 @@ import { SENSITIVE_PLACEHOLDER, type Masker } from "../render/mask.js";
 import { COMMENT_LIMIT } from "../render/preview.js";
 import type { Templates } from "../../templates.js";
 import { encodeMarker } from "./marker.js";
-import type { CloseReason, DriftChanges, Operation } from "./reconcile.js";
+import type { CloseReason, Operation } from "./reconcile.js";
 import { MAX_DRIFT_PER_PULL_REQUEST } from "./plan.js";
 import { recordedItems, recordPath, type SettledBackport, type SettledDrift } from "./settle.js";
 
