@@ -36,6 +36,8 @@ export interface Templates {
   driftItems: Render;
   demo: Render;
   codifyReport: Render;
+  /** `driftback backport`'s markdown output: the pull requests a dry run would open, or what a real run opened. */
+  backportCli: Render;
   /** Backport pull requests: title, body, drift record file, and the closing and person-pushed comments. */
   backportTitle: (view: BackportTitleView) => string;
   backportBody: (view: BackportBodyView) => string;
@@ -78,6 +80,7 @@ export function loadTemplates(dir: string = TEMPLATES_DIR): Templates {
     driftItems: bind(top("drift-items")),
     demo: bind(top("demo")),
     codifyReport: bind(top("codify-report")),
+    backportCli: bind(top("backport-cli")),
     backportTitle: bind(top("backport-title")),
     backportBody: bind(top("backport-body")),
     driftRecord: bind(top("drift-record")),
