@@ -6,6 +6,8 @@ import type { Severity } from "./track.js";
 export const DASHBOARD_MARKER = "<!-- driftback:dashboard -->";
 export const DASHBOARD_TITLE = "Drift dashboard";
 export const DASHBOARD_LABEL = "driftback";
+/** Starts each "open again" checkbox's hidden key; the fingerprint follows. */
+export const REOPEN_MARKER = "<!-- driftback:reopen:";
 
 const SEVERITY_ORDER: Record<Severity, number> = { critical: 0, high: 1, medium: 2, low: 3 };
 const SEVERITY_ICON: Record<Severity, string> = { critical: "🔴", high: "🟠", medium: "🟡", low: "⚪" };
@@ -18,6 +20,28 @@ export interface DashboardContext {
   /** The workspaces configured now, in config order, with their dirs. */
   workspaces: { name: string; dir: string }[];
   today: string;
+  /** Backport pull requests: absent when `backport.enabled` is false. */
+  backport?: {
+    /** `backport.max_open`, named when drift waits. */
+    maxOpen: number;
+    /** Reopen requests this scan could not carry out (their workspace was not planned): their boxes stay ticked, so the next scan tries again. */
+    reopenPending?: ReadonlySet<string>;
+    /** The backport step stopped this scan: the statuses shown are the last known ones. */
+    stopped?: boolean;
+  };
+}
+
+const REOPEN_BOX = /^[ \t]*[-*+] \[([ xX])\] <!-- driftback:reopen:([0-9a-f]{16}) -->/gm;
+
+/**
+ * Fingerprints whose "open again" box is ticked in a dashboard body (Renovate's dashboard
+ * convention: a person ticks, the next scan acts, the box comes back unticked).
+ */
+export function reopenRequests(body: string | null | undefined): string[] {
+  if (!body) return [];
+  const ticked = new Set<string>();
+  for (const match of body.matchAll(REOPEN_BOX)) if (match[1] !== " ") ticked.add(match[2]!);
+  return [...ticked];
 }
 
 /** Most of a body's room goes to the state; past that, the least severe, newest drift is not tracked. */
@@ -32,9 +56,29 @@ function fittingState(state: DashboardState, sorted: TrackedItem[]): { block: st
   while (block.length > STATE_BUDGET && keep > 0) {
     keep = Math.floor(keep * 0.8);
     const kept = new Set(ranked.slice(0, keep));
-    block = encodeState({ ...state, items: Object.fromEntries(Object.entries(state.items).filter(([, item]) => kept.has(item))) });
+    const items = Object.fromEntries(Object.entries(state.items).filter(([, item]) => kept.has(item)));
+    // an ignore of drift no longer tracked goes with it: the closed pull request still says so
+    block = encodeState({ ...state, items, ignored: state.ignored.filter((i) => items[i.fingerprint] !== undefined) });
   }
   return { block, untracked: ranked.length - keep };
+}
+
+/** What the PR column says about one drift: the template holds the words. */
+function backportView(item: TrackedItem) {
+  const status = item.backport;
+  const is = (kind: NonNullable<TrackedItem["backport"]>["status"]) => status?.status === kind;
+  return {
+    known: status !== undefined,
+    open: is("open"),
+    merged: is("merged"),
+    ignored: is("ignored"),
+    waiting: is("waiting"),
+    failed: is("failed"),
+    none: is("none"),
+    codify: status !== undefined && "action" in status && status.action === "codify",
+    pr: (status && "pr" in status ? status.pr : undefined) ?? item.pr ?? null,
+    reason: status && "reason" in status ? status.reason : null,
+  };
 }
 
 /** The dashboard issue body: status per workspace, the drift table, and the hidden state. Pure. */
@@ -74,7 +118,16 @@ export function renderDashboard(state: DashboardState, ctx: DashboardContext, te
     since: item.firstSeen,
     ageDays: Math.max(0, Math.round((Date.parse(ctx.today) - Date.parse(item.firstSeen)) / 86_400_000)),
     pr: item.pr ?? null,
+    backport: backportView(item),
   }));
+  const fingerprints = new Map(Object.entries(state.items).map(([fingerprint, item]) => [item, fingerprint]));
+  const ignored = ctx.backport
+    ? items
+        .filter((item) => item.backport?.status === "ignored")
+        .map((item) => ({ fingerprint: fingerprints.get(item)!, ticked: ctx.backport!.reopenPending?.has(fingerprints.get(item)!) ?? false, workspace: item.workspace, address: item.address, path: item.path || "(whole resource)", pr: item.pr ?? null }))
+    : [];
+  const failures = items.flatMap((item) => (item.backport?.status === "failed" ? [{ workspace: item.workspace, address: item.address, path: item.path || "(whole resource)", pr: item.backport.pr ?? null, reason: item.backport.reason }] : []));
+  const waiting = items.filter((item) => item.backport?.status === "waiting").length;
   const { block: stateBlock, untracked } = fittingState(state, items);
   // rows give way first: the state block must always fit
   for (let shown = rows.length; ; shown = Math.floor(shown / 2)) {
@@ -86,6 +139,9 @@ export function renderDashboard(state: DashboardState, ctx: DashboardContext, te
       workspaces,
       rows: rows.slice(0, shown),
       hiddenRows: rows.length - shown,
+      backport: ctx.backport
+        ? { waiting, maxOpen: ctx.backport.maxOpen, stopped: ctx.backport.stopped ?? false, ignored: ignored.slice(0, shown), hiddenIgnored: Math.max(0, ignored.length - shown), failures: failures.slice(0, shown) }
+        : null,
       untracked,
       total: rows.length,
       today: ctx.today,

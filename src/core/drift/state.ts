@@ -3,6 +3,27 @@ import { z } from "zod";
 import type { DriftClass, DriftTaxonomy } from "./items.js";
 import { fingerprintOf, type Severity } from "./track.js";
 
+const switchAction = z.enum(["codify", "revert"]);
+const fingerprint = z.string().regex(/^[0-9a-f]{16}$/);
+
+/** Where a drift's backport pull request stands, as the last scan that planned its workspace found it. */
+const backportStatus = z.discriminatedUnion("status", [
+  z.object({ status: z.literal("open"), pr: z.number().int(), action: switchAction }),
+  /** Merged: waiting for the apply that ends the drift. */
+  z.object({ status: z.literal("merged"), pr: z.number().int(), action: switchAction }),
+  /** A person closed its pull request unmerged. */
+  z.object({ status: z.literal("ignored"), pr: z.number().int() }),
+  /** Over `backport.max_open`. */
+  z.object({ status: z.literal("waiting"), reason: z.string() }),
+  /** A host or verification error; retried on the next scan. */
+  z.object({ status: z.literal("failed"), reason: z.string(), pr: z.number().int().optional() }),
+  /** No pull request by design: a rule says ignore. */
+  z.object({ status: z.literal("none"), reason: z.string() }),
+]);
+
+/** Drift a person ignored by closing its pull request unmerged, at the live-value hash it had then. */
+const ignoredDrift = z.object({ fingerprint, valueHash: z.string(), pr: z.number().int() });
+
 /** One tracked drift in the dashboard's hidden state. Dates are days (YYYY-MM-DD) so rescans the same day change nothing. */
 const trackedItem = z.object({
   workspace: z.string(),
@@ -16,6 +37,7 @@ const trackedItem = z.object({
   valueHash: z.string(),
   /** The backport pull request tied to this drift, when there is one. */
   pr: z.number().int().optional(),
+  backport: backportStatus.optional(),
 });
 
 const workspaceStatus = z.object({
@@ -32,13 +54,17 @@ export const dashboardStateSchema = z.object({
   version: z.literal(1),
   workspaces: z.record(z.string(), workspaceStatus),
   items: z.record(z.string(), trackedItem),
+  /** Ignores remembered beside the closed pull requests that say so (those may be deleted or fall out of a listing). */
+  ignored: z.array(ignoredDrift).default([]),
 });
 
 export type DashboardState = z.infer<typeof dashboardStateSchema>;
 export type TrackedItem = z.infer<typeof trackedItem>;
 export type WorkspaceStatus = z.infer<typeof workspaceStatus>;
+export type BackportStatus = z.infer<typeof backportStatus>;
+export type RememberedIgnore = z.infer<typeof ignoredDrift>;
 
-export const EMPTY_STATE: DashboardState = { version: 1, workspaces: {}, items: {} };
+export const EMPTY_STATE: DashboardState = { version: 1, workspaces: {}, items: {}, ignored: [] };
 
 export interface ObservedItem {
   fingerprint: string;
@@ -61,7 +87,7 @@ export type WorkspaceScan =
  * scan never reports drift as resolved. Drift missing from a successful scan is resolved and dropped.
  */
 export function mergeScan(previous: DashboardState, scans: readonly WorkspaceScan[], today: string): DashboardState {
-  const next: DashboardState = { version: 1, workspaces: { ...previous.workspaces }, items: { ...previous.items } };
+  const next: DashboardState = { version: 1, workspaces: { ...previous.workspaces }, items: { ...previous.items }, ignored: previous.ignored };
   for (const scan of scans) {
     const before = previous.workspaces[scan.workspace];
     if (!scan.ok) {
@@ -74,7 +100,7 @@ export function mergeScan(previous: DashboardState, scans: readonly WorkspaceSca
     for (const observed of scan.items) {
       const known = previous.items[observed.fingerprint];
       const { fingerprint, ...fields } = observed;
-      next.items[fingerprint] = { ...fields, firstSeen: known?.firstSeen ?? today, lastSeen: today, ...(known?.pr !== undefined ? { pr: known.pr } : {}) };
+      next.items[fingerprint] = { ...fields, firstSeen: known?.firstSeen ?? today, lastSeen: today, ...(known?.pr !== undefined ? { pr: known.pr } : {}), ...(known?.backport ? { backport: known.backport } : {}) };
     }
     const clean = scan.items.length === 0;
     next.workspaces[scan.workspace] = {
@@ -90,7 +116,12 @@ export function mergeScan(previous: DashboardState, scans: readonly WorkspaceSca
 
 const BLOCK = /<!-- driftback:state\n([A-Za-z0-9+/=\n]*)\n-->/;
 
-/** Items travel as rows; the fingerprint is recomputed from workspace, address and path. */
+/**
+ * Items travel as rows; the fingerprint is recomputed from workspace, address and path. Added
+ * later, as optional keys an older block simply lacks: `b`, each row's backport status (same
+ * order as `i`), and `g`, the remembered ignores. An older driftback drops keys it does not know.
+ */
+const compactStatus = z.object({ s: z.string(), p: z.number().int().optional(), a: z.string().optional(), r: z.string().optional() });
 const compactSchema = z.object({
   v: z.literal(1),
   w: z.record(z.string(), workspaceStatus),
@@ -108,14 +139,39 @@ const compactSchema = z.object({
       z.number().int().nullable(),
     ]),
   ),
+  b: z.array(compactStatus.nullable()).optional(),
+  g: z.array(z.tuple([z.string(), z.string(), z.number().int()])).optional(),
 });
+
+/** A reason shown on the dashboard is one readable sentence: long ones are cut so the state stays small. */
+const REASON_LIMIT = 300;
+
+function compactStatusOf(status: BackportStatus | undefined): z.infer<typeof compactStatus> | null {
+  if (!status) return null;
+  return {
+    s: status.status,
+    ...("pr" in status && status.pr !== undefined ? { p: status.pr } : {}),
+    ...("action" in status ? { a: status.action } : {}),
+    ...("reason" in status ? { r: status.reason.slice(0, REASON_LIMIT) } : {}),
+  };
+}
+
+/** A status this version does not understand is dropped alone: the rest of the state still counts. */
+function statusOf(compact: z.infer<typeof compactStatus> | null | undefined): BackportStatus | undefined {
+  if (!compact) return undefined;
+  const parsed = backportStatus.safeParse({ status: compact.s, pr: compact.p, action: compact.a, reason: compact.r });
+  return parsed.success ? parsed.data : undefined;
+}
 
 /** The hidden block carried in the dashboard body: deflated base64 JSON, compact and unable to close the comment. */
 export function encodeState(state: DashboardState): string {
+  const rows = Object.values(state.items);
   const compact = {
     v: 1,
     w: state.workspaces,
-    i: Object.values(state.items).map((t) => [t.workspace, t.address, t.path, t.class, t.taxonomy, t.severity, t.firstSeen, t.lastSeen, t.valueHash, t.pr ?? null]),
+    i: rows.map((t) => [t.workspace, t.address, t.path, t.class, t.taxonomy, t.severity, t.firstSeen, t.lastSeen, t.valueHash, t.pr ?? null]),
+    ...(rows.some((t) => t.backport) ? { b: rows.map((t) => compactStatusOf(t.backport)) } : {}),
+    ...(state.ignored.length > 0 ? { g: state.ignored.map((i) => [i.fingerprint, i.valueHash, i.pr]) } : {}),
   };
   const base64 = deflateRawSync(Buffer.from(JSON.stringify(compact)), { level: 9 }).toString("base64").replace(/(.{100})/g, "$1\n").replace(/\n$/, "");
   return `<!-- driftback:state\n${base64}\n-->`;
@@ -130,10 +186,12 @@ export function decodeState(body: string | undefined | null): { state: Dashboard
     const parsed = compactSchema.safeParse(json);
     if (!parsed.success) return { state: EMPTY_STATE, problem: `state block does not match the schema: ${parsed.error.issues[0]?.message}` };
     const items: DashboardState["items"] = {};
-    for (const [workspace, address, path, cls, taxonomy, severity, firstSeen, lastSeen, valueHash, pr] of parsed.data.i) {
-      items[fingerprintOf({ workspace, address, pathText: path })] = { workspace, address, path, class: cls, taxonomy, severity, firstSeen, lastSeen, valueHash, ...(pr !== null ? { pr } : {}) };
-    }
-    return { state: { version: 1, workspaces: parsed.data.w, items } };
+    parsed.data.i.forEach(([workspace, address, path, cls, taxonomy, severity, firstSeen, lastSeen, valueHash, pr], row) => {
+      const backport = statusOf(parsed.data.b?.[row]);
+      items[fingerprintOf({ workspace, address, pathText: path })] = { workspace, address, path, class: cls, taxonomy, severity, firstSeen, lastSeen, valueHash, ...(pr !== null ? { pr } : {}), ...(backport ? { backport } : {}) };
+    });
+    const ignored = (parsed.data.g ?? []).flatMap(([fp, valueHash, pr]) => (fingerprint.safeParse(fp).success ? [{ fingerprint: fp, valueHash, pr }] : []));
+    return { state: { version: 1, workspaces: parsed.data.w, items, ignored } };
   } catch (error) {
     return { state: EMPTY_STATE, problem: `state block is corrupt: ${(error as Error).message}` };
   }
