@@ -10,6 +10,11 @@ type IgnoreRule = Config["drift"]["ignore"][number];
 const TIER_SEVERITY: Record<Tier, Severity> = { dev: "low", staging: "medium", prod: "high", shared: "high" };
 const ESCALATE: Record<Severity, Severity> = { low: "medium", medium: "high", high: "critical", critical: "critical" };
 
+/** One step up the severity ladder (critical stays critical). */
+export function raisedSeverity(severity: Severity): Severity {
+  return ESCALATE[severity];
+}
+
 /** Severity from the workspace's tier; policy drift (IAM, firewalls) is one step worse. */
 export function severityOf(tier: Tier, taxonomy: DriftTaxonomy): Severity {
   const base = TIER_SEVERITY[tier];
