@@ -1,0 +1,118 @@
+import { printable } from "../printable.js";
+import { gatherFacts, type CandidateFacts, type Fact } from "./evidence.js";
+import { IncidentIndex } from "./incident-index.js";
+import { driftWindow, HOUR_MS, MINUTE_MS } from "./time.js";
+import type { Correlation, CorrelationIncident, CorrelationOptions, DriftForCorrelation, Evidence, EvidenceKind, IncidentCandidate } from "./types.js";
+
+export const DEFAULT_TAG_KEYS = ["incident", "ticket", "change"] as const;
+export const DEFAULT_THRESHOLD = 0.5;
+export const DEFAULT_SKEW_MS = 5 * MINUTE_MS;
+export const DEFAULT_LOOKBACK_MS = 24 * HOUR_MS;
+/** Runners-up listed next to the linked incident. */
+export const RUNNERS_UP = 3;
+
+const KIND_RANK: Record<EvidenceKind, number> = { exact: 3, strong: 2, weak: 1, note: 0 };
+
+/**
+ * Confidence from independent pieces of evidence, by noisy-OR: 1 - Π(1 - wᵢ). Each piece alone
+ * could explain the link, so the chance that all of them are wrong multiplies. Weights are clamped
+ * to [0, 1], so the result stays in [0, 1], and one more piece never lowers it. Rounded to 3 decimals.
+ */
+export function confidenceOf(weights: readonly number[]): number {
+  let allWrong = 1;
+  for (const weight of weights) allWrong *= 1 - Math.min(1, Math.max(0, Number.isFinite(weight) ? weight : 0));
+  return Math.round((1 - allWrong) * 1000) / 1000;
+}
+
+interface Ranked {
+  facts: CandidateFacts;
+  confidence: number;
+  strongest: Exclude<EvidenceKind, "note">;
+  /** How far its opening is from the drift's first sighting, in ms (Infinity when unknown). */
+  distance: number;
+}
+
+/**
+ * Finds the incident behind each drift. Incidents are indexed once (words of titles and texts,
+ * keys, opening times), so each drift only looks up its own identifiers. Every candidate gets a
+ * confidence from its evidence (see confidenceOf and WEIGHTS); the best at or above the threshold
+ * is linked, the next three are listed. Ties go to the stronger evidence kind, then to the
+ * incident opened closest to the first sighting, then to the key, and the evidence says so.
+ */
+export function correlate(drifts: readonly DriftForCorrelation[], incidents: readonly CorrelationIncident[], options: CorrelationOptions = {}): Correlation[] {
+  const index = new IncidentIndex(incidents);
+  const context = {
+    index,
+    tagKeys: new Set((options.tagKeys ?? DEFAULT_TAG_KEYS).map((key) => key.toLowerCase())),
+    services: new Map(Object.entries(options.services ?? {}).map(([service, workspaces]) => [service.trim().toLowerCase(), workspaces])),
+    breakGlass: options.breakGlass ?? [],
+    skewMs: options.skewMs ?? DEFAULT_SKEW_MS,
+  };
+  const threshold = options.threshold ?? DEFAULT_THRESHOLD;
+  const lookbackMs = options.lookbackMs ?? DEFAULT_LOOKBACK_MS;
+
+  return drifts.map((drift) => {
+    const window = driftWindow(drift.lastClean, drift.firstSeen, lookbackMs);
+    const ranked = [...gatherFacts(drift, window, context).values()]
+      .map((facts): Ranked => {
+        const opened = facts.id === null ? Number.NaN : index.entries[facts.id]!.opened;
+        return {
+          facts,
+          confidence: confidenceOf(facts.facts.map((fact) => fact.weight)),
+          strongest: strongestKind(facts.facts),
+          distance: Number.isNaN(opened) ? Number.POSITIVE_INFINITY : Math.abs(window.end - opened),
+        };
+      })
+      .filter((candidate) => candidate.confidence > 0)
+      .sort(compareRanked);
+    const best = ranked[0];
+    const linked = best && best.confidence >= threshold ? best : undefined;
+    const others = ranked.slice(linked ? 1 : 0, (linked ? 1 : 0) + RUNNERS_UP);
+    const incident = linked ? toCandidate(linked, index, tieNote(linked, ranked[1])) : null;
+    return { fingerprint: drift.fingerprint, incident, candidates: others.map((candidate) => toCandidate(candidate, index)) };
+  });
+}
+
+/** Higher confidence, then stronger evidence, then opened closer to the first sighting, then key, then input order. */
+function compareRanked(a: Ranked, b: Ranked): number {
+  return (
+    b.confidence - a.confidence ||
+    KIND_RANK[b.strongest] - KIND_RANK[a.strongest] ||
+    (a.distance === b.distance ? 0 : a.distance < b.distance ? -1 : 1) ||
+    (a.facts.key < b.facts.key ? -1 : a.facts.key > b.facts.key ? 1 : 0) ||
+    (a.facts.id ?? -1) - (b.facts.id ?? -1)
+  );
+}
+
+/** Says why the linked incident won when the next one has the same confidence. */
+function tieNote(winner: Ranked, next: Ranked | undefined): Fact | undefined {
+  if (!next || next.confidence !== winner.confidence) return undefined;
+  const tied = `tied with ${printable(next.facts.key)} at ${winner.confidence.toFixed(2)}`;
+  let why: string;
+  if (winner.strongest !== next.strongest) why = `chosen for its stronger evidence (${winner.strongest} over ${next.strongest})`;
+  else if (winner.distance !== next.distance) why = "chosen as it opened closer to the drift's first sighting";
+  else if (winner.facts.key !== next.facts.key) why = "chosen by key order";
+  else why = "chosen by the order the incident sources listed them";
+  return { kind: "note", weight: 0, describe: () => `${tied}: ${why}` };
+}
+
+function strongestKind(facts: readonly Fact[]): Exclude<EvidenceKind, "note"> {
+  let best: Exclude<EvidenceKind, "note"> = "weak";
+  for (const fact of facts) if (fact.kind !== "note" && KIND_RANK[fact.kind] > KIND_RANK[best]) best = fact.kind;
+  return best;
+}
+
+function toCandidate(ranked: Ranked, index: IncidentIndex, note?: Fact): IncidentCandidate {
+  const incident = ranked.facts.id === null ? undefined : index.entries[ranked.facts.id]!.incident;
+  const facts = [...ranked.facts.facts].sort((a, b) => KIND_RANK[b.kind] - KIND_RANK[a.kind]);
+  if (note) facts.push(note);
+  const evidence: Evidence[] = facts.map((fact) => ({ kind: fact.kind, weight: Math.round(fact.weight * 1000) / 1000, text: fact.describe() }));
+  return {
+    key: ranked.facts.key,
+    title: incident ? incident.title : null,
+    url: incident ? incident.url : null,
+    confidence: ranked.confidence,
+    strongest: ranked.strongest,
+    evidence,
+  };
+}

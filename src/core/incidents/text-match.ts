@@ -1,0 +1,71 @@
+/**
+ * Whole-token matching of identifiers in free text, case-insensitive: `INC-12` is not in "INC-123",
+ * `sg-0abc` is not in "sg-0abc-2", but `sg-0abc` is in "…:security-group/sg-0abc." (an ARN and a
+ * sentence end are boundaries).
+ */
+
+const WORD_RUN = /[\p{L}\p{N}_]+/gu;
+const WORD_CHAR = /[\p{L}\p{N}_]/u;
+/** Characters that join two word runs into one identifier (`sg-0abc`, `db.example.com`). */
+const JOINERS = new Set(["-", "."]);
+
+/** The lower-cased word runs of a text, each once, in order of first appearance. */
+export function atomsOf(lowerText: string): string[] {
+  return [...new Set(lowerText.match(WORD_RUN) ?? [])];
+}
+
+const isWord = (char: string | undefined) => char !== undefined && WORD_CHAR.test(char);
+
+/** True when `needle` occurs in `haystack` (both lower-cased) as a whole token, not inside a longer identifier. */
+export function containsWholeToken(haystack: string, needle: string): boolean {
+  if (needle.length === 0) return false;
+  const checkStart = isWord(needle[0]);
+  const checkEnd = isWord(needle[needle.length - 1]);
+  for (let at = haystack.indexOf(needle); at !== -1; at = haystack.indexOf(needle, at + 1)) {
+    if (checkStart && !isBoundaryBefore(haystack, at)) continue;
+    if (checkEnd && !isBoundaryAfter(haystack, at + needle.length)) continue;
+    return true;
+  }
+  return false;
+}
+
+function isBoundaryBefore(text: string, at: number): boolean {
+  const prev = text[at - 1];
+  if (prev === undefined) return true;
+  if (isWord(prev)) return false;
+  return !(JOINERS.has(prev) && isWord(text[at - 2]));
+}
+
+function isBoundaryAfter(text: string, end: number): boolean {
+  const next = text[end];
+  if (next === undefined) return true;
+  if (isWord(next)) return false;
+  // "sg-0abc." ends a sentence; "sg-0abc.internal" is another name
+  return !(JOINERS.has(next) && isWord(text[end + 1]));
+}
+
+/**
+ * Values too common to mean anything: they appear in most incident texts by chance, so a mention
+ * would link unrelated incidents. Booleans, toggles and protocol words are the usual drifted values
+ * (shorter words such as "yes" or "tcp" are already below the length floor).
+ */
+const COMMON_VALUES = new Set([
+  "true", "false", "null", "none", "undefined", "enabled", "disabled", "enable", "disable",
+  "default", "auto", "allow", "deny", "public", "private", "active", "inactive", "unknown",
+  "latest", "main", "master", "http", "https", "icmp", "ingress", "egress", "read", "write",
+]);
+const NUMBER = /^[-+]?\d+(\.\d+)?$/;
+/** Shorter needles (and numbers below this) match by chance; a port like 8443 or an account id is specific. */
+const MIN_LENGTH = 4;
+const MIN_NUMBER = 1000;
+/** A long document (a policy JSON) never appears verbatim in an incident; searching it only costs time. */
+const MAX_LENGTH = 200;
+
+/** Whether a string is specific enough to count as a mention when an incident contains it. */
+export function isMeaningfulNeedle(value: string): boolean {
+  const text = value.trim().toLowerCase();
+  if (text.length < MIN_LENGTH || text.length > MAX_LENGTH) return false;
+  if (COMMON_VALUES.has(text)) return false;
+  if (NUMBER.test(text) && Math.abs(Number(text)) < MIN_NUMBER) return false;
+  return WORD_CHAR.test(text);
+}
