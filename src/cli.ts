@@ -2,6 +2,7 @@
 import { realpathSync } from "node:fs";
 import { pathToFileURL } from "node:url";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
+import { backportCommand, failureLine } from "./commands/backport.js";
 import { codifyCommand } from "./commands/codify.js";
 import { demoCommand } from "./commands/demo.js";
 import { driftCommand, scanCommand, type DriftFormat } from "./commands/drift.js";
@@ -131,6 +132,25 @@ export function buildProgram(): Command {
       process.stdout.write(
         await scanCommand({ dir: options.dir, workspace: options.workspace, binary: options.binary, varFiles: options.varFile, backendConfig: options.backendConfig, timeoutMs: options.timeout * 60_000, format: options.format, templates: bundledTemplates(), notice: warn }),
       );
+    });
+
+  program
+    .command("backport")
+    .description("open, or with --dry-run print, the pull requests that codify or revert a workspace's drift")
+    .requiredOption("--dir <repo>", "the repository's root (without --workspace: the workspace's root module)")
+    .requiredOption("--plan-json <plan.json>", "output of `terraform show -json <planfile>` for that workspace at this commit")
+    .option("--workspace <name>", "a workspace of the repository's .github/driftback.yml (its dir, var files and binary)")
+    .option("--dry-run", "print the pull requests with their diffs; nothing on GitHub or on disk changes", false)
+    .option("--verify", "plan the codified code (on a scratch copy) with the configured binary before proposing a codify", false)
+    .option("--repo <owner/name>", "open the pull requests in this repository, with the token in GITHUB_TOKEN")
+    .option("--base <branch>", "branch the pull requests target (default: backport.base, else the repository's default branch)")
+    .option("--bot-login <login>", "whose commits and closings are driftback's (default: the token's user)")
+    .addOption(new Option("--format <format>", "markdown, or json: {\"pullRequests\": [...]}").choices(["json", "markdown"]).default("markdown"))
+    .action(async (options: { dir: string; planJson: string; workspace?: string; dryRun: boolean; verify: boolean; repo?: string; base?: string; botLogin?: string; format: "json" | "markdown" }) => {
+      const result = await backportCommand({ ...options, templates: bundledTemplates(), notice: warn });
+      process.stdout.write(result.text);
+      const failed = failureLine(result.report);
+      if (failed) throw new CommandInputError(failed);
     });
 
   program

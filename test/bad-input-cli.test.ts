@@ -12,6 +12,7 @@ import { scratchCopy } from "./support/codify-cases.js";
 const CANARY = "hunter2-canary-7f3a";
 const EXAMPLE = fileURLToPath(new URL("../examples/plan.json", import.meta.url));
 const PROJECT = fileURLToPath(new URL("..", import.meta.url));
+const EXAMPLES_DIR = fileURLToPath(new URL("../examples", import.meta.url));
 
 let dir = "";
 const at = (name: string) => path.join(dir, name);
@@ -148,7 +149,29 @@ const rows: Row[] = [
   { input: "scan --timeout 35792 (overflows a Node timer)", argv: () => ["scan", "--dir", dir, "--timeout", "35792"], exit: 1, stderr: /option '--timeout <minutes>' argument '35792' is invalid\. must be a whole number of minutes from 1 to 1440/ },
   { input: "scan --timeout 0", argv: () => ["scan", "--dir", dir, "--timeout", "0"], exit: 1, stderr: /argument '0' is invalid\. must be a whole number of minutes from 1 to 1440/ },
   { input: "scan --binary terragrunt", argv: () => ["scan", "--dir", dir, "--binary", "terragrunt"], exit: 1, stderr: /Allowed choices are terraform, tofu/ },
+  // backport
+  { input: "backport without --dir", argv: () => ["backport", "--plan-json", EXAMPLE, "--dry-run"], exit: 1, stderr: /required option '--dir <repo>' not specified/ },
+  { input: "backport without --plan-json", argv: () => ["backport", "--dir", EXAMPLES_DIR, "--dry-run"], exit: 1, stderr: /required option '--plan-json <plan\.json>' not specified/ },
+  { input: "backport with neither --dry-run nor --repo", argv: () => ["backport", "--dir", EXAMPLES_DIR, "--plan-json", EXAMPLE], exit: 1, stderr: /^driftback: give --dry-run to print the pull requests, or --repo owner\/name \(with a token in GITHUB_TOKEN\) to open them\n$/ },
+  { input: "backport --repo that is not owner/name", argv: () => ["backport", "--dir", EXAMPLES_DIR, "--plan-json", EXAMPLE, "--repo", "https://github.com/acme/infra"], exit: 1, stderr: /--repo https:\/\/github\.com\/acme\/infra must be owner\/name, such as acme\/infra/ },
+  { input: "backport --workspace where --dir has no .github/driftback.yml", argv: () => ["backport", "--dir", at("empty-dir"), "--plan-json", EXAMPLE, "--workspace", "prod", "--dry-run"], exit: 1, stderr: /--workspace prod needs .*empty-dir\/\.github\/driftback\.yml, which does not exist; leave out --workspace/ },
+  { input: "backport --workspace the config does not list", argv: () => ["backport", "--dir", EXAMPLES_DIR, "--plan-json", EXAMPLE, "--workspace", "staging", "--dry-run"], exit: 1, stderr: /--workspace staging is not in .*\.github\/driftback\.yml \(its workspaces: prod\)/ },
+  { input: "backport --dir that does not exist", argv: () => ["backport", "--dir", at("missing-dir"), "--plan-json", EXAMPLE, "--dry-run"], exit: 1, stderr: /--dir .*missing-dir: no such file or directory/ },
+  { input: "backport --plan-json that is a directory", argv: () => ["backport", "--dir", EXAMPLES_DIR, "--plan-json", at("a-directory.json"), "--dry-run"], exit: 1, stderr: /--plan-json .*a-directory\.json is a directory; give the path of a file/ },
+  { input: "backport --plan-json that does not exist", argv: () => ["backport", "--dir", EXAMPLES_DIR, "--plan-json", at("missing.json"), "--dry-run"], exit: 1, stderr: /cannot read --plan-json .*missing\.json: no such file or directory/ },
+  { input: "backport --plan-json holding a tfvars file with a secret", argv: () => ["backport", "--dir", EXAMPLES_DIR, "--plan-json", at("secrets.tfvars"), "--dry-run"], exit: 1, stderr: /--plan-json .*secrets\.tfvars is not usable plan JSON/ },
+  { input: "backport where .github/driftback.yml is not YAML", argv: () => ["backport", "--dir", repoWithConfig("workspaces: [\n  - name: prod"), "--plan-json", EXAMPLE, "--dry-run"], exit: 1, stderr: /\.github\/driftback\.yml is not valid YAML at line \d+, column \d+/ },
+  { input: "backport where .github/driftback.yml has an unknown key", argv: () => ["backport", "--dir", repoWithConfig(`workspaces:\n  - name: prod\n    dir: .\nbackport:\n  verfy: true\n`), "--plan-json", EXAMPLE, "--workspace", "prod", "--dry-run"], exit: 1, stderr: /\.github\/driftback\.yml: backport unknown key `verfy`/ },
+  { input: "backport --format bogus", argv: () => ["backport", "--dir", EXAMPLES_DIR, "--plan-json", EXAMPLE, "--dry-run", "--format", "bogus"], exit: 1, stderr: /Allowed choices are json, markdown/ },
 ];
+
+/** A repository dir holding only `.github/driftback.yml` with `text`. */
+function repoWithConfig(text: string): string {
+  const repo = mkdtempSync(path.join(os.tmpdir(), "bad-config-"));
+  mkdirSync(path.join(repo, ".github"));
+  writeFileSync(path.join(repo, ".github", "driftback.yml"), text);
+  return repo;
+}
 
 function capture() {
   let stdout = "";

@@ -1,0 +1,149 @@
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import { createTwoFilesPatch } from "diff";
+import type { DryRunBackportHost } from "../adapters/local/dry-run-backport-host.js";
+import { parseMarker } from "../core/backport/marker.js";
+import type { DriftItem } from "../core/drift/items.js";
+import { fingerprintOf } from "../core/drift/track.js";
+import { fenceFor } from "../core/render/fence.js";
+import type { BackportFile } from "../ports.js";
+import type { Templates } from "../templates.js";
+import type { BackportReport, DriftBackportStatus } from "../usecases/backport-drift.js";
+
+/** A pull request the dry run would open, as the CLI prints it. */
+export interface ProposedPullRequest {
+  branch: string;
+  base: string;
+  title: string;
+  body: string;
+  /** What the pull request does after codify and verification; `mixed` when a group got both. */
+  action: "codify" | "revert" | "mixed";
+  labels: string[];
+  draft: boolean;
+  reviewers: string[];
+  teamReviewers: string[];
+  /** Each file the commit writes, with a unified diff against the repository on disk. */
+  files: { path: string; diff: string }[];
+  /** After --verify: a verification plan proposed no change to what it codifies (false for a pull request that codifies nothing). Null without --verify. */
+  verified: boolean | null;
+}
+
+/** A drift that gets no pull request this run, and why. */
+export interface SkippedDrift {
+  address: string;
+  attribute: string;
+  status: "waiting" | "failed" | "none" | "ignored";
+  reason: string;
+}
+
+/** A pull request the real run opened or kept current. */
+export interface OpenedPullRequest {
+  number: number;
+  url: string;
+  status: "open" | "merged";
+  action: "codify" | "revert";
+  drift: { address: string; attribute: string }[];
+}
+
+/** The pull requests the use case sent to the recording host, with diffs against `repoDir`. */
+export async function proposedPullRequests(host: DryRunBackportHost, repoDir: string, verify: boolean): Promise<ProposedPullRequest[]> {
+  const out: ProposedPullRequest[] = [];
+  for (const pr of host.pullRequests().filter((p) => p.state === "open")) {
+    const marker = parseMarker(pr.body);
+    const files: ProposedPullRequest["files"] = [];
+    for (const [file, contents] of [...host.branchFiles(pr.branch)].sort(([a], [b]) => a.localeCompare(b))) {
+      files.push({ path: file, diff: await diffAgainstDisk(repoDir, file, contents) });
+    }
+    out.push({
+      branch: pr.branch,
+      base: pr.base,
+      title: pr.title,
+      body: pr.body,
+      action: marker?.action ?? (pr.labels.includes("drift:revert") ? "revert" : "codify"),
+      labels: pr.labels,
+      draft: pr.draft,
+      reviewers: pr.reviewers,
+      teamReviewers: pr.teamReviewers,
+      files,
+      // a drift still settled as codify after a verification plan is one that plan left alone
+      verified: verify ? (marker?.items.some((i) => i.settled === "codify") ?? false) : null,
+    });
+  }
+  return out;
+}
+
+async function diffAgainstDisk(repoDir: string, file: string, contents: BackportFile["contents"] | null): Promise<string> {
+  const before = await readFile(path.join(repoDir, file), "utf8").catch((error: NodeJS.ErrnoException) => {
+    if (error.code === "ENOENT") return undefined;
+    throw error;
+  });
+  const after = contents === null ? undefined : typeof contents === "string" ? contents : Buffer.from(contents).toString("utf8");
+  return createTwoFilesPatch(before === undefined ? "/dev/null" : `a/${file}`, after === undefined ? "/dev/null" : `b/${file}`, before ?? "", after ?? "", undefined, undefined, { context: 3 });
+}
+
+/** Drift the report left without a pull request (waiting for max_open, failed, ignored), named by address. */
+export function skippedDrift(report: BackportReport, items: readonly DriftItem[]): SkippedDrift[] {
+  const byFingerprint = new Map(items.map((item) => [fingerprintOf(item), item]));
+  const out: SkippedDrift[] = [];
+  for (const [fingerprint, status] of Object.entries(report.drift)) {
+    if (status.status === "open" || status.status === "merged") continue;
+    const item = byFingerprint.get(fingerprint);
+    out.push({ address: item?.address ?? fingerprint, attribute: item?.pathText ?? "", status: status.status, reason: reasonOf(status) });
+  }
+  return out;
+}
+
+function reasonOf(status: DriftBackportStatus): string {
+  switch (status.status) {
+    case "ignored":
+      return `ignored: pull request #${status.pr} was closed unmerged`;
+    case "waiting":
+    case "failed":
+    case "none":
+      return status.reason;
+    default:
+      return "";
+  }
+}
+
+/** The pull requests a real run left open (or found merged), each with the drift it carries. */
+export function openedPullRequests(report: BackportReport, items: readonly DriftItem[]): OpenedPullRequest[] {
+  const byFingerprint = new Map(items.map((item) => [fingerprintOf(item), item]));
+  const byNumber = new Map<number, OpenedPullRequest>();
+  for (const [fingerprint, status] of Object.entries(report.drift)) {
+    if (status.status !== "open" && status.status !== "merged") continue;
+    const pr = byNumber.get(status.pr) ?? { number: status.pr, url: status.url, status: status.status, action: status.action, drift: [] };
+    const item = byFingerprint.get(fingerprint);
+    pr.drift.push({ address: item?.address ?? fingerprint, attribute: item?.pathText ?? "" });
+    byNumber.set(status.pr, pr);
+  }
+  return [...byNumber.values()].sort((a, b) => a.number - b.number);
+}
+
+export interface BackportOutput {
+  dryRun: boolean;
+  repo: string;
+  workspace: string;
+  proposed: ProposedPullRequest[];
+  opened: OpenedPullRequest[];
+  skipped: SkippedDrift[];
+  writes: number;
+}
+
+/** `--format json`: `{"pullRequests": [...]}` plus the drift that got none; markdown from templates/backport-cli.hbs. */
+export function formatBackportOutput(output: BackportOutput, format: "json" | "markdown", templates: Pick<Templates, "backportCli">): string {
+  if (format === "json") {
+    const pullRequests = output.dryRun ? output.proposed : output.opened;
+    return `${JSON.stringify({ dryRun: output.dryRun, repo: output.repo, workspace: output.workspace, pullRequests, skipped: output.skipped, ...(output.dryRun ? {} : { writes: output.writes }) }, null, 2)}\n`;
+  }
+  return templates.backportCli({
+    ...output,
+    proposed: output.proposed.map((pr, index) => ({
+      ...pr,
+      position: index + 1,
+      bodyFence: fenceFor(pr.body),
+      verifiedText: pr.verified === null ? "not run (add --verify)" : pr.verified ? "yes" : "no",
+      files: pr.files.map((f) => ({ ...f, fence: fenceFor(f.diff) })),
+    })),
+  });
+}

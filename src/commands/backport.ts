@@ -1,0 +1,179 @@
+import { realpath } from "node:fs/promises";
+import path from "node:path";
+import { repoTopLevel, localHeadSha, uncommittedFiles } from "../adapters/git/local-repo.js";
+import { OctokitBackportHost } from "../adapters/github/octokit-backport-host.js";
+import { TokenGitHub } from "../adapters/github/token-github.js";
+import { loadHclParser } from "../adapters/hcl/parser.js";
+import { hclToolchain } from "../adapters/hcl/toolchain.js";
+import { DryRunBackportHost } from "../adapters/local/dry-run-backport-host.js";
+import { TerraformCli } from "../adapters/terraform/cli-runner.js";
+import type { Config } from "../config/schema.js";
+import { escapeForOneLine } from "../core/printable.js";
+import type { BackportHost, Logger, RepoRef, TerraformRunner } from "../ports.js";
+import type { Templates } from "../templates.js";
+import { backportDrift, type BackportReport } from "../usecases/backport-drift.js";
+import { formatBackportOutput, openedPullRequests, proposedPullRequests, skippedDrift, type BackportOutput } from "./backport-output.js";
+import { loadBackportSetup } from "./backport-setup.js";
+import { CommandInputError } from "./workspace-checks.js";
+
+export interface BackportCommandOptions {
+  dir: string;
+  planJson: string;
+  workspace?: string;
+  dryRun: boolean;
+  /** Run the verification plan (always on in a real run unless the config says `backport.verify: false`). */
+  verify: boolean;
+  /** owner/name: required without --dry-run. */
+  repo?: string;
+  /** The branch pull requests target; default `backport.base`, else the repository's default branch (`main` in a dry run). */
+  base?: string;
+  /** Whose commits and closings are driftback's; default the token's user (the Actions bot for a workflow token). */
+  botLogin?: string;
+  format: "json" | "markdown";
+  templates: Templates;
+  /** GITHUB_TOKEN and GITHUB_API_URL come from here (process.env by default). */
+  env?: NodeJS.ProcessEnv;
+  terraform?: TerraformRunner;
+  /** Where verification copies of the tree go. */
+  scratchDir?: string;
+  /** warn/error lines of the use case's log (stderr in the CLI). */
+  notice?: (line: string) => void;
+}
+
+export interface BackportCommandResult {
+  text: string;
+  output: BackportOutput;
+  report: BackportReport;
+}
+
+const REPO_PATTERN = /^[A-Za-z0-9-]{1,39}\/[A-Za-z0-9._-]{1,100}$/;
+/** A dry run plans no real commit: new branches "start" here. */
+const DRY_RUN_BASE_SHA = "0".repeat(40);
+
+/**
+ * `driftback backport`: the pull requests that codify or revert a workspace's drift, through the
+ * same use case the App runs. `--dry-run` records them with a host that writes nothing and prints
+ * them with their diffs; otherwise they are opened on GitHub with the token in GITHUB_TOKEN.
+ */
+export async function backportCommand(options: BackportCommandOptions): Promise<BackportCommandResult> {
+  // 1. Flags that need nothing read, then the repository, its config and the plan's drift.
+  const env = options.env ?? process.env;
+  const repo = options.repo === undefined ? undefined : parseRepo(options.repo);
+  if (!options.dryRun && !repo) throw new CommandInputError("give --dry-run to print the pull requests, or --repo owner/name (with a token in GITHUB_TOKEN) to open them");
+  const token = env.GITHUB_TOKEN?.trim();
+  if (!options.dryRun && !token) throw new CommandInputError("GITHUB_TOKEN is not set: --repo opens pull requests with the token in GITHUB_TOKEN (contents and pull requests: write); or use --dry-run");
+  const setup = await loadBackportSetup({ dir: options.dir, planJson: options.planJson, ...(options.workspace !== undefined ? { workspace: options.workspace } : {}) });
+  const config = withVerify(setup.config, options.dryRun ? options.verify : options.verify || setup.config.backport.verify);
+
+  // 2. The host: a recording one, or GitHub at the commit that was planned.
+  const target = repo ?? { owner: "local", repo: path.basename(setup.repoDir) || "repository" };
+  let host: BackportHost;
+  let baseBranch: string;
+  let baseSha: string;
+  let botLogin: string;
+  if (options.dryRun) {
+    host = new DryRunBackportHost();
+    baseBranch = options.base ?? config.backport.base ?? "main";
+    baseSha = DRY_RUN_BASE_SHA;
+    botLogin = options.botLogin ?? "driftback[bot]";
+  } else {
+    baseSha = await plannedCommit(setup.repoDir, options.dir);
+    const github = new TokenGitHub(token!, env.GITHUB_API_URL ? { baseUrl: env.GITHUB_API_URL } : {});
+    baseBranch = options.base ?? config.backport.base ?? (await github.defaultBranch(target));
+    const remoteHead = await github.branchHead(target, baseBranch);
+    if (remoteHead === undefined) throw new CommandInputError(`${escapeForOneLine(`${target.owner}/${target.repo}`)} has no branch ${escapeForOneLine(baseBranch)}; give the base branch with --base`);
+    if (remoteHead !== baseSha) {
+      throw new CommandInputError(
+        `the local HEAD ${baseSha.slice(0, 7)} is not the head of ${escapeForOneLine(baseBranch)} on GitHub (${remoteHead.slice(0, 7)}): check out and pull ${escapeForOneLine(baseBranch)}, plan again, and rerun, so the pull requests start from the code that was planned`,
+      );
+    }
+    botLogin = options.botLogin ?? (await github.login());
+    host = new OctokitBackportHost(github.forBackportHost(), { botLogin });
+  }
+
+  // 3. The use case, exactly as the App runs it after a scan.
+  const report = await backportDrift(
+    {
+      host,
+      terraform: options.terraform ?? new TerraformCli(),
+      toolchain: hclToolchain,
+      loadParser: loadHclParser,
+      templates: options.templates,
+      logger: cliLogger(options.notice),
+      botLogin,
+      ...(options.scratchDir ? { scratchDir: options.scratchDir } : {}),
+    },
+    {
+      repo: target,
+      baseBranch,
+      baseSha,
+      checkoutDir: setup.repoDir,
+      config,
+      items: setup.items,
+      scanned: [setup.workspace.name],
+      remembered: [],
+      reopen: [],
+      firstSeen: new Map(),
+      planExcerpts: new Map([[setup.workspace.name, setup.planJson]]),
+    },
+  );
+
+  // 4. What to print: the recorded pull requests with diffs, or what GitHub now has.
+  const output: BackportOutput = {
+    dryRun: options.dryRun,
+    repo: `${target.owner}/${target.repo}`,
+    workspace: setup.workspace.name,
+    proposed: host instanceof DryRunBackportHost ? await proposedPullRequests(host, setup.repoDir, config.backport.verify) : [],
+    opened: options.dryRun ? [] : openedPullRequests(report, setup.items),
+    skipped: skippedDrift(report, setup.items),
+    writes: report.writes,
+  };
+  return { text: formatBackportOutput(output, options.format, options.templates), output, report };
+}
+
+/** Drift the run could not carry out (a failed write or verification plan): the command exits 1 after printing the rest. */
+export function failureLine(report: BackportReport): string | undefined {
+  const failed = Object.values(report.drift).filter((status) => status.status === "failed");
+  if (failed.length === 0) return undefined;
+  const first = failed[0]!;
+  return `${failed.length} drift could not be backported; first: ${first.status === "failed" ? first.reason : ""}`;
+}
+
+function parseRepo(value: string): RepoRef {
+  if (!REPO_PATTERN.test(value)) throw new CommandInputError(`--repo ${escapeForOneLine(value)} must be owner/name, such as acme/infra`);
+  const [owner, name] = value.split("/") as [string, string];
+  return { owner, repo: name };
+}
+
+/** `--verify` asks for the verification plan; without it a dry run plans nothing. */
+function withVerify(config: Config, verify: boolean): Config {
+  return config.backport.verify === verify ? config : { ...config, backport: { ...config.backport, verify } };
+}
+
+/** The commit the plan was made from: the local HEAD of a clean checkout whose root is --dir (commits take paths from there). */
+async function plannedCommit(repoDir: string, dirShown: string): Promise<string> {
+  const shown = escapeForOneLine(dirShown);
+  const top = await repoTopLevel(repoDir);
+  if (!top.ok) throw new CommandInputError(`--dir ${shown} is not a git checkout (${escapeForOneLine(top.reason)}); opening pull requests needs the repository's clone`);
+  if ((await realpath(top.value)) !== (await realpath(repoDir))) {
+    throw new CommandInputError(`--dir ${shown} is inside the repository at ${escapeForOneLine(top.value)}; give the repository's root as --dir and the workspace with --workspace (from .github/driftback.yml)`);
+  }
+  const head = await localHeadSha(repoDir);
+  if (!head.ok) throw new CommandInputError(`--dir ${shown} has no commit checked out (${escapeForOneLine(head.reason)})`);
+  const dirty = await uncommittedFiles(repoDir);
+  if (!dirty.ok) throw new CommandInputError(`--dir ${shown}: git status failed (${escapeForOneLine(dirty.reason)})`);
+  if (dirty.value.length > 0) {
+    throw new CommandInputError(`--dir ${shown} has uncommitted changes (${escapeForOneLine(dirty.value.slice(0, 3).join(", "))}${dirty.value.length > 3 ? ", …" : ""}); commit or stash them, so the pull requests hold only driftback's edits`);
+  }
+  return head.value;
+}
+
+/** The use case's log: warnings and errors as one line each; their fields hold reasons, never file contents or tokens. */
+function cliLogger(notice?: (line: string) => void): Logger {
+  const line = (obj: object, msg?: string) => {
+    const reason = (obj as { reason?: unknown; error?: unknown }).reason ?? (obj as { error?: unknown }).error;
+    notice?.(`${msg ?? "backport"}${typeof reason === "string" ? `: ${reason}` : ""}`);
+  };
+  return { debug: () => {}, info: () => {}, warn: line, error: line };
+}
+
