@@ -166,6 +166,11 @@ export interface BranchComparison {
   mergeBaseSha: string;
   /** Whoever else committed on the branch (login, or the git name when GitHub links no account). */
   otherAuthors: string[];
+  /**
+   * Files the branch changed since the merge base, with their git blob SHA on the branch (none when removed):
+   * lets a repeated commit be skipped without reading contents. Undefined when the host cannot tell (or lists only part).
+   */
+  files?: { path: string; status: "added" | "modified" | "removed"; sha?: string }[];
 }
 
 export interface BackportPullRequest {
@@ -219,6 +224,8 @@ export interface BackportHost {
   openPullRequest(repo: RepoRef, request: OpenPullRequest): Promise<PullRequestRef>;
   updatePullRequest(repo: RepoRef, number: number, update: { title?: string; body?: string; state?: "open" | "closed" }): Promise<void>;
   addLabels(repo: RepoRef, number: number, labels: readonly string[]): Promise<void>;
+  /** Takes one label off (a stale `drift:codify` after a switch); a label already gone is not an error. Optional: a host without it leaves stale labels. */
+  removeLabel?(repo: RepoRef, number: number, label: string): Promise<void>;
   /** Reviewers GitHub refuses (not a collaborator, the author) are left out; returns one readable warning for each. */
   requestReviewers(repo: RepoRef, number: number, request: { reviewers: readonly string[]; teamReviewers: readonly string[] }): Promise<string[]>;
   /** Returns the comment's URL. */
@@ -246,4 +253,78 @@ export class BackportHostError extends Error {
     if (options.retryAfterSeconds !== undefined) this.retryAfterSeconds = options.retryAfterSeconds;
     if (options.status !== undefined) this.status = options.status;
   }
+}
+
+export type IncidentSourceName = "github" | "pagerduty" | "jira" | "incident_io";
+
+/**
+ * An incident in driftback's neutral shape, whatever tracker it came from (also the `--incidents-from` file's shape).
+ * Only `key`, `title`, `status` and `url` may ever be shown, logged or persisted: `text` can hold customer data.
+ */
+export interface Incident {
+  /** What a person calls it, and what `getIncident` takes back: `acme/incidents#42`, a PagerDuty id, `INC-123`. */
+  key: string;
+  title: string;
+  url: string;
+  status: "open" | "resolved";
+  /** ISO 8601. */
+  openedAt: string;
+  /** ISO 8601; null while open. */
+  resolvedAt: string | null;
+  /** Description and timeline (comments, notes, updates), searched for evidence; kept in memory only, never printed or stored. */
+  text: string;
+  /** The service or component it is about, when the tracker says (mapped to workspaces by `incidents.services`). */
+  service?: string;
+  source: IncidentSourceName;
+}
+
+/** A time window: the incidents wanted are those open at any moment inside it. */
+export interface IncidentWindow {
+  since: Date;
+  until: Date;
+}
+
+/**
+ * `edit`: one follow-up carrying the marker, created or edited in place (GitHub, Jira). `append`: a new one only when none
+ * carries the marker yet (PagerDuty's notes cannot be edited, so there every follow-up is append: use one marker per stage).
+ */
+export type FollowUpMode = "edit" | "append";
+
+export interface FollowUpRequest {
+  /** A stable hidden key (`driftback:` then letters, digits, `:._/-`): how the follow-up is found again. */
+  marker: string;
+  /** Markdown rendered from a template; each adapter turns it into what its tracker shows (ADF for Jira, plain text for PagerDuty). */
+  body: string;
+  mode: FollowUpMode;
+}
+
+export type FollowUpResult =
+  | { written: true; outcome: "created" | "updated"; url?: string }
+  | { written: false; outcome: "unchanged"; url?: string; reason?: string }
+  | { written: false; outcome: "unsupported"; reason: string };
+
+export type IncidentEventKind = "resolved" | "opened" | "updated" | "other";
+
+/** A verified delivery carries only the incident's key: deliveries arrive out of order, so the caller fetches the incident again. */
+export type WebhookVerification =
+  | { ok: true; event: { key: string | null; kind: IncidentEventKind; deliveryId?: string } }
+  | { ok: false; reason: string };
+
+/** Request headers as Node gives them (lower-case names) or as a fetch `Headers`. */
+export type WebhookHeaders = Record<string, string | string[] | undefined> | Headers;
+
+/**
+ * Where incidents come from (GitHub issues, PagerDuty, Jira Cloud, incident.io). Every method throws only
+ * `IncidentSourceError` (src/adapters/incidents/errors.ts): a kind and one readable sentence, never a token.
+ */
+export interface IncidentSource {
+  readonly name: IncidentSourceName;
+  /** Every incident open at some moment of the window, all pages read. */
+  listIncidents(window: IncidentWindow): Promise<Incident[]>;
+  /** One incident by key (or by its URL); undefined when the tracker has no such incident. */
+  getIncident(key: string): Promise<Incident | undefined>;
+  /** Writes or updates driftback's follow-up on the incident; writes nothing when it would not change. */
+  upsertFollowUp(key: string, followUp: FollowUpRequest): Promise<FollowUpResult>;
+  /** Checks a webhook delivery (signature in constant time, freshness, replay) and says which incident it is about. */
+  verifyWebhook(headers: WebhookHeaders, rawBody: string | Uint8Array, now: Date): WebhookVerification;
 }

@@ -42,7 +42,10 @@ const compareAnswer = z.object({
       commit: z.object({ author: z.object({ name: z.string().optional() }).nullable(), verification: z.object({ verified: z.boolean() }).optional() }),
     }),
   ),
+  files: z.array(z.object({ filename: z.string(), status: z.string(), sha: z.string().nullable().optional(), previous_filename: z.string().optional() })).optional(),
 });
+/** GitHub's compare lists at most 300 files: a list that long may be cut, so it vouches for nothing. */
+const COMPARE_FILE_LIMIT = 300;
 const pullAnswer = z.object({ number: z.number().int(), html_url: z.string() });
 const commentAnswer = z.object({ html_url: z.string() });
 
@@ -84,6 +87,7 @@ export class OctokitBackportHost implements BackportHost {
       behindBy: answer.behind_by,
       mergeBaseSha: answer.merge_base_commit.sha,
       otherAuthors: [...new Set(others.map((c) => c.author?.login ?? c.commit.author?.name ?? "an unknown author"))],
+      ...(answer.files && answer.files.length < COMPARE_FILE_LIMIT ? { files: changedFiles(answer.files) } : {}),
     };
   }
 
@@ -205,6 +209,15 @@ export class OctokitBackportHost implements BackportHost {
     await this.call(`label pull request #${number}`, () => this.octokit.rest.issues.addLabels({ ...repoOf(repo), issue_number: number, labels: unique }));
   }
 
+  async removeLabel(repo: RepoRef, number: number, label: string): Promise<void> {
+    try {
+      await this.octokit.rest.issues.removeLabel({ ...repoOf(repo), issue_number: number, name: label });
+    } catch (error) {
+      if (isRequestError(error) && error.status === 404) return; // not on the pull request (any more)
+      throw toBackportHostError(error, `remove label ${label} from pull request #${number}`, this.now);
+    }
+  }
+
   async requestReviewers(repo: RepoRef, number: number, request: { reviewers: readonly string[]; teamReviewers: readonly string[] }): Promise<string[]> {
     const reviewers = [...new Set(request.reviewers)];
     const teams = [...new Set(request.teamReviewers)];
@@ -280,6 +293,26 @@ function checkPath(action: string, file: string): void {
   const parts = file.split("/");
   const bad = !file || file.startsWith("/") || file.includes("\\") || /[\u0000-\u001f\u007f]/.test(file) || parts.some((p) => p === "" || p === "." || p === ".." || p === ".git");
   if (bad) throw invalidInput(action, `"${quote(file) ?? ""}" is not a relative path inside the repository`);
+}
+
+/** The compare's files as paths the branch added, modified or removed (a rename is both), each with its blob on the branch. */
+function changedFiles(files: NonNullable<z.infer<typeof compareAnswer>["files"]>): NonNullable<BranchComparison["files"]> {
+  return files.flatMap((file): NonNullable<BranchComparison["files"]> => {
+    const sha = file.sha ?? undefined;
+    switch (file.status) {
+      case "unchanged":
+        return [];
+      case "removed":
+        return [{ path: file.filename, status: "removed" }];
+      case "added":
+      case "copied":
+        return [{ path: file.filename, status: "added", ...(sha ? { sha } : {}) }];
+      case "renamed":
+        return [...(file.previous_filename ? [{ path: file.previous_filename, status: "removed" as const }] : []), { path: file.filename, status: "added", ...(sha ? { sha } : {}) }];
+      default:
+        return [{ path: file.filename, status: "modified", ...(sha ? { sha } : {}) }];
+    }
+  });
 }
 
 function backportPullRequest(node: PullRequestNode): BackportPullRequest {

@@ -20,6 +20,10 @@ const markerSchema = z.object({
   digest: z.string().regex(/^[0-9a-f]{12}$/),
   /** Set by `/driftback codify|revert` on this pull request: a person's choice that wins over the rules. */
   override: switchAction.optional(),
+  /** Set by `/driftback ignore` before the app closes the pull request: the login of the person who asked. */
+  ignoredBy: z.string().min(1).max(100).optional(),
+  /** Revert drift: [address, attribute paths] the plan excerpt showed apply will change (no paths: the whole resource). */
+  expect: z.array(z.tuple([z.string().min(1), z.array(z.string())])).optional(),
 });
 
 export type BackportMarker = {
@@ -31,6 +35,10 @@ export type BackportMarker = {
   items: { fingerprint: string; valueHash: string; action: "codify" | "revert"; settled: "codify" | "revert" }[];
   digest: string;
   override?: "codify" | "revert";
+  /** `/driftback ignore`: closed by the app on a person's word, so it counts as closed by that person. */
+  ignoredBy?: string;
+  /** For revert drift: the resources and attribute paths the body's plan excerpt showed apply will change; apply.on_merge compares a fresh plan with it. */
+  expect?: { address: string; paths: string[] }[];
 };
 
 /**
@@ -47,6 +55,8 @@ export function encodeMarker(marker: BackportMarker): string {
     items: marker.items.map((i) => [i.fingerprint, i.valueHash, i.action, i.settled]),
     digest: marker.digest,
     ...(marker.override ? { override: marker.override } : {}),
+    ...(marker.ignoredBy ? { ignoredBy: marker.ignoredBy } : {}),
+    ...(marker.expect ? { expect: marker.expect.map((e) => [e.address, e.paths]) } : {}),
   };
   const json = JSON.stringify(compact).replace(/[<>&]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
   return `${PREFIX}${json}${SUFFIX}`;
@@ -65,8 +75,13 @@ export function parseMarker(body: string | null | undefined): BackportMarker | u
     if (end - start > MAX_MARKER) continue;
     const parsed = markerSchema.safeParse(safeJson(body.slice(start + PREFIX.length, end)));
     if (!parsed.success) continue;
-    const { v, items, ...rest } = parsed.data;
-    return { version: v, ...rest, items: items.map(([fingerprint, valueHash, action, settled]) => ({ fingerprint, valueHash, action, settled })) };
+    const { v, items, expect, ...rest } = parsed.data;
+    return {
+      version: v,
+      ...rest,
+      items: items.map(([fingerprint, valueHash, action, settled]) => ({ fingerprint, valueHash, action, settled })),
+      ...(expect ? { expect: expect.map(([address, paths]) => ({ address, paths })) } : {}),
+    };
   }
 }
 
