@@ -3,6 +3,8 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import Handlebars from "handlebars";
 import type { BackportBodyView, BackportClosedView, BackportHumanPushView, BackportTitleView, DriftRecordView } from "./core/backport/view.js";
+import type { BackportApplyView } from "./core/backport/apply-view.js";
+import type { BackportIgnoredView } from "./core/backport/command.js";
 
 export const TEMPLATES_DIR = fileURLToPath(new URL("../templates/", import.meta.url));
 
@@ -44,6 +46,10 @@ export interface Templates {
   driftRecord: (view: DriftRecordView) => string;
   backportClosed: (view: BackportClosedView) => string;
   backportHumanPush: (view: BackportHumanPushView) => string;
+  /** `/driftback ignore`: the comment that goes with closing the pull request. */
+  backportIgnored: (view: BackportIgnoredView) => string;
+  /** apply.on_merge: the result comment on a merged revert pull request. */
+  backportApply: (view: BackportApplyView) => string;
   /** One sentence: the plan's format_version is newer than driftback knows ({ formatVersion, knownMajor }). */
   formatNotice: Render;
   /** Short check-run messages, one template each. */
@@ -86,6 +92,8 @@ export function loadTemplates(dir: string = TEMPLATES_DIR): Templates {
     driftRecord: bind(top("drift-record")),
     backportClosed: bind(top("backport-closed")),
     backportHumanPush: bind(top("backport-human-push")),
+    backportIgnored: bind(top("backport-ignored")),
+    backportApply: bind(top("backport-apply")),
     formatNotice: trimmed(required(partials, "format-notice")),
     status: {
       planning: trimmed(top("status/planning")),

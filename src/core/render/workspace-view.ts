@@ -108,7 +108,7 @@ function errorView(result: WorkspaceResult, masker: Masker, level: DetailLevel):
 }
 
 /** Every clear-text value the plan marks sensitive, so free text can be scrubbed of it. */
-function collectSensitive(model: PlanModel): unknown[] {
+export function collectSensitive(model: PlanModel): unknown[] {
   const found: unknown[] = [];
   const walk = (value: unknown, marks: unknown) => {
     if (marks === true) found.push(value);
