@@ -46,12 +46,15 @@ export interface OpenedPullRequest {
 }
 
 /** The pull requests the use case sent to the recording host, with diffs against `repoDir`. */
-export async function proposedPullRequests(host: DryRunBackportHost, repoDir: string, verify: boolean): Promise<ProposedPullRequest[]> {
+export async function proposedPullRequests(host: DryRunBackportHost, repoDir: string, options: { verify: boolean; recordsDir: string }): Promise<ProposedPullRequest[]> {
+  const records = `${options.recordsDir.replace(/\/+$/, "")}/`;
+  // the code changes first, the drift records after them
+  const order = ([a]: [string, unknown], [b]: [string, unknown]) => Number(a.startsWith(records)) - Number(b.startsWith(records)) || a.localeCompare(b);
   const out: ProposedPullRequest[] = [];
   for (const pr of host.pullRequests().filter((p) => p.state === "open")) {
     const marker = parseMarker(pr.body);
     const files: ProposedPullRequest["files"] = [];
-    for (const [file, contents] of [...host.branchFiles(pr.branch)].sort(([a], [b]) => a.localeCompare(b))) {
+    for (const [file, contents] of [...host.branchFiles(pr.branch)].sort(order)) {
       files.push({ path: file, diff: await diffAgainstDisk(repoDir, file, contents) });
     }
     out.push({
@@ -66,7 +69,7 @@ export async function proposedPullRequests(host: DryRunBackportHost, repoDir: st
       teamReviewers: pr.teamReviewers,
       files,
       // a drift still settled as codify after a verification plan is one that plan left alone
-      verified: verify ? (marker?.items.some((i) => i.settled === "codify") ?? false) : null,
+      verified: options.verify ? (marker?.items.some((i) => i.settled === "codify") ?? false) : null,
     });
   }
   return out;

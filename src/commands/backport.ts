@@ -123,7 +123,7 @@ export async function backportCommand(options: BackportCommandOptions): Promise<
     dryRun: options.dryRun,
     repo: `${target.owner}/${target.repo}`,
     workspace: setup.workspace.name,
-    proposed: host instanceof DryRunBackportHost ? await proposedPullRequests(host, setup.repoDir, config.backport.verify) : [],
+    proposed: host instanceof DryRunBackportHost ? await proposedPullRequests(host, setup.repoDir, { verify: config.backport.verify, recordsDir: config.backport.records_dir }) : [],
     opened: options.dryRun ? [] : openedPullRequests(report, setup.items),
     skipped: skippedDrift(report, setup.items),
     writes: report.writes,
