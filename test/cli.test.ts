@@ -195,4 +195,21 @@ describe("driftback demo", () => {
     expect(io.out()).toContain('+    cidr_blocks = ["10.0.0.0/16", "0.0.0.0/0"]');
     expect(io.out()).toContain("nothing written");
   });
+
+  it("shows the scan of main and the codify and revert pull requests a backport would open, with bodies and diffs", async () => {
+    const io = capture();
+    expect(await main(["node", "driftback", "demo"])).toBe(0);
+    const out = io.out();
+    expect(out).toContain("| actionable | <code>aws_instance.web</code> | <code>instance_type</code> | configuration | <code>t3.medium</code> | <code>t3.large</code> |");
+    expect(out).toContain("| noise | <code>aws_s3_bucket.logs</code>");
+    const backport = out.split("# 4. Backport pull requests")[1] ?? "";
+    expect(backport).toContain("2 pull requests; nothing was sent to GitHub and no file on disk changed.");
+    expect(backport).toContain("### 1. Revert drift: aws_security_group.web ingress[0].cidr_blocks (prod)");
+    expect(backport).toContain("### 2. Codify drift: aws_instance.web instance_type (prod)");
+    expect(backport).toContain("policy drift (security group) is reverted by default");
+    expect(backport).toContain('-  instance_type = "t3.medium"\n+  instance_type = "t3.large"');
+    expect(backport).toContain("+++ b/.driftback/drift/prod/");
+    // the revert changes no code: the security group's cidr edit appears only in the codify engine's section
+    expect(backport).not.toContain('+    cidr_blocks = ["10.0.0.0/16", "0.0.0.0/0"]');
+  });
 });

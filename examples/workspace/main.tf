@@ -1,4 +1,4 @@
-# The workspace examples/plan.json was planned from (trimmed to what the demo needs).
+# The workspace examples/plan.json (a pull request) and examples/scan-plan.json (a scan of main) were planned from, trimmed to what the demo needs.
 
 resource "aws_security_group" "web" {
   name = "web"
@@ -25,4 +25,8 @@ resource "aws_instance" "web" {
     Owner      = "platform-team"
     CostCenter = "1234"
   }
+}
+
+resource "aws_s3_bucket" "logs" {
+  bucket = "acme-logs"
 }
