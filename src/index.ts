@@ -2,6 +2,8 @@ import pLimit from "p-limit";
 import type { ApplicationFunctionOptions, Probot } from "probot";
 import { PrometheusMetrics } from "./adapters/metrics.js";
 import { TerraformCli } from "./adapters/terraform/cli-runner.js";
+import { appBotLogin } from "./handlers/bot-login.js";
+import { onDashboardEdited } from "./handlers/dashboard-edit.js";
 import type { AppServices } from "./handlers/deps.js";
 import { DriftScheduler } from "./handlers/drift-scheduler.js";
 import { driftbackHttpHandler } from "./handlers/http.js";
@@ -43,6 +45,7 @@ export function createDriftbackApp(overrides: DriftbackOptions = {}): DriftbackA
       scanLimit: overrides.scanLimit ?? pLimit(Number(process.env.DRIFTBACK_SCAN_CONCURRENCY ?? 4) || 4),
       previewLimit: overrides.previewLimit ?? pLimit(Number(process.env.DRIFTBACK_PREVIEW_CONCURRENCY ?? 8) || 8),
       scanToken: overrides.scanToken ?? process.env.DRIFTBACK_SCAN_TOKEN,
+      botLogin: overrides.botLogin ?? appBotLogin(probot),
       now: overrides.now ?? Date.now,
     };
     runs = new PreviewRuns((key, error) => probot.log.error({ key, err: error }, "plan preview failed"));
@@ -51,6 +54,7 @@ export function createDriftbackApp(overrides: DriftbackOptions = {}): DriftbackA
     probot.on([...PULL_REQUEST_EVENTS], onPullRequest(services, runs));
     probot.on("issue_comment.created", onPlanCommand(services, runs));
     probot.on("issue_comment.created", onScanCommand(scans, services.appId));
+    probot.on("issues.edited", onDashboardEdited(scans));
     probot.on(["installation.created", "installation.deleted", "installation_repositories.added", "installation_repositories.removed"], async () => scheduler!.rediscover());
     options.addHandler?.(driftbackHttpHandler({ scans, registry: metrics.registry, scanToken: services.scanToken, log: probot.log, messages: services.templates.http }));
     if (overrides.startScheduler !== false && process.env.DRIFTBACK_SCHEDULER !== "off") scheduler.start();

@@ -22,6 +22,8 @@ export interface AppServices {
   previewLimit: LimitFunction;
   /** Bearer token for POST /driftback/scan; the endpoint is off without it. */
   scanToken?: string;
+  /** The App's bot login, `<app-slug>[bot]` (asked of GitHub once per process): whose commits and closes are driftback's. */
+  botLogin: () => Promise<string>;
   now: () => number;
 }
 

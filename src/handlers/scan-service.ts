@@ -2,10 +2,14 @@ import { randomUUID } from "node:crypto";
 import pLimit from "p-limit";
 import type { Probot, ProbotOctokit } from "probot";
 import { configReader, loadRepoConfig } from "../adapters/github/config-source.js";
+import { OctokitBackportHost } from "../adapters/github/octokit-backport-host.js";
 import { OctokitDriftHost } from "../adapters/github/octokit-drift-host.js";
 import { GitCheckout } from "../adapters/git/checkout.js";
+import { loadHclParser } from "../adapters/hcl/parser.js";
+import { hclToolchain } from "../adapters/hcl/toolchain.js";
 import type { Config } from "../config/schema.js";
 import type { Logger, ScanTarget } from "../ports.js";
+import { backportDrift, type BackportDeps } from "../usecases/backport-drift.js";
 import { scanRepository, type ScanDeps, type ScanReport } from "../usecases/scan-drift.js";
 import type { AppServices } from "./deps.js";
 
@@ -32,6 +36,8 @@ export class ScanService {
   private readonly running = new Set<string>();
   private readonly jobs = new Set<Promise<unknown>>();
   private readonly checkoutLimit = pLimit(4);
+  /** Reopen requests for a repository whose scan was running when they came: its next scan carries them. */
+  private readonly pendingReopen = new Map<string, { repo: ScannableRepo; octokit: Octokit; reopen: Set<string> }>();
   /** Scan requests still discovering, by scope: a repeated request joins the one in flight. */
   private readonly discovering = new Map<string, QueuedScan>();
 
@@ -40,28 +46,37 @@ export class ScanService {
     private readonly services: AppServices,
   ) {}
 
-  /** Starts a scan in the background; false when one is already running for that repository. */
-  start(repo: ScannableRepo, octokit: Octokit): boolean {
+  /**
+   * Starts a scan in the background; false when one is already running for that repository. Reopen
+   * requests that arrive meanwhile are not lost: the repository is scanned again for them right after.
+   */
+  start(repo: ScannableRepo, octokit: Octokit, options: { reopen?: readonly string[] } = {}): boolean {
     const key = `${repo.target.owner}/${repo.target.repo}`.toLowerCase();
-    if (this.running.has(key)) return false;
+    if (this.running.has(key)) {
+      if (options.reopen?.length) this.pendingReopen.set(key, { repo, octokit, reopen: new Set([...(this.pendingReopen.get(key)?.reopen ?? []), ...options.reopen]) });
+      return false;
+    }
     this.running.add(key);
-    const job = scanRepository(this.depsFor(octokit, this.probot.log), repo.target, repo.config)
+    const job = scanRepository(this.depsFor(octokit, this.probot.log), repo.target, repo.config, { reopen: options.reopen ?? [] })
       .catch((error: unknown) => this.probot.log.error({ repo: key, err: error }, "drift scan failed"))
       .finally(() => {
         this.running.delete(key);
         this.jobs.delete(job);
+        const pending = this.pendingReopen.get(key);
+        this.pendingReopen.delete(key);
+        if (pending) this.start(pending.repo, pending.octokit, { reopen: [...pending.reopen] });
       });
     this.jobs.add(job);
     return true;
   }
 
   /** Scans now and waits (CLI-like callers and tests). */
-  async run(repo: ScannableRepo, octokit: Octokit): Promise<ScanReport | undefined> {
+  async run(repo: ScannableRepo, octokit: Octokit, options: { reopen?: readonly string[] } = {}): Promise<ScanReport | undefined> {
     const key = `${repo.target.owner}/${repo.target.repo}`.toLowerCase();
     if (this.running.has(key)) return undefined;
     this.running.add(key);
     try {
-      return await scanRepository(this.depsFor(octokit, this.probot.log), repo.target, repo.config);
+      return await scanRepository(this.depsFor(octokit, this.probot.log), repo.target, repo.config, { reopen: options.reopen ?? [] });
     } finally {
       this.running.delete(key);
     }
@@ -155,7 +170,26 @@ export class ScanService {
       metrics: this.services.metrics,
       planLimit: this.services.scanLimit,
       checkoutLimit: this.checkoutLimit,
+      backport: async (input) => backportDrift(await this.backportDeps(octokit, logger), input),
       today: () => new Date(this.services.now()).toISOString().slice(0, 10),
+      now: this.services.now,
+    };
+  }
+
+  /** The backport use case's ports for one installation; asks for the bot login only when a scan gets that far. */
+  private async backportDeps(octokit: Octokit, logger: Logger): Promise<BackportDeps> {
+    const botLogin = await this.services.botLogin();
+    return {
+      host: new OctokitBackportHost(octokit, { botLogin, now: this.services.now }),
+      terraform: this.services.terraform,
+      toolchain: hclToolchain,
+      loadParser: loadHclParser,
+      templates: this.services.templates,
+      logger,
+      botLogin,
+      // verification plans run after the scan's plans, never inside one of its slots: sharing the limit cannot deadlock
+      planLimit: this.services.scanLimit,
+      ...(this.services.scratchDir ? { scratchDir: this.services.scratchDir } : {}),
       now: this.services.now,
     };
   }

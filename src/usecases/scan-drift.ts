@@ -2,16 +2,19 @@ import type { LimitFunction } from "p-limit";
 import stripAnsi from "strip-ansi";
 import type { Config, WorkspaceConfig } from "../config/schema.js";
 import { planRequestFor } from "./plan-request.js";
-import { DASHBOARD_LABEL, DASHBOARD_MARKER, DASHBOARD_TITLE, renderDashboard } from "../core/drift/dashboard.js";
+import { withBackports } from "../core/drift/backport-state.js";
+import { DASHBOARD_LABEL, DASHBOARD_MARKER, DASHBOARD_TITLE, renderDashboard, reopenRequests } from "../core/drift/dashboard.js";
 import { classifyDrift, type DriftItem } from "../core/drift/items.js";
 import { isSecretItem } from "../core/drift/report.js";
-import { decodeState, mergeScan, type ObservedItem, type WorkspaceScan } from "../core/drift/state.js";
+import { decodeState, mergeScan, type DashboardState, type ObservedItem, type WorkspaceScan } from "../core/drift/state.js";
 import { fingerprintOf, severityOf, valueHashOf, withoutIgnored } from "../core/drift/track.js";
 import { parsePlan } from "../core/plan/parse.js";
 import { Masker } from "../core/render/mask.js";
 import type { DriftMetrics } from "../adapters/metrics.js";
-import type { BranchSource, DriftHost, Logger, ScanTarget, TerraformRunner } from "../ports.js";
+import type { BranchSource, Checkout, DashboardIssue, DriftHost, Logger, ScanTarget, TerraformRunner } from "../ports.js";
 import type { Templates } from "../templates.js";
+import type { BackportReport } from "./backport-drift.js";
+import { backportStep, type BackportStepResult, type RunBackports } from "./scan-backport.js";
 
 export interface ScanDeps {
   host: DriftHost;
@@ -24,59 +27,102 @@ export interface ScanDeps {
   planLimit: LimitFunction;
   /** Shared by every scan: how many checkouts may run at once, so the first finish early and plans start. */
   checkoutLimit?: LimitFunction;
+  /** Opens and keeps backport pull requests after the plans; without it (or with `backport.enabled: false`) none. */
+  backport?: RunBackports;
   /** Today as YYYY-MM-DD (UTC). */
   today: () => string;
   now?: () => number;
+}
+
+export interface ScanOptions {
+  /** Fingerprints whose "open again" box a person ticked (the dashboard's own ticks are read too). */
+  reopen?: readonly string[];
+  signal?: AbortSignal;
 }
 
 export interface ScanReport {
   scans: WorkspaceScan[];
   items: DriftItem[];
   dashboard: { number: number; action: "created" | "updated" | "unchanged" } | undefined;
+  /** What the backport step did; absent when it did not run. */
+  backport?: BackportReport;
 }
 
-/** Scans a repository's default branch for drift and keeps its dashboard issue current. */
-export async function scanRepository(deps: ScanDeps, target: ScanTarget, config: Config, signal?: AbortSignal): Promise<ScanReport> {
+/** Scans a repository's branch for drift, keeps its backport pull requests and its dashboard issue current. */
+export async function scanRepository(deps: ScanDeps, target: ScanTarget, config: Config, options: ScanOptions = {}): Promise<ScanReport> {
   const started = (deps.now ?? Date.now)();
+  const { signal } = options;
   const repoName = `${target.owner}/${target.repo}`;
+  const today = deps.today();
   const masker = new Masker(config.mask);
+  const backportOn = Boolean(deps.backport) && config.backport.enabled;
+  // backport pull requests start from the branch they target: scan that one
+  const branch = (backportOn ? config.backport.base : undefined) ?? target.defaultBranch;
   const items: DriftItem[] = [];
+  const planJson = new Map<string, string>();
   let scans: WorkspaceScan[];
 
-  // 1. Check out the default branch; if that fails, every workspace failed for that reason.
-  let checkout;
+  // 1. Check out the branch; if that fails, every workspace failed for that reason.
+  let checkout: Checkout | undefined;
   try {
-    const fetch = () => deps.source.checkoutBranch(target.cloneUrl, target.defaultBranch, signal);
+    const fetch = () => deps.source.checkoutBranch(target.cloneUrl, branch, signal);
     checkout = await (deps.checkoutLimit ? deps.checkoutLimit(fetch) : fetch());
   } catch (error) {
-    const reason = `could not fetch ${target.defaultBranch}: ${firstLine(masker.scrubText((error as Error).message))}`;
+    const reason = `could not fetch ${branch}: ${firstLine(masker.scrubText((error as Error).message))}`;
     scans = config.workspaces.map((w) => ({ workspace: w.name, ok: false, error: reason }));
   }
 
-  // 2. Plan every workspace (a failure in one never stops the others) and classify its drift.
-  if (checkout) {
-    try {
+  let existing: DashboardIssue | undefined;
+  let state: DashboardState;
+  let reopen: string[];
+  let backport: BackportStepResult;
+  try {
+    // 2. Plan every workspace (a failure in one never stops the others) and classify its drift.
+    if (checkout) {
+      const dir = checkout.dir;
       scans = await Promise.all(
         config.workspaces.map((workspace) =>
           deps.planLimit(async () => {
-            const scan = await scanWorkspace(deps, config, workspace, checkout.dir, masker, signal);
+            const scan = await scanWorkspace(deps, config, workspace, dir, masker, signal);
             items.push(...scan.items);
+            if (backportOn && scan.planJson !== undefined) planJson.set(workspace.name, scan.planJson);
             return scan.result;
           }),
         ),
       );
-    } finally {
-      await checkout.cleanup();
     }
+
+    // 3. Read the dashboard (its state and any ticked "open again" box) and merge this scan into its state.
+    existing = await deps.host.findDashboard(target, DASHBOARD_MARKER);
+    const decoded = decodeState(existing?.body);
+    if (decoded.problem && existing) deps.logger.warn({ repo: repoName, problem: decoded.problem }, "dashboard state rebuilt from this scan");
+    state = mergeScan(decoded.state, scans!, today);
+    reopen = [...new Set([...(options.reopen ?? []), ...reopenRequests(existing?.body)])];
+
+    // 4. Backport pull requests for the real drift, from the tree still on disk.
+    backport = checkout
+      ? await backportStep(deps.backport, deps.logger, { target, config, base: { branch, sha: checkout.sha, dir: checkout.dir }, items, scans: scans!, state, reopen, planJson, ...(signal ? { signal } : {}) })
+      : { outcome: backportOn ? { kind: "stopped" } : { kind: "off" }, stopped: false };
+    state = withBackports(state, backport.outcome);
+  } finally {
+    await checkout?.cleanup();
   }
 
-  // 3. Merge into the dashboard's state; write the issue only when its body changes.
-  const existing = await deps.host.findDashboard(target, DASHBOARD_MARKER);
-  const decoded = decodeState(existing?.body);
-  if (decoded.problem && existing) deps.logger.warn({ repo: repoName, problem: decoded.problem }, "dashboard state rebuilt from this scan");
-  const today = deps.today();
-  const state = mergeScan(decoded.state, scans!, today);
-  const body = renderDashboard(state, { owner: target.owner, repo: target.repo, defaultBranch: target.defaultBranch, schedule: config.drift.schedule, workspaces: config.workspaces, today }, deps.templates);
+  // 5. Write the dashboard issue only when its body changes.
+  const reopenPending = new Set(reopen.filter((fingerprint) => state.items[fingerprint]?.backport?.status === "ignored"));
+  const body = renderDashboard(
+    state,
+    {
+      owner: target.owner,
+      repo: target.repo,
+      defaultBranch: branch,
+      schedule: config.drift.schedule,
+      workspaces: config.workspaces,
+      today,
+      ...(backportOn ? { backport: { maxOpen: config.backport.max_open, reopenPending, stopped: backport.stopped } } : {}),
+    },
+    deps.templates,
+  );
   let dashboard: ScanReport["dashboard"];
   if (existing) {
     const changed = withoutDay(existing.body) !== withoutDay(body);
@@ -86,7 +132,7 @@ export async function scanRepository(deps: ScanDeps, target: ScanTarget, config:
     dashboard = { number: await deps.host.createDashboard(target, DASHBOARD_TITLE, body, DASHBOARD_LABEL), action: "created" };
   }
 
-  // 4. Metrics.
+  // 6. Metrics.
   for (const scan of scans!) {
     if (!scan.ok) {
       deps.metrics.scanFailed(repoName, scan.workspace);
@@ -103,10 +149,10 @@ export async function scanRepository(deps: ScanDeps, target: ScanTarget, config:
   }
   deps.metrics.scanFinished(repoName, ((deps.now ?? Date.now)() - started) / 1000);
   deps.logger.info({ repo: repoName, workspaces: scans!.map((s) => `${s.workspace}:${s.ok ? s.items.length : "failed"}`), dashboard }, "drift scan finished");
-  return { scans: scans!, items, dashboard };
+  return { scans: scans!, items, dashboard, ...(backport.report ? { backport: backport.report } : {}) };
 }
 
-async function scanWorkspace(deps: ScanDeps, config: Config, workspace: WorkspaceConfig, root: string, masker: Masker, signal?: AbortSignal): Promise<{ result: WorkspaceScan; items: DriftItem[] }> {
+async function scanWorkspace(deps: ScanDeps, config: Config, workspace: WorkspaceConfig, root: string, masker: Masker, signal?: AbortSignal): Promise<{ result: WorkspaceScan; items: DriftItem[]; planJson?: string }> {
   const outcome = await deps.terraform.plan(planRequestFor(config, workspace, root, signal));
   deps.metrics.planRun("scan", outcome.ok ? "ok" : "failed");
   if (!outcome.ok) {
@@ -125,6 +171,7 @@ async function scanWorkspace(deps: ScanDeps, config: Config, workspace: Workspac
   return {
     result: { workspace: workspace.name, ok: true, items: tracked, noise: items.filter((i) => i.class === "noise").length, unapplied: items.filter((i) => i.class === "unapplied").length },
     items,
+    planJson: outcome.planJson,
   };
 }
 

@@ -1,0 +1,34 @@
+import type { Context } from "probot";
+import { loadRepoConfig } from "../adapters/github/config-source.js";
+import { DASHBOARD_LABEL, DASHBOARD_MARKER, reopenRequests } from "../core/drift/dashboard.js";
+import type { ScanService } from "./scan-service.js";
+
+/**
+ * A person ticked one or more "open again" boxes on the dashboard issue: scan that repository now
+ * with those fingerprints reopened. Edits by bots (driftback's own dashboard writes among them) and
+ * edits that tick nothing new are left alone. Editing the issue body already takes write (or triage)
+ * access, so no permission call is made. The scan reads the ticks from the body as well, and the
+ * dashboard it writes shows the boxes unticked once handled: a repeated delivery changes nothing.
+ */
+export function onDashboardEdited(scans: ScanService) {
+  return async (context: Context<"issues.edited">): Promise<void> => {
+    const { issue, changes, repository } = context.payload;
+    if (context.isBot || issue.pull_request || !issue.body?.startsWith(DASHBOARD_MARKER)) return;
+    if (!issue.labels?.some((label) => label.name === DASHBOARD_LABEL)) return;
+    const before = new Set(reopenRequests(changes.body?.from));
+    const ticked = reopenRequests(issue.body).filter((fingerprint) => !before.has(fingerprint));
+    if (ticked.length === 0) return;
+    const ref = context.repo();
+    const config = await loadRepoConfig(context, ref);
+    if (!config?.ok) {
+      context.log.warn({ repo: `${ref.owner}/${ref.repo}` }, "dashboard box ticked, but the repository has no valid driftback config: not scanned");
+      return;
+    }
+    const started = scans.start(
+      { target: { ...ref, cloneUrl: repository.clone_url, defaultBranch: repository.default_branch }, installationId: context.payload.installation?.id ?? 0, config: config.config },
+      context.octokit,
+      { reopen: ticked },
+    );
+    context.log.info({ repo: `${ref.owner}/${ref.repo}`, reopen: ticked, started }, started ? "open again: scan started" : "open again: a scan is running, the next one carries it");
+  };
+}

@@ -1,0 +1,90 @@
+import type { Config } from "../config/schema.js";
+import type { BackportOutcome } from "../core/drift/backport-state.js";
+import type { DriftItem } from "../core/drift/items.js";
+import type { BackportStatus, DashboardState, WorkspaceScan } from "../core/drift/state.js";
+import { BackportHostError, type Logger, type ScanTarget } from "../ports.js";
+import type { BackportInput, BackportReport, DriftBackportStatus } from "./backport-drift.js";
+
+/** `backportDrift` with its ports bound (the scan service binds them per installation). */
+export type RunBackports = (input: BackportInput) => Promise<BackportReport>;
+
+export interface BackportStepInput {
+  target: ScanTarget;
+  config: Config;
+  /** The branch the scan planned and new backport branches start from, and its commit. */
+  base: { branch: string; sha: string; dir: string };
+  /** Every item the scan classified; only real drift goes on. */
+  items: readonly DriftItem[];
+  scans: readonly WorkspaceScan[];
+  /** The dashboard state with this scan merged in: first-seen dates and remembered ignores. */
+  state: DashboardState;
+  reopen: readonly string[];
+  /** Workspace -> the plan JSON this scan made, for revert pull requests' plan excerpts. */
+  planJson: ReadonlyMap<string, string>;
+  signal?: AbortSignal;
+}
+
+export interface BackportStepResult {
+  outcome: BackportOutcome;
+  /** What the step did, for the scan's report and log; absent when it did not run or stopped. */
+  report?: BackportReport;
+  /** The step threw: the dashboard says the statuses shown are the last known ones. */
+  stopped: boolean;
+}
+
+/**
+ * The scan's backport step: hands the real drift of the workspaces planned successfully to
+ * `backportDrift` and turns its report into dashboard statuses. Never throws: a failure here
+ * must not cost the dashboard its update.
+ */
+export async function backportStep(run: RunBackports | undefined, logger: Logger, input: BackportStepInput): Promise<BackportStepResult> {
+  if (!run || !input.config.backport.enabled) return { outcome: { kind: "off" }, stopped: false };
+  const scanned = input.scans.filter((s) => s.ok).map((s) => s.workspace);
+  if (scanned.length === 0) return { outcome: { kind: "stopped" }, stopped: false }; // nothing planned: nothing to reconcile against
+  const repo = `${input.target.owner}/${input.target.repo}`;
+  try {
+    const report = await run({
+      repo: { owner: input.target.owner, repo: input.target.repo },
+      baseBranch: input.base.branch,
+      baseSha: input.base.sha,
+      checkoutDir: input.base.dir,
+      config: input.config,
+      items: input.items.filter((i) => i.class === "actionable" || i.class === "deleted"),
+      scanned,
+      remembered: input.state.ignored,
+      reopen: input.reopen,
+      firstSeen: new Map(Object.entries(input.state.items).map(([fingerprint, item]) => [fingerprint, item.firstSeen])),
+      planExcerpts: input.planJson,
+      ...(input.signal ? { signal: input.signal } : {}),
+    });
+    const drift = Object.fromEntries(Object.entries(report.drift).map(([fingerprint, status]) => [fingerprint, dashboardStatus(status)]));
+    logger.info({ repo, writes: report.writes, operations: report.operations.map((o) => `${o.kind} ${o.key}${o.pr ? ` #${o.pr}` : ""}${o.error ? " (failed)" : ""}`) }, "backport pull requests reconciled");
+    return { outcome: { kind: "ran", scanned, drift, ignored: report.ignored }, report, stopped: false };
+  } catch (error) {
+    logger.error({ repo, reason: readableReason(error) }, "backport step stopped; the next scan tries again");
+    return { outcome: { kind: "stopped" }, stopped: true };
+  }
+}
+
+/** The dashboard keeps no URLs: `#12` links itself in an issue body. */
+function dashboardStatus(status: DriftBackportStatus): BackportStatus {
+  switch (status.status) {
+    case "open":
+    case "merged":
+      return { status: status.status, pr: status.pr, action: status.action };
+    case "ignored":
+      return { status: "ignored", pr: status.pr };
+    case "failed":
+      return { status: "failed", reason: status.reason, ...(status.pr !== undefined ? { pr: status.pr } : {}) };
+    case "waiting":
+    case "none":
+      return { status: status.status, reason: status.reason };
+  }
+}
+
+/** One line fit for a log: a host error's reason (never its cause, which may hold file contents), else the first line of the message. */
+function readableReason(error: unknown): string {
+  if (error instanceof BackportHostError) return error.reason;
+  if (error instanceof Error) return `${error.name}: ${error.message.split("\n")[0]!.slice(0, 300)}`;
+  return "a non-error value was thrown";
+}
