@@ -7,6 +7,8 @@ export const FAKE_TERRAFORM_DIR = fileURLToPath(new URL("./fake-terraform", impo
 
 export interface FakeControl {
   plan?: string;
+  /** Replayed instead of `plan` when the plan gets `-target`s (a verification plan). */
+  planWhenTargeted?: string;
   fail?: Record<string, { code?: number; stderr?: string }>;
   hang?: string[];
   flood?: Record<string, number>;
