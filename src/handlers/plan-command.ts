@@ -1,5 +1,6 @@
 import type { Context } from "probot";
 import { OctokitGitHost } from "../adapters/github/octokit-git-host.js";
+import { parseMarker } from "../core/backport/marker.js";
 import { previewPlan } from "../usecases/preview-plan.js";
 import { previewDeps, type AppServices } from "./deps.js";
 import type { PreviewRuns } from "./preview-runs.js";
@@ -29,7 +30,9 @@ export function onPlanCommand(services: AppServices, runs: PreviewRuns) {
     runs.start(`${repo.owner}/${repo.repo}#${pr.number}`, pr.headSha, context.id, async (signal) => {
       const config = await loadConfigOrReport(context, services, pr);
       if (!config) return;
-      await previewPlan(previewDeps(context, services), { pr, config, trigger: "command", signal });
+      // a backport pull request's marker names its workspace (a revert changes only its drift record)
+      const backport = parseMarker(issue.body);
+      await previewPlan(previewDeps(context, services), { pr, config, trigger: "command", signal, workspaces: backport ? [backport.workspace] : undefined });
     });
   };
 }

@@ -32,6 +32,11 @@ export interface PreviewRequest {
   trigger: "event" | "command";
   /** Aborted when a newer commit supersedes this one. */
   signal?: AbortSignal;
+  /**
+   * Workspaces planned whatever files changed: a backport pull request's marker names its workspace,
+   * and a revert changes only its drift record, which maps to no workspace.
+   */
+  workspaces?: readonly string[];
 }
 
 export type PreviewOutcome =
@@ -54,7 +59,8 @@ export async function previewPlan(deps: PreviewDeps, request: PreviewRequest): P
 
   // 2. Which files changed; stop early when none could matter to terraform.
   const changedFiles = await deps.github.listChangedFiles(pr);
-  if (!changedFiles.some((file) => couldAffectTerraform(file, config.workspaces))) return nothingToPlan(deps, pr, config, "no terraform files changed");
+  const named = config.workspaces.filter((w) => request.workspaces?.includes(w.name));
+  if (named.length === 0 && !changedFiles.some((file) => couldAffectTerraform(file, config.workspaces))) return nothingToPlan(deps, pr, config, "no terraform files changed");
 
   // 3. Fork code is untrusted: say so, plan nothing, unless a maintainer asked.
   if (pr.isFork && config.plan.forks === "comment-only" && request.trigger !== "command") {
@@ -72,7 +78,8 @@ export async function previewPlan(deps: PreviewDeps, request: PreviewRequest): P
   try {
     if (checkout.sha !== pr.headSha) return { status: "superseded" };
     const footprints = await footprintsOf(deps, checkout.dir, config.workspaces);
-    const affected = affectedWorkspaces(changedFiles, footprints);
+    const touched = affectedWorkspaces(changedFiles, footprints);
+    const affected = [...touched, ...named.filter((w) => !touched.includes(w))];
     if (affected.length === 0) return nothingToPlan(deps, pr, config, "no configured workspace is touched");
 
     // 5. One in-progress check run per workspace, then plan with bounded parallelism.
