@@ -8,13 +8,27 @@ const iso = (minutes: number) => new Date(BASE + minutes * 60_000).toISOString()
 const services = { shop: ["prod"], billing: ["staging"] };
 const words = ["checkout", "sg-0abc", "aws_security_group.web", "10.20.30.0/24", "rollback", "INC-1", "latency", "db", "sg-0abc-2"];
 
-const arbIncident = fc.record({
+interface IncidentShape {
+  opened: number;
+  length: number | null;
+  service: string | undefined;
+  text: string;
+}
+interface DriftShape {
+  firstSeen: number;
+  cleanBefore: number | null;
+  workspace: string;
+  tagged: boolean;
+  sensitive: boolean;
+}
+
+const arbIncident: fc.Arbitrary<IncidentShape> = fc.record({
   opened: fc.integer({ min: -2000, max: 2000 }),
   length: fc.option(fc.integer({ min: 0, max: 1500 }), { nil: null }),
   service: fc.option(fc.constantFrom("shop", "billing", "search"), { nil: undefined }),
   text: fc.array(fc.constantFrom(...words), { maxLength: 6 }).map((list) => list.join(" ")),
 });
-const arbDrift = fc.record({
+const arbDrift: fc.Arbitrary<DriftShape> = fc.record({
   firstSeen: fc.integer({ min: -600, max: 600 }),
   cleanBefore: fc.option(fc.integer({ min: 0, max: 1500 }), { nil: null }),
   workspace: fc.constantFrom("prod", "staging"),
@@ -22,7 +36,7 @@ const arbDrift = fc.record({
   sensitive: fc.boolean(),
 });
 
-function build(i: fc.infer<typeof arbIncident>, d: fc.infer<typeof arbDrift>): { incidents: CorrelationIncident[]; drifts: DriftForCorrelation[] } {
+function build(i: IncidentShape, d: DriftShape): { incidents: CorrelationIncident[]; drifts: DriftForCorrelation[] } {
   const one = incident("INC-1", {
     openedAt: iso(i.opened),
     resolvedAt: i.length === null ? null : iso(i.opened + i.length),
@@ -76,7 +90,7 @@ describe("confidence properties", () => {
     );
   });
 
-  const additions: { name: string; counts?: (d: fc.infer<typeof arbDrift>) => boolean; add: (x: { incidents: CorrelationIncident[]; drifts: DriftForCorrelation[]; breakGlass: BreakGlassDeclaration[] }) => void }[] = [
+  const additions: { name: string; counts?: (d: DriftShape) => boolean; add: (x: { incidents: CorrelationIncident[]; drifts: DriftForCorrelation[]; breakGlass: BreakGlassDeclaration[] }) => void }[] = [
     { name: "a tag naming the incident", add: ({ drifts }) => drifts[0]!.tags.push({ source: "label", key: "ticket", value: "INC-1" }) },
     { name: "a mention of the resource in its text", add: ({ incidents }) => void (incidents[0]!.text += " sg-0abc") },
     { name: "a mention of the new value in its title", counts: (d) => !d.sensitive, add: ({ incidents }) => void (incidents[0]!.title += " 10.20.30.0/24") },
