@@ -112,6 +112,7 @@ export interface ScanOptions {
   /** Replace the runner (e.g. to count or refuse plans). */
   terraform?: TerraformRunner;
   withExcerpts?: boolean;
+  planLimit?: BackportDeps["planLimit"];
 }
 
 export interface ScanResult {
@@ -146,6 +147,7 @@ export async function scanOnce(github: MemoryGitHub, drifts: readonly ResourceDr
     logger,
     botLogin: BOT,
     scratchDir: scratch,
+    ...(options.planLimit ? { planLimit: options.planLimit } : {}),
   };
   const input: BackportInput = {
     repo: { owner: "acme", repo: "infra" },
