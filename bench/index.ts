@@ -1,3 +1,4 @@
+import { benchBackport } from "./backport.js";
 import { benchCodify } from "./codify.js";
 import { benchDriftCli } from "./drift-cli.js";
 import { benchPreviewRender } from "./preview-render.js";
@@ -9,3 +10,4 @@ if (!only || only === "preview") benchPreviewRender();
 if (!only || only === "codify") await benchCodify();
 if (!only || only === "scan") await benchScan();
 if (!only || only === "drift") await benchDriftCli();
+if (!only || only === "backport") await benchBackport();
