@@ -7,6 +7,8 @@ import { escapeUnprintable } from "../../core/printable.js";
  * Keys removed from every log line, whoever logs it: request and response headers (bearer tokens,
  * webhook signatures, cookies), and webhook events, payloads and bodies (@octokit/webhooks attaches
  * the whole event, payload and signature included, to a bad-signature error; Probot logs it twice).
+ * Probot's debug line per GitHub request carries the request's parameters: GraphQL `variables` hold
+ * the file contents of every backport commit (createCommitOnBranch), so they go too.
  */
 export const REDACTED_PATHS = [
   "req.headers",
@@ -22,6 +24,8 @@ export const REDACTED_PATHS = [
   "*.body",
   "rawBody",
   "*.rawBody",
+  "variables",
+  "*.variables",
 ];
 
 // pino-http takes the request id from X-Request-Id / X-GitHub-Delivery: kept only when it is a GUID, like GitHub's
