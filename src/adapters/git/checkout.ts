@@ -1,6 +1,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
+import { printable } from "../../core/printable.js";
 import type { Checkout, PullRequestInfo, SourceFetcher } from "../../ports.js";
 import { runProgram } from "../terraform/process.js";
 
@@ -26,6 +27,13 @@ export class GitCheckout implements SourceFetcher {
   /** A shallow checkout of a branch's tip (drift scans use the default branch). */
   async checkoutBranch(cloneUrl: string, branch: string, signal?: AbortSignal): Promise<Checkout> {
     return this.checkout(cloneUrl, `refs/heads/${branch}`, signal);
+  }
+
+  /** A shallow checkout of one commit by its SHA (a merge commit, wherever its branch has moved since). */
+  async checkoutCommit(cloneUrl: string, sha: string, signal?: AbortSignal): Promise<Checkout> {
+    // a SHA is never an option or a refspec: anything else is refused before git sees it
+    if (!/^[0-9a-f]{40}(?:[0-9a-f]{24})?$/.test(sha)) throw new Error(`"${printable(sha)}" is not a full commit SHA`);
+    return this.checkout(cloneUrl, sha, signal);
   }
 
   private async checkout(cloneUrl: string, ref: string, signal?: AbortSignal): Promise<Checkout> {
