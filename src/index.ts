@@ -2,6 +2,8 @@ import pLimit from "p-limit";
 import type { ApplicationFunctionOptions, Probot } from "probot";
 import { PrometheusMetrics } from "./adapters/metrics.js";
 import { TerraformCli } from "./adapters/terraform/cli-runner.js";
+import { onBackportCommand } from "./handlers/backport-command.js";
+import { onBackportMerged } from "./handlers/backport-merged.js";
 import { appBotLogin } from "./handlers/bot-login.js";
 import { onDashboardEdited } from "./handlers/dashboard-edit.js";
 import type { AppServices } from "./handlers/deps.js";
@@ -55,6 +57,8 @@ export function createDriftbackApp(overrides: DriftbackOptions = {}): DriftbackA
     probot.on("issue_comment.created", onPlanCommand(services, runs));
     probot.on("issue_comment.created", onScanCommand(scans, services.appId));
     probot.on("issues.edited", onDashboardEdited(scans));
+    probot.on("issue_comment.created", onBackportCommand(services, scans));
+    probot.on("pull_request.closed", onBackportMerged(services, runs));
     probot.on(["installation.created", "installation.deleted", "installation_repositories.added", "installation_repositories.removed"], async () => scheduler!.rediscover());
     options.addHandler?.(driftbackHttpHandler({ scans, registry: metrics.registry, scanToken: services.scanToken, log: probot.log, messages: services.templates.http }));
     if (overrides.startScheduler !== false && process.env.DRIFTBACK_SCHEDULER !== "off") scheduler.start();

@@ -1,0 +1,246 @@
+import { existsSync } from "node:fs";
+import nock from "nock";
+import { afterEach, beforeEach, expect, it } from "vitest";
+import { APPLY_MARKER } from "../../src/core/backport/apply-view.js";
+import { encodeMarker, MARKER_VERSION, type BackportMarker } from "../../src/core/backport/marker.js";
+import { GitHubApiMock } from "../support/github-api.js";
+import { TestRepo } from "../support/git-repo.js";
+import { startApp } from "../support/probot-app.js";
+import { describeShared, readSharedWebhook } from "../support/shared.js";
+
+/**
+ * The pull_request.closed payload is GitHub's own (../shared/fixtures/webhooks): merged true and merge_commit_sha, which
+ * after a merge is the commit on the base branch (docs: "Get a pull request"). Comments: GET /issues/{n}/comments lists
+ * { id, body, user { type } }; POST /issues/{n}/comments { body } answers 201 { id, html_url }.
+ */
+const OWNER = "acme";
+const REPO = "infra";
+const BOT = "driftback[bot]";
+const PR = 7;
+const SECRET = "s3cr3t-db-passw0rd";
+const CONFIG = (onMerge: boolean) => `workspaces:\n  - name: prod\n    dir: infra/prod\n    workspace: production\n    var_files: [prod.tfvars]\napply:\n  on_merge: ${onMerge}\n`;
+
+type Change = { address: string; actions: string[]; before: object | null; after: object | null; before_sensitive?: object; after_sensitive?: object };
+const sgRevert: Change = { address: "aws_security_group.web", actions: ["update"], before: { ingress: ["0.0.0.0/0"], name: "web" }, after: { ingress: ["10.0.0.0/8"], name: "web" } };
+const dbRevert: Change = { address: "aws_db_instance.main", actions: ["update"], before: { password: SECRET, publicly_accessible: true }, after: { password: SECRET, publicly_accessible: false }, before_sensitive: { password: true }, after_sensitive: { password: true } };
+
+const planJson = (...changes: Change[]) =>
+  JSON.stringify({
+    format_version: "1.2",
+    resource_changes: changes.map((c) => {
+      const [type, name] = c.address.split(".");
+      return { address: c.address, mode: "managed", type, name, change: { actions: c.actions, before: c.before, after: c.after, after_unknown: {}, before_sensitive: c.before_sensitive ?? {}, after_sensitive: c.after_sensitive ?? {} } };
+    }),
+  });
+
+const revertMarker: BackportMarker = {
+  version: MARKER_VERSION,
+  key: "prod/*",
+  workspace: "prod",
+  action: "revert",
+  items: [
+    { fingerprint: "0123456789abcdef", valueHash: "0123456789ab", action: "revert", settled: "revert" },
+    { fingerprint: "fedcba9876543210", valueHash: "sensitive", action: "revert", settled: "revert" },
+  ],
+  digest: "abcdefabcdef",
+  expect: [
+    { address: "aws_db_instance.main", paths: ["publicly_accessible"] },
+    { address: "aws_security_group.web", paths: ["ingress"] },
+  ],
+};
+
+let api: GitHubApiMock;
+let repo: TestRepo;
+
+beforeEach(() => {
+  nock.disableNetConnect();
+  api = new GitHubApiMock();
+  repo = new TestRepo();
+});
+afterEach(() => {
+  nock.cleanAll();
+  nock.enableNetConnect();
+});
+
+/** The merge commit on main: the workspace with the plan the fake terraform replays. */
+function mergeCommit(plan: string, control: object = {}): string {
+  return repo.commitTo(
+    {
+      "infra/prod/main.tf": 'resource "aws_security_group" "web" {}\n',
+      "infra/prod/prod.tfvars": 'size = "large"\n',
+      "infra/prod/plan.json": plan,
+      "infra/prod/.fake-terraform.json": JSON.stringify({ plan: "plan.json", ...control }),
+      ".driftback/drift/prod/0123456789abcdef.md": "# drift record\n",
+    },
+    "refs/heads/main",
+  );
+}
+
+function mergedEvent(mergeSha: string, marker: BackportMarker = revertMarker, overrides: { merged?: boolean } = {}) {
+  const event = readSharedWebhook("pull_request.closed.merged");
+  event.repository = { ...event.repository, name: REPO, full_name: `${OWNER}/${REPO}`, owner: { ...event.repository.owner, login: OWNER } };
+  event.installation = { id: 42 };
+  const pr = event.pull_request;
+  event.number = PR;
+  event.pull_request = {
+    ...pr,
+    number: PR,
+    merged: overrides.merged ?? true,
+    merge_commit_sha: mergeSha,
+    body: `### ↩️ Revert drift in \`prod\`\n\n${encodeMarker(marker)}`,
+    user: { ...pr.user, login: BOT, type: "Bot" },
+    head: { ...pr.head, ref: "driftback/prod/all", repo: { ...pr.head.repo, full_name: `${OWNER}/${REPO}` } },
+    base: { ...pr.base, ref: "main", repo: { ...pr.base.repo, full_name: `${OWNER}/${REPO}`, clone_url: repo.cloneUrl } },
+  };
+  return event;
+}
+
+function standardApi(onMerge = true, existing: () => object[] = () => []) {
+  api.installationToken(42).config(OWNER, REPO, CONFIG(onMerge)).comments(OWNER, REPO, PR, existing);
+}
+
+const results = () => api.sent("POST", new RegExp(`/issues/${PR}/comments$`)).map((r) => r.body.body as string);
+const argValue = (args: string[], flag: string) => args.find((a) => a.startsWith(flag))?.slice(flag.length);
+
+describeShared("apply.on_merge for merged revert pull requests (probot.receive, nock, fake terraform)", () => {
+  it("plans the merge commit -target'ed at the reverted resources, applies that same plan file when it matches, comments the result and releases the plan", async () => {
+    const sha = mergeCommit(planJson(sgRevert, dbRevert));
+    standardApi();
+    const app = await startApp({ botLogin: async () => BOT });
+
+    await app.receive("pull_request", mergedEvent(sha));
+    await app.idle();
+
+    const calls = app.fake.calls();
+    expect(calls.map((c) => c.args[0])).toEqual(["init", "plan", "show", "apply"]);
+    const [, plan, , apply] = calls;
+    expect(plan!.cwd).toMatch(/infra\/prod$/);
+    expect(plan!.env.TF_WORKSPACE).toBe("production");
+    expect(plan!.args.filter((a) => a.startsWith("-target="))).toEqual(["-target=aws_db_instance.main", "-target=aws_security_group.web"]);
+    expect(plan!.args).toContain("-var-file=prod.tfvars");
+    const planFile = argValue(plan!.args, "-out=")!;
+    expect(apply!.args.at(-1)).toBe(planFile);
+    expect(apply!.env.TF_DATA_DIR).toBe(plan!.env.TF_DATA_DIR);
+    expect(existsSync(planFile)).toBe(false);
+
+    const [comment, ...more] = results();
+    expect(more).toEqual([]);
+    expect(comment!.startsWith(APPLY_MARKER)).toBe(true);
+    expect(comment).toContain("✅ **Applied.**");
+    expect(comment).toContain(`merge commit ${sha.slice(0, 7)}`);
+    expect(comment).toContain("<code>aws_security_group.web</code>: <code>ingress</code>");
+    expect(comment).toContain("Apply complete! Resources: 0 added, 1 changed, 0 destroyed.");
+    expect(comment).not.toContain(SECRET);
+  });
+
+  it("does not apply when the plan changes something the pull request did not show, and lists the difference", async () => {
+    const extra: Change = { address: "aws_instance.api", actions: ["update"], before: { instance_type: "t3.large" }, after: { instance_type: "t3.small" } };
+    const sha = mergeCommit(planJson(sgRevert, { ...dbRevert, before: { ...dbRevert.before, storage: 20 } }, extra));
+    standardApi();
+    const app = await startApp({ botLogin: async () => BOT });
+
+    await app.receive("pull_request", mergedEvent(sha));
+    await app.idle();
+
+    expect(app.fake.calls().map((c) => c.args[0])).toEqual(["init", "plan", "show"]);
+    const planFile = argValue(app.fake.calls()[1]!.args, "-out=")!;
+    expect(existsSync(planFile)).toBe(false);
+    const [comment] = results();
+    expect(comment).toContain("⚠️ **Not applied.**");
+    expect(comment).toContain("<code>aws_db_instance.main</code>: changed by the plan but not shown here: <code>storage</code>");
+    expect(comment).toContain("<code>aws_instance.api</code> will be updated in-place: the plan changes it, and this pull request did not show that");
+    expect(comment).not.toContain(SECRET);
+  });
+
+  it("comments the failure with the end of terraform's output, secrets and escapes scrubbed, when apply fails", async () => {
+    const stderr = `\u001b[31mError:\u001b[0m modifying aws_db_instance.main: password "${SECRET}" does not meet policy\n`;
+    const sha = mergeCommit(planJson(sgRevert, dbRevert), { fail: { apply: { code: 1, stderr } } });
+    standardApi();
+    const app = await startApp({ botLogin: async () => BOT });
+
+    await app.receive("pull_request", mergedEvent(sha));
+    await app.idle();
+
+    expect(app.fake.calls().map((c) => c.args[0])).toEqual(["init", "plan", "show", "apply"]);
+    expect(existsSync(argValue(app.fake.calls()[1]!.args, "-out=")!)).toBe(false);
+    const [comment] = results();
+    expect(comment).toContain("❌ **Apply failed.**");
+    expect(comment).toContain('modifying aws_db_instance.main: password "***" does not meet policy');
+    expect(comment).not.toContain(SECRET);
+    expect(comment).not.toContain("\u001b");
+  });
+
+  it("says the plan failed and applies nothing when the merge commit does not plan", async () => {
+    const sha = mergeCommit(planJson(sgRevert, dbRevert), { fail: { plan: { code: 1, stderr: "Error: Error acquiring the state lock\n" } } });
+    standardApi();
+    const app = await startApp({ botLogin: async () => BOT });
+
+    await app.receive("pull_request", mergedEvent(sha));
+    await app.idle();
+
+    expect(app.fake.calls().map((c) => c.args[0])).toEqual(["init", "plan"]);
+    const [comment] = results();
+    expect(comment).toContain("could not plan the merge commit");
+    expect(comment).toContain("Error acquiring the state lock");
+  });
+
+  it("runs nothing and writes nothing with apply.on_merge false: the team's pipeline applies", async () => {
+    const sha = mergeCommit(planJson(sgRevert, dbRevert));
+    standardApi(false);
+    const app = await startApp({ botLogin: async () => BOT });
+
+    await app.receive("pull_request", mergedEvent(sha));
+    await app.idle();
+
+    expect(app.fake.calls()).toEqual([]);
+    expect(api.requests).toEqual([]);
+  });
+
+  it.each<[string, BackportMarker, { merged?: boolean }]>([
+    ["a merged codify pull request", { ...revertMarker, action: "codify", items: revertMarker.items.map((i) => ({ ...i, action: "codify" as const, settled: "codify" as const })), expect: [] }, {}],
+    ["a revert pull request closed without merging", revertMarker, { merged: false }],
+  ])("never applies %s, and asks GitHub nothing", async (_name, marker, overrides) => {
+    const sha = mergeCommit(planJson(sgRevert, dbRevert));
+    // no API prepared: any request would fail the delivery
+    const app = await startApp({ botLogin: async () => BOT });
+
+    await app.receive("pull_request", mergedEvent(sha, marker, overrides));
+    await app.idle();
+
+    expect(app.fake.calls()).toEqual([]);
+    expect(api.requests).toEqual([]);
+  });
+
+  it("applies once for a redelivered event, and not at all once a result is on the pull request (a restart)", async () => {
+    const sha = mergeCommit(planJson(sgRevert, dbRevert));
+    let reported: object[] = [];
+    standardApi(true, () => reported);
+    const app = await startApp({ botLogin: async () => BOT });
+
+    await app.receive("pull_request", mergedEvent(sha), "delivery-1");
+    await app.receive("pull_request", mergedEvent(sha), "delivery-1");
+    await app.idle();
+    expect(app.fake.calls().filter((c) => c.args[0] === "apply")).toHaveLength(1);
+    expect(results()).toHaveLength(1);
+
+    reported = [{ id: 9, body: results()[0], user: { login: BOT, type: "Bot" } }];
+    const restarted = await startApp({ botLogin: async () => BOT });
+    await restarted.receive("pull_request", mergedEvent(sha), "delivery-1");
+    await restarted.idle();
+    expect(restarted.fake.calls()).toEqual([]);
+    expect(results()).toHaveLength(1);
+  });
+
+  it("says it cannot check, and applies nothing, when the marker does not record what the plan showed", async () => {
+    const sha = mergeCommit(planJson(sgRevert, dbRevert));
+    standardApi();
+    const { expect: _dropped, ...older } = revertMarker;
+    const app = await startApp({ botLogin: async () => BOT });
+
+    await app.receive("pull_request", mergedEvent(sha, older));
+    await app.idle();
+
+    expect(app.fake.calls()).toEqual([]);
+    expect(results()[0]).toContain("does not record which changes its plan showed");
+  });
+});
