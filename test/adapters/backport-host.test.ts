@@ -98,7 +98,7 @@ describe("branches", () => {
 describe("comparing a branch with its base", () => {
   it("sees a branch with only driftback's signed commits as driftback's, with its distance from base", async () => {
     api.compare("main", BRANCH, { status: 200, body: compareBody({ commits: [botCommit(BOT, "1".repeat(40)), botCommit(BOT, "2".repeat(40))], behindBy: 3, mergeBase: BASE_SHA }) });
-    await expect(host.compareBranch(REPO, "main", BRANCH)).resolves.toEqual({ onlyDriftback: true, aheadBy: 2, behindBy: 3, mergeBaseSha: BASE_SHA, otherAuthors: [] });
+    await expect(host.compareBranch(REPO, "main", BRANCH)).resolves.toEqual({ onlyDriftback: true, aheadBy: 2, behindBy: 3, mergeBaseSha: BASE_SHA, otherAuthors: [], files: [] });
     expect(api.requests.map((r) => r.path)).toEqual([`/repos/acme/infra/compare/main...${BRANCH}`]);
   });
 
