@@ -67,6 +67,20 @@ describe("the dry-run BackportHost records what a real run would send", () => {
     expect((error as BackportHostError).kind).toBe(kind);
   });
 
+  it("moves a branch reset to a rebuilt work branch's tip together with that branch's files", async () => {
+    const host = new DryRunBackportHost();
+    const { pr } = await openOne(host, "driftback/prod/x");
+    await host.createBranch(repo, "driftback/prod/x.work", base);
+    const rebuilt = await host.commitFiles(repo, { branch: "driftback/prod/x.work", expectedHeadOid: base, message: { headline: "rebuilt" }, additions: [{ path: "infra/main.tf", contents: 'x = "2"\n' }], deletions: [] });
+    await host.resetBranch(repo, "driftback/prod/x", rebuilt.oid);
+    await host.deleteBranch(repo, "driftback/prod/x.work");
+    expect(await host.getBranch(repo, "driftback/prod/x")).toEqual({ sha: rebuilt.oid });
+    expect([...host.branchFiles("driftback/prod/x")]).toEqual([["infra/main.tf", 'x = "2"\n']]);
+    expect(host.pullRequests()[0]!.number).toBe(pr.number);
+    await host.resetBranch(repo, "driftback/prod/x", base);
+    expect([...host.branchFiles("driftback/prod/x")]).toEqual([]);
+  });
+
   it("returns the open pull request of a branch instead of opening a second one", async () => {
     const host = new DryRunBackportHost();
     await openOne(host);

@@ -133,7 +133,7 @@ describe.skipIf(!probe.available)("real terraform: driftback backport --dry-run 
     expect(revert.labels).toEqual(["drift", "drift:revert"]);
     expect(revert.files.map((f) => f.path)).toEqual([expect.stringMatching(/^\.driftback\/drift\/default\/[0-9a-f]{16}\.md$/)]);
     // the real plan sets the cidr list back: live (before) holds 0.0.0.0/0, the code (after) does not
-    const change = (planJson.resource_changes ?? []).find((c) => c.address === "sandbox_security_group.web") as { change: { actions: string[]; before: { ingress: { cidr_blocks: string[] }[] }; after: { ingress: { cidr_blocks: string[] }[] } } };
+    const change = (planJson.resource_changes ?? []).find((c) => c.address === "sandbox_security_group.web") as unknown as { change: { actions: string[]; before: { ingress: { cidr_blocks: string[] }[] }; after: { ingress: { cidr_blocks: string[] }[] } } };
     expect(change.change.actions).toEqual(["update"]);
     expect(change.change.before.ingress[0]!.cidr_blocks).toEqual(["10.0.0.0/16", "0.0.0.0/0"]);
     expect(change.change.after.ingress[0]!.cidr_blocks).toEqual(["10.0.0.0/16"]);

@@ -85,7 +85,9 @@ export class DryRunBackportHost implements BackportHost {
   }
 
   async resetBranch(_repo: RepoRef, branch: string, sha: string): Promise<void> {
-    this.branches.set(branch, { sha, files: new Map(), commits: 0 });
+    // moved to another branch's tip (a rebuilt work branch): it now holds that branch's commits; else the base's
+    const source = [...this.branches.values()].find((b) => b.sha === sha && b.commits > 0);
+    this.branches.set(branch, { sha, files: new Map(source?.files ?? []), commits: source?.commits ?? 0 });
     this.writes.push({ kind: "reset-branch", branch, sha });
   }
 
