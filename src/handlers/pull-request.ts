@@ -2,6 +2,7 @@ import type { Context } from "probot";
 import { loadRepoConfig } from "../adapters/github/config-source.js";
 import { OctokitGitHost, pullRequestInfo } from "../adapters/github/octokit-git-host.js";
 import type { ConfigResult } from "../config/validate.js";
+import { parseMarker } from "../core/backport/marker.js";
 import type { PullRequestInfo } from "../ports.js";
 import { CONFIG_CHECK_NAME } from "../usecases/preview-plan.js";
 import { previewPlan } from "../usecases/preview-plan.js";
@@ -19,7 +20,9 @@ export function onPullRequest(services: AppServices, runs: PreviewRuns) {
     runs.start(`${repo.owner}/${repo.repo}#${pr.number}`, pr.headSha, context.id, async (signal) => {
       const config = await loadConfigOrReport(context, services, pr);
       if (!config) return; // no driftback.yml and no atlantis.yaml: not ours to plan
-      await previewPlan(previewDeps(context, services), { pr, config, trigger: "event", signal });
+      // a backport pull request's marker names its workspace: a revert changes only its drift record
+      const backport = parseMarker(context.payload.pull_request.body);
+      await previewPlan(previewDeps(context, services), { pr, config, trigger: "event", signal, workspaces: backport ? [backport.workspace] : undefined });
     });
   };
 }

@@ -4,6 +4,7 @@ import { GitHubApiMock } from "../support/github-api.js";
 import { TestRepo } from "../support/git-repo.js";
 import { APP_ID, startApp } from "../support/probot-app.js";
 import { describeShared, readSharedWebhook } from "../support/shared.js";
+import { encodeMarker, MARKER_VERSION } from "../../src/core/backport/marker.js";
 
 const OWNER = "Codertocat";
 const REPO = "Hello-World";
@@ -99,6 +100,23 @@ describeShared("plan previews on pull requests (probot.receive, nock, fake terra
     expect(body).not.toContain("pw-rotated-secret");
     expect(body).not.toContain("pw-in-clear-text");
     expect(body).not.toContain("`staging`");
+  });
+
+  it("plans a backport pull request's workspace from its marker, though a revert changes only its drift record", async () => {
+    const record = ".driftback/drift/prod/0123456789abcdef.md";
+    const sha = repo.commit({ ...baseFiles(), [record]: "# drift record\n" });
+    const payload = prPayload("pull_request.opened", sha);
+    const marker = encodeMarker({ version: MARKER_VERSION, key: "prod/aws_instance.web", workspace: "prod", action: "revert", items: [{ fingerprint: "0123456789abcdef", valueHash: "0123456789ab", action: "revert", settled: "revert" }], digest: "abcdefabcdef" });
+    payload.pull_request.body = `Revert drift\n\n${marker}`;
+    standardApi(payload, [record]);
+    const app = await startApp();
+
+    await app.receive("pull_request", payload);
+    await app.idle();
+
+    expect(app.fake.calls().map((c) => c.args[0])).toEqual(["init", "plan", "show"]);
+    expect(app.fake.calls()[0]!.cwd).toMatch(/infra\/prod$/);
+    expect(api.sent("POST", /check-runs$/).map((r) => r.body.name)).toEqual(["driftback: prod"]);
   });
 
   it("plans a workspace when only a local module it calls changes", async () => {
