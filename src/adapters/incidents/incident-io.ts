@@ -206,8 +206,10 @@ function signingKey(secret: string): Buffer | undefined {
 
 function incidentIoEvent(eventType: string, data: unknown): { key: string | null; kind: IncidentEventKind } {
   const body = (typeof data === "object" && data !== null ? data : {}) as Record<string, unknown>;
-  // incident events carry the incident (public ones in full, private ones only its id); others name it by incident_id
-  const incident = (typeof body.incident === "object" && body.incident !== null ? body.incident : body) as Record<string, unknown>;
+  // incident events carry the incident (public ones in full, private ones only its id), status changes wrap it in
+  // `incident`; other events (follow-ups, actions) have ids of their own and name the incident by incident_id
+  const isIncidentEvent = /\.incident_[a-z_]+_v\d+$/.test(eventType);
+  const incident = (typeof body.incident === "object" && body.incident !== null ? body.incident : isIncidentEvent ? body : {}) as Record<string, unknown>;
   const key = [incident.reference, incident.id, body.incident_id].find((value): value is string => typeof value === "string" && value !== "") ?? null;
   if (key === null || !eventType.includes("incident.")) return { key: null, kind: "other" };
   const category = (body.new_status as { category?: unknown } | undefined)?.category ?? (incident.incident_status as { category?: unknown } | undefined)?.category;
