@@ -49,7 +49,7 @@ export interface WorldPull {
   closedBy?: string;
 }
 
-type Fault = { status: number; body?: unknown; headers?: Record<string, string> };
+type Fault = { status: number; body?: unknown; headers?: Record<string, string>; branch?: string };
 
 /** git's blob id for a file's contents: what GitHub's compare reports as `sha`. */
 export function blobSha(contents: string): string {
@@ -109,9 +109,12 @@ export class GitHubBackportWorld {
     return !this.pulls.has(number) && number < 20;
   }
 
-  /** The next request of this kind (`commit`, `create-branch`, `open-pull`, `labels`, `list`, ...) gets this answer instead. */
-  failNext(kind: string, fault: Fault): this {
-    this.faults.set(kind, [...(this.faults.get(kind) ?? []), fault]);
+  /**
+   * The next request of this kind (`commit`, `create-branch`, `open-pull`, `update-pull`, `labels`, `list`) gets this
+   * answer instead; with `branch`, the next one about that branch.
+   */
+  failNext(kind: string, fault: Fault, branch?: string): this {
+    this.faults.set(kind, [...(this.faults.get(kind) ?? []), { ...fault, ...(branch ? { branch } : {}) }]);
     return this;
   }
 
@@ -166,20 +169,22 @@ export class GitHubBackportWorld {
     const { method, path, body } = request;
     const rest = path.startsWith(this.repoPath) ? path.slice(this.repoPath.length) : path;
     const json = (status: number, data: unknown): [number, unknown, Record<string, string>] => [status, data, { "content-type": "application/json; charset=utf-8" }];
-    const fault = (kind: string) => {
-      const queue = this.faults.get(kind);
-      const next = queue?.shift();
-      return next ? ([next.status, next.body ?? "", { "content-type": "application/json; charset=utf-8", ...next.headers }] as [number, unknown, Record<string, string>]) : undefined;
+    const fault = (kind: string, branch?: string) => {
+      const queue = this.faults.get(kind) ?? [];
+      const index = queue.findIndex((f) => f.branch === undefined || f.branch === branch);
+      if (index === -1) return undefined;
+      const [next] = queue.splice(index, 1);
+      return [next!.status, next!.body ?? "", { "content-type": "application/json; charset=utf-8", ...next!.headers }] as [number, unknown, Record<string, string>];
     };
     let match: RegExpExecArray | null;
 
     if (method === "GET" && path === "/app") return json(200, { id: 123, slug: this.bot.replace(/\[bot\]$/, ""), name: "driftback", owner: { login: this.owner } });
     if (path === "/graphql") {
-      if (request.operation === "driftbackCommit") return fault("commit") ?? json(200, this.commit(body.variables.input));
+      if (request.operation === "driftbackCommit") return fault("commit", body.variables.input.branch.branchName) ?? json(200, this.commit(body.variables.input));
       return fault("list") ?? json(200, this.listing(body.variables.labels));
     }
     if (method === "POST" && rest === "/git/refs") {
-      const fail = fault("create-branch");
+      const fail = fault("create-branch", String(body.ref).replace(/^refs\/heads\//, ""));
       if (fail) return fail;
       const name = String(body.ref).replace(/^refs\/heads\//, "");
       if (this.branches.has(name)) return json(422, githubErrors.referenceExists);
@@ -204,7 +209,7 @@ export class GitHubBackportWorld {
     }
     if ((match = /^\/compare\/(.+)\.\.\.(.+)$/.exec(rest)) && method === "GET") return this.compare(match[2]!, json);
     if (rest === "/pulls" && method === "POST") {
-      const fail = fault("open-pull");
+      const fail = fault("open-pull", body.head);
       if (fail) return fail;
       if (!this.branches.has(body.head)) return json(422, { message: "Validation Failed", errors: [{ resource: "PullRequest", field: "head", code: "invalid" }] });
       if (this.openPulls().some((p) => p.branch === body.head)) return json(422, githubErrors.pullExists(this.owner, body.head));
@@ -219,7 +224,7 @@ export class GitHubBackportWorld {
     if ((match = /^\/pulls\/(\d+)$/.exec(rest)) && method === "PATCH") {
       const pull = this.pulls.get(Number(match[1]));
       if (!pull) return json(404, { message: "Not Found" });
-      const fail = fault("update-pull");
+      const fail = fault("update-pull", pull.branch);
       if (fail) return fail;
       if (body.title !== undefined) pull.title = body.title;
       if (body.body !== undefined) pull.body = body.body;
@@ -232,7 +237,7 @@ export class GitHubBackportWorld {
       const pull = this.pulls.get(Number(match[1]));
       if (!pull) return json(404, { message: "Not Found" });
       if (method === "POST") {
-        const fail = fault("labels");
+        const fail = fault("labels", pull.branch);
         if (fail) return fail;
         for (const label of body.labels as string[]) if (!pull.labels.includes(label)) pull.labels.push(label);
         return json(200, pull.labels.map((name) => ({ name })));

@@ -1,0 +1,128 @@
+import nock from "nock";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { API_BRANCH, API_FP, BackportScenario, OWNER, REPO, SSH_BRANCH } from "./backport-harness.js";
+
+let scenario: BackportScenario;
+beforeEach(() => {
+  nock.disableNetConnect();
+  scenario = new BackportScenario();
+});
+afterEach(() => {
+  nock.cleanAll();
+  nock.enableNetConnect();
+});
+
+const pullFor = (branch: string) => [...scenario.world.pulls.values()].filter((p) => p.branch === branch);
+
+/** `issues.edited` on the dashboard issue: `body` is what it says now, `from` what it said before. */
+function dashboardEdited(body: string, from: string, sender: { login: string; type: "User" | "Bot" } = { login: "octocat", type: "User" }) {
+  return {
+    action: "edited",
+    issue: { number: 7, title: "Drift dashboard", state: "open", body, labels: [{ id: 1, name: "driftback" }], user: { login: "driftback[bot]", type: "Bot" } },
+    changes: { body: { from } },
+    repository: { id: 1, name: REPO, full_name: `${OWNER}/${REPO}`, owner: { login: OWNER, type: "Organization" }, clone_url: scenario.repo.cloneUrl, default_branch: "main", private: true },
+    sender,
+    installation: { id: 1 },
+  };
+}
+
+describe("backport pull requests follow reality across scans (probot, nock, fake terraform, local git)", () => {
+  it("closes a pull request with a comment and deletes its branch when its drift disappears; the dashboard is clean", async () => {
+    scenario.live({ instanceType: "t3.large", cidr: ["0.0.0.0/0"] });
+    const app = await scenario.startApp();
+    await app.scan();
+    const before = scenario.world.writes().length;
+
+    scenario.live({ instanceType: null, cidr: null }); // someone applied: nothing drifts any more
+    const report = await app.scan();
+    expect(scenario.world.describeWrites(before)).toEqual([
+      "PATCH /pulls/20",
+      "POST /issues/20/comments",
+      `DELETE /git/refs/heads/${SSH_BRANCH}`,
+      "PATCH /pulls/21",
+      "POST /issues/21/comments",
+      `DELETE /git/refs/heads/${API_BRANCH}`,
+    ]);
+    expect(report!.backport!.operations.map((o) => `${o.kind} #${o.pr}`)).toEqual(["close #20", "close #21"]);
+    expect(scenario.world.openPulls()).toEqual([]);
+    expect([...scenario.world.branches.keys()]).toEqual([]);
+    expect(scenario.world.pulls.get(21)!.comments).toHaveLength(1);
+    expect(scenario.world.pulls.get(21)!.comments[0]).toMatch(/resolved/i);
+    expect(scenario.dashboard()).toContain("### No drift");
+    expect(scenario.dashboardState().items).toEqual({});
+
+    // and it stays that way
+    const settled = scenario.world.writes().length;
+    await app.scan();
+    expect(scenario.world.writes()).toHaveLength(settled);
+  });
+
+  it("lists drift a person closed unmerged as ignored with an 'open again' box; ticking it opens a new pull request, and the box goes away", async () => {
+    scenario.live({ instanceType: "t3.large", cidr: null });
+    const app = await scenario.startApp();
+    await app.scan();
+    expect(pullFor(API_BRANCH).map((p) => p.number)).toEqual([20]);
+
+    // 1. a person closes it without merging: ignored, no new pull request, the dashboard offers to open it again
+    scenario.world.personCloses(20);
+    const before = scenario.world.writes().length;
+    await app.scan();
+    expect(scenario.world.describeWrites(before)).toEqual([]); // closed by a person: the branch is theirs to delete
+    expect(scenario.world.openPulls()).toEqual([]);
+    const ignoredBody = scenario.dashboard();
+    const box = `- [ ] <!-- driftback:reopen:${API_FP} --> open again: <code>aws_instance.api</code> <code>instance_type</code> in prod (#20 was closed unmerged)`;
+    expect(ignoredBody.split("\n")).toContain(box);
+    expect(ignoredBody).toContain("| #20 ignored |");
+    expect(scenario.dashboardState().ignored).toEqual([{ fingerprint: API_FP, valueHash: expect.stringMatching(/^[0-9a-f]{12}$/), pr: 20 }]);
+
+    // 2. a rescan keeps it ignored and writes nothing
+    const quiet = scenario.world.writes().length;
+    const dashboardWrites = scenario.dashboardWrites();
+    await app.scan();
+    expect(scenario.world.writes()).toHaveLength(quiet);
+    expect(scenario.dashboardWrites()).toBe(dashboardWrites);
+
+    // 3. edits that tick nothing new, or made by a bot, start no scan
+    // scans, not verification plans (those are -target'ed)
+    const plans = () => app.fake.calls().filter((c) => c.args[0] === "plan" && !c.args.some((a) => a.startsWith("-target="))).length;
+    const planned = plans();
+    const ticked = ignoredBody.replace(box, box.replace("- [ ]", "- [x]"));
+    await app.receive("issues", dashboardEdited(ignoredBody.replace("Drift dashboard", "Drift dashboard (edited)"), ignoredBody));
+    await app.receive("issues", dashboardEdited(ticked, ignoredBody, { login: "driftback[bot]", type: "Bot" }));
+    await app.idle();
+    expect(plans()).toBe(planned);
+
+    // 4. a person ticks the box: a scan starts with it reopened, and a new pull request is opened
+    await app.receive("issues", dashboardEdited(ticked, ignoredBody));
+    await app.idle();
+    expect(plans()).toBe(planned + 1);
+    const reopened = pullFor(API_BRANCH).filter((p) => p.state === "open");
+    expect(reopened.map((p) => p.number)).toEqual([21]);
+    expect(reopened[0]!.labels).toEqual(["drift", "drift:codify"]);
+    const after = scenario.dashboard();
+    expect(after).not.toContain("driftback:reopen:");
+    expect(after).toContain("| #21 open · codify |");
+    expect(scenario.dashboardState().ignored).toEqual([]);
+
+    // 5. the same delivery again (GitHub delivers at least once) changes nothing
+    const settled = scenario.world.writes().length;
+    await app.receive("issues", dashboardEdited(ticked, ignoredBody));
+    await app.idle();
+    expect(scenario.world.writes()).toHaveLength(settled);
+    expect(scenario.world.openPulls().map((p) => p.number)).toEqual([21]);
+  });
+
+  it("opens an ignored drift again by itself when its live value changes", async () => {
+    scenario.live({ instanceType: "t3.large", cidr: null });
+    const app = await scenario.startApp();
+    await app.scan();
+    scenario.world.personCloses(20);
+    await app.scan();
+    expect(scenario.world.openPulls()).toEqual([]);
+
+    scenario.live({ instanceType: "m5.large", cidr: null });
+    await app.scan();
+    expect(scenario.world.openPulls().map((p) => [p.number, p.title])).toEqual([[21, "Codify drift: aws_instance.api instance_type (prod)"]]);
+    expect(scenario.dashboard()).not.toContain("Ignored drift");
+  });
+});
