@@ -123,6 +123,16 @@ describe("driftback backport --dry-run on the bundled example", () => {
     expect(out).toMatch(/```diff\n=+\n--- a\/workspace\/main\.tf/);
   });
 
+  it("never lets a plan drive the terminal: escape sequences and control characters in it are shown escaped", async () => {
+    const dir = exampleCopy();
+    const plan = readFileSync(SCAN_PLAN, "utf8").replaceAll('"0.0.0.0/0"', '"0.0.0.0/0\\u001b]0;owned\\u0007\\u001b[2J"');
+    writeFileSync(path.join(dir, "evil-plan.json"), plan);
+    const { code, out } = await cli(["backport", "--dir", dir, "--plan-json", path.join(dir, "evil-plan.json"), "--workspace", "prod", "--dry-run"]);
+    expect(code).toBe(0);
+    expect(out).toContain("Revert drift: aws_security_group.web");
+    expect(out).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f]/);
+  });
+
   it("without --workspace takes --dir as the workspace (dir `.`, workspace `default`)", async () => {
     const dir = path.join(exampleCopy(), "workspace");
     const { code, out } = await cli(["backport", "--dir", dir, "--plan-json", SCAN_PLAN, "--dry-run", "--format", "json"]);

@@ -5,6 +5,7 @@ import type { DryRunBackportHost } from "../adapters/local/dry-run-backport-host
 import { parseMarker } from "../core/backport/marker.js";
 import type { DriftItem } from "../core/drift/items.js";
 import { fingerprintOf } from "../core/drift/track.js";
+import { escapeUnprintable } from "../core/printable.js";
 import { fenceFor } from "../core/render/fence.js";
 import type { BackportFile } from "../ports.js";
 import type { Templates } from "../templates.js";
@@ -139,7 +140,8 @@ export function formatBackportOutput(output: BackportOutput, format: "json" | "m
     const pullRequests = output.dryRun ? output.proposed : output.opened;
     return `${JSON.stringify({ dryRun: output.dryRun, repo: output.repo, workspace: output.workspace, pullRequests, skipped: output.skipped, ...(output.dryRun ? {} : { writes: output.writes }) }, null, 2)}\n`;
   }
-  return templates.backportCli({
+  // for a terminal: a plan or a file can carry escape sequences and control characters (a CR shows as \x0d)
+  return escapeUnprintable(templates.backportCli({
     ...output,
     proposed: output.proposed.map((pr, index) => ({
       ...pr,
@@ -148,5 +150,5 @@ export function formatBackportOutput(output: BackportOutput, format: "json" | "m
       verifiedText: pr.verified === null ? "not run (add --verify)" : pr.verified ? "yes" : "no",
       files: pr.files.map((f) => ({ ...f, fence: fenceFor(f.diff) })),
     })),
-  });
+  }));
 }
