@@ -80,13 +80,13 @@ export function prodPlan(live: Live): string {
 }
 
 /** The repository's tree for that live world: the code never changes, the fake terraform's plan does. */
-export function files(live: Live): Record<string, string> {
+export function files(live: Live, control: object = {}): Record<string, string> {
   return {
     "prod/main.tf": MAIN_TF,
     "prod/plan.json": prodPlan(live),
     // a verification plan (targeted) of the codified tree proposes nothing
     "prod/verify.json": JSON.stringify({ format_version: "1.2", terraform_version: "1.11.0", resource_changes: [] }),
-    "prod/.fake-terraform.json": JSON.stringify({ plan: "plan.json", planWhenTargeted: "verify.json" }),
+    "prod/.fake-terraform.json": JSON.stringify({ plan: "plan.json", planWhenTargeted: "verify.json", ...control }),
   };
 }
 
@@ -122,9 +122,9 @@ export class BackportScenario {
     this.world.scope.on("request", record);
   }
 
-  /** The live world changes (or the code's main branch moves): the base branch follows the new commit. */
-  live(live: Live): void {
-    this.world.baseSha = this.repo.commitTo(files(live), "refs/heads/main");
+  /** The live world changes (or the code's main branch moves): the base branch follows the new commit. `control` goes to the fake terraform. */
+  live(live: Live, control: object = {}): void {
+    this.world.baseSha = this.repo.commitTo(files(live, control), "refs/heads/main");
   }
 
   async startApp(overrides: DriftbackOptions = {}) {

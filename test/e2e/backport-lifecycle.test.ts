@@ -125,4 +125,23 @@ describe("backport pull requests follow reality across scans (probot, nock, fake
     expect(scenario.world.openPulls().map((p) => [p.number, p.title])).toEqual([[21, "Codify drift: aws_instance.api instance_type (prod)"]]);
     expect(scenario.dashboard()).not.toContain("Ignored drift");
   });
+
+  it("carries a box ticked during a running scan over to a scan right after it", async () => {
+    scenario.live({ instanceType: "t3.large", cidr: null });
+    const app = await scenario.startApp();
+    await app.scan();
+    scenario.world.personCloses(20);
+    scenario.live({ instanceType: "t3.large", cidr: null }, { sleepMs: { plan: 1_500 } }); // the next scan plans slowly
+    await app.scan();
+    const ignoredBody = scenario.dashboard();
+    const ticked = ignoredBody.replace("- [ ] <!-- driftback:reopen:", "- [x] <!-- driftback:reopen:");
+
+    const [found] = await app.driftback.scans().discover();
+    expect(app.driftback.scans().start(found!.repo, found!.octokit)).toBe(true);
+    await app.receive("issues", dashboardEdited(ticked, ignoredBody)); // the scan is still planning
+    await app.idle();
+    expect(scenario.world.openPulls().map((p) => [p.number, p.branch])).toEqual([[21, API_BRANCH]]);
+    expect(scenario.dashboard()).not.toContain("driftback:reopen:");
+    expect(scenario.logs.join("\n")).toContain("open again: a scan is running, the next one carries it");
+  });
 });

@@ -1,6 +1,6 @@
 import nock from "nock";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { API_BRANCH, API_FP, BackportScenario, committedFiles, CONTENT_CANARY, SSH_BRANCH, SSH_FP, TOKEN } from "./backport-harness.js";
+import { API_BRANCH, API_FP, BackportScenario, committedFiles, CONFIG, CONTENT_CANARY, SSH_BRANCH, SSH_FP, TOKEN } from "./backport-harness.js";
 
 let scenario: BackportScenario;
 beforeEach(() => {
@@ -108,5 +108,24 @@ describe("a scan with drift opens backport pull requests (probot, nock, fake ter
     expect(logs).toContain("backport pull requests reconciled"); // the log was captured
     const codifiedFile = Buffer.from(committedFiles(commits()[1]!)["prod/main.tf"]!).toString("base64");
     for (const secret of [TOKEN, CONTENT_CANARY, codifiedFile.slice(0, 40), "<!-- driftback:backport", "Verified: `terraform plan`"]) expect(logs).not.toContain(secret);
+  });
+
+  it("opens no more than backport.max_open pull requests; the dashboard says how many drifts wait, and the next one opens when one closes", async () => {
+    nock.cleanAll();
+    scenario = new BackportScenario(`${CONFIG}backport:\n  max_open: 1\n`);
+    scenario.live({ instanceType: "t3.large", cidr: ["0.0.0.0/0"] });
+    const app = await scenario.startApp();
+    await app.scan();
+    expect(scenario.world.openPulls().map((p) => p.branch)).toEqual([SSH_BRANCH]); // policy drift first: the most severe
+    expect(scenario.dashboard()).toContain("| ⏳ waiting |");
+    expect(scenario.dashboard()).toContain("1 drift waits: backport.max_open is 1.");
+    expect(scenario.dashboardState().items[API_FP]!.backport).toMatchObject({ status: "waiting" });
+
+    scenario.world.personMerges(20);
+    scenario.live({ instanceType: "t3.large", cidr: null }); // merged and applied: the rule's drift is gone
+    await app.scan();
+    expect(scenario.world.openPulls().map((p) => p.branch)).toEqual([API_BRANCH]);
+    expect(scenario.dashboard()).not.toContain("backport.max_open is");
+    expect(scenario.dashboard()).not.toContain("⏳");
   });
 });
