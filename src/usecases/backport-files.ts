@@ -90,6 +90,27 @@ export class WorkspaceCode {
   }
 }
 
+/** Answers kept per run: the same text is validated and formatted many times over when each pull request is codified on its own. */
+const MEMO_ENTRIES = 512;
+
+export function memoizedToolchain(toolchain: HclToolchain): HclToolchain {
+  const validated = new Map<string, Promise<string | undefined>>();
+  const formatted = new Map<string, Promise<string>>();
+  const remember = <T>(cache: Map<string, Promise<T>>, key: string, run: () => Promise<T>) => {
+    let answer = cache.get(key);
+    if (!answer) {
+      if (cache.size >= MEMO_ENTRIES) cache.clear();
+      answer = run();
+      cache.set(key, answer);
+    }
+    return answer;
+  };
+  return {
+    validate: (file, source) => remember(validated, `${file}\0${source}`, () => toolchain.validate(file, source)),
+    format: (source) => remember(formatted, source, () => toolchain.format(source)),
+  };
+}
+
 /** The codify engine's view of one planned drift; secrets count as sensitive whatever the plan says, so they are never written. */
 export function targetOf(planned: PlannedDrift): DriftTarget {
   const { item } = planned;

@@ -5,7 +5,7 @@ import type { BackportMarker, BackportPlan, CodifyOutcome, Operation, PlannedDri
 import type { ResourceChange } from "../core/plan/model.js";
 import { parsePlan } from "../core/plan/parse.js";
 import type { Logger } from "../ports.js";
-import { buildBackport, WorkspaceCode, type BuildContext, type BuiltBackport } from "./backport-files.js";
+import { buildBackport, memoizedToolchain, WorkspaceCode, type BuildContext, type BuiltBackport } from "./backport-files.js";
 import { verifyCodify, type VerifyDeps } from "./backport-verify.js";
 
 /** Operations that make a commit: their codify edits are new or changed, so they are verified. */
@@ -46,6 +46,8 @@ export type Prepared = Map<string, BuiltBackport | { failed: string }>;
  */
 export async function prepareBackports(deps: PrepareDeps, ctx: BuildContext, operations: readonly WithPlan[], input: PrepareInput): Promise<Prepared> {
   const prepared: Prepared = new Map();
+  // each pull request's own pass checks the same original files again: the toolchain's answers are reused
+  const toolchain = memoizedToolchain(deps.toolchain);
   const byWorkspace = new Map<string, WithPlan[]>();
   for (const operation of operations) byWorkspace.set(operation.plan.workspace, [...(byWorkspace.get(operation.plan.workspace) ?? []), operation]);
   for (const [name, ops] of byWorkspace) {
@@ -57,7 +59,7 @@ export async function prepareBackports(deps: PrepareDeps, ctx: BuildContext, ope
     }
     let code: WorkspaceCode;
     try {
-      code = await WorkspaceCode.load(await deps.loadParser(), deps.toolchain, input.checkoutDir, workspace);
+      code = await WorkspaceCode.load(await deps.loadParser(), toolchain, input.checkoutDir, workspace);
     } catch (error) {
       fail(`could not read the code of workspace ${name}: ${ctx.masker.scrubText((error as Error).message).split("\n")[0]}`);
       continue;
@@ -70,11 +72,13 @@ export async function prepareBackports(deps: PrepareDeps, ctx: BuildContext, ope
     let verificationChanges: ResourceChange[] | undefined;
     const committing = ops.filter((op) => COMMITS.has(op.kind) && codifyItems(op).length > 0);
     const failedKeys = new Set<string>();
+    const reused = new Map<string, { outcomes: Map<string, CodifyOutcome>; files: Map<string, string> }>();
     if (ctx.config.backport.verify && committing.length > 0) {
       const all = committing.flatMap(codifyItems);
       const combined = await code.codify(all);
       code.restore();
       const codified = all.filter((i) => combined.outcomes.get(i.fingerprint)?.status === "codified");
+      const owners = fileOwners(committing, combined.outcomes);
       for (const item of all) if (combined.outcomes.get(item.fingerprint)?.status === "refused") verified.set(item.fingerprint, combined.outcomes.get(item.fingerprint)!);
       if (codified.length > 0) {
         const result = await verifyCodify(deps, { config: ctx.config, workspace, checkoutDir: input.checkoutDir, files: combined.files, items: codified, ...(input.signal ? { signal: input.signal } : {}) });
@@ -84,6 +88,13 @@ export async function prepareBackports(deps: PrepareDeps, ctx: BuildContext, ope
         } else {
           for (const fingerprint of result.stillChanges) verified.set(fingerprint, { status: "still-changes" });
           if (result.stillChanges.size > 0) verificationChanges = result.changes;
+          // a pull request whose files no other one edits, and whose edits all passed, needs no second codify pass
+          for (const op of committing) {
+            const own = codifyItems(op);
+            const files = new Set(own.flatMap((i) => fileOf(combined.outcomes.get(i.fingerprint))));
+            if (own.some((i) => result.stillChanges.has(i.fingerprint)) || [...files].some((f) => owners.get(f)!.size > 1)) continue;
+            reused.set(op.key, { outcomes: new Map(own.map((i) => [i.fingerprint, combined.outcomes.get(i.fingerprint)!])), files: new Map([...combined.files].filter(([f]) => files.has(f))) });
+          }
         }
       }
     }
@@ -94,7 +105,7 @@ export async function prepareBackports(deps: PrepareDeps, ctx: BuildContext, ope
       const commits = COMMITS.has(op.kind);
       const decidedEarlier = (item: PlannedDrift) => (commits ? verified.get(item.fingerprint) : undefined);
       const toCodify = codifyItems(op).filter((i) => !decidedEarlier(i));
-      const pass = await code.codify(toCodify);
+      const pass = (commits ? reused.get(op.key) : undefined) ?? (await code.codify(toCodify));
       code.restore();
       const outcomes = new Map<string, CodifyOutcome>(pass.outcomes);
       for (const item of codifyItems(op)) {
@@ -111,6 +122,19 @@ export async function prepareBackports(deps: PrepareDeps, ctx: BuildContext, ope
     }
   }
   return prepared;
+}
+
+/** Per code file, the operations whose codified drift edited it in the combined pass. */
+function fileOwners(operations: readonly WithPlan[], outcomes: ReadonlyMap<string, CodifyOutcome>): Map<string, Set<string>> {
+  const owners = new Map<string, Set<string>>();
+  for (const op of operations) {
+    for (const item of op.plan.items) for (const file of fileOf(outcomes.get(item.fingerprint))) owners.set(file, (owners.get(file) ?? new Set()).add(op.key));
+  }
+  return owners;
+}
+
+function fileOf(outcome: CodifyOutcome | undefined): string[] {
+  return outcome?.status === "codified" ? [outcome.file] : [];
 }
 
 /**

@@ -1,12 +1,12 @@
 import { describe, expect, it } from "vitest";
+import type { DriftItem } from "../../src/core/drift/items.js";
 import { fingerprintOf } from "../../src/core/drift/track.js";
 import { BackportHostError } from "../../src/ports.js";
 import { API_RECORDED, apiDrift, configOf, goneDrift, memoryLogger, newGitHub, scanOnce, settle, sgDrift, type ResourceDrift } from "../support/backport-world.js";
 
 const world = [apiDrift(), sgDrift(), goneDrift()];
 const API = "driftback/prod/aws_instance.api";
-const statusOf = (report: { drift: Record<string, unknown> }, items: { address: string; class: string }[], address: string) =>
-  report.drift[fingerprintOf(items.find((i) => i.address === address && i.class !== "unapplied")! as Parameters<typeof fingerprintOf>[0])];
+const statusOf = (report: { drift: Record<string, unknown> }, items: DriftItem[], address: string) => report.drift[fingerprintOf(items.find((i) => i.address === address && i.class !== "unapplied")!)];
 
 describe("backportDrift: GitHub errors leave a reason on that drift, never stop the others, and retry next scan", () => {
   it.each([
