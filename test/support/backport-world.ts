@@ -113,6 +113,7 @@ export interface ScanOptions {
   terraform?: TerraformRunner;
   withExcerpts?: boolean;
   planLimit?: BackportDeps["planLimit"];
+  signal?: AbortSignal;
 }
 
 export interface ScanResult {
@@ -161,6 +162,7 @@ export async function scanOnce(github: MemoryGitHub, drifts: readonly ResourceDr
     reopen: options.reopen ?? [],
     firstSeen: options.firstSeen ?? new Map(),
     ...(options.withExcerpts === false ? {} : { planExcerpts: new Map([["prod", planJson]]) }),
+    ...(options.signal ? { signal: options.signal } : {}),
   };
   const report = await backportDrift(deps, input);
   return { report, items, plans: fake.calls().filter((c) => c.args[0] === "plan"), logger };

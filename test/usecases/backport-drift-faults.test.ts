@@ -70,6 +70,15 @@ describe("backportDrift: GitHub errors leave a reason on that drift, never stop 
     expect(report.operations.filter((o) => !o.error).map((o) => o.kind)).toEqual(["update", "leave-alone"]);
   });
 
+  it("writes nothing once the scan is cancelled, and says the drift waits for the next scan", async () => {
+    const github = newGitHub();
+    const controller = new AbortController();
+    controller.abort();
+    const { report } = await scanOnce(github, world, { signal: controller.signal, config: configOf({ backport: { verify: false } }) });
+    expect(github.writes).toBe(0);
+    expect(new Set(Object.values(report.drift).map((s) => (s as { status: string; reason: string }).reason))).toEqual(new Set(["the scan was cancelled before this pull request was written; retried on the next scan"]));
+  });
+
   it("says a branch someone else made is blocking, and never touches it", async () => {
     const github = newGitHub();
     github.refs.set(API, github.head("main"));

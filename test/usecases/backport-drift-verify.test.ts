@@ -107,4 +107,24 @@ describe("backportDrift: verified codify (issue 8 §2)", () => {
     expect(code).toContain('instance_type = "t3.large"\r\n');
     expect(code.replaceAll("\r\n", "")).not.toContain("\n");
   });
+
+  it("reverts what the codify engine refuses, in the same pull request, with the engine's reason and suggested snippet", async () => {
+    const github = newGitHub();
+    const ghost = { address: "aws_instance.ghost", recorded: { ...API_RECORDED, id: "i-7" }, live: { ...API_RECORDED, id: "i-7", instance_type: "t3.nano" } };
+    const { report, items, plans } = await scanOnce(github, [ghost]);
+    expect(plans).toHaveLength(0); // nothing was edited, so nothing needs verifying
+    const pr = prOf(github, "driftback/prod/aws_instance.ghost")!;
+    expect(pr.labels).toEqual(["drift", "drift:revert"]);
+    expect(pr.body).toContain('driftback would not codify it: no `resource "aws_instance" "ghost"` block in `infra/prod`.');
+    expect(pr.body).toContain('instance_type = "t3.nano"');
+    expect(report.drift[fingerprintOf(items[0]!)]).toMatchObject({ status: "open", action: "revert" });
+  });
+
+  it("says driftback applies a merged revert when apply.on_merge is true", async () => {
+    const github = newGitHub();
+    await scanOnce(github, [sgDrift()], { config: configOf({ apply: { on_merge: true } }) });
+    const pr = prOf(github, "driftback/prod/aws_security_group.web")!;
+    expect(pr.body).toContain("driftback applies it: after the merge it plans the merge commit");
+    expect(pr.body).not.toContain("your pipeline applies on merge");
+  });
 });
