@@ -148,10 +148,11 @@ export async function backportDrift(deps: BackportDeps, input: BackportInput): P
   for (const plan of plans) for (const item of plan.overflow) report.drift[item.fingerprint] = { status: "waiting", reason: OVERFLOW_REASON };
 
   // 6. What GitHub must do to match (pull requests whose branch could not be compared sit this scan out).
+  const drifting = new Set(real.map(fingerprintOf));
   const operations = reconcileBackports(plans, state.existing, [], {
     scanned: new Set(input.scanned),
     configured: new Set(config.workspaces.map((w) => w.name)),
-    drifting: new Set(real.map(fingerprintOf)),
+    drifting,
     reopen,
     maxOpen: config.backport.max_open,
     labels: config.backport.labels,
@@ -199,6 +200,11 @@ export async function backportDrift(deps: BackportDeps, input: BackportInput): P
     if (failure !== undefined) {
       entry.error = failure;
       if ("plan" in op) setPlan(report, op.plan, { status: "failed", reason: failure, ...prRef(pr) });
+      else if (unreadable !== undefined && pr) {
+        // a pull request left alone this scan: its drift still needs a word on the dashboard
+        const carried = state.existing.find((e) => e.number === pr.number)?.marker?.items ?? [];
+        for (const { fingerprint } of carried) if (drifting.has(fingerprint)) report.drift[fingerprint] = { status: "failed", reason: failure, ...prRef(pr) };
+      }
       continue;
     }
     try {

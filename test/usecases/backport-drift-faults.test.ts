@@ -70,6 +70,15 @@ describe("backportDrift: GitHub errors leave a reason on that drift, never stop 
     expect(report.operations.filter((o) => !o.error).map((o) => o.kind)).toEqual(["update", "leave-alone"]);
   });
 
+  it("gives the drift of an unchanged pull request whose branch cannot be compared that reason too", async () => {
+    const github = newGitHub();
+    await scanOnce(github, [apiDrift()]);
+    github.failNext("compareBranch", new BackportHostError("unavailable", "Could not compare branch: GitHub answered 500."));
+    const { report, items } = await scanOnce(github, [apiDrift()]);
+    expect(report.writes).toBe(0);
+    expect(statusOf(report, items, "aws_instance.api")).toEqual({ status: "failed", reason: "Could not compare branch: GitHub answered 500.", pr: 1, url: "https://github.test/acme/infra/pull/1" });
+  });
+
   it("writes nothing once the scan is cancelled, and says the drift waits for the next scan", async () => {
     const github = newGitHub();
     const controller = new AbortController();
