@@ -49,7 +49,12 @@ const KEEPS = new Set(["no-op", "read", "forget"]);
  */
 export async function verifyCodify(deps: VerifyDeps, request: VerifyRequest): Promise<VerifyResult> {
   const targets = [...new Set(request.items.map((i) => i.item.address))].sort();
-  const scratch = await mkdtemp(path.join(deps.scratchDir ?? os.tmpdir(), "driftback-verify-"));
+  let scratch: string;
+  try {
+    scratch = await mkdtemp(path.join(deps.scratchDir ?? os.tmpdir(), "driftback-verify-"));
+  } catch (error) {
+    return { ok: false, reason: `could not make a scratch directory for the verification plan: ${String((error as NodeJS.ErrnoException).code ?? (error as Error).message)}` };
+  }
   try {
     // 1. A copy of the tree (without .git), with the edits written in.
     try {

@@ -114,6 +114,8 @@ export interface ScanOptions {
   withExcerpts?: boolean;
   planLimit?: BackportDeps["planLimit"];
   signal?: AbortSignal;
+  /** Where verification copies go (default a fresh temp dir). */
+  scratchDir?: string;
 }
 
 export interface ScanResult {
@@ -147,7 +149,7 @@ export async function scanOnce(github: MemoryGitHub, drifts: readonly ResourceDr
     templates: bundledTemplates(),
     logger,
     botLogin: BOT,
-    scratchDir: scratch,
+    scratchDir: options.scratchDir ?? scratch,
     ...(options.planLimit ? { planLimit: options.planLimit } : {}),
   };
   const input: BackportInput = {

@@ -127,4 +127,12 @@ describe("backportDrift: verified codify (issue 8 §2)", () => {
     expect(pr.body).toContain("driftback applies it: after the merge it plans the merge commit");
     expect(pr.body).not.toContain("your pipeline applies on merge");
   });
+
+  it("fails the codify drift with a reason, not an exception, when the scratch directory for the verification copy cannot be made", async () => {
+    const github = newGitHub();
+    const { report, items } = await scanOnce(github, [apiDrift(), sgDrift()], { scratchDir: "/nonexistent/driftback-scratch" });
+    const api = report.drift[fingerprintOf(items.find((i) => i.address === "aws_instance.api")!)];
+    expect(api).toEqual({ status: "failed", reason: "could not make a scratch directory for the verification plan: ENOENT" });
+    expect(prOf(github, "driftback/prod/aws_security_group.web")).toBeDefined();
+  });
 });
