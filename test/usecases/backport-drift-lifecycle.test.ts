@@ -183,4 +183,20 @@ describe("backportDrift lifecycle across scans (issue 8 §6)", () => {
     // the api pull request carries only its own edit
     expect(github.filesOf(API).get(MAIN_TF)).toContain('resource "aws_instance" "gone"');
   });
+
+  it("groups a whole workspace into one mixed pull request with group_by workspace, codifying and reverting in it", async () => {
+    const github = newGitHub();
+    const config = configOf({ backport: { group_by: "workspace" } });
+    const { report } = await scanOnce(github, world, { config });
+    expect(github.openPrs()).toHaveLength(1);
+    const [pr] = github.openPrs();
+    expect(pr!.branch).toBe("driftback/prod/all");
+    expect(pr!.labels).toEqual(["drift", "drift:codify", "drift:revert"]);
+    const files = [...github.filesOf(pr!.branch).keys()].filter((f) => f.startsWith(".driftback/"));
+    expect(files).toHaveLength(3);
+    expect(github.filesOf(pr!.branch).get(MAIN_TF)).toContain('instance_type = "t3.large"');
+    expect(parseMarker(pr!.body)!.expect!.map((e) => e.address)).toEqual(["aws_instance.gone", "aws_security_group.web"]);
+    expect(new Set(Object.values(report.drift).map((s) => (s as { pr: number }).pr))).toEqual(new Set([pr!.number]));
+    expect(await settle(github, world, { config })).toBe(0);
+  });
 });
