@@ -109,7 +109,8 @@ export async function scanRepository(deps: ScanDeps, target: ScanTarget, config:
   }
 
   // 5. Write the dashboard issue only when its body changes.
-  const reopenPending = new Set(reopen.filter((fingerprint) => state.items[fingerprint]?.backport?.status === "ignored"));
+  // a reopen is done once its drift has a pull request (or is gone); until then its box stays ticked
+  const reopenPending = new Set(reopen.filter((fingerprint) => ["ignored", "waiting", "failed"].includes(state.items[fingerprint]?.backport?.status ?? "")));
   const body = renderDashboard(
     state,
     {

@@ -158,6 +158,22 @@ describe("the scan's backport step", () => {
     expect(reopenRequests(host.issue!.body)).toEqual([devWeb]); // asked for, not yet done: still ticked
   });
 
+  it.each([
+    { status: { status: "waiting" as const, reason: "more than backport.max_open pull requests are open" } },
+    { status: { status: "failed" as const, reason: "Could not create branch: HTTP 502" } },
+  ])("keeps the box of a reopen ticked while its drift is $status.status, and drops it once a pull request is open", async ({ status }) => {
+    const api = fp("prod", "aws_instance.api");
+    const plans = { prod: ok(driftPlan({ "aws_instance.api": ["t3.small", "t3.large"] })), dev: ok(clean) };
+    const host = new RecordingHost();
+    await scanRepository(harness(plans, () => report({ [api]: { status: "ignored", pr: 3 } }), host).deps, target, configOf());
+    await scanRepository(harness(plans, () => report({ [api]: status }), host).deps, target, configOf(), { reopen: [api] });
+    expect(reopenRequests(host.issue!.body)).toEqual([api]);
+    const next = harness(plans, (input) => report({ [api]: input.reopen.includes(api) ? { status: "open", pr: 9, url: "u", action: "codify" } : status }), host);
+    await scanRepository(next.deps, target, configOf());
+    expect(next.inputs[0]!.reopen).toEqual([api]); // read back from the box
+    expect(host.issue!.body).not.toContain("driftback:reopen:");
+  });
+
   it("writes the dashboard when the step throws, says so, and logs one line without the error's detail", async () => {
     const h = harness({ prod: ok(driftPlan({ "aws_instance.api": ["t3.small", "t3.large"] })), dev: ok(clean) }, () => {
       throw new Error("unexpected\nresource \"aws_instance\" \"api\" { password = \"hunter2\" }");

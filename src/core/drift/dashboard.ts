@@ -24,7 +24,7 @@ export interface DashboardContext {
   backport?: {
     /** `backport.max_open`, named when drift waits. */
     maxOpen: number;
-    /** Reopen requests this scan could not carry out (their workspace was not planned): their boxes stay ticked, so the next scan tries again. */
+    /** Reopen requests this scan could not carry out (not planned, waiting for max_open, failed): listed with their boxes ticked, so the next scan tries again. */
     reopenPending?: ReadonlySet<string>;
     /** The backport step stopped this scan: the statuses shown are the last known ones. */
     stopped?: boolean;
@@ -123,7 +123,7 @@ export function renderDashboard(state: DashboardState, ctx: DashboardContext, te
   const fingerprints = new Map(Object.entries(state.items).map(([fingerprint, item]) => [item, fingerprint]));
   const ignored = ctx.backport
     ? items
-        .filter((item) => item.backport?.status === "ignored")
+        .filter((item) => item.backport?.status === "ignored" || ctx.backport!.reopenPending?.has(fingerprints.get(item)!))
         .map((item) => ({ fingerprint: fingerprints.get(item)!, ticked: ctx.backport!.reopenPending?.has(fingerprints.get(item)!) ?? false, workspace: item.workspace, address: item.address, path: item.path || "(whole resource)", pr: item.pr ?? null }))
     : [];
   const failures = items.flatMap((item) => (item.backport?.status === "failed" ? [{ workspace: item.workspace, address: item.address, path: item.path || "(whole resource)", pr: item.backport.pr ?? null, reason: item.backport.reason }] : []));
