@@ -1,8 +1,11 @@
 import { printable } from "../printable.js";
-import { gatherFacts, type CandidateFacts, type Fact } from "./evidence.js";
+import { gatherFacts, type Fact } from "./evidence.js";
 import { IncidentIndex } from "./incident-index.js";
+import { compareRanked, confidenceOf, KIND_RANK, strongestKind, type Ranked } from "./ranking.js";
 import { driftWindow, HOUR_MS, MINUTE_MS } from "./time.js";
-import type { Correlation, CorrelationIncident, CorrelationOptions, DriftForCorrelation, Evidence, EvidenceKind, IncidentCandidate } from "./types.js";
+import type { Correlation, CorrelationIncident, CorrelationOptions, DriftForCorrelation, Evidence, IncidentCandidate } from "./types.js";
+
+export { confidenceOf } from "./ranking.js";
 
 export const DEFAULT_TAG_KEYS = ["incident", "ticket", "change"] as const;
 export const DEFAULT_THRESHOLD = 0.5;
@@ -10,27 +13,6 @@ export const DEFAULT_SKEW_MS = 5 * MINUTE_MS;
 export const DEFAULT_LOOKBACK_MS = 24 * HOUR_MS;
 /** Runners-up listed next to the linked incident. */
 export const RUNNERS_UP = 3;
-
-const KIND_RANK: Record<EvidenceKind, number> = { exact: 3, strong: 2, weak: 1, note: 0 };
-
-/**
- * Confidence from independent pieces of evidence, by noisy-OR: 1 - Π(1 - wᵢ). Each piece alone
- * could explain the link, so the chance that all of them are wrong multiplies. Weights are clamped
- * to [0, 1], so the result stays in [0, 1], and one more piece never lowers it. Rounded to 3 decimals.
- */
-export function confidenceOf(weights: readonly number[]): number {
-  let allWrong = 1;
-  for (const weight of weights) allWrong *= 1 - Math.min(1, Math.max(0, Number.isFinite(weight) ? weight : 0));
-  return Math.round((1 - allWrong) * 1000) / 1000;
-}
-
-interface Ranked {
-  facts: CandidateFacts;
-  confidence: number;
-  strongest: Exclude<EvidenceKind, "note">;
-  /** How far its opening is from the drift's first sighting, in ms (Infinity when unknown). */
-  distance: number;
-}
 
 /**
  * Finds the incident behind each drift. Incidents are indexed once (words of titles and texts,
@@ -53,7 +35,7 @@ export function correlate(drifts: readonly DriftForCorrelation[], incidents: rea
 
   return drifts.map((drift) => {
     const window = driftWindow(drift.lastClean, drift.firstSeen, lookbackMs);
-    const ranked = [...gatherFacts(drift, window, context).values()]
+    const ranked = [...gatherFacts(drift, window, context, 1 + RUNNERS_UP).values()]
       .map((facts): Ranked => {
         const opened = facts.id === null ? Number.NaN : index.entries[facts.id]!.opened;
         return {
@@ -73,17 +55,6 @@ export function correlate(drifts: readonly DriftForCorrelation[], incidents: rea
   });
 }
 
-/** Higher confidence, then stronger evidence, then opened closer to the first sighting, then key, then input order. */
-function compareRanked(a: Ranked, b: Ranked): number {
-  return (
-    b.confidence - a.confidence ||
-    KIND_RANK[b.strongest] - KIND_RANK[a.strongest] ||
-    (a.distance === b.distance ? 0 : a.distance < b.distance ? -1 : 1) ||
-    (a.facts.key < b.facts.key ? -1 : a.facts.key > b.facts.key ? 1 : 0) ||
-    (a.facts.id ?? -1) - (b.facts.id ?? -1)
-  );
-}
-
 /** Says why the linked incident won when the next one has the same confidence. */
 function tieNote(winner: Ranked, next: Ranked | undefined): Fact | undefined {
   if (!next || next.confidence !== winner.confidence) return undefined;
@@ -94,12 +65,6 @@ function tieNote(winner: Ranked, next: Ranked | undefined): Fact | undefined {
   else if (winner.facts.key !== next.facts.key) why = "chosen by key order";
   else why = "chosen by the order the incident sources listed them";
   return { kind: "note", weight: 0, describe: () => `${tied}: ${why}` };
-}
-
-function strongestKind(facts: readonly Fact[]): Exclude<EvidenceKind, "note"> {
-  let best: Exclude<EvidenceKind, "note"> = "weak";
-  for (const fact of facts) if (fact.kind !== "note" && KIND_RANK[fact.kind] > KIND_RANK[best]) best = fact.kind;
-  return best;
 }
 
 function toCandidate(ranked: Ranked, index: IncidentIndex, note?: Fact): IncidentCandidate {

@@ -1,4 +1,4 @@
-import { atomsOf, containsWholeToken } from "./text-match.js";
+import { atomsOf, containsWholeToken, forEachAtom } from "./text-match.js";
 import { timeOf, type Window } from "./time.js";
 import type { CorrelationIncident } from "./types.js";
 
@@ -13,12 +13,6 @@ export interface IndexedIncident {
   lowerService: string | null;
 }
 
-export interface OpenDuring {
-  id: number;
-  /** How long it was open inside the window (skew allowed at its edges), in ms. */
-  overlap: number;
-}
-
 /**
  * Incidents indexed once per correlation run, so that no drift scans every incident text: a word
  * -> incidents map over titles and texts (a needle is looked up by its rarest word, then checked
@@ -29,7 +23,6 @@ export class IncidentIndex {
   private readonly byWord = new Map<string, number[]>();
   private readonly keysByRarestWord = new Map<string, number[]>();
   private readonly byKeyOrUrl = new Map<string, number[]>();
-  private readonly windows = new Map<string, OpenDuring[]>();
 
   constructor(incidents: readonly CorrelationIncident[]) {
     this.entries = incidents.map((incident) => {
@@ -47,7 +40,7 @@ export class IncidentIndex {
     const keyAtomCount = new Map<string, number>();
     for (const atoms of keyAtoms) for (const atom of atoms) keyAtomCount.set(atom, (keyAtomCount.get(atom) ?? 0) + 1);
     this.entries.forEach((entry, id) => {
-      for (const atom of atomsOf(entry.lowerText)) push(this.byWord, atom, id);
+      forEachAtom(entry.lowerText, (atom) => push(this.byWord, atom, id));
       // "INC-123" is filed under "123", the word fewest keys share
       const rarest = rarestOf(keyAtoms[id]!, (atom) => keyAtomCount.get(atom) ?? 0);
       if (rarest !== undefined) push(this.keysByRarestWord, rarest, id);
@@ -85,27 +78,77 @@ export class IncidentIndex {
   }
 
   /**
-   * Incidents open during the window, each edge of theirs widened by `skewMs` (their clocks are
-   * not ours). Still-open ones count as open until the window's end. Cached per window: drift of
-   * one workspace and scan shares it.
+   * Visits the incidents open during the window with how long (ms) they were open inside it, each
+   * edge of theirs widened by `skewMs` (their clocks are not ours). Still-open ones count as open
+   * until the window's end. Binary searches over the opening times: still-open incidents are a
+   * prefix of their list; resolved ones are scanned from the first whose running maximum end
+   * reaches the window, so a drift never walks every incident.
    */
-  openDuring(window: Window, skewMs: number): OpenDuring[] {
-    const cacheKey = `${window.start}:${window.end}:${skewMs}`;
-    const cached = this.windows.get(cacheKey);
-    if (cached) return cached;
-    const found: OpenDuring[] = [];
-    if (Number.isFinite(window.start) && Number.isFinite(window.end)) {
-      this.entries.forEach((entry, id) => {
-        if (!(entry.opened - skewMs <= window.end)) return; // also drops an unreadable opening time
-        const start = Math.max(entry.opened - skewMs, window.start);
-        const end = Math.min(Math.max(entry.resolved, entry.opened) + skewMs, window.end);
-        if (end < start) return;
-        found.push({ id, overlap: end - start });
-      });
+  forEachOpenDuring(window: Window, skewMs: number, visit: (id: number, overlap: number) => void): void {
+    if (!Number.isFinite(window.start) || !Number.isFinite(window.end)) return;
+    const { stillOpen, resolved } = this.timeline();
+    const latestOpening = window.end + skewMs;
+    for (let at = 0, stop = countAtMost(stillOpen.opened, latestOpening); at < stop; at++) {
+      visit(stillOpen.ids[at]!, window.end - Math.max(stillOpen.opened[at]! - skewMs, window.start));
     }
-    this.windows.set(cacheKey, found);
-    return found;
+    const earliestEnd = window.start - skewMs;
+    for (let at = firstReaching(resolved.maxEnd, earliestEnd), stop = countAtMost(resolved.opened, latestOpening); at < stop; at++) {
+      const end = resolved.end[at]!;
+      if (end >= earliestEnd) visit(resolved.ids[at]!, Math.min(end + skewMs, window.end) - Math.max(resolved.opened[at]! - skewMs, window.start));
+    }
   }
+
+  private sorted?: { stillOpen: Timeline; resolved: Timeline };
+
+  /** Opening times sorted once (on first use): still-open and resolved incidents apart. */
+  private timeline(): { stillOpen: Timeline; resolved: Timeline } {
+    if (this.sorted) return this.sorted;
+    const readable = this.entries.map((entry, id) => ({ entry, id })).filter(({ entry }) => !Number.isNaN(entry.opened));
+    readable.sort((a, b) => a.entry.opened - b.entry.opened || a.id - b.id);
+    const build = (list: typeof readable): Timeline => {
+      const end = Float64Array.from(list, ({ entry }) => Math.max(entry.resolved, entry.opened));
+      const maxEnd = new Float64Array(end.length);
+      end.forEach((value, at) => (maxEnd[at] = Math.max(value, at > 0 ? maxEnd[at - 1]! : Number.NEGATIVE_INFINITY)));
+      return { ids: Int32Array.from(list, ({ id }) => id), opened: Float64Array.from(list, ({ entry }) => entry.opened), end, maxEnd };
+    };
+    this.sorted = {
+      stillOpen: build(readable.filter(({ entry }) => !Number.isFinite(entry.resolved))),
+      resolved: build(readable.filter(({ entry }) => Number.isFinite(entry.resolved))),
+    };
+    return this.sorted;
+  }
+}
+
+interface Timeline {
+  ids: Int32Array;
+  opened: Float64Array;
+  end: Float64Array;
+  /** Running maximum of `end`: non-decreasing, so it can be searched. */
+  maxEnd: Float64Array;
+}
+
+/** How many of the sorted values are <= limit. */
+function countAtMost(sorted: Float64Array, limit: number): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (sorted[mid]! <= limit) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** The first index whose value is >= limit (the length when none). */
+function firstReaching(sorted: Float64Array, limit: number): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (sorted[mid]! < limit) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 function push(map: Map<string, number[]>, key: string, id: number): void {

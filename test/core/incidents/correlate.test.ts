@@ -249,6 +249,28 @@ describe("correlate: confidence, threshold and runners-up", () => {
     expect(new Set(confidences).size).toBe(4);
   });
 
+  it("of many incidents open in the window, the four best are shown whatever the input order (equal timing: opened closer first, then key)", () => {
+    const open = (key: string, opened: string, resolved: string) => incident(key, { openedAt: at(opened), resolvedAt: at(resolved) });
+    const incidents = [
+      open("INC-A", "01:00", "01:30"), // 40 of 180 minutes with skew
+      open("INC-B", "01:00", "03:55"), // 180 (whole window)
+      open("INC-C", "02:00", "02:30"), // 40, opened closer to 04:00 than INC-A
+      open("INC-D", "01:00", "02:00"), // 70
+      open("INC-E", "01:00", "03:00"), // 130
+      open("INC-F", "02:00", "02:30"), // 40, same as INC-C: key decides
+      incident("INC-G", { openedAt: at("03:50"), resolvedAt: null, text: "sg-0abc" }), // a mention: best
+    ];
+    const expected = [["INC-G"], ["INC-B", "INC-E", "INC-D"]];
+    for (const order of [incidents, [...incidents].reverse(), [...incidents.slice(3), ...incidents.slice(0, 3)]]) {
+      const result = only([drift()], order);
+      expect([[result.incident?.key], result.candidates.map((c) => c.key)]).toEqual(expected);
+    }
+    const lowThreshold = only([drift({ identities: [], newValues: [] })], incidents, { threshold: 0 });
+    expect([lowThreshold.incident?.key, ...lowThreshold.candidates.map((c) => c.key)]).toEqual(["INC-B", "INC-E", "INC-D", "INC-C"]);
+    const withoutBest = only([drift({ identities: [], newValues: [] })], incidents.filter((i) => !["INC-B", "INC-E", "INC-D"].includes(i.key)), { threshold: 0 });
+    expect([withoutBest.incident?.key, ...withoutBest.candidates.map((c) => c.key)]).toEqual(["INC-C", "INC-F", "INC-A", "INC-G"]);
+  });
+
   it("a break-glass declaration naming an incident no source returned still links it, with the key only", () => {
     const result = only([drift()], [], { breakGlass: [{ workspace: "prod", incidentKey: "INC-404", from: at("03:00"), until: at("05:00"), by: "@bob" }] });
     expect(result.incident).toEqual({
