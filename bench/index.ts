@@ -1,6 +1,7 @@
 import { benchBackport } from "./backport.js";
 import { benchCodify } from "./codify.js";
 import { benchDriftCli } from "./drift-cli.js";
+import { benchIncidents } from "./incidents.js";
 import { benchPreviewRender } from "./preview-render.js";
 import { benchScan } from "./scan.js";
 
@@ -11,3 +12,4 @@ if (!only || only === "codify") await benchCodify();
 if (!only || only === "scan") await benchScan();
 if (!only || only === "drift") await benchDriftCli();
 if (!only || only === "backport") await benchBackport();
+if (!only || only === "incidents") benchIncidents();
