@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { correlate, WEIGHTS, type CorrelationOptions, type CorrelationIncident, type DriftForCorrelation } from "../../../src/core/incidents/index.js";
+import type { Incident } from "../../../src/ports.js";
 import { at, drift, incident } from "./support.js";
 
 /** Far from the drift window (the day before, for an hour): only tags and break-glass can link it. */
@@ -16,6 +17,7 @@ describe("correlate: each kind of evidence links the incident with a sentence a 
     { name: "a label with another configured key and other case is exact", drift: drift({ tags: [{ source: "label", key: "Ticket", value: "inc-123" }] }), incidents: [incident("INC-123", yesterday)], linked: "INC-123", sentence: "label Ticket=inc-123 on the resource", kind: "exact" },
     { name: "a tag holding the incident's URL is exact", drift: drift({ tags: [{ source: "tag", key: "change", value: "https://incidents.example.com/OPS-9/" }] }), incidents: [incident("OPS-9", yesterday)], linked: "OPS-9", sentence: "tag change=https://incidents.example.com/OPS-9/ on the resource", kind: "exact" },
     { name: "a tag naming two incidents names each", drift: drift({ tags: [{ source: "tag", key: "incident", value: "INC-7, INC-123" }] }), incidents: [incident("INC-123", yesterday)], linked: "INC-123", sentence: "tag incident=INC-7, INC-123 on the resource", kind: "exact" },
+    { name: "a GitHub-issue key in a tag is exact", drift: drift({ tags: [{ source: "tag", key: "incident", value: "acme/incidents#42" }] }), incidents: [incident("acme/incidents#4", yesterday), incident("acme/incidents#42", yesterday)], linked: "acme/incidents#42", sentence: "tag incident=acme/incidents#42 on the resource", kind: "exact" },
     { name: "a custom tag key from the options is exact", drift: drift({ tags: [{ source: "tag", key: "jira", value: "OPS-9" }] }), incidents: [incident("OPS-9", yesterday)], options: { tagKeys: ["jira"] }, linked: "OPS-9", sentence: "tag jira=OPS-9 on the resource", kind: "exact" },
     {
       name: "a break-glass declaration for the workspace during the window is exact",
@@ -60,6 +62,7 @@ describe("correlate: each kind of evidence links the incident with a sentence a 
 describe("correlate: what is not evidence", () => {
   const cases: { name: string; drift: DriftForCorrelation; incidents: CorrelationIncident[]; options?: CorrelationOptions }[] = [
     { name: "a tag naming INC-1234 does not name INC-123", drift: drift({ tags: [{ source: "tag", key: "incident", value: "INC-1234" }] }), incidents: [incident("INC-123", yesterday)] },
+    { name: "a tag naming acme/incidents#42 does not name acme/incidents#4", drift: drift({ tags: [{ source: "tag", key: "incident", value: "acme/incidents#42" }] }), incidents: [incident("acme/incidents#4", yesterday)] },
     { name: "a tag with a key that is not configured", drift: drift({ tags: [{ source: "tag", key: "owner", value: "INC-123" }] }), incidents: [incident("INC-123", yesterday)] },
     { name: "an empty tag value", drift: drift({ tags: [{ source: "tag", key: "incident", value: "" }] }), incidents: [incident("INC-123", { ...yesterday, url: "" })] },
     { name: "a mention of sg-0abc-2 is not a mention of sg-0abc", drift: drift(), incidents: [incident("INC-123", { ...yesterday, text: "sg-0abc-2 was opened" })] },
@@ -287,6 +290,11 @@ describe("correlate: confidence, threshold and runners-up", () => {
     const d = drift({ tags: [{ source: "tag", key: "incident", value: "INC-1" }, { source: "tag", key: "Incident", value: "INC-1" }] });
     const result = only([d], [incident("INC-1", yesterday)]);
     expect(result.incident!.evidence.filter((e) => e.kind === "exact")).toHaveLength(1);
+  });
+
+  it("takes the port's Incident as it is (the neutral shape, source included)", () => {
+    const fromSource: Incident = { ...incident("INC-1", { text: "sg-0abc" }), source: "github" };
+    expect(only([drift()], [fromSource]).incident?.key).toBe("INC-1");
   });
 
   it("each drift gets its own correlation, in input order", () => {
