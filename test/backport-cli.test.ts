@@ -92,6 +92,9 @@ describe("driftback backport --dry-run on the bundled example", () => {
     expect(codify.files.map((f) => f.path)).toEqual(["workspace/main.tf", expect.stringMatching(/^\.driftback\/drift\/prod\/[0-9a-f]{16}\.md$/)]);
     expect(codify.files[1]!.diff).toMatch(/--- \/dev\/null\n\+\+\+ b\/\.driftback\/drift\/prod\//);
     expect(codify.body).toContain("<!-- driftback:backport ");
+    // the dry run skipped the plan, not the config: the body says which
+    expect(codify.body).toContain("this dry run did not plan the edited code (add `--verify`");
+    expect(codify.body).not.toContain("`backport.verify` is false in the config");
 
     const revert = byAction(prs, "revert");
     expect(revert).toMatchObject({ branch: "driftback/prod/aws_security_group.web", title: "Revert drift: aws_security_group.web ingress[0].cidr_blocks (prod)", verified: null });

@@ -115,6 +115,8 @@ export async function backportCommand(options: BackportCommandOptions): Promise<
       reopen: [],
       firstSeen: new Map(),
       planExcerpts: new Map([[setup.workspace.name, setup.planJson]]),
+      // a dry run without --verify skips the plan by the caller's choice, not the config's
+      ...(options.dryRun && !options.verify && setup.config.backport.verify ? { unverifiedBy: "dry-run" as const } : {}),
     },
   );
 

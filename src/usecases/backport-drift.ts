@@ -66,6 +66,8 @@ export interface BackportInput {
   /** Workspace -> the scan's plan JSON, for revert pull requests' plan excerpts. */
   planExcerpts?: ReadonlyMap<string, string>;
   signal?: AbortSignal;
+  /** Set when the caller, not the config, turned verification off (a CLI dry run without --verify): the body says so. */
+  unverifiedBy?: "dry-run";
 }
 
 export type DriftBackportStatus =
@@ -163,7 +165,7 @@ export async function backportDrift(deps: BackportDeps, input: BackportInput): P
   const toBuild = operations.filter(needsBody).filter((op) => !isUnreadable(op, state));
   const prepared = await prepareBackports(
     { terraform: deps.terraform, toolchain: deps.toolchain, loadParser: deps.loadParser, logger: deps.logger, masker, ...(deps.planLimit ? { planLimit: deps.planLimit } : {}), ...(deps.scratchDir ? { scratchDir: deps.scratchDir } : {}) },
-    { config, masker, templates: deps.templates },
+    { config, masker, templates: deps.templates, ...(input.unverifiedBy ? { unverifiedBy: input.unverifiedBy } : {}) },
     toBuild,
     {
       checkoutDir: input.checkoutDir,

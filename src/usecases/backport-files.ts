@@ -29,6 +29,8 @@ export interface BuildContext {
   config: Config;
   masker: Masker;
   templates: Templates;
+  /** Verification was turned off by the caller (a dry run), not by `backport.verify`. */
+  unverifiedBy?: "dry-run";
 }
 
 /**
@@ -148,7 +150,7 @@ export function buildBackport(input: BuildInput, ctx: BuildContext): BuiltBackpo
   if (expect.length > 0) settled.marker.expect = expect;
   const body = renderBackportBody(
     { settled, revertChanges: input.revertChanges, ...(input.verificationChanges ? { verificationChanges: input.verificationChanges } : {}), config },
-    { masker, templates },
+    { masker, templates, ...(ctx.unverifiedBy ? { unverifiedBy: ctx.unverifiedBy } : {}) },
   );
   const records = recordedItems(settled, config).map((drift) =>
     renderDriftRecord({ drift, settled, recordsDir: config.backport.records_dir, ...(input.pr !== undefined ? { pr: input.pr } : {}) }, { masker, templates }),

@@ -35,6 +35,8 @@ export interface BodyContext {
   masker: Masker;
   templates: Pick<Templates, "backportBody" | "resourceDiff">;
   maxChars?: number;
+  /** Verification was turned off by the caller (a dry run without --verify), not by the config. */
+  unverifiedBy?: "dry-run";
 }
 
 interface DriftRow {
@@ -59,7 +61,7 @@ export interface BackportBodyView {
   hiddenRows: number;
   reasons: { why: string; subjects: { name: string; fellBack: boolean }[]; moreSubjects: number }[];
   codified: { address: string; path: string; file: string }[];
-  verification: { verified: boolean; disabled: boolean; tool: string; addresses: string[]; moreAddresses: number } | null;
+  verification: { verified: boolean; disabled: boolean; dryRun: boolean; tool: string; addresses: string[]; moreAddresses: number } | null;
   fallbacks: { address: string; path: string; refused: boolean; reason: string; snippetFence: string; snippet: string }[];
   reverted: { addresses: string[]; moreAddresses: number; applyOnMerge: boolean; excerpt: string[]; excerptOmitted: boolean } | null;
   /** Drift of this group beyond what one pull request carries (at most maxPerPullRequest). */
@@ -107,7 +109,7 @@ export function renderBackportBody(input: BackportBodyInput, ctx: BodyContext): 
       hiddenRows: rows.length - Math.min(shown, rows.length),
       reasons,
       codified: codified.slice(0, shown).map((i) => ({ address: show(i.item.address, masker), path: pathText(i, masker), file: i.outcome?.status === "codified" ? i.outcome.file : "" })),
-      verification: codified.length === 0 ? null : { verified: config.backport.verify, disabled: !config.backport.verify, tool: config.binary, ...listed(unique(codified.map((i) => show(i.item.address, masker)))) },
+      verification: codified.length === 0 ? null : { verified: config.backport.verify, disabled: !config.backport.verify && !ctx.unverifiedBy, dryRun: !config.backport.verify && ctx.unverifiedBy === "dry-run", tool: config.binary, ...listed(unique(codified.map((i) => show(i.item.address, masker)))) },
       fallbacks: fallbacks.slice(0, shown),
       reverted: reverted.length === 0 ? null : { ...listed(revertAddresses.map((a) => show(a, masker))), applyOnMerge: config.apply.on_merge, ...excerptOf(input.revertChanges, revertAddresses, level, ctx) },
       stillChanging: excerptOf(input.verificationChanges ?? [], stillChanging, level, ctx).excerpt,
