@@ -58,7 +58,7 @@ export function correlate(drifts: readonly DriftForCorrelation[], incidents: rea
 /** Says why the linked incident won when the next one has the same confidence. */
 function tieNote(winner: Ranked, next: Ranked | undefined): Fact | undefined {
   if (!next || next.confidence !== winner.confidence) return undefined;
-  const tied = `tied with ${printable(next.facts.key)} at ${winner.confidence.toFixed(2)}`;
+  const tied = `tied with ${printable(next.facts.key)} at ${winner.confidence}`;
   let why: string;
   if (winner.strongest !== next.strongest) why = `chosen for its stronger evidence (${winner.strongest} over ${next.strongest})`;
   else if (winner.distance !== next.distance) why = "chosen as it opened closer to the drift's first sighting";
