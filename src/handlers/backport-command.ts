@@ -88,5 +88,5 @@ async function requestScan(context: Context<"issue_comment.created">, scans: Sca
   const config = await loadRepoConfig(context, repo);
   if (!config?.ok) return "not-configured" as const;
   const target = { ...repo, cloneUrl: repository.clone_url, defaultBranch: repository.default_branch };
-  return scans.start({ target, installationId: context.payload.installation?.id ?? 0, config: config.config }, context.octokit) ? ("started" as const) : ("already-running" as const);
+  return scans.start({ target, installationId: context.payload.installation?.id ?? 0, config: config.config }, context.octokit, { again: true }) ? ("started" as const) : ("already-running" as const);
 }

@@ -36,7 +36,7 @@ export class ScanService {
   private readonly running = new Set<string>();
   private readonly jobs = new Set<Promise<unknown>>();
   private readonly checkoutLimit = pLimit(4);
-  /** Reopen requests for a repository whose scan was running when they came: its next scan carries them. */
+  /** Requests for a repository whose scan was running when they came (reopens, switched actions): a scan right after carries them. */
   private readonly pendingReopen = new Map<string, { repo: ScannableRepo; octokit: Octokit; reopen: Set<string> }>();
   /** Scan requests still discovering, by scope: a repeated request joins the one in flight. */
   private readonly discovering = new Map<string, QueuedScan>();
@@ -48,12 +48,13 @@ export class ScanService {
 
   /**
    * Starts a scan in the background; false when one is already running for that repository. Reopen
-   * requests that arrive meanwhile are not lost: the repository is scanned again for them right after.
+   * requests, and `again` requests (a person switched a pull request's action after the running scan
+   * read it), are not lost: the repository is scanned again for them right after.
    */
-  start(repo: ScannableRepo, octokit: Octokit, options: { reopen?: readonly string[] } = {}): boolean {
+  start(repo: ScannableRepo, octokit: Octokit, options: { reopen?: readonly string[]; again?: boolean } = {}): boolean {
     const key = `${repo.target.owner}/${repo.target.repo}`.toLowerCase();
     if (this.running.has(key)) {
-      if (options.reopen?.length) this.pendingReopen.set(key, { repo, octokit, reopen: new Set([...(this.pendingReopen.get(key)?.reopen ?? []), ...options.reopen]) });
+      if (options.reopen?.length || options.again) this.pendingReopen.set(key, { repo, octokit, reopen: new Set([...(this.pendingReopen.get(key)?.reopen ?? []), ...(options.reopen ?? [])]) });
       return false;
     }
     this.running.add(key);

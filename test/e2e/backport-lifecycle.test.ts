@@ -144,4 +144,21 @@ describe("backport pull requests follow reality across scans (probot, nock, fake
     expect(scenario.dashboard()).not.toContain("driftback:reopen:");
     expect(scenario.logs.join("\n")).toContain("open again: a scan is running, the next one carries it");
   });
+
+  it("scans again right after a running scan when a switched action asks for it (again), but not for a plain request", async () => {
+    scenario.live({ instanceType: "t3.large", cidr: null }, { sleepMs: { plan: 1_000 } });
+    const app = await scenario.startApp();
+    const [found] = await app.driftback.scans().discover();
+    const scans = () => app.fake.calls().filter((c) => c.args[0] === "plan" && !c.args.some((a) => a.startsWith("-target="))).length;
+
+    expect(app.driftback.scans().start(found!.repo, found!.octokit)).toBe(true);
+    expect(app.driftback.scans().start(found!.repo, found!.octokit)).toBe(false); // a plain request while running: dropped
+    await app.idle();
+    expect(scans()).toBe(1);
+
+    expect(app.driftback.scans().start(found!.repo, found!.octokit)).toBe(true);
+    expect(app.driftback.scans().start(found!.repo, found!.octokit, { again: true })).toBe(false); // carried over
+    await app.idle();
+    expect(scans()).toBe(3);
+  });
 });
