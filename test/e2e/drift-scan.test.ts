@@ -20,6 +20,9 @@ drift:
   schedule: "0 * * * *"
   ignore:
     - { type: aws_autoscaling_group, attribute: desired_capacity }
+# these tests are about detection and the dashboard; backport pull requests have their own e2e tests
+backport:
+  enabled: false
 `;
 
 /** A plan whose resource_drift says instance_type and an ignored ASG size changed outside, and apply reverts both. */
@@ -88,6 +91,7 @@ describe("drift scans across time (nock, fake terraform, local git)", () => {
     expect(created.body).toContain("<code>aws_instance.web</code> | <code>instance_type</code>");
     expect(created.body).not.toContain("desired_capacity"); // ignored by config
     expect(created.body).not.toContain("<code>tags</code>"); // null -> {} is noise
+    expect(created.body).not.toContain("could not bring the backport pull requests up to date"); // backport is off here
     const [item] = Object.values(dashboardState().items);
     expect(item).toMatchObject({ workspace: "prod", severity: "high", firstSeen: "2026-11-01" });
 
