@@ -136,6 +136,44 @@ const branchName = z
 const githubLogin = z.string().regex(/^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$/, { message: "must be a GitHub user login such as `octocat`" });
 const teamSlug = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, { message: "must be a team slug such as `platform-team`, without the organisation" });
 
+/** Incident sources and correlation. Tokens and webhook secrets come from the environment only (see README). */
+const incidentsSchema = z
+  .strictObject({
+    github: z
+      .strictObject({
+        repo: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9-]*\/[A-Za-z0-9._-]+$/, { message: 'must be "owner/name"' }).describe("Repository whose issues are incidents (the App must be installed on it)."),
+        label: z.string().min(1).max(50).default("incident").describe("Label that marks an issue as an incident."),
+      })
+      .optional()
+      .describe("GitHub issues as incidents, read and written with the App's own token."),
+    pagerduty: z
+      .strictObject({
+        service_ids: z.array(z.string().regex(/^[A-Z0-9]+$/, { message: "must be a PagerDuty service id such as P123ABC" })).default([]).describe("Only these services' incidents; empty: all the API key can see."),
+        from: z.email({ message: "must be the email of a PagerDuty user" }).optional().describe("Email of the PagerDuty user that follow-up notes are written as (PagerDuty's `From` header); without it no note is written."),
+      })
+      .optional()
+      .describe("PagerDuty incidents (REST API v2); PAGERDUTY_API_TOKEN, PAGERDUTY_WEBHOOK_SECRETS."),
+    jira: z
+      .strictObject({
+        site: z.string().regex(/^[a-z0-9][a-z0-9.-]*\.[a-z]{2,}$/i, { message: "must be a host name such as acme.atlassian.net" }).describe("Jira Cloud site, e.g. acme.atlassian.net."),
+        jql: z
+          .string()
+          .min(1)
+          .refine((value) => !/\border\s+by\b/i.test(value), { message: "must not contain ORDER BY (driftback adds its own time window)" })
+          .describe('Which issues are incidents, e.g. "project = INC".'),
+      })
+      .optional()
+      .describe("Jira Cloud issues as incidents (REST API v3); JIRA_EMAIL, JIRA_API_TOKEN, JIRA_WEBHOOK_SECRET."),
+    incident_io: z.strictObject({}).optional().describe("incident.io incidents (API v2); INCIDENT_IO_API_KEY, INCIDENT_IO_WEBHOOK_SECRET."),
+    tag_keys: z.array(z.string().min(1)).default(["incident", "ticket", "change"]).describe("Tag or label keys on a live resource that name the incident behind a change (exact evidence)."),
+    services: z.record(z.string().min(1), z.array(z.string().min(1))).default({}).describe("Incident service or component -> the workspaces it runs in."),
+    threshold: z.number().min(0).max(1).default(0.5).describe("Lowest confidence (0 to 1) at which an incident is linked to a drift."),
+    poll: duration({ min: "1m", max: "24h", why: "a resolved incident should be reconciled the same day" })
+      .default("5m")
+      .describe("How often sources without a webhook are asked for resolved incidents (1m to 24h)."),
+  })
+  .prefault({});
+
 export const configSchema = z
   .strictObject({
     binary: z.enum(["terraform", "tofu"]).default("terraform").describe("Which CLI plans the workspaces."),
@@ -197,6 +235,7 @@ export const configSchema = z
       })
       .prefault({})
       .describe("What happens when a backport pull request is merged."),
+    incidents: incidentsSchema.describe("Incident sources, correlation and the follow-up on incidents."),
   })
   .superRefine((config, ctx) => {
     const seen = new Map<string, number>();
@@ -218,6 +257,7 @@ export type Config = z.output<typeof configSchema>;
 export type WorkspaceConfig = Config["workspaces"][number];
 export type BackportConfig = Config["backport"];
 export type BackportRule = BackportConfig["rules"][number];
+export type IncidentsConfig = Config["incidents"];
 
 /** "20m" -> 1_200_000; the schema has already checked the shape. */
 export function durationToMs(value: string): number {
