@@ -3,6 +3,7 @@ import { formatAttributePath } from "../hcl/address.js";
 import { deepEqual } from "../render/values.js";
 import { isMarked, namedRelevant, overlaps, plannedAt, plannedSetsBack, valueAt, type Planned } from "./evidence.js";
 import { changedAttributes } from "./pairing.js";
+import { isPolicyResourceType, policyAttributeOf } from "../policy/concerns.js";
 
 export type DriftClass = "actionable" | "noise" | "unapplied" | "deleted";
 export type DriftTaxonomy = "configuration" | "policy" | "resource";
@@ -34,10 +35,9 @@ export interface DriftItem {
   liveResource: JsonValue;
 }
 
-const POLICY_TYPES = /(iam|security_group|firewall|network_acl|_acl\b|nsg|network_security|rbac|role|policy|permission|access_entry|bucket_public_access)/;
-
+/** Policy: a resource type about who may do what, or an attribute about public access or encryption (the backport policy's reading too). */
 export function taxonomyOf(resourceType: string, path: readonly PathStep[]): DriftTaxonomy {
-  if (POLICY_TYPES.test(resourceType)) return "policy";
+  if (isPolicyResourceType(resourceType) || policyAttributeOf(path)) return "policy";
   return path.length === 0 ? "resource" : "configuration";
 }
 

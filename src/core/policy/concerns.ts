@@ -6,6 +6,13 @@ export type PolicyConcern =
   | { kind: "resource"; label: string }
   | { kind: "public-access" | "encryption"; label: string; attribute: string };
 
+const POLICY_TYPES = /(iam|security_group|firewall|network_acl|_acl\b|nsg|network_security|rbac|role|policy|permission|access_entry|bucket_public_access)/;
+
+/** A resource type whose every attribute is about who may do what (IAM, security groups, firewalls, RBAC…). */
+export function isPolicyResourceType(resourceType: string): boolean {
+  return POLICY_TYPES.test(resourceType);
+}
+
 /**
  * Resource types whose every attribute is about who may do what (the same families as the drift
  * taxonomy's policy class), each with the name a reviewer knows it by. First match names it.
@@ -68,15 +75,20 @@ const ATTRIBUTE_MATCHERS = (Object.entries(POLICY_ATTRIBUTES) as [keyof typeof P
 );
 
 /**
- * The policy concern of one drift, if any: its resource type is a policy family (`taxonomy` says
- * policy), or one of the attribute names on its path is about public access or encryption.
+ * The policy concern of one drift, if any: its resource type is a policy family, or one of the
+ * attribute names on its path is about public access or encryption (then `taxonomyOf` says policy too).
  */
-export function policyConcernOf(item: { resourceType: string; path: readonly PathStep[]; taxonomy: string }): PolicyConcern | undefined {
-  if (item.taxonomy === "policy") {
+export function policyConcernOf(item: { resourceType: string; path: readonly PathStep[] }): PolicyConcern | undefined {
+  if (isPolicyResourceType(item.resourceType)) {
     const kind = POLICY_RESOURCE_KINDS.find(([pattern]) => pattern.test(item.resourceType));
     return { kind: "resource", label: kind?.[1] ?? "access control" };
   }
-  for (const step of item.path) {
+  return policyAttributeOf(item.path);
+}
+
+/** The public-access or encryption attribute on a path, if any (keys inside free-form maps never count). */
+export function policyAttributeOf(path: readonly PathStep[]): Extract<PolicyConcern, { attribute: string }> | undefined {
+  for (const step of path) {
     if (typeof step !== "string") continue;
     if (FREE_FORM_MAPS.has(step)) return undefined;
     if (!ATTRIBUTE_NAME.test(step)) continue;
