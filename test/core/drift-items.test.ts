@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { classifyDrift, changedPaths } from "../../src/core/drift/items.js";
+import { classifyDrift, changedPaths, taxonomyOf } from "../../src/core/drift/items.js";
 import { relevantDrift } from "../../src/core/drift/relevance.js";
 import { parsePlan } from "../../src/core/plan/parse.js";
 import { describeShared, readSharedPlan } from "../support/shared.js";
@@ -117,5 +117,19 @@ describe("relevantDrift on a real plan whose relevant_attributes names none of t
     const model = realPlan("refusals-drift.json");
     const quiet = { ...model, resourceDrift: model.resourceDrift.map((d) => ({ ...d, after: d.before })) };
     expect(relevantDrift(quiet)).toEqual([]);
+  });
+});
+
+describe("taxonomyOf", () => {
+  it.each([
+    ["a security group rule", "aws_security_group_rule", ["cidr_blocks"], "policy"],
+    ["public access on a plain resource type", "aws_db_instance", ["publicly_accessible"], "policy"],
+    ["encryption on a plain resource type", "aws_ebs_volume", ["encrypted"], "policy"],
+    ["a bucket ACL", "aws_s3_bucket", ["acl"], "policy"],
+    ["a tag named like a setting (tags are the user's own words)", "aws_s3_bucket", ["tags", "public"], "configuration"],
+    ["an ordinary attribute", "aws_instance", ["instance_type"], "configuration"],
+    ["a whole resource", "aws_instance", [], "resource"],
+  ])("calls %s %s", (_name, type, path, expected) => {
+    expect(taxonomyOf(type, path)).toBe(expected);
   });
 });
