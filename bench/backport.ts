@@ -1,4 +1,4 @@
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
@@ -17,6 +17,7 @@ import type { PlanOutcome, PlanRequest, TerraformRunner } from "../src/ports.js"
 import { bundledTemplates } from "../src/templates.js";
 import { backportDrift, type BackportInput } from "../src/usecases/backport-drift.js";
 import { BackportApiMock, botCommit, compareBody, pullBody, pullNode } from "../test/support/github-backport-api.js";
+import { latencyTerraform } from "./support/latency-terraform.js";
 
 const BOT = "driftback[bot]";
 const BASE_SHA = "a".repeat(40);
@@ -25,23 +26,6 @@ const DRIFTS = 50;
 const LATENCY_S = 1;
 const COMMIT_OID = "d".repeat(40);
 
-/** A terraform stand-in whose plan sleeps a fixed time, then replays plan.json (shell: starting it costs next to nothing). */
-function latencyTerraform(dir: string): string {
-  const bin = path.join(dir, "bin");
-  mkdirSync(bin);
-  const script = `#!/bin/sh
-case "$1" in
-  init) exit 0 ;;
-  plan) sleep "${LATENCY_S}"
-        for arg in "$@"; do case "$arg" in -out=*) cp plan.json "\${arg#-out=}" ;; esac; done
-        exit 0 ;;
-  show) for arg in "$@"; do last="$arg"; done; cat "$last" ;;
-esac
-`;
-  writeFileSync(path.join(bin, "terraform"), script);
-  chmodSync(path.join(bin, "terraform"), 0o755);
-  return bin;
-}
 
 /** Wraps a runner and adds up the time spent inside plan(): terraform's own time, subtracted from the wall time. */
 class TimedRunner implements TerraformRunner {
@@ -119,7 +103,7 @@ const isWriteRequest = (r: { method: string; path: string; body?: { query?: stri
  */
 export async function benchBackport(): Promise<void> {
   const root = mkdtempSync(path.join(os.tmpdir(), "driftback-bench-backport-"));
-  const bin = latencyTerraform(root);
+  const bin = latencyTerraform(root, { latencySeconds: LATENCY_S, planExitCode: 0 });
   const terraform = new TimedRunner(new TerraformCli({ env: { ...process.env, PATH: `${bin}:${process.env.PATH}` }, scratchDir: root, pluginCacheDir: path.join(root, "plugins") }));
   nock.disableNetConnect();
   try {

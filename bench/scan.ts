@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
@@ -11,29 +11,13 @@ import { validateConfig } from "../src/config/validate.js";
 import type { DashboardIssue, DriftHost, RepoRef } from "../src/ports.js";
 import { bundledTemplates } from "../src/templates.js";
 import { scanRepository } from "../src/usecases/scan-drift.js";
+import { latencyTerraform } from "./support/latency-terraform.js";
 
 const REPOS = 20;
 const WORKSPACES_PER_REPO = 10;
 const CONCURRENCY = 10;
 const LATENCY_S = 2;
 
-/** A terraform stand-in with a fixed plan latency: a shell script, so process start-up costs next to nothing. */
-function latencyTerraform(dir: string): string {
-  const bin = path.join(dir, "bin");
-  mkdirSync(bin);
-  const script = `#!/bin/sh
-case "$1" in
-  init) exit 0 ;;
-  plan) sleep "\${FAKE_LATENCY_S:-${LATENCY_S}}"
-        for arg in "$@"; do case "$arg" in -out=*) cp plan.json "\${arg#-out=}" ;; esac; done
-        exit 2 ;;
-  show) for arg in "$@"; do last="$arg"; done; cat "$last" ;;
-esac
-`;
-  writeFileSync(path.join(bin, "terraform"), script);
-  chmodSync(path.join(bin, "terraform"), 0o755);
-  return bin;
-}
 
 class CountingHost implements DriftHost {
   writes = 0;
@@ -61,7 +45,7 @@ const plan = JSON.stringify({
 /** 200 workspaces in 20 repositories, scanned together under one plan limit, then rescanned unchanged. */
 export async function benchScan(): Promise<void> {
   const root = mkdtempSync(path.join(os.tmpdir(), "driftback-bench-scan-"));
-  const bin = latencyTerraform(root);
+  const bin = latencyTerraform(root, { latencySeconds: LATENCY_S, planExitCode: 2 });
   const git = (cwd: string, ...args: string[]) => execFileSync("git", args, { cwd, env: { ...process.env, GIT_AUTHOR_NAME: "b", GIT_AUTHOR_EMAIL: "b@example.com", GIT_COMMITTER_NAME: "b", GIT_COMMITTER_EMAIL: "b@example.com" } });
   const targets = Array.from({ length: REPOS }, (_, r) => {
     const work = path.join(root, `work-${r}`);
