@@ -216,7 +216,7 @@ export const configSchema = z
           .array(backportRule)
           .default([])
           .describe("First match wins. Without a match: policy drift (IAM, firewalls, public access, encryption) and deleted resources are reverted, the rest codified."),
-        group_by: z.enum(["resource", "workspace"]).default("resource").describe("resource: one pull request per drifted resource; workspace: one per workspace."),
+        group_by: z.enum(["resource", "workspace", "incident"]).default("resource").describe("resource: one pull request per drifted resource; workspace: one per workspace; incident: one per incident and workspace (drift with no incident: per resource)."),
         draft: z.boolean().default(false).describe("Open backport pull requests as drafts."),
         labels: z.array(z.string().min(1).max(50)).default([]).describe("Labels added to every backport pull request, besides `drift` and `drift:codify` / `drift:revert`."),
         reviewers: z.array(githubLogin).default([]).describe("Users asked to review each backport pull request."),

@@ -20,7 +20,8 @@ import type { DriftItem } from "../core/drift/items.js";
 import { fingerprintOf } from "../core/drift/track.js";
 import { compileRules, decideAction } from "../core/policy/index.js";
 import { Masker } from "../core/render/mask.js";
-import { BackportHostError, type BackportHost, type BackportPullRequest, type Logger, type RepoRef, type TerraformRunner } from "../ports.js";
+import type { CorrelationOptions } from "../core/incidents/index.js";
+import { BackportHostError, type BackportHost, type BackportPullRequest, type IncidentSource, type Logger, type RepoRef, type TerraformRunner } from "../ports.js";
 import type { Templates } from "../templates.js";
 import { readExistingPullRequests, type ExistingState } from "./backport-existing.js";
 import type { BuiltBackport } from "./backport-files.js";
@@ -68,6 +69,28 @@ export interface BackportInput {
   signal?: AbortSignal;
   /** Set when the caller, not the config, turned verification off (a CLI dry run without --verify): the body says so. */
   unverifiedBy?: "dry-run";
+  /** Incident correlation (issue 9): without it, pull requests keep the incident their marker pins and look for none. */
+  incidents?: BackportIncidentsInput;
+}
+
+export interface BackportIncidentsInput {
+  /** Every configured source; each is asked once per scan, and one that fails leaves a line in the bodies. */
+  sources: readonly IncidentSource[];
+  options: CorrelationOptions;
+  /** Workspace -> ISO time of its last clean scan (the window's start). */
+  lastClean: ReadonlyMap<string, string>;
+  /** ISO: the scan's time, the first sighting of new drift (the window's end). */
+  now: string;
+}
+
+/** A pull request carrying an incident this scan saw (for the follow-up on that incident). */
+export interface BackportIncidentLink {
+  pr: number;
+  key: string;
+  source: string;
+  url?: string;
+  title?: string;
+  status: "open" | "merged" | "closed";
 }
 
 export type DriftBackportStatus =
@@ -91,6 +114,8 @@ export interface BackportReport {
   /** GitHub write calls made. */
   writes: number;
   operations: { kind: string; key: string; pr?: number; error?: string }[];
+  /** Every pull request carrying an incident this scan saw. */
+  incidents: BackportIncidentLink[];
 }
 
 /**
@@ -103,7 +128,7 @@ export async function backportDrift(deps: BackportDeps, input: BackportInput): P
   const { config } = input;
   const masker = new Masker(config.mask);
   const counted = countWrites(deps.host);
-  const report: BackportReport = { drift: {}, ignored: [], writes: 0, operations: [] };
+  const report: BackportReport = { drift: {}, ignored: [], writes: 0, operations: [], incidents: [] };
   const real = input.items.filter((i) => i.class === "actionable" || i.class === "deleted");
   const setAll = (items: readonly DriftItem[], status: DriftBackportStatus) => items.forEach((i) => (report.drift[fingerprintOf(i)] = status));
   const done = () => ({ ...report, writes: counted.writes() });

@@ -91,7 +91,7 @@ function harness(plans: Record<string, PlanOutcome>, answer: (input: BackportInp
   return h;
 }
 
-const report = (drift: BackportReport["drift"], ignored: BackportReport["ignored"] = []): BackportReport => ({ drift, ignored, writes: 0, operations: [] });
+const report = (drift: BackportReport["drift"], ignored: BackportReport["ignored"] = []): BackportReport => ({ drift, ignored, writes: 0, operations: [], incidents: [] });
 const ok = (planJson: string): PlanOutcome => ({ ok: true, planJson });
 
 describe("the scan's backport step", () => {

@@ -7,6 +7,8 @@ const SUFFIX = " -->";
 const MAX_MARKER = 200_000;
 
 const switchAction = z.enum(["codify", "revert"]);
+export const INCIDENT_LINK_SOURCES = ["github", "pagerduty", "jira", "incident_io", "manual"] as const;
+export type IncidentLinkSource = (typeof INCIDENT_LINK_SOURCES)[number];
 
 const markerSchema = z.object({
   v: z.literal(MARKER_VERSION),
@@ -24,6 +26,10 @@ const markerSchema = z.object({
   ignoredBy: z.string().min(1).max(100).optional(),
   /** Revert drift: [address, attribute paths] the plan excerpt showed apply will change (no paths: the whole resource). */
   expect: z.array(z.tuple([z.string().min(1), z.array(z.string())])).optional(),
+  /** The incident linked to this pull request (issue 9); `pinned` when a person linked it with `/driftback incident`. */
+  incident: z
+    .object({ key: z.string().min(1).max(500), source: z.enum(INCIDENT_LINK_SOURCES), url: z.string().min(1).max(2000).optional(), pinned: z.boolean().optional() })
+    .optional(),
 });
 
 export type BackportMarker = {
@@ -39,7 +45,16 @@ export type BackportMarker = {
   ignoredBy?: string;
   /** For revert drift: the resources and attribute paths the body's plan excerpt showed apply will change; apply.on_merge compares a fresh plan with it. */
   expect?: { address: string; paths: string[] }[];
+  /** The incident linked to this pull request; `pinned`: a person linked it with `/driftback incident <url-or-key>`, so correlation never replaces it. */
+  incident?: IncidentLink;
 };
+
+export interface IncidentLink {
+  key: string;
+  source: IncidentLinkSource;
+  url?: string;
+  pinned?: boolean;
+}
 
 /**
  * The hidden marker at the end of a backport pull request's body: what driftback last told this
@@ -57,6 +72,7 @@ export function encodeMarker(marker: BackportMarker): string {
     ...(marker.override ? { override: marker.override } : {}),
     ...(marker.ignoredBy ? { ignoredBy: marker.ignoredBy } : {}),
     ...(marker.expect ? { expect: marker.expect.map((e) => [e.address, e.paths]) } : {}),
+    ...(marker.incident ? { incident: incidentOf(marker.incident) } : {}),
   };
   const json = JSON.stringify(compact).replace(/[<>&]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
   return `${PREFIX}${json}${SUFFIX}`;
@@ -75,14 +91,20 @@ export function parseMarker(body: string | null | undefined): BackportMarker | u
     if (end - start > MAX_MARKER) continue;
     const parsed = markerSchema.safeParse(safeJson(body.slice(start + PREFIX.length, end)));
     if (!parsed.success) continue;
-    const { v, items, expect, ...rest } = parsed.data;
+    const { v, items, expect, incident, ...rest } = parsed.data;
     return {
       version: v,
       ...rest,
+      ...(incident ? { incident: incidentOf(incident) } : {}),
       items: items.map(([fingerprint, valueHash, action, settled]) => ({ fingerprint, valueHash, action, settled })),
       ...(expect ? { expect: expect.map(([address, paths]) => ({ address, paths })) } : {}),
     };
   }
+}
+
+/** Only the known fields, in a fixed order (so the marker's text is stable). */
+function incidentOf(link: { key: string; source: IncidentLinkSource; url?: string | undefined; pinned?: boolean | undefined }): IncidentLink {
+  return { key: link.key, source: link.source, ...(link.url ? { url: link.url } : {}), ...(link.pinned ? { pinned: true } : {}) };
 }
 
 function safeJson(text: string): unknown {
