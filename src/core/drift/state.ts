@@ -1,6 +1,7 @@
 import { deflateRawSync, inflateRawSync } from "node:zlib";
 import { z } from "zod";
 import type { DriftClass, DriftTaxonomy } from "./items.js";
+import { breakGlassDeclaration, decodeBreakGlass, encodeBreakGlass } from "./break-glass-state.js";
 import { fingerprintOf, type Severity } from "./track.js";
 
 const switchAction = z.enum(["codify", "revert"]);
@@ -17,6 +18,8 @@ const backportStatus = z.discriminatedUnion("status", [
   z.object({ status: z.literal("waiting"), reason: z.string() }),
   /** A host or verification error; retried on the next scan. */
   z.object({ status: z.literal("failed"), reason: z.string(), pr: z.number().int().optional() }),
+  /** First seen inside an active break-glass window: no pull request while it lasts ("break-glass for INC-123 until 04:00"). */
+  z.object({ status: z.literal("expected"), reason: z.string() }),
   /** No pull request by design: a rule says ignore. */
   z.object({ status: z.literal("none"), reason: z.string() }),
 ]);
@@ -45,6 +48,8 @@ const workspaceStatus = z.object({
   /** Day the current clean streak began. */
   cleanSince: z.string().optional(),
   lastScan: z.string(),
+  /** ISO time of the last clean scan (refreshed at most every few hours: see mergeScan), the start of incident correlation's window. */
+  lastCleanAt: z.string().optional(),
   error: z.string().optional(),
   noise: z.number().int().default(0),
   unapplied: z.number().int().default(0),
@@ -56,6 +61,8 @@ export const dashboardStateSchema = z.object({
   items: z.record(z.string(), trackedItem),
   /** Ignores remembered beside the closed pull requests that say so (those may be deleted or fall out of a listing). */
   ignored: z.array(ignoredDrift).default([]),
+  /** Break-glass declarations, the audit trail: kept 30 days after their window ends (break-glass-state.ts). */
+  breakGlass: z.array(breakGlassDeclaration).default([]),
 });
 
 export type DashboardState = z.infer<typeof dashboardStateSchema>;
@@ -64,7 +71,14 @@ export type WorkspaceStatus = z.infer<typeof workspaceStatus>;
 export type BackportStatus = z.infer<typeof backportStatus>;
 export type RememberedIgnore = z.infer<typeof ignoredDrift>;
 
-export const EMPTY_STATE: DashboardState = { version: 1, workspaces: {}, items: {}, ignored: [] };
+export const EMPTY_STATE: DashboardState = { version: 1, workspaces: {}, items: {}, ignored: [], breakGlass: [] };
+
+/**
+ * A clean workspace's `lastCleanAt` is refreshed when older than this: a refresh every scan would
+ * rewrite the dashboard every scan. The correlation window then starts at most this much early
+ * (wider, never narrower: no incident open just before the drift is missed).
+ */
+export const LAST_CLEAN_REFRESH_MS = 6 * 3_600_000;
 
 export interface ObservedItem {
   fingerprint: string;
@@ -86,8 +100,8 @@ export type WorkspaceScan =
  * The next state after a scan. Pure. A workspace that failed keeps every drift it had: a failed
  * scan never reports drift as resolved. Drift missing from a successful scan is resolved and dropped.
  */
-export function mergeScan(previous: DashboardState, scans: readonly WorkspaceScan[], today: string): DashboardState {
-  const next: DashboardState = { version: 1, workspaces: { ...previous.workspaces }, items: { ...previous.items }, ignored: previous.ignored };
+export function mergeScan(previous: DashboardState, scans: readonly WorkspaceScan[], today: string, now?: string): DashboardState {
+  const next: DashboardState = { version: 1, workspaces: { ...previous.workspaces }, items: { ...previous.items }, ignored: previous.ignored, breakGlass: previous.breakGlass };
   for (const scan of scans) {
     const before = previous.workspaces[scan.workspace];
     if (!scan.ok) {
@@ -103,15 +117,23 @@ export function mergeScan(previous: DashboardState, scans: readonly WorkspaceSca
       next.items[fingerprint] = { ...fields, firstSeen: known?.firstSeen ?? today, lastSeen: today, ...(known?.pr !== undefined ? { pr: known.pr } : {}), ...(known?.backport ? { backport: known.backport } : {}) };
     }
     const clean = scan.items.length === 0;
+    const lastCleanAt = clean && now ? freshCleanTime(before?.lastCleanAt, now) : before?.lastCleanAt;
     next.workspaces[scan.workspace] = {
       status: clean ? "clean" : "drifted",
       ...(clean ? { cleanSince: before?.status === "clean" && before.cleanSince ? before.cleanSince : today } : {}),
       lastScan: today,
+      ...(lastCleanAt ? { lastCleanAt } : {}),
       noise: scan.noise,
       unapplied: scan.unapplied,
     };
   }
   return next;
+}
+
+/** The stored last-clean time, or `now` once it is older than LAST_CLEAN_REFRESH_MS (or unreadable). */
+function freshCleanTime(stored: string | undefined, now: string): string {
+  const age = Date.parse(now) - Date.parse(stored ?? "");
+  return stored && age >= 0 && age < LAST_CLEAN_REFRESH_MS ? stored : now;
 }
 
 const BLOCK = /<!-- driftback:state\n([A-Za-z0-9+/=\n]*)\n-->/;
@@ -141,6 +163,8 @@ const compactSchema = z.object({
   ),
   b: z.array(compactStatus.nullable()).optional(),
   g: z.array(z.tuple([z.string(), z.string(), z.number().int()])).optional(),
+  /** Break-glass declarations as rows (break-glass-state.ts); checked row by row so one bad row costs only itself. */
+  k: z.array(z.unknown()).optional(),
 });
 
 /** A reason shown on the dashboard is one readable sentence: long ones are cut so the state stays small. */
@@ -172,6 +196,7 @@ export function encodeState(state: DashboardState): string {
     i: rows.map((t) => [t.workspace, t.address, t.path, t.class, t.taxonomy, t.severity, t.firstSeen, t.lastSeen, t.valueHash, t.pr ?? null]),
     ...(rows.some((t) => t.backport) ? { b: rows.map((t) => compactStatusOf(t.backport)) } : {}),
     ...(state.ignored.length > 0 ? { g: state.ignored.map((i) => [i.fingerprint, i.valueHash, i.pr]) } : {}),
+    ...(state.breakGlass.length > 0 ? { k: encodeBreakGlass(state.breakGlass) } : {}),
   };
   const base64 = deflateRawSync(Buffer.from(JSON.stringify(compact)), { level: 9 }).toString("base64").replace(/(.{100})/g, "$1\n").replace(/\n$/, "");
   return `<!-- driftback:state\n${base64}\n-->`;
@@ -191,7 +216,7 @@ export function decodeState(body: string | undefined | null): { state: Dashboard
       items[fingerprintOf({ workspace, address, pathText: path })] = { workspace, address, path, class: cls, taxonomy, severity, firstSeen, lastSeen, valueHash, ...(pr !== null ? { pr } : {}), ...(backport ? { backport } : {}) };
     });
     const ignored = (parsed.data.g ?? []).flatMap(([fp, valueHash, pr]) => (fingerprint.safeParse(fp).success ? [{ fingerprint: fp, valueHash, pr }] : []));
-    return { state: { version: 1, workspaces: parsed.data.w, items, ignored } };
+    return { state: { version: 1, workspaces: parsed.data.w, items, ignored, breakGlass: decodeBreakGlass(parsed.data.k ?? []) } };
   } catch (error) {
     return { state: EMPTY_STATE, problem: `state block is corrupt: ${(error as Error).message}` };
   }
