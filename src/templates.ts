@@ -5,6 +5,7 @@ import Handlebars from "handlebars";
 import type { BackportBodyView, BackportClosedView, BackportHumanPushView, BackportTitleView, DriftRecordView } from "./core/backport/view.js";
 import type { BackportApplyView } from "./core/backport/apply-view.js";
 import type { BackportIgnoredView } from "./core/backport/command.js";
+import type { FollowUpView } from "./core/incidents/follow-up-view.js";
 
 export const TEMPLATES_DIR = fileURLToPath(new URL("../templates/", import.meta.url));
 
@@ -50,6 +51,10 @@ export interface Templates {
   backportIgnored: (view: BackportIgnoredView) => string;
   /** apply.on_merge: the result comment on a merged revert pull request. */
   backportApply: (view: BackportApplyView) => string;
+  /** The follow-up on an incident (issue 9 §4): the list edited in place (GitHub, Jira), and PagerDuty's two notes. */
+  incidentFollowUp: (view: FollowUpView) => string;
+  incidentNoteOpened: (view: FollowUpView) => string;
+  incidentNoteReconciled: (view: FollowUpView) => string;
   /** One sentence: the plan's format_version is newer than driftback knows ({ formatVersion, knownMajor }). */
   formatNotice: Render;
   /** Short check-run messages, one template each. */
@@ -94,6 +99,9 @@ export function loadTemplates(dir: string = TEMPLATES_DIR): Templates {
     backportHumanPush: bind(top("backport-human-push")),
     backportIgnored: bind(top("backport-ignored")),
     backportApply: bind(top("backport-apply")),
+    incidentFollowUp: trimmed(top("incident-follow-up")),
+    incidentNoteOpened: trimmed(top("incident-note-opened")),
+    incidentNoteReconciled: trimmed(top("incident-note-reconciled")),
     formatNotice: trimmed(required(partials, "format-notice")),
     status: {
       planning: trimmed(top("status/planning")),
