@@ -171,6 +171,9 @@ const incidentsSchema = z
     poll: duration({ min: "1m", max: "24h", why: "a resolved incident should be reconciled the same day" })
       .default("5m")
       .describe("How often sources without a webhook are asked for resolved incidents (1m to 24h)."),
+    break_glass_grace: duration({ min: "1m", max: "168h", why: "drift left a week after its window is overdue by any measure" })
+      .default("24h")
+      .describe("How long drift from an ended break-glass window may stay unreconciled before the dashboard raises its severity one step (1m to 168h)."),
   })
   .prefault({});
 

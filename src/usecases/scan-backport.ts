@@ -1,6 +1,7 @@
 import type { Config } from "../config/schema.js";
 import type { BackportOutcome } from "../core/drift/backport-state.js";
 import type { DriftItem } from "../core/drift/items.js";
+import { fingerprintOf } from "../core/drift/track.js";
 import type { BackportStatus, DashboardState, WorkspaceScan } from "../core/drift/state.js";
 import { BackportHostError, type Logger, type ScanTarget } from "../ports.js";
 import type { BackportInput, BackportReport, DriftBackportStatus } from "./backport-drift.js";
@@ -21,6 +22,8 @@ export interface BackportStepInput {
   reopen: readonly string[];
   /** Workspace -> the plan JSON this scan made, for revert pull requests' plan excerpts. */
   planJson: ReadonlyMap<string, string>;
+  /** Fingerprint -> why it is expected (drift first seen inside a break-glass window): no pull request opens for it. */
+  expected?: ReadonlyMap<string, string>;
   signal?: AbortSignal;
 }
 
@@ -49,7 +52,7 @@ export async function backportStep(run: RunBackports | undefined, logger: Logger
       baseSha: input.base.sha,
       checkoutDir: input.base.dir,
       config: input.config,
-      items: input.items.filter((i) => i.class === "actionable" || i.class === "deleted"),
+      items: input.items.filter((i) => (i.class === "actionable" || i.class === "deleted") && !input.expected?.has(fingerprintOf(i))),
       scanned,
       remembered: input.state.ignored,
       reopen: input.reopen,

@@ -3,6 +3,10 @@ import stripAnsi from "strip-ansi";
 import type { Config, WorkspaceConfig } from "../config/schema.js";
 import { planRequestFor } from "./plan-request.js";
 import { withBackports } from "../core/drift/backport-state.js";
+import { recordBreakGlass } from "../core/drift/break-glass-state.js";
+import { expectedDrift, markExpected } from "../core/drift/break-glass-view.js";
+import type { BreakGlassDeclaration } from "../core/incidents/types.js";
+import { durationToMs } from "../config/schema.js";
 import { DASHBOARD_LABEL, DASHBOARD_MARKER, DASHBOARD_TITLE, renderDashboard, reopenRequests } from "../core/drift/dashboard.js";
 import { classifyDrift, type DriftItem } from "../core/drift/items.js";
 import { isSecretItem } from "../core/drift/report.js";
@@ -37,6 +41,8 @@ export interface ScanDeps {
 export interface ScanOptions {
   /** Fingerprints whose "open again" box a person ticked (the dashboard's own ticks are read too). */
   reopen?: readonly string[];
+  /** Break-glass declarations to record in the dashboard state (its audit trail) with this scan. */
+  breakGlass?: readonly BreakGlassDeclaration[];
   signal?: AbortSignal;
 }
 
@@ -46,6 +52,8 @@ export interface ScanReport {
   dashboard: { number: number; action: "created" | "updated" | "unchanged" } | undefined;
   /** What the backport step did; absent when it did not run. */
   backport?: BackportReport;
+  /** The dashboard state's break-glass declarations after this scan (the scheduler rescans when a window ends). */
+  breakGlass: BreakGlassDeclaration[];
 }
 
 /** Scans a repository's branch for drift, keeps its backport pull requests and its dashboard issue current. */
@@ -75,6 +83,7 @@ export async function scanRepository(deps: ScanDeps, target: ScanTarget, config:
   let existing: DashboardIssue | undefined;
   let state: DashboardState;
   let reopen: string[];
+  let expected: Map<string, string>;
   let backport: BackportStepResult;
   try {
     // 2. Plan every workspace (a failure in one never stops the others) and classify its drift.
@@ -96,14 +105,16 @@ export async function scanRepository(deps: ScanDeps, target: ScanTarget, config:
     existing = await deps.host.findDashboard(target, DASHBOARD_MARKER);
     const decoded = decodeState(existing?.body);
     if (decoded.problem && existing) deps.logger.warn({ repo: repoName, problem: decoded.problem }, "dashboard state rebuilt from this scan");
-    state = mergeScan(decoded.state, scans!, today);
+    state = { ...mergeScan(decoded.state, scans!, today, new Date(started).toISOString()), breakGlass: recordBreakGlass(decoded.state.breakGlass, options.breakGlass ?? [], started) };
+    // drift first seen inside a break-glass window is expected: no backport pull request while it lasts
+    expected = expectedDrift(decoded.state, state, scans!.filter((s) => s.ok).map((s) => s.workspace), started);
     reopen = [...new Set([...(options.reopen ?? []), ...reopenRequests(existing?.body)])];
 
     // 4. Backport pull requests for the real drift, from the tree still on disk.
     backport = checkout
-      ? await backportStep(deps.backport, deps.logger, { target, config, base: { branch, sha: checkout.sha, dir: checkout.dir }, items, scans: scans!, state, reopen, planJson, ...(signal ? { signal } : {}) })
+      ? await backportStep(deps.backport, deps.logger, { target, config, base: { branch, sha: checkout.sha, dir: checkout.dir }, items, scans: scans!, state, reopen, planJson, expected, ...(signal ? { signal } : {}) })
       : { outcome: backportOn ? { kind: "stopped" } : { kind: "off" }, stopped: false };
-    state = withBackports(state, backport.outcome);
+    state = markExpected(withBackports(state, backport.outcome), expected);
   } finally {
     await checkout?.cleanup();
   }
@@ -120,6 +131,7 @@ export async function scanRepository(deps: ScanDeps, target: ScanTarget, config:
       schedule: config.drift.schedule,
       workspaces: config.workspaces,
       today,
+      breakGlass: { now: started, graceMs: durationToMs(config.incidents.break_glass_grace) },
       ...(backportOn ? { backport: { maxOpen: config.backport.max_open, reopenPending, stopped: backport.stopped } } : {}),
     },
     deps.templates,
@@ -129,7 +141,7 @@ export async function scanRepository(deps: ScanDeps, target: ScanTarget, config:
     const changed = withoutDay(existing.body) !== withoutDay(body);
     if (changed) await deps.host.updateDashboard(target, existing.number, body);
     dashboard = { number: existing.number, action: changed ? "updated" : "unchanged" };
-  } else if (Object.keys(state.items).length > 0) {
+  } else if (Object.keys(state.items).length > 0 || state.breakGlass.length > 0) {
     dashboard = { number: await deps.host.createDashboard(target, DASHBOARD_TITLE, body, DASHBOARD_LABEL), action: "created" };
   }
 
@@ -150,7 +162,7 @@ export async function scanRepository(deps: ScanDeps, target: ScanTarget, config:
   }
   deps.metrics.scanFinished(repoName, ((deps.now ?? Date.now)() - started) / 1000);
   deps.logger.info({ repo: repoName, workspaces: scans!.map((s) => `${s.workspace}:${s.ok ? s.items.length : "failed"}`), dashboard }, "drift scan finished");
-  return { scans: scans!, items, dashboard, ...(backport.report ? { backport: backport.report } : {}) };
+  return { scans: scans!, items, dashboard, breakGlass: state.breakGlass, ...(backport.report ? { backport: backport.report } : {}) };
 }
 
 async function scanWorkspace(deps: ScanDeps, config: Config, workspace: WorkspaceConfig, root: string, masker: Masker, signal?: AbortSignal): Promise<{ result: WorkspaceScan; items: DriftItem[]; planJson?: string }> {

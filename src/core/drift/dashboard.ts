@@ -1,5 +1,6 @@
 import type { Templates } from "../../templates.js";
 import { COMMENT_LIMIT } from "../render/preview.js";
+import { breakGlassRows, overdueDrift } from "./break-glass-view.js";
 import { encodeState, type DashboardState, type TrackedItem } from "./state.js";
 import type { Severity } from "./track.js";
 
@@ -29,6 +30,8 @@ export interface DashboardContext {
     /** The backport step stopped this scan: the statuses shown are the last known ones. */
     stopped?: boolean;
   };
+  /** Break-glass windows: the scan's time, and `incidents.break_glass_grace` in ms (overdue drift is raised one severity). */
+  breakGlass?: { now: number; graceMs: number };
 }
 
 const REOPEN_BOX = /^[ \t]*[-*+] \[([ xX])\] <!-- driftback:reopen:([0-9a-f]{16}) -->/gm;
@@ -75,6 +78,7 @@ function backportView(item: TrackedItem) {
     waiting: is("waiting"),
     failed: is("failed"),
     none: is("none"),
+    expected: is("expected"),
     codify: status !== undefined && "action" in status && status.action === "codify",
     pr: (status && "pr" in status ? status.pr : undefined) ?? item.pr ?? null,
     reason: status && "reason" in status ? status.reason : null,
@@ -83,8 +87,10 @@ function backportView(item: TrackedItem) {
 
 /** The dashboard issue body: status per workspace, the drift table, and the hidden state. Pure. */
 export function renderDashboard(state: DashboardState, ctx: DashboardContext, templates: Templates): string {
+  const overdue = ctx.breakGlass ? overdueDrift(state, ctx.breakGlass.now, ctx.breakGlass.graceMs) : new Map<TrackedItem, { severity: Severity; text: string }>();
+  const severityOf = (item: TrackedItem) => overdue.get(item)?.severity ?? item.severity;
   const items = Object.values(state.items).sort(
-    (a, b) => SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity] || a.workspace.localeCompare(b.workspace) || a.address.localeCompare(b.address) || a.path.localeCompare(b.path),
+    (a, b) => SEVERITY_ORDER[severityOf(a)] - SEVERITY_ORDER[severityOf(b)] || a.workspace.localeCompare(b.workspace) || a.address.localeCompare(b.address) || a.path.localeCompare(b.path),
   );
   const dirOf = new Map(ctx.workspaces.map((w) => [w.name, w.dir]));
   const treeUrl = (dir: string) => `https://github.com/${ctx.owner}/${ctx.repo}/tree/${encodeURIComponent(ctx.defaultBranch)}/${dir === "." ? "" : dir}`;
@@ -108,7 +114,8 @@ export function renderDashboard(state: DashboardState, ctx: DashboardContext, te
     };
   });
   const rows = items.map((item) => ({
-    severity: `${SEVERITY_ICON[item.severity]} ${item.severity}`,
+    severity: `${SEVERITY_ICON[severityOf(item)]} ${severityOf(item)}`,
+    overdue: overdue.get(item)?.text ?? null,
     workspace: item.workspace,
     url: treeUrl(dirOf.get(item.workspace) ?? "."),
     address: item.address,
@@ -143,6 +150,7 @@ export function renderDashboard(state: DashboardState, ctx: DashboardContext, te
         ? { waiting, maxOpen: ctx.backport.maxOpen, stopped: ctx.backport.stopped ?? false, ignored: ignored.slice(0, shown), hiddenIgnored: Math.max(0, ignored.length - shown), failures: failures.slice(0, shown) }
         : null,
       untracked,
+      breakGlass: ctx.breakGlass && state.breakGlass.length > 0 ? breakGlassRows(state.breakGlass, ctx.breakGlass.now) : null,
       total: rows.length,
       today: ctx.today,
       stateBlock,
