@@ -9,6 +9,11 @@ import { onDashboardEdited } from "./handlers/dashboard-edit.js";
 import type { AppServices } from "./handlers/deps.js";
 import { DriftScheduler } from "./handlers/drift-scheduler.js";
 import { driftbackHttpHandler } from "./handlers/http.js";
+import { onIncidentIssueClosed } from "./handlers/incident-closed.js";
+import { IncidentPoller } from "./handlers/incident-poll.js";
+import { IncidentReconciler } from "./handlers/incident-reconcile.js";
+import { incidentWebhookHandler, webhookVerifiers } from "./handlers/incident-webhooks.js";
+import { RecentDeliveries } from "./adapters/incidents/webhook.js";
 import { onPlanCommand } from "./handlers/plan-command.js";
 import { PreviewRuns } from "./handlers/preview-runs.js";
 import { onPullRequest, PULL_REQUEST_EVENTS } from "./handlers/pull-request.js";
@@ -23,12 +28,16 @@ export interface DriftbackApp {
   /** Available once the app is loaded. */
   scans: () => ScanService;
   scheduler: () => DriftScheduler;
+  /** Reconcile on resolution (issue 9 §6) and the poll of trackers without a webhook; available once the app is loaded. */
+  incidents: () => { reconciler: IncidentReconciler; poller: IncidentPoller };
   metrics: PrometheusMetrics;
 }
 
 export interface DriftbackOptions extends Partial<Omit<AppServices, "metrics">> {
   /** Start the in-process drift schedule (off in tests, which call scheduler().tick()). */
   startScheduler?: boolean;
+  /** Where incident API tokens and webhook secrets come from (default process.env). */
+  env?: Record<string, string | undefined>;
 }
 
 /** Builds the Probot app; tests pass their own services (a fake terraform, a scratch dir, a clock). */
@@ -37,6 +46,7 @@ export function createDriftbackApp(overrides: DriftbackOptions = {}): DriftbackA
   let runs: PreviewRuns | undefined;
   let scans: ScanService | undefined;
   let scheduler: DriftScheduler | undefined;
+  let incidents: { reconciler: IncidentReconciler; poller: IncidentPoller } | undefined;
   const app = (probot: Probot, options: Partial<ApplicationFunctionOptions> = {}) => {
     const services: AppServices = {
       terraform: overrides.terraform ?? new TerraformCli(),
@@ -53,24 +63,52 @@ export function createDriftbackApp(overrides: DriftbackOptions = {}): DriftbackA
     runs = new PreviewRuns((key, error) => probot.log.error({ key, err: error }, "plan preview failed"));
     scans = new ScanService(probot, services);
     scheduler = new DriftScheduler(scans, services.now, probot.log);
+    const env = overrides.env ?? process.env;
+    const recentDeliveries = new RecentDeliveries(); // one replay memory for every incident webhook
+    const reconciler = new IncidentReconciler({ scans, env, log: probot.log, now: services.now, recentDeliveries });
+    incidents = { reconciler, poller: new IncidentPoller({ reconciler, env, now: services.now, log: probot.log }) };
     probot.on([...PULL_REQUEST_EVENTS], onPullRequest(services, runs));
     probot.on("issue_comment.created", onPlanCommand(services, runs));
     probot.on("issue_comment.created", onScanCommand(scans, services.appId));
     probot.on("issues.edited", onDashboardEdited(scans));
     probot.on("issue_comment.created", onBackportCommand(services, scans));
     probot.on("pull_request.closed", onBackportMerged(services, runs));
-    probot.on(["installation.created", "installation.deleted", "installation_repositories.added", "installation_repositories.removed"], async () => scheduler!.rediscover());
-    options.addHandler?.(driftbackHttpHandler({ scans, registry: metrics.registry, scanToken: services.scanToken, log: probot.log, messages: services.templates.http }));
-    if (overrides.startScheduler !== false && process.env.DRIFTBACK_SCHEDULER !== "off") scheduler.start();
+    probot.on(["installation.created", "installation.deleted", "installation_repositories.added", "installation_repositories.removed"], async () => {
+      scheduler!.rediscover();
+      reconciler.forget();
+    });
+    probot.on("issues.closed", onIncidentIssueClosed(reconciler));
+    options.addHandler?.(
+      driftbackHttpHandler({
+        scans,
+        registry: metrics.registry,
+        scanToken: services.scanToken,
+        log: probot.log,
+        messages: services.templates.http,
+        incidents: incidentWebhookHandler({
+          verifiers: webhookVerifiers(env, recentDeliveries),
+          onResolved: (source, key) => reconciler.reconcileLater(source, key),
+          log: probot.log,
+          messages: services.templates.http,
+          now: services.now,
+        }),
+      }),
+    );
+    if (overrides.startScheduler !== false && process.env.DRIFTBACK_SCHEDULER !== "off") {
+      scheduler.start();
+      incidents.poller.start();
+    }
   };
   return {
     app,
     idle: async () => {
       await runs?.idle();
+      await incidents?.reconciler.idle(); // it starts scans: waited for before them
       await scans?.idle();
     },
     scans: () => scans!,
     scheduler: () => scheduler!,
+    incidents: () => incidents!,
     metrics,
   };
 }

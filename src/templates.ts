@@ -60,7 +60,20 @@ export interface Templates {
   /** Short check-run messages, one template each. */
   status: { planning: Render; superseded: Render; internalError: Render; forkNotPlanned: Render };
   /** The `error` messages of driftback's HTTP endpoints (JSON answers: values are made printable by the caller). */
-  http: { bodyTooLarge: Render; malformedRequest: Render; scanOff: Render; scanMethod: Render; scanUnauthorized: Render; scanBadRepo: Render };
+  http: {
+    bodyTooLarge: Render;
+    malformedRequest: Render;
+    scanOff: Render;
+    scanMethod: Render;
+    scanUnauthorized: Render;
+    scanBadRepo: Render;
+    /** POST /driftback/incidents/<source>: unknown source, webhook off, wrong method, refused delivery, body not JSON. */
+    incidentUnknown: Render;
+    incidentOff: Render;
+    incidentMethod: Render;
+    incidentUnauthorized: Render;
+    incidentMalformed: Render;
+  };
 }
 
 /** Compiles every template eagerly: a broken template fails at start-up, not on a user's PR. */
@@ -116,6 +129,11 @@ export function loadTemplates(dir: string = TEMPLATES_DIR): Templates {
       scanMethod: trimmed(top("http/scan-method")),
       scanUnauthorized: trimmed(top("http/scan-unauthorized")),
       scanBadRepo: trimmed(top("http/scan-bad-repo")),
+      incidentUnknown: trimmed(top("http/incident-unknown")),
+      incidentOff: trimmed(top("http/incident-off")),
+      incidentMethod: trimmed(top("http/incident-method")),
+      incidentUnauthorized: trimmed(top("http/incident-unauthorized")),
+      incidentMalformed: trimmed(top("http/incident-malformed")),
     },
   };
 }

@@ -22,7 +22,15 @@ const BEARER = /^Bearer +(\S+) *$/i;
  * `POST /driftback/scan[?repo=owner/name]` for an external cron, behind DRIFTBACK_SCAN_TOKEN. A scan
  * request is answered 202 at once with what was queued; discovery runs in the background.
  */
-export function driftbackHttpHandler(options: { scans: ScanService; registry: Registry; scanToken?: string; log: Logger; messages: Templates["http"] }) {
+export function driftbackHttpHandler(options: {
+  scans: ScanService;
+  registry: Registry;
+  scanToken?: string;
+  log: Logger;
+  messages: Templates["http"];
+  /** POST /driftback/incidents/<source> (src/handlers/incident-webhooks.ts); false when the path is not one of its. */
+  incidents?: (req: IncomingMessage, res: ServerResponse, pathname: string) => Promise<boolean>;
+}) {
   const { messages } = options;
   return async (req: IncomingMessage, res: ServerResponse): Promise<boolean> => {
     const url = parseUrl(req.url);
@@ -36,6 +44,7 @@ export function driftbackHttpHandler(options: { scans: ScanService; registry: Re
       res.end(await options.registry.metrics());
       return true;
     }
+    if (options.incidents && (await options.incidents(req, res, url.pathname))) return true;
     if (url.pathname !== "/driftback/scan") return false;
     if (req.method !== "POST") {
       res.setHeader("allow", "POST");

@@ -21,6 +21,8 @@ export interface ServeOptions {
   secret?: string;
   format?: "json" | "pretty";
   maxBodyBytes?: number;
+  /** The app's environment for incident sources (webhook secrets, API tokens); default none. */
+  env?: Record<string, string | undefined>;
 }
 
 export interface ReceivedEvent {
@@ -45,7 +47,7 @@ export async function serveDriftback(options: ServeOptions = {}) {
   const fake = fakeTerraformEnv();
   const scratch = mkdtempSync(path.join(os.tmpdir(), "driftback-http-"));
   const terraform = new TerraformCli({ env: fake.env, scratchDir: scratch, pluginCacheDir: path.join(scratch, "plugins"), killGraceMs: 300 });
-  const driftback = createDriftbackApp({ terraform, scratchDir: scratch, appId: APP_ID, startScheduler: false, scanToken: options.scanToken });
+  const driftback = createDriftbackApp({ terraform, scratchDir: scratch, appId: APP_ID, startScheduler: false, scanToken: options.scanToken, env: options.env ?? {} });
   const received: ReceivedEvent[] = [];
   const recorder: ApplicationFunction = (probot) => {
     probot.onAny(async (event) => {

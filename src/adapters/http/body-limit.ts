@@ -19,7 +19,7 @@ export interface BodyLimitOptions {
   message: (view: { limit: string }) => string;
 }
 
-type BodyRead = { kind: "complete"; bytes: Buffer } | { kind: "too-large"; bytesRead: number } | { kind: "aborted" };
+export type BodyRead = { kind: "complete"; bytes: Buffer } | { kind: "too-large"; bytesRead: number } | { kind: "aborted" };
 
 /**
  * Puts a body limit in front of a request handler (Probot's webhook middleware, which would buffer any
@@ -60,7 +60,8 @@ export function reject(req: IncomingMessage, res: ServerResponse, options: Pick<
   return true;
 }
 
-function readBounded(req: IncomingMessage, maxBytes: number): Promise<BodyRead> {
+/** Reads a body whole, up to `maxBytes` (driftback's own routes that take a raw body use it too). */
+export function readBounded(req: IncomingMessage, maxBytes: number): Promise<BodyRead> {
   return new Promise((resolve) => {
     const chunks: Buffer[] = [];
     let total = 0;
