@@ -4,6 +4,7 @@ import { followUpMarker, followUpView, groupByIncident, noteStages, type FollowU
 import { escapeForOneLine } from "../core/printable.js";
 import type { BackportPullRequest, FollowUpRequest, IncidentSource, Logger, RepoRef } from "../ports.js";
 import type { Templates } from "../templates.js";
+import type { BackportIncidentLink } from "./backport-drift.js";
 
 export interface IncidentFollowUpDeps {
   /** The configured incident sources (createIncidentSources(config.incidents, ...).sources). */
@@ -119,7 +120,7 @@ export function linkedFromPullRequests(repo: RepoRef, pullRequests: readonly Bac
 /** BackportReport.incidents (every pull request the backport step saw that links an incident) as the follow-up's input. */
 export function linkedFromReport(
   repo: RepoRef,
-  links: readonly { pr: number; key: string; source: string; url?: string; status: FollowUpStatus }[],
+  links: readonly BackportIncidentLink[],
   pullUrl: (number: number) => string,
 ): LinkedPullRequest[] {
   return links.flatMap((link) => {
