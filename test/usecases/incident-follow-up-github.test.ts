@@ -1,0 +1,67 @@
+import nock from "nock";
+import { ProbotOctokit } from "probot";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { GitHubIssuesIncidentSource } from "../../src/adapters/incidents/github.js";
+import type { LinkedPullRequest } from "../../src/core/incidents/follow-up-view.js";
+import { bundledTemplates } from "../../src/templates.js";
+import { followUpIncidents } from "../../src/usecases/incident-follow-up.js";
+import { memoryLogger } from "../support/backport-world.js";
+import { GitHubIssuesMock } from "../support/incident-apis.js";
+
+const KEY = "acme/incidents#42";
+const link = (number: number, status: LinkedPullRequest["status"]): LinkedPullRequest => ({
+  repo: "acme/infra",
+  number,
+  url: `https://github.com/acme/infra/pull/${number}`,
+  status,
+  incident: { key: KEY, source: "github", url: "https://github.com/acme/incidents/issues/42" },
+});
+
+let api: GitHubIssuesMock;
+let source: GitHubIssuesIncidentSource;
+beforeEach(() => {
+  nock.disableNetConnect();
+  api = new GitHubIssuesMock();
+  const octokit = new ProbotOctokit({ auth: { token: "ghs_followup0123456789abcdefABCDEF0123" }, retry: { enabled: false }, throttle: { enabled: false } });
+  source = new GitHubIssuesIncidentSource({ octokit, repo: "acme/incidents" });
+});
+afterEach(() => {
+  nock.cleanAll();
+  nock.enableNetConnect();
+});
+
+const followUp = (pullRequests: LinkedPullRequest[]) => followUpIncidents({ sources: [source], templates: bundledTemplates(), logger: memoryLogger() }, { repo: { owner: "acme", repo: "infra" }, pullRequests });
+const writes = () => api.requests.filter((r) => r.method !== "GET").map((r) => `${r.method} ${r.path}`);
+
+describe("the follow-up through the GitHub issues adapter", () => {
+  it("creates the comment (POST), edits the same comment when a pull request merges (PATCH), then writes nothing on an unchanged rescan", async () => {
+    // 1. first scan: no comment of ours yet -> one POST with the task list and the hidden marker
+    api.listComments(42, [{ id: 1, body: "Rolled back at 03:40." }]);
+    api.createComment(42, 77);
+    expect((await followUp([link(12, "open"), link(11, "open")])).writes).toBe(1);
+    const created = api.sent("POST", "/repos/acme/incidents/issues/42/comments")[0]!.body.body as string;
+    expect(created).toContain("- [ ] [acme/infra#11](https://github.com/acme/infra/pull/11) open\n- [ ] [acme/infra#12](https://github.com/acme/infra/pull/12) open");
+    expect(created.trimEnd().endsWith("<!-- driftback:follow-up:acme/infra:list -->")).toBe(true);
+
+    // 2. both merged: the comment found by its marker and edited in place, with the reconciled line
+    api.listComments(42, [
+      { id: 1, body: "Rolled back at 03:40." },
+      { id: 77, body: created },
+    ]);
+    api.updateComment(77);
+    expect((await followUp([link(11, "merged"), link(12, "merged")])).writes).toBe(1);
+    const updated = api.sent("PATCH", "/repos/acme/incidents/issues/comments/77")[0]!.body.body as string;
+    expect(updated).toContain("- [x] [acme/infra#11](https://github.com/acme/infra/pull/11) merged\n- [x] [acme/infra#12](https://github.com/acme/infra/pull/12) merged");
+    expect(updated).toContain("All of them are merged or closed: this incident's drift in acme/infra is reconciled.");
+
+    // 3. a rescan that changes nothing: one read, no write (an unexpected request would fail under disableNetConnect)
+    api.listComments(42, [
+      { id: 1, body: "Rolled back at 03:40." },
+      { id: 77, body: updated.replace(/\n/g, "\r\n") },
+    ]);
+    expect(await followUp([link(12, "merged"), link(11, "merged")])).toMatchObject({ writes: 0, followUps: [{ outcome: "unchanged" }] });
+    expect(writes()).toEqual(["POST /repos/acme/incidents/issues/42/comments", "PATCH /repos/acme/incidents/issues/comments/77"]);
+    expect(api.requests.filter((r) => r.method === "GET")).toHaveLength(3);
+    expect(nock.pendingMocks()).toEqual([]);
+  });
+});
