@@ -1,3 +1,5 @@
+import type { BreakGlassDeclaration } from "./types.js";
+
 /**
  * Which repositories a resolved incident touched, so they are scanned at once (issue 9 §6). Pure: the caller reads
  * each repository's evidence (its config, its dashboard's break-glass declarations, its open backport pull requests'
@@ -52,6 +54,17 @@ export function reposTouchedBy(incident: ResolvedIncidentRef, repos: readonly Re
     if (reasons.length > 0) touched.push({ repo: evidence.repo, reasons });
   }
   return touched;
+}
+
+/**
+ * The incident's break-glass windows still in force, ended at its resolution (or now, when the tracker gives no time):
+ * the same declaration (workspace, incident, start, author) with an earlier end, which the scan records over the old one.
+ */
+export function windowsEndedBy(incident: Pick<ResolvedIncidentRef, "key" | "url"> & { resolvedAt: string | null }, declarations: readonly BreakGlassDeclaration[], now: number): BreakGlassDeclaration[] {
+  const resolvedMs = incident.resolvedAt === null ? now : Math.min(Date.parse(incident.resolvedAt) || now, now);
+  return declarations
+    .filter((d) => sameIncident(d.incidentKey, incident) && Date.parse(d.until) > resolvedMs)
+    .map((d) => ({ ...d, until: new Date(Math.max(Date.parse(d.from), resolvedMs)).toISOString() }));
 }
 
 /**

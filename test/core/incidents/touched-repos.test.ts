@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { reposTouchedBy, sameIncident, type RepoIncidentEvidence, type ResolvedIncidentRef, type TouchedRepo } from "../../../src/core/incidents/touched-repos.js";
+import { reposTouchedBy, sameIncident, windowsEndedBy, type RepoIncidentEvidence, type ResolvedIncidentRef, type TouchedRepo } from "../../../src/core/incidents/touched-repos.js";
+import type { BreakGlassDeclaration } from "../../../src/core/incidents/types.js";
 
 const repo = (name: string, fields: Partial<RepoIncidentEvidence> = {}): RepoIncidentEvidence => ({
   repo: name,
@@ -96,5 +97,22 @@ describe("sameIncident", () => {
   ];
   it.each(cases)("$name: $same", ({ reference, same }) => {
     expect(sameIncident(reference, INC)).toBe(same);
+  });
+});
+
+describe("windowsEndedBy", () => {
+  const NOW = Date.parse("2024-05-01T05:00:00Z");
+  const window = (fields: Partial<BreakGlassDeclaration>): BreakGlassDeclaration => ({ workspace: "prod", incidentKey: "INC-123", from: "2024-05-01T02:00:00Z", until: "2024-05-01T06:00:00Z", by: "alice", ...fields });
+  const cases: { name: string; resolvedAt: string | null; declarations: BreakGlassDeclaration[]; ended: BreakGlassDeclaration[] }[] = [
+    { name: "a window still in force ends at the resolution time", resolvedAt: "2024-05-01T04:00:00Z", declarations: [window({})], ended: [window({ until: "2024-05-01T04:00:00.000Z" })] },
+    { name: "a window that already ended before the resolution is left as it is", resolvedAt: "2024-05-01T04:00:00Z", declarations: [window({ until: "2024-05-01T03:00:00Z" })], ended: [] },
+    { name: "a window of another incident is left as it is", resolvedAt: "2024-05-01T04:00:00Z", declarations: [window({ incidentKey: "INC-9" })], ended: [] },
+    { name: "without a resolution time the window ends now", resolvedAt: null, declarations: [window({})], ended: [window({ until: "2024-05-01T05:00:00.000Z" })] },
+    { name: "a resolution time in the future (clock skew) ends it now", resolvedAt: "2024-05-01T05:30:00Z", declarations: [window({})], ended: [window({ until: "2024-05-01T05:00:00.000Z" })] },
+    { name: "a resolution before the window opened ends it where it starts, never before", resolvedAt: "2024-05-01T01:00:00Z", declarations: [window({})], ended: [window({ until: "2024-05-01T02:00:00.000Z" })] },
+    { name: "the key matches without case", resolvedAt: "2024-05-01T04:00:00Z", declarations: [window({ incidentKey: "inc-123", workspace: "staging" })], ended: [window({ incidentKey: "inc-123", workspace: "staging", until: "2024-05-01T04:00:00.000Z" })] },
+  ];
+  it.each(cases)("$name", ({ resolvedAt, declarations, ended }) => {
+    expect(windowsEndedBy({ key: "INC-123", resolvedAt }, declarations, NOW)).toEqual(ended);
   });
 });
