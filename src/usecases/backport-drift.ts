@@ -20,11 +20,11 @@ import type { DriftItem } from "../core/drift/items.js";
 import { fingerprintOf } from "../core/drift/track.js";
 import { compileRules, decideAction } from "../core/policy/index.js";
 import { Masker } from "../core/render/mask.js";
-import type { CorrelationOptions } from "../core/incidents/index.js";
-import { BackportHostError, type BackportHost, type BackportPullRequest, type IncidentSource, type Logger, type RepoRef, type TerraformRunner } from "../ports.js";
+import { BackportHostError, type BackportHost, type BackportPullRequest, type Logger, type RepoRef, type TerraformRunner } from "../ports.js";
 import type { Templates } from "../templates.js";
 import { readExistingPullRequests, type ExistingState } from "./backport-existing.js";
 import type { BuiltBackport } from "./backport-files.js";
+import { linkedPullRequests, lookUpIncidents, planIncidents, type IncidentsInput, type LinkedPullRequest } from "./backport-incidents.js";
 import { needsBody, prepareBackports } from "./backport-prepare.js";
 import { closeBackport, fixLabels, openBackport, refreshBackport, regenerateBackport, updateBackport, WriteRefused, type WriteContext } from "./backport-write.js";
 
@@ -73,25 +73,11 @@ export interface BackportInput {
   incidents?: BackportIncidentsInput;
 }
 
-export interface BackportIncidentsInput {
-  /** Every configured source; each is asked once per scan, and one that fails leaves a line in the bodies. */
-  sources: readonly IncidentSource[];
-  options: CorrelationOptions;
-  /** Workspace -> ISO time of its last clean scan (the window's start). */
-  lastClean: ReadonlyMap<string, string>;
-  /** ISO: the scan's time, the first sighting of new drift (the window's end). */
-  now: string;
-}
+/** Incident sources, correlation options, last clean scans and the scan's time (see lookUpIncidents). */
+export type BackportIncidentsInput = IncidentsInput;
 
 /** A pull request carrying an incident this scan saw (for the follow-up on that incident). */
-export interface BackportIncidentLink {
-  pr: number;
-  key: string;
-  source: string;
-  url?: string;
-  title?: string;
-  status: "open" | "merged" | "closed";
-}
+export type BackportIncidentLink = LinkedPullRequest;
 
 export type DriftBackportStatus =
   | { status: "open"; pr: number; url: string; action: "codify" | "revert" }
@@ -170,11 +156,16 @@ export async function backportDrift(deps: BackportDeps, input: BackportInput): P
     report.ignored.push(entry.by);
   }
 
-  // 5. The pull requests this scan wants.
-  const plans = planBackports(active, { config, masker, templates: deps.templates, firstSeen: (fingerprint) => input.firstSeen.get(fingerprint) });
+  // 5. The incident behind each drift, before planning (`group_by: incident` groups by it): every source once per scan.
+  const pinned = state.existing.flatMap((pr) => (pr.state === "open" && pr.marker?.incident?.pinned ? [pr.marker.incident] : []));
+  const lookup = await lookUpIncidents(input.incidents, active.filter((d) => d.decision.action !== "ignore").map((d) => d.item), { masker, logger: deps.logger, firstSeen: input.firstSeen }, { pinned });
+  const incidents = planIncidents(lookup, state.existing);
+
+  // 6. The pull requests this scan wants.
+  const plans = planBackports(active, { config, masker, templates: deps.templates, firstSeen: (fingerprint) => input.firstSeen.get(fingerprint), incidents });
   for (const plan of plans) for (const item of plan.overflow) report.drift[item.fingerprint] = { status: "waiting", reason: OVERFLOW_REASON };
 
-  // 6. What GitHub must do to match (pull requests whose branch could not be compared sit this scan out).
+  // 7. What GitHub must do to match (pull requests whose branch could not be compared sit this scan out).
   const drifting = new Set(real.map(fingerprintOf));
   const operations = reconcileBackports(plans, state.existing, [], {
     scanned: new Set(input.scanned),
@@ -185,7 +176,7 @@ export async function backportDrift(deps: BackportDeps, input: BackportInput): P
     labels: config.backport.labels,
   });
 
-  // 7. Codify, verify (one plan per workspace), settle and render what will be written.
+  // 8. Codify, verify (one plan per workspace), settle and render what will be written.
   const existingOf = (op: { pr?: number }) => (op.pr !== undefined ? prByNumber.get(op.pr) : undefined);
   const toBuild = operations.filter(needsBody).filter((op) => !isUnreadable(op, state));
   const prepared = await prepareBackports(
@@ -204,7 +195,7 @@ export async function backportDrift(deps: BackportDeps, input: BackportInput): P
     },
   );
 
-  // 8. Carry out each operation; one that fails leaves its reason and the next one goes on.
+  // 9. Carry out each operation; one that fails leaves its reason and the next one goes on.
   const ctx: WriteContext = {
     host: counted.host,
     repo: input.repo,
@@ -248,6 +239,9 @@ export async function backportDrift(deps: BackportDeps, input: BackportInput): P
       deps.logger.warn({ repo: repoName(input.repo), operation: op.kind, key: entry.key, reason }, "backport operation failed; retried on the next scan");
     }
   }
+
+  // 10. The pull requests carrying an incident, for the follow-up on each incident.
+  report.incidents = linkedPullRequests(plans, report, state.existing, lookup);
   return done();
 }
 

@@ -100,6 +100,8 @@ export function memoryLogger(lines: LoggedLine[] = []): Logger & { lines: Logged
 
 export interface ScanOptions {
   config?: Config;
+  /** Incident sources and the window (issue 9). */
+  incidents?: BackportInput["incidents"];
   /** What the verification plan (the fake terraform's targeted plan) replays; undefined: a plan that proposes nothing for every drifted resource. */
   verifyPlan?: string;
   /** The fake terraform fails every plan with this stderr. */
@@ -165,6 +167,7 @@ export async function scanOnce(github: MemoryGitHub, drifts: readonly ResourceDr
     firstSeen: options.firstSeen ?? new Map(),
     ...(options.withExcerpts === false ? {} : { planExcerpts: new Map([["prod", planJson]]) }),
     ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.incidents ? { incidents: options.incidents } : {}),
   };
   const report = await backportDrift(deps, input);
   return { report, items, plans: fake.calls().filter((c) => c.args[0] === "plan"), logger };

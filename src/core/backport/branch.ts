@@ -7,24 +7,33 @@ export const WORKSPACE_GROUP = "all";
 const SLUG_MAX = 60;
 const WORKSPACE_SLUG_MAX = 40;
 
-/** What a backport pull request groups: one resource, or a whole workspace. */
-export type BackportGroup = { kind: "resource"; address: string } | { kind: "workspace" };
+/** Branch folder of pull requests grouped by incident (`backport.group_by: incident`). */
+export const INCIDENT_FOLDER = "incident";
+
+/** What a backport pull request groups: one resource, a whole workspace, or the drift of one workspace linked to one incident. */
+export type BackportGroup = { kind: "resource"; address: string } | { kind: "workspace" } | { kind: "incident"; incident: string };
 
 /**
  * The stable identity of a backport pull request: `prod/aws_instance.api` or `prod/*`. It is
  * independent of the action, so a switch between codify and revert keeps the same pull request.
  */
 export function backportKey(workspace: string, group: BackportGroup): string {
-  return `${workspace}/${group.kind === "resource" ? group.address : "*"}`;
+  // no resource address starts with `incident:` (addresses start with a type, `module.` or `data.`)
+  return `${workspace}/${group.kind === "resource" ? group.address : group.kind === "incident" ? `incident:${group.incident}` : "*"}`;
 }
 
 /**
- * `driftback/<workspace>/<resource-slug>`: lowercase `[a-z0-9._-]`, module path and instance
+ * `driftback/<workspace>/<resource-slug>`, or `driftback/incident/<incident-slug>/<workspace>`: lowercase `[a-z0-9._-]`, module path and instance
  * keys kept. A slug that had to change anything (case, brackets, quotes), would end in `.lock`
  * or runs long gets a short hash of the exact name, so two resources never share a branch.
  * An address that looks like a credential (a mask rule matches it) is replaced by its hash.
  */
 export function branchFor(workspace: string, group: BackportGroup, masker: Masker): string {
+  // one pull request per incident and workspace: a pull request's marker, verification and scan scope are one workspace's
+  if (group.kind === "incident") {
+    const incident = masker.isMaskedValue(group.incident) ? `incident-${hash(group.incident)}` : group.incident;
+    return `${BRANCH_PREFIX}${INCIDENT_FOLDER}/${slug(incident, SLUG_MAX)}/${workspaceSlug(workspace)}`;
+  }
   const name = group.kind === "workspace" ? WORKSPACE_GROUP : masker.isMaskedValue(group.address) ? `resource-${hash(group.address)}` : group.address;
   return `${BRANCH_PREFIX}${workspaceSlug(workspace)}/${slug(name, SLUG_MAX)}`;
 }

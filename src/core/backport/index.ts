@@ -31,9 +31,9 @@
  * Every write must be safe to repeat: a crash may stop a run between any two writes, and the next
  * scan converges from what GitHub then shows (tested in test/core/backport/lifecycle.test.ts).
  */
-export { backportKey, branchFor, workspaceSlug, BRANCH_PREFIX, WORKSPACE_GROUP, type BackportGroup } from "./branch.js";
+export { backportKey, branchFor, workspaceSlug, BRANCH_PREFIX, INCIDENT_FOLDER, WORKSPACE_GROUP, type BackportGroup } from "./branch.js";
 export { encodeMarker, parseMarker, MARKER_VERSION, INCIDENT_LINK_SOURCES, type BackportMarker, type IncidentLink, type IncidentLinkSource } from "./marker.js";
-export { planBackports, actionOf, labelsFor, titleFor, ACTION_LABELS, TITLE_LIMIT, type BackportPlan, type DecidedDrift, type PlannedDrift, type PlanAction, type PlanOptions } from "./plan.js";
+export { planBackports, actionOf, labelsFor, titleFor, ACTION_LABELS, TITLE_LIMIT, type BackportPlan, type DecidedDrift, type PlannedDrift, type PlanAction, type PlanOptions, type PlanIncident, type PlanIncidents } from "./plan.js";
 export { activeIgnores, splitIgnored, switchedActions, type ExistingBranch, type ExistingPullRequest, type IgnoredDrift } from "./existing.js";
 export { reconcileBackports, changesBetween, isWrite, type CloseReason, type DriftChanges, type LeaveReason, type Operation, type ReconcileContext } from "./reconcile.js";
 export { settleBackport, recordPath, recordedItems, type CodifyOutcome, type SettledBackport, type SettledDrift } from "./settle.js";

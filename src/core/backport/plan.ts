@@ -7,6 +7,7 @@ import type { Decision, SwitchAction } from "../policy/decide.js";
 import type { Masker } from "../render/mask.js";
 import type { Templates } from "../../templates.js";
 import { backportKey, branchFor, type BackportGroup } from "./branch.js";
+import type { IncidentLink } from "./marker.js";
 import type { BackportTitleView } from "./view.js";
 
 /** A drift and the action policy gave it. */
@@ -52,6 +53,36 @@ export interface BackportPlan {
   firstSeen?: string;
   /** A hash of what the body shows that needs no new commit: when it changes, only the body is refreshed. */
   digest: string;
+  /** The incident section (issue 9); undefined when nothing about incidents is known. */
+  incident?: PlanIncident;
+}
+
+/** What a pull request says about the incident behind its drift. */
+export interface PlanIncident {
+  /** The linked incident: pinned by a person, the best correlation, or the marker's own while the lookup failed. */
+  linked: {
+    link: IncidentLink;
+    title?: string;
+    status?: "open" | "resolved";
+    /** Correlation's confidence in [0, 1]; absent for a pinned or kept link. */
+    confidence?: number;
+    /** Correlation's evidence sentences, strongest first. */
+    evidence: string[];
+    /** Kept from the marker because this scan could not look incidents up. */
+    kept?: boolean;
+  } | null;
+  /** Runners-up, best first. */
+  candidates: { key: string; title?: string; url?: string; confidence: number }[];
+  /** One reason per incident source that could not be read this scan (never a token). */
+  failures: string[];
+}
+
+/** Incident correlation as planning needs it (computed before planning: `group_by: incident` groups by it). */
+export interface PlanIncidents {
+  /** `group_by: incident`: the incident a drift is linked to (undefined: it groups by resource). */
+  groupOf(fingerprint: string): string | undefined;
+  /** The incident section of a planned pull request, from its key and drift. */
+  forPlan(key: string, items: readonly PlannedDrift[]): PlanIncident | undefined;
 }
 
 export interface PlanOptions {
@@ -60,6 +91,7 @@ export interface PlanOptions {
   templates: Pick<Templates, "backportTitle">;
   /** First-seen day per fingerprint, from the dashboard state. */
   firstSeen?: (fingerprint: string) => string | undefined;
+  incidents?: PlanIncidents;
 }
 
 /**
@@ -70,7 +102,7 @@ export const MAX_DRIFT_PER_PULL_REQUEST = 400;
 /** GitHub's limit for a pull-request title. */
 export const TITLE_LIMIT = 256;
 /** Bump when a template change should refresh the bodies of open backport pull requests. */
-const BODY_REVISION = 1;
+const BODY_REVISION = 2;
 const SEVERITY_RANK: Record<Severity, number> = { low: 0, medium: 1, high: 2, critical: 3 };
 
 /**
@@ -86,11 +118,11 @@ export function planBackports(decided: readonly DecidedDrift[], options: PlanOpt
   for (const { item, decision } of decided) {
     if (item.class !== "actionable" && item.class !== "deleted") continue;
     if (decision.action === "ignore") continue;
-    const group: BackportGroup = options.config.backport.group_by === "workspace" ? { kind: "workspace" } : { kind: "resource", address: item.address };
+    const fingerprint = fingerprintOf(item);
+    const group = groupOf(item, fingerprint, options);
     const key = backportKey(item.workspace, group);
     const entry = groups.get(key) ?? { workspace: item.workspace, group, items: [] };
     groups.set(key, entry);
-    const fingerprint = fingerprintOf(item);
     const secret = isSecretItem(item, options.masker);
     const firstSeen = options.firstSeen?.(fingerprint);
     entry.items.push({ item, decision: { ...decision, action: decision.action }, fingerprint, valueHash: valueHashOf({ after: item.after, sensitive: secret }), secret, ...(firstSeen ? { firstSeen } : {}) });
@@ -103,6 +135,7 @@ export function planBackports(decided: readonly DecidedDrift[], options: PlanOpt
       const action = actionOf(sorted.map((i) => i.decision.action));
       const title = titleFor(action, workspace, sorted, options);
       const firstSeen = sorted.map((i) => i.firstSeen).filter((d): d is string => d !== undefined).sort()[0];
+      const incident = options.incidents?.forPlan(key, sorted);
       return {
         key,
         workspace,
@@ -116,9 +149,17 @@ export function planBackports(decided: readonly DecidedDrift[], options: PlanOpt
         labels: labelsFor(action, options.config.backport.labels),
         severity: sorted.reduce<Severity>((worst, i) => (SEVERITY_RANK[i.decision.severity] > SEVERITY_RANK[worst] ? i.decision.severity : worst), "low"),
         ...(firstSeen ? { firstSeen } : {}),
-        digest: digestOf(title, sorted, options.config),
+        digest: digestOf(title, sorted, options.config, incident),
+        ...(incident ? { incident } : {}),
       };
     });
+}
+
+function groupOf(item: DriftItem, fingerprint: string, options: PlanOptions): BackportGroup {
+  const by = options.config.backport.group_by;
+  if (by === "workspace") return { kind: "workspace" };
+  const incident = by === "incident" ? options.incidents?.groupOf(fingerprint) : undefined;
+  return incident !== undefined ? { kind: "incident", incident } : { kind: "resource", address: item.address };
 }
 
 /** The pull request's action from its drift's actions. */
@@ -164,7 +205,9 @@ export function titleFor(action: PlanAction, workspace: string, items: readonly 
   return `${one.slice(0, TITLE_LIMIT - 1)}…`;
 }
 
-function digestOf(title: string, items: readonly PlannedDrift[], config: PlanOptions["config"]): string {
+function digestOf(title: string, items: readonly PlannedDrift[], config: PlanOptions["config"], incident: PlanIncident | undefined): string {
+  // the linked incident and whether a lookup failed, not the evidence wording: a change of link refreshes the body
+  const link = incident?.linked?.link;
   const shown = {
     revision: BODY_REVISION,
     title,
@@ -172,6 +215,8 @@ function digestOf(title: string, items: readonly PlannedDrift[], config: PlanOpt
     applyOnMerge: config.apply.on_merge,
     verify: config.backport.verify,
     records: config.backport.records,
+    incident: link ? [link.key, link.source, link.url ?? null, link.pinned === true] : null,
+    lookupFailed: (incident?.failures.length ?? 0) > 0,
   };
   return createHash("sha256").update(JSON.stringify(shown)).digest("hex").slice(0, 12);
 }

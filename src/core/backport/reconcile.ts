@@ -1,5 +1,5 @@
 import type { Severity } from "../drift/track.js";
-import { BRANCH_PREFIX, workspaceSlug } from "./branch.js";
+import { BRANCH_PREFIX, INCIDENT_FOLDER, workspaceSlug } from "./branch.js";
 import type { ExistingBranch, ExistingPullRequest } from "./existing.js";
 import type { BackportMarker } from "./marker.js";
 import { ACTION_LABELS, labelsFor, type BackportPlan, type PlanAction } from "./plan.js";
@@ -177,7 +177,9 @@ export function reconcileBackports(desired: readonly BackportPlan[], existing: r
   for (const branch of branches) {
     if (used.has(branch.name) || !branch.onlyDriftback) continue;
     const folder = branch.name.slice(0, branch.name.lastIndexOf("/") + 1);
-    if (scannedSlugs.has(folder)) operations.push({ kind: "delete-branch", key: branch.name, branch: branch.name });
+    // incident branches end with their workspace: driftback/incident/<incident>/<workspace>
+    const incidentOf = branch.name.startsWith(`${BRANCH_PREFIX}${INCIDENT_FOLDER}/`) && branch.name.split("/").length === 4 ? `${BRANCH_PREFIX}${branch.name.slice(branch.name.lastIndexOf("/") + 1)}/` : undefined;
+    if (scannedSlugs.has(folder) || (incidentOf !== undefined && scannedSlugs.has(incidentOf))) operations.push({ kind: "delete-branch", key: branch.name, branch: branch.name });
   }
   return operations;
 }
@@ -188,6 +190,9 @@ function keepCurrent(plan: BackportPlan, pr: ExistingPullRequest, context: Recon
   const marker = pr.marker;
   const changes = changesBetween(marker, plan);
   const changed = changes.unknown || changes.added.length + changes.removed.length + changes.changed.length + changes.switched.length > 0;
+  // the drift records name the incident: a changed incident section is a new commit where driftback may write (else only
+  // the body changes); a pin by `/driftback incident` keeps the digest, so the digest tells, not the key
+  const relinked = marker !== undefined && marker.digest !== plan.digest && (marker.incident !== undefined || (plan.incident?.linked ?? null) !== null);
   const base = { key: plan.key, plan, pr: pr.number };
   let primary: Operation;
   if (!head.onlyDriftback) {
@@ -196,7 +201,7 @@ function keepCurrent(plan: BackportPlan, pr: ExistingPullRequest, context: Recon
     else if (marker.digest !== plan.digest) primary = { kind: "refresh-body", ...base };
     else primary = { kind: "leave-alone", key: plan.key, pr: pr.number, reason: "up-to-date" };
   } else if (head.empty || head.baseMoved) primary = { kind: "regenerate", ...base, changes, cause: head.empty ? "branch-empty" : "base-moved" };
-  else if (changed) primary = { kind: "update", ...base, changes };
+  else if (changed || relinked) primary = { kind: "update", ...base, changes };
   else if (marker!.digest !== plan.digest) primary = { kind: "refresh-body", ...base };
   else primary = { kind: "leave-alone", key: plan.key, pr: pr.number, reason: "up-to-date" };
   if (primary.kind !== "leave-alone") return [primary]; // every body write also sets the labels

@@ -64,6 +64,7 @@ export function settleBackport(
       items: items.map((i) => ({ fingerprint: i.fingerprint, valueHash: i.valueHash, action: i.decision.action, settled: i.action })),
       digest: plan.digest,
       ...(override ? { override } : {}),
+      ...(plan.incident?.linked ? { incident: plan.incident.linked.link } : {}),
     },
   };
 }

@@ -7,6 +7,7 @@ import { actionIcon, actionText } from "../render/labels.js";
 import { SENSITIVE_PLACEHOLDER, type Masker } from "../render/mask.js";
 import { COMMENT_LIMIT } from "../render/preview.js";
 import type { Templates } from "../../templates.js";
+import { incidentRecordView, incidentSectionView, type IncidentRecordView, type IncidentSectionView } from "./incident-view.js";
 import { encodeMarker } from "./marker.js";
 import type { CloseReason, Operation } from "./reconcile.js";
 import { MAX_DRIFT_PER_PULL_REQUEST } from "./plan.js";
@@ -70,6 +71,7 @@ export interface BackportBodyView {
   stillChanging: string[];
   records: string[];
   hiddenRecords: number;
+  incident: IncidentSectionView;
   marker: string;
 }
 
@@ -97,6 +99,7 @@ export function renderBackportBody(input: BackportBodyInput, ctx: BodyContext): 
   const fallbacks = settled.items.flatMap((i) => fallbackOf(i, masker));
   const reasons = reasonsOf(settled.items, masker);
   const records = recordedItems(settled, config).map((i) => recordPath(config.backport.records_dir, settled.plan.workspace, i.fingerprint));
+  const incident = incidentSectionView(settled.plan.incident, masker);
   const render = (level: ExcerptLevel, shown: number) => {
     const view: BackportBodyView = {
       workspace: show(settled.plan.workspace, masker),
@@ -117,6 +120,7 @@ export function renderBackportBody(input: BackportBodyInput, ctx: BodyContext): 
       maxPerPullRequest: MAX_DRIFT_PER_PULL_REQUEST,
       records: records.slice(0, shown),
       hiddenRecords: records.length - Math.min(shown, records.length),
+      incident,
       marker,
     };
     return scrubBeforeMarker(ctx.templates.backportBody(view), marker, masker);
@@ -163,6 +167,7 @@ export interface DriftRecordView {
   fallback: { refused: boolean; reason: string } | null;
   branch: string;
   pr: number | null;
+  incident: IncidentRecordView | null;
   fingerprint: string;
 }
 
@@ -193,6 +198,7 @@ export function renderDriftRecord(input: RecordInput, ctx: { masker: Masker; tem
     fallback: fallback ? { refused: fallback.refused, reason: fallback.reason } : null,
     branch: settled.plan.branch,
     pr: input.pr ?? null,
+    incident: incidentRecordView(settled.plan.incident, ctx.masker),
     fingerprint: drift.fingerprint,
   };
   return { path: recordPath(input.recordsDir, settled.plan.workspace, drift.fingerprint), contents: ctx.masker.scrubText(ctx.templates.driftRecord(view)) };
