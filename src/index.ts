@@ -4,6 +4,7 @@ import { PrometheusMetrics } from "./adapters/metrics.js";
 import { TerraformCli } from "./adapters/terraform/cli-runner.js";
 import { onBackportCommand } from "./handlers/backport-command.js";
 import { onBackportMerged } from "./handlers/backport-merged.js";
+import { onBreakGlassCommand } from "./handlers/break-glass-command.js";
 import { appBotLogin } from "./handlers/bot-login.js";
 import { onDashboardEdited } from "./handlers/dashboard-edit.js";
 import type { AppServices } from "./handlers/deps.js";
@@ -72,6 +73,7 @@ export function createDriftbackApp(overrides: DriftbackOptions = {}): DriftbackA
     probot.on("issue_comment.created", onScanCommand(scans, services.appId));
     probot.on("issues.edited", onDashboardEdited(scans));
     probot.on("issue_comment.created", onBackportCommand(services, scans));
+    probot.on("issue_comment.created", onBreakGlassCommand(services, scans));
     probot.on("pull_request.closed", onBackportMerged(services, runs));
     probot.on(["installation.created", "installation.deleted", "installation_repositories.added", "installation_repositories.removed"], async () => {
       scheduler!.rediscover();

@@ -51,6 +51,8 @@ export interface Templates {
   backportIgnored: (view: BackportIgnoredView) => string;
   /** apply.on_merge: the result comment on a merged revert pull request. */
   backportApply: (view: BackportApplyView) => string;
+  /** `/driftback break-glass`: the reply confirming the window (UTC), or one line saying what is wrong. */
+  breakGlassReply: Render;
   /** The follow-up on an incident (issue 9 §4): the list edited in place (GitHub, Jira), and PagerDuty's two notes. */
   incidentFollowUp: (view: FollowUpView) => string;
   incidentNoteOpened: (view: FollowUpView) => string;
@@ -112,6 +114,7 @@ export function loadTemplates(dir: string = TEMPLATES_DIR): Templates {
     backportHumanPush: bind(top("backport-human-push")),
     backportIgnored: bind(top("backport-ignored")),
     backportApply: bind(top("backport-apply")),
+    breakGlassReply: trimmed(top("break-glass-reply")),
     incidentFollowUp: trimmed(top("incident-follow-up")),
     incidentNoteOpened: trimmed(top("incident-note-opened")),
     incidentNoteReconciled: trimmed(top("incident-note-reconciled")),

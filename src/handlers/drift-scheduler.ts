@@ -13,6 +13,7 @@ export class DriftScheduler {
   private repos: { repo: ScannableRepo; octokit: Octokit }[] = [];
   private readonly due = new Map<string, number>();
   private discoveredAt = Number.NEGATIVE_INFINITY;
+  private lastTick?: number;
   private cron?: Cron;
 
   constructor(
@@ -48,6 +49,15 @@ export class DriftScheduler {
       this.discoveredAt = now;
     }
     const started: string[] = [];
+    // 1. A break-glass window ended since the last tick: scan that repository at once, so its drift gets pull requests.
+    for (const { repo, octokit, ended } of this.lastTick === undefined ? [] : this.scans.windowsEnded(this.lastTick, now)) {
+      const key = `${repo.target.owner}/${repo.target.repo}`;
+      this.log.info({ repo: key, incidents: [...new Set(ended.map((d) => d.incidentKey))], workspaces: [...new Set(ended.map((d) => d.workspace))] }, "break-glass window ended: scanning now");
+      this.scans.start(repo, octokit, { again: true });
+      started.push(key);
+    }
+    this.lastTick = now;
+    // 2. Scheduled scans.
     for (const { repo, octokit } of this.repos) {
       const key = `${repo.target.owner}/${repo.target.repo}`;
       const due = this.due.get(key);
@@ -56,7 +66,7 @@ export class DriftScheduler {
         continue;
       }
       if (now < due) continue;
-      if (this.scans.start(repo, octokit)) started.push(key);
+      if (this.scans.start(repo, octokit) && !started.includes(key)) started.push(key);
       this.due.set(key, nextScanAt(repo.config.drift.schedule, now, key));
     }
     return started;

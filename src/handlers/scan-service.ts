@@ -8,8 +8,13 @@ import { GitCheckout } from "../adapters/git/checkout.js";
 import { loadHclParser } from "../adapters/hcl/parser.js";
 import { hclToolchain } from "../adapters/hcl/toolchain.js";
 import type { Config } from "../config/schema.js";
+import { windowsEnded } from "../core/drift/break-glass-state.js";
+import { sameIncident } from "../core/incidents/touched-repos.js";
+import type { BreakGlassDeclaration } from "../core/incidents/types.js";
 import type { Logger, ScanTarget } from "../ports.js";
 import { backportDrift, type BackportDeps } from "../usecases/backport-drift.js";
+import { createIncidentSources } from "../adapters/incidents/sources.js";
+import { followUpIncidents } from "../usecases/incident-follow-up.js";
 import { scanRepository, type ScanDeps, type ScanReport } from "../usecases/scan-drift.js";
 import type { AppServices } from "./deps.js";
 
@@ -37,7 +42,13 @@ export class ScanService {
   private readonly jobs = new Set<Promise<unknown>>();
   private readonly checkoutLimit = pLimit(4);
   /** Requests for a repository whose scan was running when they came (reopens, switched actions): a scan right after carries them. */
-  private readonly pendingReopen = new Map<string, { repo: ScannableRepo; octokit: Octokit; reopen: Set<string> }>();
+  private readonly pendingReopen = new Map<string, { repo: ScannableRepo; octokit: Octokit; reopen: Set<string>; breakGlass: BreakGlassDeclaration[] }>();
+  /**
+   * Break-glass declarations per repository, as its last scan in this process wrote them to the dashboard: the
+   * scheduler's tick asks which windows ended without reading every dashboard every minute. Empty after a restart until
+   * each repository's next scan (at most one schedule period; a window that ended meanwhile is caught by that scan).
+   */
+  private readonly windows = new Map<string, { repo: ScannableRepo; octokit: Octokit; declarations: BreakGlassDeclaration[] }>();
   /** Scan requests still discovering, by scope: a repeated request joins the one in flight. */
   private readonly discovering = new Map<string, QueuedScan>();
 
@@ -51,21 +62,24 @@ export class ScanService {
    * requests, and `again` requests (a person switched a pull request's action after the running scan
    * read it), are not lost: the repository is scanned again for them right after.
    */
-  start(repo: ScannableRepo, octokit: Octokit, options: { reopen?: readonly string[]; again?: boolean } = {}): boolean {
+  start(repo: ScannableRepo, octokit: Octokit, options: { reopen?: readonly string[]; again?: boolean; breakGlass?: readonly BreakGlassDeclaration[] } = {}): boolean {
     const key = `${repo.target.owner}/${repo.target.repo}`.toLowerCase();
     if (this.running.has(key)) {
-      if (options.reopen?.length || options.again) this.pendingReopen.set(key, { repo, octokit, reopen: new Set([...(this.pendingReopen.get(key)?.reopen ?? []), ...(options.reopen ?? [])]) });
+      // break-glass declarations are recorded by the scan right after: never lost to a running one
+      const before = this.pendingReopen.get(key);
+      if (options.reopen?.length || options.again || options.breakGlass?.length) this.pendingReopen.set(key, { repo, octokit, reopen: new Set([...(before?.reopen ?? []), ...(options.reopen ?? [])]), breakGlass: [...(before?.breakGlass ?? []), ...(options.breakGlass ?? [])] });
       return false;
     }
     this.running.add(key);
-    const job = scanRepository(this.depsFor(octokit, this.probot.log), repo.target, repo.config, { reopen: options.reopen ?? [] })
+    const job = scanRepository(this.depsFor(octokit, this.probot.log), repo.target, repo.config, { reopen: options.reopen ?? [], ...(options.breakGlass?.length ? { breakGlass: options.breakGlass } : {}) })
+      .then((report) => this.rememberWindows(key, repo, octokit, report.breakGlass))
       .catch((error: unknown) => this.probot.log.error({ repo: key, err: error }, "drift scan failed"))
       .finally(() => {
         this.running.delete(key);
         this.jobs.delete(job);
         const pending = this.pendingReopen.get(key);
         this.pendingReopen.delete(key);
-        if (pending) this.start(pending.repo, pending.octokit, { reopen: [...pending.reopen] });
+        if (pending) this.start(pending.repo, pending.octokit, { reopen: [...pending.reopen], breakGlass: pending.breakGlass });
       });
     this.jobs.add(job);
     return true;
@@ -77,7 +91,9 @@ export class ScanService {
     if (this.running.has(key)) return undefined;
     this.running.add(key);
     try {
-      return await scanRepository(this.depsFor(octokit, this.probot.log), repo.target, repo.config, { reopen: options.reopen ?? [] });
+      const report = await scanRepository(this.depsFor(octokit, this.probot.log), repo.target, repo.config, { reopen: options.reopen ?? [] });
+      this.rememberWindows(key, repo, octokit, report.breakGlass);
+      return report;
     } finally {
       this.running.delete(key);
     }
@@ -114,6 +130,34 @@ export class ScanService {
       });
     this.jobs.add(job);
     return queued;
+  }
+
+  /** Repositories (of those scanned in this process) with a break-glass window that ended in (after, upTo]. */
+  windowsEnded(after: number, upTo: number): { repo: ScannableRepo; octokit: Octokit; ended: BreakGlassDeclaration[] }[] {
+    return [...this.windows.values()].flatMap(({ repo, octokit, declarations }) => {
+      const ended = windowsEnded(declarations, after, upTo);
+      return ended.length > 0 ? [{ repo, octokit, ended }] : [];
+    });
+  }
+
+  /**
+   * An incident resolved: scans at once (`again`) every repository whose dashboard records a break-glass declaration
+   * for it (key or URL, without case), so its drift gets backport pull requests while the incident is fresh. Returns
+   * the repositories asked to scan. Knows the repositories scanned in this process only.
+   */
+  startForIncident(incident: { key: string; url?: string }): string[] {
+    const started: string[] = [];
+    for (const { repo, octokit, declarations } of this.windows.values()) {
+      if (!declarations.some((d) => sameIncident(d.incidentKey, incident))) continue;
+      this.start(repo, octokit, { again: true });
+      started.push(`${repo.target.owner}/${repo.target.repo}`);
+    }
+    return started;
+  }
+
+  private rememberWindows(key: string, repo: ScannableRepo, octokit: Octokit, declarations: BreakGlassDeclaration[]): void {
+    if (declarations.length > 0) this.windows.set(key, { repo, octokit, declarations });
+    else this.windows.delete(key);
   }
 
   async idle(): Promise<void> {
@@ -172,6 +216,8 @@ export class ScanService {
       planLimit: this.services.scanLimit,
       checkoutLimit: this.checkoutLimit,
       backport: async (input) => backportDrift(await this.backportDeps(octokit, logger), input),
+      // the follow-up writes on GitHub incident issues with this installation's token (the incident repository must be in it)
+      followUp: async (input) => followUpIncidents({ sources: createIncidentSources(input.config.incidents, { env: process.env, githubOctokit: octokit }).sources, templates: this.services.templates, logger }, input),
       today: () => new Date(this.services.now()).toISOString().slice(0, 10),
       now: this.services.now,
     };
