@@ -5,9 +5,13 @@ import { fingerprintOf } from "../core/drift/track.js";
 import type { BackportStatus, DashboardState, WorkspaceScan } from "../core/drift/state.js";
 import { BackportHostError, type Logger, type ScanTarget } from "../ports.js";
 import type { BackportInput, BackportReport, DriftBackportStatus } from "./backport-drift.js";
+import { linkedFromReport, type IncidentFollowUpInput, type IncidentFollowUpReport } from "./incident-follow-up.js";
 
 /** `backportDrift` with its ports bound (the scan service binds them per installation). */
 export type RunBackports = (input: BackportInput) => Promise<BackportReport>;
+
+/** The follow-up on incidents (issue 9 §4) with its ports bound: the scan service builds the configured incident sources. */
+export type RunIncidentFollowUp = (input: IncidentFollowUpInput & { config: Config }) => Promise<IncidentFollowUpReport>;
 
 export interface BackportStepInput {
   target: ScanTarget;
@@ -25,6 +29,8 @@ export interface BackportStepInput {
   /** Fingerprint -> why it is expected (drift first seen inside a break-glass window): no pull request opens for it. */
   expected?: ReadonlyMap<string, string>;
   signal?: AbortSignal;
+  /** Runs after the step when `incidents:` configures a source: the follow-up on each linked incident. */
+  followUp?: RunIncidentFollowUp;
 }
 
 export interface BackportStepResult {
@@ -62,11 +68,33 @@ export async function backportStep(run: RunBackports | undefined, logger: Logger
     });
     const drift = Object.fromEntries(Object.entries(report.drift).map(([fingerprint, status]) => [fingerprint, dashboardStatus(status)]));
     logger.info({ repo, writes: report.writes, operations: report.operations.map((o) => `${o.kind} ${o.key}${o.pr ? ` #${o.pr}` : ""}${o.error ? " (failed)" : ""}`) }, "backport pull requests reconciled");
+    await followUpStep(input, report, logger);
     return { outcome: { kind: "ran", scanned, drift, ignored: report.ignored }, report, stopped: false };
   } catch (error) {
     logger.error({ repo, reason: readableReason(error) }, "backport step stopped; the next scan tries again");
     return { outcome: { kind: "stopped" }, stopped: true };
   }
+}
+
+/**
+ * After the backport step, the follow-up on every incident its pull requests link, from the list the step already
+ * read (BackportReport.incidents: no second request). Only when `incidents:` configures a source; never throws.
+ */
+async function followUpStep(input: BackportStepInput, report: BackportReport, logger: Logger): Promise<void> {
+  const { incidents } = input.config;
+  if (!input.followUp || !(incidents.github || incidents.pagerduty || incidents.jira || incidents.incident_io)) return;
+  const repo = { owner: input.target.owner, repo: input.target.repo };
+  try {
+    await input.followUp({ repo, config: input.config, pullRequests: linkedFromReport(repo, report.incidents ?? [], pullUrlOf(input.target)) });
+  } catch (error) {
+    logger.error({ repo: `${repo.owner}/${repo.repo}`, reason: readableReason(error) }, "incident follow-up stopped; the next scan tries again");
+  }
+}
+
+/** A pull request's web address, from the repository's clone URL (github.com and GitHub Enterprise alike). */
+function pullUrlOf(target: ScanTarget): (number: number) => string {
+  const web = /^https:\/\/[^/\s@]+\/[^/\s]+\/[^/\s]+$/.test(target.cloneUrl) ? target.cloneUrl.replace(/\.git$/, "") : `https://github.com/${target.owner}/${target.repo}`;
+  return (number) => `${web}/pull/${number}`;
 }
 
 /** The dashboard keeps no URLs: `#12` links itself in an issue body. */

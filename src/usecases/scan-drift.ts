@@ -18,7 +18,7 @@ import type { DriftMetrics } from "../adapters/metrics.js";
 import type { BranchSource, Checkout, DashboardIssue, DriftHost, Logger, ScanTarget, TerraformRunner } from "../ports.js";
 import type { Templates } from "../templates.js";
 import type { BackportReport } from "./backport-drift.js";
-import { backportStep, type BackportStepResult, type RunBackports } from "./scan-backport.js";
+import { backportStep, type BackportStepResult, type RunBackports, type RunIncidentFollowUp } from "./scan-backport.js";
 
 export interface ScanDeps {
   host: DriftHost;
@@ -33,6 +33,8 @@ export interface ScanDeps {
   checkoutLimit?: LimitFunction;
   /** Opens and keeps backport pull requests after the plans; without it (or with `backport.enabled: false`) none. */
   backport?: RunBackports;
+  /** After the backport step, the follow-up on the incidents its pull requests link (when `incidents:` configures a source). */
+  followUp?: RunIncidentFollowUp;
   /** Today as YYYY-MM-DD (UTC). */
   today: () => string;
   now?: () => number;
@@ -112,7 +114,7 @@ export async function scanRepository(deps: ScanDeps, target: ScanTarget, config:
 
     // 4. Backport pull requests for the real drift, from the tree still on disk.
     backport = checkout
-      ? await backportStep(deps.backport, deps.logger, { target, config, base: { branch, sha: checkout.sha, dir: checkout.dir }, items, scans: scans!, state, reopen, planJson, expected, ...(signal ? { signal } : {}) })
+      ? await backportStep(deps.backport, deps.logger, { target, config, base: { branch, sha: checkout.sha, dir: checkout.dir }, items, scans: scans!, state, reopen, planJson, expected, ...(signal ? { signal } : {}), ...(deps.followUp ? { followUp: deps.followUp } : {}) })
       : { outcome: backportOn ? { kind: "stopped" } : { kind: "off" }, stopped: false };
     state = markExpected(withBackports(state, backport.outcome), expected);
   } finally {
