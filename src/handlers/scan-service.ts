@@ -4,6 +4,7 @@ import type { Probot, ProbotOctokit } from "probot";
 import { configReader, loadRepoConfig } from "../adapters/github/config-source.js";
 import { OctokitBackportHost } from "../adapters/github/octokit-backport-host.js";
 import { OctokitDriftHost } from "../adapters/github/octokit-drift-host.js";
+import { createIncidentSources } from "../adapters/incidents/sources.js";
 import { GitCheckout } from "../adapters/git/checkout.js";
 import { loadHclParser } from "../adapters/hcl/parser.js";
 import { hclToolchain } from "../adapters/hcl/toolchain.js";
@@ -216,6 +217,12 @@ export class ScanService {
       planLimit: this.services.scanLimit,
       checkoutLimit: this.checkoutLimit,
       backport: async (input) => backportDrift(await this.backportDeps(octokit, logger), input),
+      incidentSources: (config) => {
+        // secrets from the environment only; a source missing one is left out with a line naming it
+        const built = createIncidentSources(config.incidents, { env: process.env, githubOctokit: octokit, now: this.services.now });
+        if (built.problems.length > 0) logger.warn({ problems: built.problems }, "incident sources left out of correlation");
+        return built.sources;
+      },
       // the follow-up writes on GitHub incident issues with this installation's token (the incident repository must be in it)
       followUp: async (input) => followUpIncidents({ sources: createIncidentSources(input.config.incidents, { env: process.env, githubOctokit: octokit }).sources, templates: this.services.templates, logger }, input),
       today: () => new Date(this.services.now()).toISOString().slice(0, 10),

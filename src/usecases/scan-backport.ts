@@ -3,7 +3,7 @@ import type { BackportOutcome } from "../core/drift/backport-state.js";
 import type { DriftItem } from "../core/drift/items.js";
 import { fingerprintOf } from "../core/drift/track.js";
 import type { BackportStatus, DashboardState, WorkspaceScan } from "../core/drift/state.js";
-import { BackportHostError, type Logger, type ScanTarget } from "../ports.js";
+import { BackportHostError, type IncidentSource, type Logger, type ScanTarget } from "../ports.js";
 import type { BackportInput, BackportReport, DriftBackportStatus } from "./backport-drift.js";
 import { linkedFromReport, type IncidentFollowUpInput, type IncidentFollowUpReport } from "./incident-follow-up.js";
 
@@ -28,6 +28,10 @@ export interface BackportStepInput {
   planJson: ReadonlyMap<string, string>;
   /** Fingerprint -> why it is expected (drift first seen inside a break-glass window): no pull request opens for it. */
   expected?: ReadonlyMap<string, string>;
+  /** The configured incident sources: pull requests link the incident behind their drift (with break-glass declarations as exact evidence). */
+  incidentSources?: readonly IncidentSource[];
+  /** The scan's time (ms): the first sighting of new drift. */
+  now?: number;
   signal?: AbortSignal;
   /** Runs after the step when `incidents:` configures a source: the follow-up on each linked incident. */
   followUp?: RunIncidentFollowUp;
@@ -64,6 +68,7 @@ export async function backportStep(run: RunBackports | undefined, logger: Logger
       reopen: input.reopen,
       firstSeen: new Map(Object.entries(input.state.items).map(([fingerprint, item]) => [fingerprint, item.firstSeen])),
       planExcerpts: input.planJson,
+      ...incidentsOf(input),
       ...(input.signal ? { signal: input.signal } : {}),
     });
     const drift = Object.fromEntries(Object.entries(report.drift).map(([fingerprint, status]) => [fingerprint, dashboardStatus(status)]));
@@ -95,6 +100,18 @@ async function followUpStep(input: BackportStepInput, report: BackportReport, lo
 function pullUrlOf(target: ScanTarget): (number: number) => string {
   const web = /^https:\/\/[^/\s@]+\/[^/\s]+\/[^/\s]+$/.test(target.cloneUrl) ? target.cloneUrl.replace(/\.git$/, "") : `https://github.com/${target.owner}/${target.repo}`;
   return (number) => `${web}/pull/${number}`;
+}
+
+/**
+ * Incident correlation for backportDrift: the sources, the config's options with the dashboard's break-glass
+ * declarations (exact evidence, even for an incident no source lists), and each workspace's last clean scan.
+ */
+function incidentsOf(input: BackportStepInput): Pick<BackportInput, "incidents"> {
+  const sources = input.incidentSources ?? [];
+  if ((sources.length === 0 && input.state.breakGlass.length === 0) || input.now === undefined) return {};
+  const { tag_keys, services, threshold } = input.config.incidents;
+  const lastClean = new Map(Object.entries(input.state.workspaces).flatMap(([workspace, status]) => (status.lastCleanAt ? [[workspace, status.lastCleanAt] as const] : [])));
+  return { incidents: { sources, options: { tagKeys: tag_keys, services, threshold, breakGlass: input.state.breakGlass }, lastClean, now: new Date(input.now).toISOString() } };
 }
 
 /** The dashboard keeps no URLs: `#12` links itself in an issue body. */

@@ -15,7 +15,7 @@ import { fingerprintOf, severityOf, valueHashOf, withoutIgnored } from "../core/
 import { parsePlan } from "../core/plan/parse.js";
 import { Masker } from "../core/render/mask.js";
 import type { DriftMetrics } from "../adapters/metrics.js";
-import type { BranchSource, Checkout, DashboardIssue, DriftHost, Logger, ScanTarget, TerraformRunner } from "../ports.js";
+import type { BranchSource, Checkout, DashboardIssue, DriftHost, IncidentSource, Logger, ScanTarget, TerraformRunner } from "../ports.js";
 import type { Templates } from "../templates.js";
 import type { BackportReport } from "./backport-drift.js";
 import { backportStep, type BackportStepResult, type RunBackports, type RunIncidentFollowUp } from "./scan-backport.js";
@@ -35,6 +35,8 @@ export interface ScanDeps {
   backport?: RunBackports;
   /** After the backport step, the follow-up on the incidents its pull requests link (when `incidents:` configures a source). */
   followUp?: RunIncidentFollowUp;
+  /** The incident sources `incidents:` configures (correlation in the backport step); none without it. */
+  incidentSources?: (config: Config) => readonly IncidentSource[];
   /** Today as YYYY-MM-DD (UTC). */
   today: () => string;
   now?: () => number;
@@ -114,7 +116,7 @@ export async function scanRepository(deps: ScanDeps, target: ScanTarget, config:
 
     // 4. Backport pull requests for the real drift, from the tree still on disk.
     backport = checkout
-      ? await backportStep(deps.backport, deps.logger, { target, config, base: { branch, sha: checkout.sha, dir: checkout.dir }, items, scans: scans!, state, reopen, planJson, expected, ...(signal ? { signal } : {}), ...(deps.followUp ? { followUp: deps.followUp } : {}) })
+      ? await backportStep(deps.backport, deps.logger, { target, config, base: { branch, sha: checkout.sha, dir: checkout.dir }, items, scans: scans!, state, reopen, planJson, expected, now: started, ...(deps.incidentSources ? { incidentSources: deps.incidentSources(config) } : {}), ...(signal ? { signal } : {}), ...(deps.followUp ? { followUp: deps.followUp } : {}) })
       : { outcome: backportOn ? { kind: "stopped" } : { kind: "off" }, stopped: false };
     state = markExpected(withBackports(state, backport.outcome), expected);
   } finally {

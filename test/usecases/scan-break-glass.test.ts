@@ -11,7 +11,11 @@ import type { BreakGlassDeclaration } from "../../src/core/incidents/types.js";
 import type { DashboardIssue, DriftHost, PlanOutcome, TerraformRunner } from "../../src/ports.js";
 import { bundledTemplates } from "../../src/templates.js";
 import type { BackportInput, BackportReport } from "../../src/usecases/backport-drift.js";
+import { lookUpIncidents } from "../../src/usecases/backport-incidents.js";
 import { scanRepository, type ScanDeps } from "../../src/usecases/scan-drift.js";
+import { Masker } from "../../src/core/render/mask.js";
+
+const quiet = { info: () => {}, warn: () => {}, error: () => {}, debug: () => {} };
 
 /** One resource whose instance_type drifted and that apply would set back. */
 function driftPlan(address: string, recorded: string, live: string): string {
@@ -106,6 +110,15 @@ describe("a scan with break-glass windows", () => {
     expect(host.state().items[api]!.backport).toMatchObject({ status: "open", pr: 7 });
     expect(host.state().breakGlass).toEqual([window]);
     expect(host.issue!.body).toContain("| ended | prod | acme/incidents#42 |");
+
+    // ... and backportDrift correlates it with the declaration as exact evidence (no source lists that incident)
+    const incidents = inputs.at(-1)!.incidents!;
+    expect(incidents).toMatchObject({ sources: [], now: "2026-11-23T04:01:00.000Z", options: { breakGlass: [window], threshold: 0.5 } });
+    expect([...incidents.lastClean]).toEqual([["prod", "2026-11-23T02:05:00.000Z"], ["dev", "2026-11-23T02:05:00.000Z"]]);
+    const lookup = await lookUpIncidents(incidents, inputs.at(-1)!.items, { masker: new Masker(configOf().mask), logger: quiet, firstSeen: inputs.at(-1)!.firstSeen });
+    const linked = lookup.correlations.get(api)!.incident!;
+    expect(linked).toMatchObject({ key: "acme/incidents#42", strongest: "exact" });
+    expect(linked.evidence.map((e) => e.text)).toContain("break-glass for acme/incidents#42 by @alice until 04:00");
   });
 
   it("never holds back drift seen before the window opened, nor drift in another workspace", async () => {
