@@ -2,11 +2,12 @@ import nock from "nock";
 import { ProbotOctokit } from "probot";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { GitHubIssuesIncidentSource } from "../../src/adapters/incidents/github.js";
+import { PagerDutyIncidentSource } from "../../src/adapters/incidents/pagerduty.js";
 import type { LinkedPullRequest } from "../../src/core/incidents/follow-up-view.js";
 import { bundledTemplates } from "../../src/templates.js";
 import { followUpIncidents } from "../../src/usecases/incident-follow-up.js";
 import { memoryLogger } from "../support/backport-world.js";
-import { GitHubIssuesMock } from "../support/incident-apis.js";
+import { GitHubIssuesMock, PagerDutyMock } from "../support/incident-apis.js";
 
 const KEY = "acme/incidents#42";
 const link = (number: number, status: LinkedPullRequest["status"]): LinkedPullRequest => ({
@@ -62,6 +63,44 @@ describe("the follow-up through the GitHub issues adapter", () => {
     expect(await followUp([link(12, "merged"), link(11, "merged")])).toMatchObject({ writes: 0, followUps: [{ outcome: "unchanged" }] });
     expect(writes()).toEqual(["POST /repos/acme/incidents/issues/42/comments", "PATCH /repos/acme/incidents/issues/comments/77"]);
     expect(api.requests.filter((r) => r.method === "GET")).toHaveLength(3);
+    expect(nock.pendingMocks()).toEqual([]);
+  });
+});
+
+describe("the follow-up through the PagerDuty adapter", () => {
+  const pd = (number: number, status: LinkedPullRequest["status"]): LinkedPullRequest => ({ ...link(number, status), incident: { key: "PT4KHLK", source: "pagerduty" } });
+
+  it("posts the opened note once, then the reconciled note once, found again by their markers in the notes' plain text", async () => {
+    const pagerduty = new PagerDutyMock();
+    const source = new PagerDutyIncidentSource({ token: "u+pagerdutyTOKEN0123456789", serviceIds: [], fromEmail: "driftback@acme.example" });
+    const run = (pullRequests: LinkedPullRequest[]) => followUpIncidents({ sources: [source], templates: bundledTemplates(), logger: memoryLogger() }, { repo: { owner: "acme", repo: "infra" }, pullRequests });
+
+    // 1. a pull request opens: one note, in plain text, ending with its marker
+    pagerduty.listNotes("PT4KHLK", ["Rolled back at 03:40."]);
+    pagerduty.createNote("PT4KHLK");
+    expect((await run([pd(12, "open")])).writes).toBe(1);
+    const opened = pagerduty.sent("POST", "/incidents/PT4KHLK/notes")[0]!;
+    expect(opened.headers.from).toBe("driftback@acme.example");
+    expect(opened.body.note.content).toBe(
+      "driftback opened backport pull requests for this incident's drift in acme/infra:\n\n- acme/infra#12 (https://github.com/acme/infra/pull/12) open\n\ndriftback adds one more note when all of them are merged or closed.\n\n[driftback:follow-up:acme/infra:opened]",
+    );
+
+    // 2. a second pull request opens on a later scan: the opened note is there, nothing more is written
+    pagerduty.listNotes("PT4KHLK", ["Rolled back at 03:40.", opened.body.note.content]);
+    expect((await run([pd(12, "open"), pd(13, "open")])).writes).toBe(0);
+
+    // 3. both merged: the reconciled note, once
+    pagerduty.listNotes("PT4KHLK", ["Rolled back at 03:40.", opened.body.note.content]);
+    pagerduty.createNote("PT4KHLK");
+    expect((await run([pd(12, "merged"), pd(13, "merged")])).writes).toBe(1);
+    const reconciled = pagerduty.sent("POST", "/incidents/PT4KHLK/notes")[1]!.body.note.content as string;
+    expect(reconciled).toMatch(/^This incident's drift in acme\/infra is reconciled/);
+    expect(reconciled.endsWith("[driftback:follow-up:acme/infra:reconciled]")).toBe(true);
+
+    // 4. a rescan: nothing
+    pagerduty.listNotes("PT4KHLK", ["Rolled back at 03:40.", opened.body.note.content, reconciled]);
+    expect((await run([pd(12, "merged"), pd(13, "merged")])).writes).toBe(0);
+    expect(pagerduty.requests.filter((r) => r.method === "POST")).toHaveLength(2);
     expect(nock.pendingMocks()).toEqual([]);
   });
 });
