@@ -4,7 +4,6 @@ import type { Probot, ProbotOctokit } from "probot";
 import { configReader, loadRepoConfig } from "../adapters/github/config-source.js";
 import { OctokitBackportHost } from "../adapters/github/octokit-backport-host.js";
 import { OctokitDriftHost } from "../adapters/github/octokit-drift-host.js";
-import { createIncidentSources } from "../adapters/incidents/sources.js";
 import { GitCheckout } from "../adapters/git/checkout.js";
 import { loadHclParser } from "../adapters/hcl/parser.js";
 import { hclToolchain } from "../adapters/hcl/toolchain.js";
