@@ -4,6 +4,7 @@ import { OctokitBackportHost } from "../adapters/github/octokit-backport-host.js
 import { OctokitGitHost } from "../adapters/github/octokit-git-host.js";
 import { BRANCH_PREFIX } from "../core/backport/branch.js";
 import { parseBackportCommand } from "../core/backport/command.js";
+import { incidentLinkFor, parseIncidentCommand } from "../core/backport/incident-command.js";
 import { parseMarker } from "../core/backport/marker.js";
 import { BackportHostError, type RepoRef } from "../ports.js";
 import { runBackportCommand, type BackportCommandDeps, type CommandPullRequest } from "../usecases/backport-command.js";
@@ -46,7 +47,8 @@ export function onBackportCommand(services: AppServices, scans: ScanService) {
   return async (context: Context<"issue_comment.created">): Promise<void> => {
     const { issue, comment, repository } = context.payload;
     const login = comment.user?.login;
-    const command = parseBackportCommand(comment.body);
+    const incident = parseIncidentCommand(comment.body);
+    const command = parseBackportCommand(comment.body) ?? (incident ? ("incident" as const) : undefined);
     // the comment event carries the pull request's body: a pull request without a marker costs no API call
     if (!issue.pull_request || context.isBot || !login || !command || !parseMarker(issue.body)) return;
     if (!deliveries.add(context.id)) return;
@@ -73,7 +75,19 @@ export function onBackportCommand(services: AppServices, scans: ScanService) {
       requestScan: () => requestScan(context, scans, repo, repository),
     };
     try {
-      const outcome = await runBackportCommand(deps, { repo, pull, marker, command, login });
+      let given: Parameters<typeof runBackportCommand>[1]["command"];
+      if (command === "incident") {
+        // a URL of a configured source links that source's incident (so its follow-up reaches it); anything else is manual
+        const loaded = await loadRepoConfig(context, repo);
+        const target = incidentLinkFor(incident!.target, loaded?.ok ? loaded.config.incidents : {});
+        if (!target.ok) {
+          context.log.info({ user: login, pr: issue.number, command, reason: target.reason }, "/driftback incident ignored");
+          await react("confused");
+          return;
+        }
+        given = { incident: target.link };
+      } else given = command;
+      const outcome = await runBackportCommand(deps, { repo, pull, marker, command: given, login });
       await react(outcome.status === "not-open" || outcome.status === "no-marker" ? "confused" : "+1");
     } catch (error) {
       if (!(error instanceof BackportHostError)) throw error;

@@ -1,5 +1,6 @@
 import { markerAfter, renderBackportIgnored, withMarker, type BackportCommand } from "../core/backport/command.js";
-import type { BackportMarker } from "../core/backport/marker.js";
+import { markerWithIncident } from "../core/backport/incident-command.js";
+import type { BackportMarker, IncidentLink } from "../core/backport/marker.js";
 import type { BackportHost, Logger, RepoRef } from "../ports.js";
 import type { Templates } from "../templates.js";
 
@@ -26,7 +27,8 @@ export interface BackportCommandInput {
   repo: RepoRef;
   pull: CommandPullRequest;
   marker: BackportMarker;
-  command: BackportCommand;
+  /** A switch, an ignore, or `/driftback incident <url-or-key>` resolved to the link to pin. */
+  command: BackportCommand | { incident: IncidentLink };
   /** Who commented: the caller has checked they may write to the repository. */
   login: string;
 }
@@ -39,6 +41,8 @@ export type BackportCommandOutcome =
   /** The marker already said so: nothing was written. */
   | { status: "unchanged" }
   | { status: "switched"; scan: "started" | "already-running" | "not-configured" }
+  /** The incident is pinned in the marker; the scan rewrites body, drift records and follow-up. */
+  | { status: "linked"; scan: "started" | "already-running" | "not-configured" }
   | { status: "ignored"; branchDeleted: boolean };
 
 /**
@@ -51,6 +55,7 @@ export async function runBackportCommand(deps: BackportCommandDeps, input: Backp
   if (pull.state !== "open") return { status: "not-open" };
 
   // 2. The marker after the command; the same marker means a switch was already carried out.
+  if (typeof command === "object") return linkIncident(deps, input, command.incident);
   const next = markerAfter(input.marker, command, login);
   const body = next === input.marker ? pull.body : withMarker(pull.body, next);
   if (body === undefined) return { status: "no-marker" };
@@ -73,4 +78,16 @@ export async function runBackportCommand(deps: BackportCommandDeps, input: Backp
   if (comparison.onlyDriftback) await deps.host.deleteBranch(repo, pull.branch);
   deps.logger.info({ pr: pull.number, command, by: login, branchDeleted: comparison.onlyDriftback }, "backport pull request ignored");
   return { status: "ignored", branchDeleted: comparison.onlyDriftback };
+}
+
+/** `/driftback incident`: pin the link in the marker (one write), then a scan renders it everywhere. */
+async function linkIncident(deps: BackportCommandDeps, input: BackportCommandInput, link: IncidentLink): Promise<BackportCommandOutcome> {
+  const next = markerWithIncident(input.marker, link);
+  if (next === input.marker) return { status: "unchanged" };
+  const body = withMarker(input.pull.body, next);
+  if (body === undefined) return { status: "no-marker" };
+  await deps.host.updatePullRequest(input.repo, input.pull.number, { body });
+  const scan = await deps.requestScan();
+  deps.logger.info({ pr: input.pull.number, command: "incident", incident: link.key, source: link.source, by: input.login, scan }, "backport pull request linked to an incident");
+  return { status: "linked", scan };
 }
