@@ -223,7 +223,10 @@ export class ScanService {
         return built.sources;
       },
       // the follow-up writes on GitHub incident issues with this installation's token (the incident repository must be in it)
-      followUp: async (input) => followUpIncidents({ sources: createIncidentSources(input.config.incidents, { env: process.env, githubOctokit: octokit }).sources, templates: this.services.templates, logger }, input),
+      followUp: async (input) => {
+        const sources = input.sources ?? createIncidentSources(input.config.incidents, { env: process.env, githubOctokit: octokit, now: this.services.now }).sources;
+        return followUpIncidents({ sources, templates: this.services.templates, logger }, input);
+      },
       today: () => new Date(this.services.now()).toISOString().slice(0, 10),
       now: this.services.now,
     };

@@ -10,8 +10,11 @@ import { linkedFromReport, type IncidentFollowUpInput, type IncidentFollowUpRepo
 /** `backportDrift` with its ports bound (the scan service binds them per installation). */
 export type RunBackports = (input: BackportInput) => Promise<BackportReport>;
 
-/** The follow-up on incidents (issue 9 §4) with its ports bound: the scan service builds the configured incident sources. */
-export type RunIncidentFollowUp = (input: IncidentFollowUpInput & { config: Config }) => Promise<IncidentFollowUpReport>;
+/**
+ * The follow-up on incidents (issue 9 §4) with its ports bound. `sources`: the ones the backport step correlated with,
+ * so a scan builds them once; without them the binding builds the configured ones.
+ */
+export type RunIncidentFollowUp = (input: IncidentFollowUpInput & { config: Config; sources?: readonly IncidentSource[] }) => Promise<IncidentFollowUpReport>;
 
 export interface BackportStepInput {
   target: ScanTarget;
@@ -90,7 +93,8 @@ async function followUpStep(input: BackportStepInput, report: BackportReport, lo
   if (!input.followUp || !(incidents.github || incidents.pagerduty || incidents.jira || incidents.incident_io)) return;
   const repo = { owner: input.target.owner, repo: input.target.repo };
   try {
-    await input.followUp({ repo, config: input.config, pullRequests: linkedFromReport(repo, report.incidents ?? [], pullUrlOf(input.target)) });
+    const pullRequests = linkedFromReport(repo, report.incidents ?? [], pullUrlOf(input.target));
+    await input.followUp({ repo, config: input.config, pullRequests, ...(input.incidentSources ? { sources: input.incidentSources } : {}) });
   } catch (error) {
     logger.error({ repo: `${repo.owner}/${repo.repo}`, reason: readableReason(error) }, "incident follow-up stopped; the next scan tries again");
   }

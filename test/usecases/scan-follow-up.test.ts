@@ -71,14 +71,16 @@ class IncidentIssues implements IncidentSource {
  * A scan whose backport step stands in for backportDrift: it reads driftback's pull requests once (as step 2 of
  * backportDrift does, counted here) and reports the ones linking an incident.
  */
-function harness(options: { config?: ReturnType<typeof configOf>; failFollowUp?: boolean; failBackport?: boolean } = {}) {
+function harness(options: { config?: ReturnType<typeof configOf>; failFollowUp?: boolean; failBackport?: boolean; shareSources?: boolean } = {}) {
   const calls: string[] = [];
   const logger = memoryLogger();
   const source = new IncidentIssues();
   const listed: BackportPullRequest[] = [];
   const host = { findBackportPullRequests: async () => (calls.push("findBackportPullRequests"), listed) };
+  const given: (readonly IncidentSource[] | undefined)[] = [];
   const followUp: RunIncidentFollowUp = async (input) => {
     calls.push("followUp");
+    given.push(input.sources);
     if (options.failFollowUp) throw new Error("follow-up bug");
     return followUpIncidents({ sources: [source], templates: bundledTemplates(), logger }, input);
   };
@@ -111,9 +113,10 @@ function harness(options: { config?: ReturnType<typeof configOf>; failFollowUp?:
       };
     },
     followUp,
+    ...(options.shareSources ? { incidentSources: () => [source] } : {}),
     today: () => "2026-11-23",
   };
-  return { deps, calls, source, logger, run: () => scanRepository(deps, target, options.config ?? configOf(WITH_INCIDENTS)) };
+  return { deps, calls, source, logger, given, run: () => scanRepository(deps, target, options.config ?? configOf(WITH_INCIDENTS)) };
 }
 
 describe("the follow-up in the scan", () => {
@@ -130,6 +133,15 @@ describe("the follow-up in the scan", () => {
     await h.run();
     expect(h.calls.filter((c) => c === "findBackportPullRequests")).toHaveLength(2);
     expect(h.source.writes).toHaveLength(1);
+  });
+
+  it("hands the follow-up the sources the backport step correlated with, so a scan builds them once", async () => {
+    const shared = harness({ shareSources: true });
+    await shared.run();
+    expect(shared.given).toEqual([[shared.source]]);
+    const own = harness();
+    await own.run();
+    expect(own.given).toEqual([undefined]); // the binding builds the configured ones itself
   });
 
   it("does not run when incidents: configures no source", async () => {
