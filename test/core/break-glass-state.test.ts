@@ -3,6 +3,10 @@ import { describe, expect, it } from "vitest";
 import { BREAK_GLASS_RETENTION_MS, MAX_DECLARATIONS, recordBreakGlass, windowsEnded } from "../../src/core/drift/break-glass-state.js";
 import { decodeState, EMPTY_STATE, encodeState, LAST_CLEAN_REFRESH_MS, mergeScan, type DashboardState } from "../../src/core/drift/state.js";
 import { fingerprintOf } from "../../src/core/drift/track.js";
+import { renderDashboard } from "../../src/core/drift/dashboard.js";
+import { COMMENT_LIMIT } from "../../src/core/render/preview.js";
+import { validateConfig } from "../../src/config/validate.js";
+import { bundledTemplates } from "../../src/templates.js";
 import type { BreakGlassDeclaration } from "../../src/core/incidents/types.js";
 
 const declaration = (overrides: Partial<BreakGlassDeclaration> = {}): BreakGlassDeclaration => ({
@@ -103,5 +107,44 @@ describe("recordBreakGlass keeps a bounded audit trail", () => {
     expect(windowsEnded([d], until - 1, until)).toEqual([d]);
     expect(windowsEnded([d], until, until + 60_000)).toEqual([]);
     expect(windowsEnded([d], until - 120_000, until - 60_000)).toEqual([]);
+  });
+});
+
+describe("incidents.break_glass_grace is a bounded duration", () => {
+  const config = (grace: unknown) => validateConfig({ workspaces: [{ name: "a", dir: "." }], incidents: { break_glass_grace: grace } });
+  it.each([
+    ["169h", /^must be at most 168h: drift left a week after its window is overdue by any measure$/],
+    ["30s", /^must be at least 1m$/],
+    ["a day", /must be a duration such as/],
+  ])("rejects %s with one line naming incidents.break_glass_grace", (grace, message) => {
+    const result = config(grace);
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.issues).toHaveLength(1);
+    expect(result.issues[0]!.path).toBe("incidents.break_glass_grace");
+    expect(result.issues[0]!.message).toMatch(message);
+  });
+
+  it("defaults to 24h and accepts the bounds", () => {
+    const defaults = validateConfig({ workspaces: [{ name: "a", dir: "." }] });
+    expect(defaults.ok && defaults.config.incidents.break_glass_grace).toBe("24h");
+    expect(config("168h").ok).toBe(true);
+    expect(config("1m").ok).toBe(true);
+  });
+});
+
+describe("the dashboard's size cap holds with a full audit trail", () => {
+  it("keeps every declaration (random 200-character reasons) and stays within GitHub's body limit beside 3,000 drifted attributes", () => {
+    const now = Date.parse("2026-11-23T05:00:00Z");
+    const noise = () => Array.from({ length: 200 }, () => String.fromCharCode(33 + Math.floor(Math.random() * 90))).join("");
+    const breakGlass = recordBreakGlass([], Array.from({ length: MAX_DECLARATIONS }, (_, i) => declaration({ incidentKey: `INC-${i}-${noise().slice(0, 40)}`, reason: noise(), from: new Date(now - i * 60_000).toISOString() })), now);
+    const scan = { workspace: "prod", ok: true as const, noise: 0, unapplied: 0, items: Array.from({ length: 3_000 }, (_, i) => ({ fingerprint: fingerprintOf({ workspace: "prod", address: `aws_instance.n${i}`, pathText: "instance_type" }), workspace: "prod", address: `aws_instance.n${i}`, path: "instance_type", class: "actionable" as const, taxonomy: "configuration" as const, severity: "high" as const, valueHash: noise().slice(0, 12) })) };
+    const state = { ...mergeScan(EMPTY_STATE, [scan], "2026-11-23", new Date(now).toISOString()), breakGlass };
+    const body = renderDashboard(state, { owner: "acme", repo: "infra", defaultBranch: "main", schedule: "0 * * * *", workspaces: [{ name: "prod", dir: "prod" }], today: "2026-11-23", breakGlass: { now, graceMs: 86_400_000 } }, bundledTemplates());
+    expect(body.length).toBeLessThanOrEqual(COMMENT_LIMIT);
+    const decoded = decodeState(body).state;
+    expect(decoded.breakGlass).toHaveLength(MAX_DECLARATIONS);
+    expect(Object.keys(decoded.items).length).toBeGreaterThan(0);
+    expect(Object.keys(decoded.items).length).toBeLessThan(3_000); // the items gave way, not the audit trail
   });
 });
