@@ -7,7 +7,8 @@ import type { IncidentsConfig } from "../config/schema.js";
 import { parseMarker } from "../core/backport/marker.js";
 import { DASHBOARD_MARKER } from "../core/drift/dashboard.js";
 import { decodeState } from "../core/drift/state.js";
-import { reposTouchedBy, type RepoIncidentEvidence, type TouchReason } from "../core/incidents/touched-repos.js";
+import { reposTouchedBy, windowsEndedBy, type RepoIncidentEvidence, type TouchReason } from "../core/incidents/touched-repos.js";
+import type { BreakGlassDeclaration } from "../core/incidents/types.js";
 import type { Incident, IncidentSource, IncidentSourceName, Logger } from "../ports.js";
 import type { ScannableRepo, ScanService } from "./scan-service.js";
 
@@ -124,8 +125,11 @@ export class IncidentReconciler {
     for (const { incident, repos } of resolved) {
       const evidence = await Promise.all(repos.map((found) => this.evidenceOf(found, incident)));
       for (const decision of reposTouchedBy(incident, evidence)) {
-        const found = repos.find((r) => fullName(r) === decision.repo)!;
-        const started = this.options.scans.start(found.repo, found.octokit, { again: true });
+        const index = repos.findIndex((r) => fullName(r) === decision.repo);
+        const found = repos[index]!;
+        // the incident's windows end with it: the scan records that, so its drift is no longer held back as expected
+        const ended = windowsEndedBy(incident, evidence[index]!.breakGlass, this.options.now());
+        const started = this.options.scans.start(found.repo, found.octokit, { again: true, ...(ended.length > 0 ? { breakGlass: ended } : {}) });
         touched.push({ ...decision, started });
       }
     }
@@ -164,9 +168,9 @@ export class IncidentReconciler {
    * declarations (one call), and only when neither names the incident its open backport pull requests (one call per
    * 100, at most MAX_PULL_PAGES): a repository already touched needs no more evidence to be scanned.
    */
-  private async evidenceOf(found: FoundRepo, incident: Incident): Promise<RepoIncidentEvidence> {
+  private async evidenceOf(found: FoundRepo, incident: Incident): Promise<RepoIncidentEvidence & { breakGlass: readonly BreakGlassDeclaration[] }> {
     const config = found.repo.config;
-    const evidence: RepoIncidentEvidence = {
+    const evidence: RepoIncidentEvidence & { breakGlass: readonly BreakGlassDeclaration[] } = {
       repo: fullName(found),
       workspaces: config.workspaces.map((w) => w.name),
       services: config.incidents.services,
@@ -175,9 +179,8 @@ export class IncidentReconciler {
     };
     try {
       const dashboard = await new OctokitDriftHost(found.octokit).findDashboard(found.repo.target, DASHBOARD_MARKER);
-      // `breakGlass` is the dashboard state's audit trail of declarations (absent in states written before it)
-      const state = decodeState(dashboard?.body).state as { breakGlass?: readonly { workspace: string; incidentKey: string }[] };
-      evidence.breakGlass = state.breakGlass ?? [];
+      // `breakGlass`: the dashboard state's audit trail of declarations
+      evidence.breakGlass = decodeState(dashboard?.body).state.breakGlass;
     } catch (error) {
       this.options.log.warn({ repo: evidence.repo, reason: readable(error) }, "dashboard could not be read for break-glass declarations");
     }
