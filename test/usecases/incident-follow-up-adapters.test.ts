@@ -2,12 +2,13 @@ import nock from "nock";
 import { ProbotOctokit } from "probot";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { GitHubIssuesIncidentSource } from "../../src/adapters/incidents/github.js";
+import { JiraIncidentSource } from "../../src/adapters/incidents/jira.js";
 import { PagerDutyIncidentSource } from "../../src/adapters/incidents/pagerduty.js";
 import type { LinkedPullRequest } from "../../src/core/incidents/follow-up-view.js";
 import { bundledTemplates } from "../../src/templates.js";
 import { followUpIncidents } from "../../src/usecases/incident-follow-up.js";
 import { memoryLogger } from "../support/backport-world.js";
-import { GitHubIssuesMock, PagerDutyMock } from "../support/incident-apis.js";
+import { GitHubIssuesMock, JiraMock, PagerDutyMock } from "../support/incident-apis.js";
 
 const KEY = "acme/incidents#42";
 const link = (number: number, status: LinkedPullRequest["status"]): LinkedPullRequest => ({
@@ -101,6 +102,41 @@ describe("the follow-up through the PagerDuty adapter", () => {
     pagerduty.listNotes("PT4KHLK", ["Rolled back at 03:40.", opened.body.note.content, reconciled]);
     expect((await run([pd(12, "merged"), pd(13, "merged")])).writes).toBe(0);
     expect(pagerduty.requests.filter((r) => r.method === "POST")).toHaveLength(2);
+    expect(nock.pendingMocks()).toEqual([]);
+  });
+});
+
+describe("the follow-up through the Jira adapter", () => {
+  const jiraLink = (repo: string, number: number, status: LinkedPullRequest["status"]): LinkedPullRequest => ({ repo, number, url: `https://github.com/${repo}/pull/${number}`, status, incident: { key: "INC-7", source: "jira" } });
+
+  it("two repositories on one incident: each finds and edits only its own comment (acme/infra's marker is not found inside acme/infra2's)", async () => {
+    const jira = new JiraMock();
+    const source = new JiraIncidentSource({ site: "acme.atlassian.net", email: "bot@acme.example", apiToken: "jira-token-0123456789", jql: "project = INC" });
+    const run = (repo: string, pullRequests: LinkedPullRequest[]) => {
+      const [owner, name] = repo.split("/") as [string, string];
+      return followUpIncidents({ sources: [source], templates: bundledTemplates(), logger: memoryLogger() }, { repo: { owner, repo: name }, pullRequests });
+    };
+
+    // acme/infra2 wrote its comment first; acme/infra's scan must not take it for its own
+    jira.listComments("INC-7", { comments: [] });
+    jira.createComment("INC-7", { status: 201, body: { id: "10100", body: { type: "doc", version: 1, content: [] } } });
+    await run("acme/infra2", [jiraLink("acme/infra2", 5, "open")]);
+    const infra2 = jira.sent("POST", "/rest/api/3/issue/INC-7/comment")[0]!.body.body;
+
+    jira.listComments("INC-7", { comments: [{ id: "10100", body: infra2 }] });
+    jira.createComment("INC-7", { status: 201, body: { id: "10101", body: { type: "doc", version: 1, content: [] } } });
+    expect((await run("acme/infra", [jiraLink("acme/infra", 3, "open")])).followUps[0]!.outcome).toBe("created");
+    const infra = jira.sent("POST", "/rest/api/3/issue/INC-7/comment")[1]!.body.body;
+    expect(JSON.stringify(infra)).toContain("driftback:follow-up:acme/infra:list");
+
+    // acme/infra's pull request merges: its own comment (10101) is edited, acme/infra2's left alone
+    jira.listComments("INC-7", { comments: [{ id: "10100", body: infra2 }, { id: "10101", body: infra }] });
+    jira.updateComment("INC-7", "10101");
+    expect((await run("acme/infra", [jiraLink("acme/infra", 3, "merged")])).followUps[0]!.outcome).toBe("updated");
+    const edited = JSON.stringify(jira.sent("PUT", "/rest/api/3/issue/INC-7/comment/10101")[0]!.body.body);
+    expect(edited).toContain("☑ ");
+    expect(edited).toContain("reconciled");
+    expect(jira.requests.filter((r) => r.method === "PUT").map((r) => r.path)).toEqual(["/rest/api/3/issue/INC-7/comment/10101"]);
     expect(nock.pendingMocks()).toEqual([]);
   });
 });
