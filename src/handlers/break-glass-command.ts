@@ -41,7 +41,7 @@ export function onBreakGlassCommand(services: AppServices, scans: Pick<ScanServi
     // 2. Parse against the workspaces those repositories have, and declare from now.
     const parsed = where.ok ? parseBreakGlassCommand(comment.body, { workspaces: [...new Set(where.targets.flatMap((t) => t.repo.config.workspaces.map((w) => w.name)))] })! : undefined;
     const declared = where.ok && parsed?.ok ? declareBreakGlass(parsed.value, { by: login, now: services.now(), ...(where.incidentKey ? { incidentKey: where.incidentKey } : {}) }) : undefined;
-    const error = !where.ok ? where.error : parsed && !parsed.ok ? parsed.error : declared && !declared.ok ? declared.error : undefined;
+    const error = !where.ok ? where.error : parsed && !parsed.ok ? parsed.error : declared && !declared.ok ? declared.error : declared?.ok ? unreadableKey(declared.value.incidentKey) : undefined;
     if (error !== undefined || !where.ok || !declared?.ok) {
       await reply({ error });
       await react("confused");
@@ -75,6 +75,12 @@ async function onIncidentIssue(context: Context<"issue_comment.created">, scans:
   if (targets.length === 0) return { ok: false, error: `break-glass: issue #${context.payload.issue.number} has no "${printable(reading[0]!.repo.config.incidents.github!.label, 50)}" label, so it is not an incident` };
   // the same key the GitHub incident source gives this issue: the configured "owner/name" and the number
   return { ok: true, targets, incidentKey: `${targets[0]!.repo.config.incidents.github!.repo}#${context.payload.issue.number}` };
+}
+
+/** An incident key goes into the dashboard and every reply: one printable token of at most 200 characters. */
+function unreadableKey(key: string): string | undefined {
+  if (key.length <= 200 && printable(key, 200) === key) return undefined;
+  return `break-glass: incident=${printable(key, 40)} is not a key such as INC-123, owner/name#42 or the incident's URL (printable, at most 200 characters)`;
 }
 
 function replyView(d: BreakGlassDeclaration, repos: string[]) {

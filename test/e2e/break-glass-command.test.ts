@@ -121,10 +121,12 @@ describe("/driftback break-glass (probot.receive, nock, fake terraform)", () => 
     const onDashboard = { repo: "infra", issue: 7, issueBody: "<!-- driftback:dashboard -->\n## Drift dashboard", labels: ["driftback"] };
     await app.receive("issue_comment", commentEvent("/driftback break-glass dev 30m", { ...onDashboard, id: 600 }));
     expect(replies("infra", 7)).toEqual([line("break-glass: name the incident with incident=<key> (/driftback break-glass <workspace> <duration> [incident=<key>] [reason])")]);
+    await app.receive("issue_comment", commentEvent("/driftback break-glass dev 30m incident=INC-1\u001b[31m", { ...onDashboard, id: 602 }));
+    expect(replies("infra", 7)[1]).toBe(line("break-glass: incident=INC-1\\x1b[31m is not a key such as INC-123, owner/name#42 or the incident's URL (printable, at most 200 characters)"));
     await app.receive("issue_comment", commentEvent("/driftback break-glass dev 30m incident=INC-7 cache flush", { ...onDashboard, id: 601 }));
     await app.idle();
-    expect(replies("infra", 7)[1]).toContain("Break-glass declared for `dev` (INC-7) by @alice: **2026-11-23 02:00–02:30 UTC** (30m): cache flush.");
-    expect(reactionsOn("infra")).toEqual(["confused", "+1"]);
+    expect(replies("infra", 7)[2]).toContain("Break-glass declared for `dev` (INC-7) by @alice: **2026-11-23 02:00–02:30 UTC** (30m): cache flush.");
+    expect(reactionsOn("infra")).toEqual(["confused", "confused", "+1"]);
     expect(dashboardState().breakGlass).toMatchObject([{ workspace: "dev", incidentKey: "INC-7", until: "2026-11-23T02:30:00.000Z" }]);
   });
 
