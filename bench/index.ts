@@ -2,6 +2,7 @@ import { benchBackport } from "./backport.js";
 import { benchCodify } from "./codify.js";
 import { benchDriftCli } from "./drift-cli.js";
 import { benchIncidents } from "./incidents.js";
+import { benchIncidentResolved } from "./incident-resolved.js";
 import { benchPreviewRender } from "./preview-render.js";
 import { benchScan } from "./scan.js";
 
@@ -13,3 +14,4 @@ if (!only || only === "scan") await benchScan();
 if (!only || only === "drift") await benchDriftCli();
 if (!only || only === "backport") await benchBackport();
 if (!only || only === "incidents") benchIncidents();
+if (!only || only === "incident-resolved") await benchIncidentResolved();
