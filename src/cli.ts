@@ -145,8 +145,10 @@ export function buildProgram(): Command {
     .option("--repo <owner/name>", "open the pull requests in this repository, with the token in GITHUB_TOKEN")
     .option("--base <branch>", "branch the pull requests target (default: backport.base, else the repository's default branch)")
     .option("--bot-login <login>", "whose commits and closings are driftback's (default: the token's user)")
+    .option("--incidents-from <file.json>", "with --dry-run: correlate the drift with the incidents in this JSON array (key, title, url, status, opened_at, resolved_at, text, service)")
+    .option("--last-clean <time>", "with --incidents-from: the workspace's last clean scan, ISO 8601 (default: 24 hours before the plan's timestamp)")
     .addOption(new Option("--format <format>", "markdown, or json: {\"pullRequests\": [...]}").choices(["json", "markdown"]).default("markdown"))
-    .action(async (options: { dir: string; planJson: string; workspace?: string; dryRun: boolean; verify: boolean; repo?: string; base?: string; botLogin?: string; format: "json" | "markdown" }) => {
+    .action(async (options: { dir: string; planJson: string; workspace?: string; dryRun: boolean; verify: boolean; repo?: string; base?: string; botLogin?: string; format: "json" | "markdown"; incidentsFrom?: string; lastClean?: string }) => {
       const result = await backportCommand({ ...options, templates: bundledTemplates(), notice: warn });
       process.stdout.write(result.text);
       const failed = failureLine(result.report);

@@ -45,6 +45,14 @@ function makeCorpus(): void {
   execFileSync("mkfifo", [at("fifo.json")]); // reading a FIFO would wait forever
   mkdirSync(at("empty-dir"));
   write("a-file.tf", 'resource "a" "b" {}\n');
+  const incident = { key: "INC-1", title: "t", url: "https://example.com/INC-1", status: "open", opened_at: "2024-05-01T01:00:00Z", resolved_at: null, text: "" };
+  write("incidents-object.json", JSON.stringify({ incidents: [incident] }));
+  write("incidents-no-key.json", JSON.stringify([incident, { ...incident, key: undefined }]));
+  write("incidents-bad-status.json", JSON.stringify([{ ...incident, status: `closed-${CANARY}` }]));
+  write("incidents-bad-time.json", JSON.stringify([{ ...incident, opened_at: "yesterday" }]));
+  write("incidents-typo.json", JSON.stringify([{ ...incident, openedAt: "2024-05-01T01:00:00Z" }]));
+  write("incidents-twice.json", JSON.stringify([incident, incident]));
+  write("incidents-backwards.json", JSON.stringify([{ ...incident, status: "resolved", resolved_at: "2024-04-30T01:00:00Z" }]));
 }
 
 /** Workspaces for codify: a copy of a golden case with its plan.json, then broken in one way. */
@@ -162,6 +170,18 @@ const rows: Row[] = [
   { input: "backport --plan-json holding a tfvars file with a secret", argv: () => ["backport", "--dir", EXAMPLES_DIR, "--plan-json", at("secrets.tfvars"), "--dry-run"], exit: 1, stderr: /--plan-json .*secrets\.tfvars is not usable plan JSON/ },
   { input: "backport where .github/driftback.yml is not YAML", argv: () => ["backport", "--dir", repoWithConfig("workspaces: [\n  - name: prod"), "--plan-json", EXAMPLE, "--dry-run"], exit: 1, stderr: /\.github\/driftback\.yml is not valid YAML at line \d+, column \d+/ },
   { input: "backport where .github/driftback.yml has an unknown key", argv: () => ["backport", "--dir", repoWithConfig(`workspaces:\n  - name: prod\n    dir: .\nbackport:\n  verfy: true\n`), "--plan-json", EXAMPLE, "--workspace", "prod", "--dry-run"], exit: 1, stderr: /\.github\/driftback\.yml: backport unknown key `verfy`/ },
+  { input: "backport --incidents-from holding an object, not an array", argv: () => ["backport", "--dir", EXAMPLES_DIR, "--plan-json", EXAMPLE, "--dry-run", "--incidents-from", at("incidents-object.json")], exit: 1, stderr: /^driftback: --incidents-from .*incidents-object\.json must hold a JSON array of incidents, not object\n$/ },
+  { input: "backport --incidents-from with an incident without a key", argv: () => ["backport", "--dir", EXAMPLES_DIR, "--plan-json", EXAMPLE, "--dry-run", "--incidents-from", at("incidents-no-key.json")], exit: 1, stderr: /^driftback: --incidents-from .*incidents-no-key\.json: \[1\]\.key is missing\n$/ },
+  { input: "backport --incidents-from with an unknown status", argv: () => ["backport", "--dir", EXAMPLES_DIR, "--plan-json", EXAMPLE, "--dry-run", "--incidents-from", at("incidents-bad-status.json")], exit: 1, stderr: /incidents-bad-status\.json: \[0\]\.status must be "open" or "resolved"/ },
+  { input: "backport --incidents-from with a time that is not ISO 8601", argv: () => ["backport", "--dir", EXAMPLES_DIR, "--plan-json", EXAMPLE, "--dry-run", "--incidents-from", at("incidents-bad-time.json")], exit: 1, stderr: /incidents-bad-time\.json: \[0\]\.opened_at must be an ISO 8601 time such as 2024-05-01T02:10:00Z/ },
+  { input: "backport --incidents-from with a misspelt field", argv: () => ["backport", "--dir", EXAMPLES_DIR, "--plan-json", EXAMPLE, "--dry-run", "--incidents-from", at("incidents-typo.json")], exit: 1, stderr: /incidents-typo\.json: \[0\] has unknown field openedAt \(known: key, title/ },
+  { input: "backport --incidents-from with one incident twice", argv: () => ["backport", "--dir", EXAMPLES_DIR, "--plan-json", EXAMPLE, "--dry-run", "--incidents-from", at("incidents-twice.json")], exit: 1, stderr: /incidents-twice\.json: \[1\]\.key INC-1 appears twice/ },
+  { input: "backport --incidents-from with an incident resolved before it opened", argv: () => ["backport", "--dir", EXAMPLES_DIR, "--plan-json", EXAMPLE, "--dry-run", "--incidents-from", at("incidents-backwards.json")], exit: 1, stderr: /incidents-backwards\.json: \[0\]\.resolved_at must not be before opened_at/ },
+  { input: "backport --incidents-from that does not exist", argv: () => ["backport", "--dir", EXAMPLES_DIR, "--plan-json", EXAMPLE, "--dry-run", "--incidents-from", at("missing-incidents.json")], exit: 1, stderr: /cannot read --incidents-from .*missing-incidents\.json: no such file or directory/ },
+  { input: "backport --incidents-from that is not JSON", argv: () => ["backport", "--dir", EXAMPLES_DIR, "--plan-json", EXAMPLE, "--dry-run", "--incidents-from", at("secrets.tfvars")], exit: 1, stderr: /--incidents-from .*secrets\.tfvars is not JSON: give a JSON array of incidents/ },
+  { input: "backport --incidents-from without --dry-run", argv: () => ["backport", "--dir", EXAMPLES_DIR, "--plan-json", EXAMPLE, "--repo", "acme/infra", "--incidents-from", at("incidents-twice.json")], exit: 1, stderr: /^driftback: --incidents-from works with --dry-run only: a real run reads the incident sources of \.github\/driftback\.yml\n$/ },
+  { input: "backport --last-clean that is not a time", argv: () => ["backport", "--dir", EXAMPLES_DIR, "--plan-json", EXAMPLE, "--dry-run", "--incidents-from", at("incidents-object.json"), "--last-clean", "last tuesday"], exit: 1, stderr: /--last-clean last tuesday must be an ISO 8601 time such as 2024-05-01T01:00:00Z/ },
+  { input: "backport --last-clean without --incidents-from", argv: () => ["backport", "--dir", EXAMPLES_DIR, "--plan-json", EXAMPLE, "--dry-run", "--last-clean", "2024-05-01T01:00:00Z"], exit: 1, stderr: /--last-clean goes with --incidents-from/ },
   { input: "backport --format bogus", argv: () => ["backport", "--dir", EXAMPLES_DIR, "--plan-json", EXAMPLE, "--dry-run", "--format", "bogus"], exit: 1, stderr: /Allowed choices are json, markdown/ },
 ];
 

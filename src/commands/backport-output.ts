@@ -2,6 +2,7 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { createTwoFilesPatch } from "diff";
 import type { DryRunBackportHost } from "../adapters/local/dry-run-backport-host.js";
+import type { PlanIncident } from "../core/backport/index.js";
 import { parseMarker } from "../core/backport/marker.js";
 import type { DriftItem } from "../core/drift/items.js";
 import { fingerprintOf } from "../core/drift/track.js";
@@ -27,6 +28,9 @@ export interface ProposedPullRequest {
   files: { path: string; diff: string }[];
   /** After --verify: a verification plan proposed no change to what it codifies (false for a pull request that codifies nothing). Null without --verify. */
   verified: boolean | null;
+  /** With --incidents-from: the linked incident (confidence null when a person pinned it) or null, and the runners-up. */
+  incident?: { key: string; confidence: number | null; evidence: string[] } | null;
+  candidates?: { key: string; confidence: number; title?: string; url?: string }[];
 }
 
 /** A drift that gets no pull request this run, and why. */
@@ -47,7 +51,7 @@ export interface OpenedPullRequest {
 }
 
 /** The pull requests the use case sent to the recording host, with diffs against `repoDir`. */
-export async function proposedPullRequests(host: DryRunBackportHost, repoDir: string, options: { verify: boolean; recordsDir: string }): Promise<ProposedPullRequest[]> {
+export async function proposedPullRequests(host: DryRunBackportHost, repoDir: string, options: { verify: boolean; recordsDir: string; incidents?: Record<string, PlanIncident> }): Promise<ProposedPullRequest[]> {
   const records = `${options.recordsDir.replace(/\/+$/, "")}/`;
   // the code changes first, the drift records after them
   const order = ([a]: [string, unknown], [b]: [string, unknown]) => Number(a.startsWith(records)) - Number(b.startsWith(records)) || a.localeCompare(b);
@@ -71,9 +75,18 @@ export async function proposedPullRequests(host: DryRunBackportHost, repoDir: st
       files,
       // a drift still settled as codify after a verification plan is one that plan left alone
       verified: options.verify ? (marker?.items.some((i) => i.settled === "codify") ?? false) : null,
+      ...(options.incidents ? incidentOutput(options.incidents[pr.branch]) : {}),
     });
   }
   return out;
+}
+
+function incidentOutput(section: PlanIncident | undefined): Pick<ProposedPullRequest, "incident" | "candidates"> {
+  const linked = section?.linked;
+  return {
+    incident: linked ? { key: linked.link.key, confidence: linked.confidence ?? null, evidence: linked.evidence } : null,
+    candidates: section?.candidates ?? [],
+  };
 }
 
 async function diffAgainstDisk(repoDir: string, file: string, contents: BackportFile["contents"] | null): Promise<string> {

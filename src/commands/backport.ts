@@ -11,7 +11,10 @@ import type { Config } from "../config/schema.js";
 import { escapeForOneLine } from "../core/printable.js";
 import type { BackportHost, Logger, RepoRef, TerraformRunner } from "../ports.js";
 import type { Templates } from "../templates.js";
-import { backportDrift, type BackportReport } from "../usecases/backport-drift.js";
+import { backportDrift, type BackportIncidentsInput, type BackportReport } from "../usecases/backport-drift.js";
+import { FileIncidentSource, IncidentsFileError, readIncidentsFile } from "../adapters/incidents/file-source.js";
+import { LocalFileError } from "../adapters/local-file.js";
+import { DEFAULT_LOOKBACK_MS } from "../core/incidents/index.js";
 import { formatBackportOutput, openedPullRequests, proposedPullRequests, skippedDrift, type BackportOutput } from "./backport-output.js";
 import { loadBackportSetup } from "./backport-setup.js";
 import { CommandInputError } from "./workspace-checks.js";
@@ -38,6 +41,10 @@ export interface BackportCommandOptions {
   scratchDir?: string;
   /** warn/error lines of the use case's log (stderr in the CLI). */
   notice?: (line: string) => void;
+  /** A JSON file of incidents in the neutral shape: correlate offline (dry run only). */
+  incidentsFrom?: string;
+  /** The workspace's last clean scan (ISO 8601): the drift window's start; default 24 hours before the plan's timestamp. */
+  lastClean?: string;
 }
 
 export interface BackportCommandResult {
@@ -58,12 +65,15 @@ const DRY_RUN_BASE_SHA = "0".repeat(40);
 export async function backportCommand(options: BackportCommandOptions): Promise<BackportCommandResult> {
   // 1. Flags that need nothing read, then the repository, its config and the plan's drift.
   const env = options.env ?? process.env;
+  if (options.incidentsFrom !== undefined && !options.dryRun) throw new CommandInputError("--incidents-from works with --dry-run only: a real run reads the incident sources of .github/driftback.yml");
+  if (options.lastClean !== undefined && options.incidentsFrom === undefined) throw new CommandInputError("--last-clean goes with --incidents-from <file.json>: it starts the window incidents are correlated in");
   const repo = options.repo === undefined ? undefined : parseRepo(options.repo);
   if (!options.dryRun && !repo) throw new CommandInputError("give --dry-run to print the pull requests, or --repo owner/name (with a token in GITHUB_TOKEN) to open them");
   const token = env.GITHUB_TOKEN?.trim();
   if (!options.dryRun && !token) throw new CommandInputError("GITHUB_TOKEN is not set: --repo opens pull requests with the token in GITHUB_TOKEN (contents and pull requests: write); or use --dry-run");
   const setup = await loadBackportSetup({ dir: options.dir, planJson: options.planJson, ...(options.workspace !== undefined ? { workspace: options.workspace } : {}) });
   const config = withVerify(setup.config, options.dryRun ? options.verify : options.verify || setup.config.backport.verify);
+  const incidents = options.incidentsFrom === undefined ? undefined : await offlineIncidents(options.incidentsFrom, options.lastClean, setup.planJson, setup.workspace.name, config);
 
   // 2. The host: a recording one, or GitHub at the commit that was planned.
   const target = repo ?? { owner: "local", repo: path.basename(setup.repoDir) || "repository" };
@@ -115,6 +125,7 @@ export async function backportCommand(options: BackportCommandOptions): Promise<
       reopen: [],
       firstSeen: new Map(),
       planExcerpts: new Map([[setup.workspace.name, setup.planJson]]),
+      ...(incidents ? { incidents } : {}),
       // a dry run without --verify skips the plan by the caller's choice, not the config's
       ...(options.dryRun && !options.verify && setup.config.backport.verify ? { unverifiedBy: "dry-run" as const } : {}),
     },
@@ -125,7 +136,7 @@ export async function backportCommand(options: BackportCommandOptions): Promise<
     dryRun: options.dryRun,
     repo: `${target.owner}/${target.repo}`,
     workspace: setup.workspace.name,
-    proposed: host instanceof DryRunBackportHost ? await proposedPullRequests(host, setup.repoDir, { verify: config.backport.verify, recordsDir: config.backport.records_dir }) : [],
+    proposed: host instanceof DryRunBackportHost ? await proposedPullRequests(host, setup.repoDir, { verify: config.backport.verify, recordsDir: config.backport.records_dir, ...(report.incidentSections ? { incidents: report.incidentSections } : {}) }) : [],
     opened: options.dryRun ? [] : openedPullRequests(report, setup.items),
     skipped: skippedDrift(report, setup.items),
     writes: report.writes,
@@ -139,6 +150,45 @@ export function failureLine(report: BackportReport): string | undefined {
   if (failed.length === 0) return undefined;
   const first = failed[0]!;
   return `${failed.length} drift could not be backported; first: ${first.status === "failed" ? first.reason : ""}`;
+}
+
+/**
+ * `--incidents-from` and `--last-clean`: an in-memory source over the file; the drift is first seen
+ * at the plan's `timestamp` (now when the plan has none), the window starts at --last-clean or 24
+ * hours earlier; correlation options come from the config's `incidents:`.
+ */
+async function offlineIncidents(file: string, lastClean: string | undefined, planJson: string, workspace: string, config: Config): Promise<BackportIncidentsInput> {
+  let since: number | undefined;
+  if (lastClean !== undefined) {
+    since = /^\d{4}-\d{2}-\d{2}(T.*)?$/.test(lastClean) ? Date.parse(lastClean) : Number.NaN;
+    if (Number.isNaN(since)) throw new CommandInputError(`--last-clean ${escapeForOneLine(lastClean).slice(0, 80)} must be an ISO 8601 time such as 2024-05-01T01:00:00Z`);
+  }
+  let incidents;
+  try {
+    incidents = await readIncidentsFile(file);
+  } catch (error) {
+    if (error instanceof IncidentsFileError || error instanceof LocalFileError) throw new CommandInputError(error.message, { cause: error });
+    throw error;
+  }
+  const now = planTimestamp(planJson) ?? new Date().toISOString();
+  const start = since ?? Date.parse(now) - DEFAULT_LOOKBACK_MS;
+  if (start > Date.parse(now)) throw new CommandInputError(`--last-clean ${escapeForOneLine(lastClean ?? "")} is after the plan's timestamp ${now}; the last clean scan comes before the drift`);
+  return {
+    sources: [new FileIncidentSource(incidents)],
+    options: { tagKeys: config.incidents.tag_keys, services: config.incidents.services, threshold: config.incidents.threshold },
+    lastClean: new Map([[workspace, new Date(start).toISOString()]]),
+    now,
+  };
+}
+
+/** The plan JSON's top-level `timestamp` (terraform 1.5+): when the plan, and so the drift's first sighting, was made. */
+function planTimestamp(planJson: string): string | undefined {
+  try {
+    const value = (JSON.parse(planJson) as { timestamp?: unknown }).timestamp;
+    return typeof value === "string" && !Number.isNaN(Date.parse(value)) ? new Date(value).toISOString() : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function parseRepo(value: string): RepoRef {

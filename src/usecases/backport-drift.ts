@@ -14,6 +14,7 @@ import {
   type BackportPlan,
   type IgnoredDrift,
   type Operation,
+  type PlanIncident,
 } from "../core/backport/index.js";
 import { MAX_DRIFT_PER_PULL_REQUEST } from "../core/backport/plan.js";
 import type { DriftItem } from "../core/drift/items.js";
@@ -102,6 +103,8 @@ export interface BackportReport {
   operations: { kind: string; key: string; pr?: number; error?: string }[];
   /** Every pull request carrying an incident this scan saw. */
   incidents: BackportIncidentLink[];
+  /** Per branch this scan wanted: its incident section (linked incident with evidence, runners-up), for the CLI's output. */
+  incidentSections?: Record<string, PlanIncident>;
 }
 
 /**
@@ -242,6 +245,7 @@ export async function backportDrift(deps: BackportDeps, input: BackportInput): P
 
   // 10. The pull requests carrying an incident, for the follow-up on each incident.
   report.incidents = linkedPullRequests(plans, report, state.existing, lookup);
+  if (input.incidents) report.incidentSections = Object.fromEntries(plans.flatMap((plan) => (plan.incident ? [[plan.branch, plan.incident]] : [])));
   return done();
 }
 
