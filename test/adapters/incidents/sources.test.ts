@@ -12,8 +12,8 @@ function incidentsOf(incidents: unknown) {
 }
 
 describe("the incidents: config section", () => {
-  it("defaults to no source, the default tag keys, threshold 0.5 and a five-minute poll", () => {
-    expect(incidentsOf(undefined)).toEqual({ tag_keys: ["incident", "ticket", "change"], services: {}, threshold: 0.5, poll: "5m" });
+  it("defaults to no source, the default tag keys, threshold 0.5, a five-minute poll and a 24h break-glass grace", () => {
+    expect(incidentsOf(undefined)).toEqual({ tag_keys: ["incident", "ticket", "change"], services: {}, threshold: 0.5, poll: "5m", break_glass_grace: "24h" });
   });
 
   it("accepts every source with its settings, and fills the GitHub label", () => {
