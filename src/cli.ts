@@ -5,6 +5,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from "commander
 import { backportCommand, failureLine } from "./commands/backport.js";
 import { codifyCommand } from "./commands/codify.js";
 import { demoCommand } from "./commands/demo.js";
+import { incidentsCommand } from "./commands/incidents.js";
 import { driftCommand, scanCommand, type DriftFormat } from "./commands/drift.js";
 import { readPlanJson } from "./commands/plan-file.js";
 import { CommandInputError, requireDirectory } from "./commands/workspace-checks.js";
@@ -153,6 +154,19 @@ export function buildProgram(): Command {
       process.stdout.write(result.text);
       const failed = failureLine(result.report);
       if (failed) throw new CommandInputError(failed);
+    });
+
+  program
+    .command("incidents")
+    .description("list what each incident source of .github/driftback.yml returns since a time, in the neutral shape --incidents-from reads (tokens from the environment)")
+    .requiredOption("--since <time>", "ISO 8601 time, or a duration back from now such as 24h or 7d")
+    .option("--dir <repo>", "the repository whose .github/driftback.yml configures the sources", ".")
+    .option("--with-text", "also print each incident's description and timeline (they can hold customer data)", false)
+    .action(async (options: { since: string; dir: string; withText: boolean }) => {
+      const result = await incidentsCommand(options);
+      process.stdout.write(result.text);
+      for (const problem of result.problems) warn(problem);
+      if (result.problems.length > 0) throw new CommandInputError(`${result.problems.length === 1 ? "one incident source" : `${result.problems.length} incident sources`} could not be read (see above)`);
     });
 
   program

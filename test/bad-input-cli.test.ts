@@ -182,6 +182,9 @@ const rows: Row[] = [
   { input: "backport --incidents-from without --dry-run", argv: () => ["backport", "--dir", EXAMPLES_DIR, "--plan-json", EXAMPLE, "--repo", "acme/infra", "--incidents-from", at("incidents-twice.json")], exit: 1, stderr: /^driftback: --incidents-from works with --dry-run only: a real run reads the incident sources of \.github\/driftback\.yml\n$/ },
   { input: "backport --last-clean that is not a time", argv: () => ["backport", "--dir", EXAMPLES_DIR, "--plan-json", EXAMPLE, "--dry-run", "--incidents-from", at("incidents-object.json"), "--last-clean", "last tuesday"], exit: 1, stderr: /--last-clean last tuesday must be an ISO 8601 time such as 2024-05-01T01:00:00Z/ },
   { input: "backport --last-clean without --incidents-from", argv: () => ["backport", "--dir", EXAMPLES_DIR, "--plan-json", EXAMPLE, "--dry-run", "--last-clean", "2024-05-01T01:00:00Z"], exit: 1, stderr: /--last-clean goes with --incidents-from/ },
+  { input: "incidents without --since", argv: () => ["incidents", "--dir", EXAMPLES_DIR], exit: 1, stderr: /required option '--since <time>' not specified/ },
+  { input: "incidents --since that is not a time", argv: () => ["incidents", "--dir", EXAMPLES_DIR, "--since", `soon${CANARY}`.slice(0, 4)], exit: 1, stderr: /^driftback: --since soon must be an ISO 8601 time such as 2024-05-01T00:00:00Z, or a duration back from now such as 24h or 7d\n$/ },
+  { input: "incidents --dir without .github/driftback.yml", argv: () => ["incidents", "--dir", at("empty-dir"), "--since", "24h"], exit: 1, stderr: /empty-dir\/\.github\/driftback\.yml does not exist; the incident sources are configured under incidents: there/ },
   { input: "backport --format bogus", argv: () => ["backport", "--dir", EXAMPLES_DIR, "--plan-json", EXAMPLE, "--dry-run", "--format", "bogus"], exit: 1, stderr: /Allowed choices are json, markdown/ },
 ];
 

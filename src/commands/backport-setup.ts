@@ -77,7 +77,7 @@ function defaultConfig(): Config {
 }
 
 /** `.github/driftback.yml` of the repository on disk, validated like the App does; undefined when absent. */
-async function readRepoConfig(repoDir: string, dirShown: string): Promise<{ config: Config } | undefined> {
+export async function readRepoConfig(repoDir: string, dirShown: string): Promise<{ config: Config } | undefined> {
   const file = path.join(repoDir, CONFIG_PATH);
   const exists = await stat(file).then(
     () => true,
