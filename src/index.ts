@@ -39,6 +39,8 @@ export interface DriftbackOptions extends Partial<Omit<AppServices, "metrics">> 
   startScheduler?: boolean;
   /** Where incident API tokens and webhook secrets come from (default process.env). */
   env?: Record<string, string | undefined>;
+  /** The body limit of the incident webhook routes (default 25 MB, the server's). */
+  maxBodyBytes?: number;
 }
 
 /** Builds the Probot app; tests pass their own services (a fake terraform, a scratch dir, a clock). */
@@ -93,6 +95,8 @@ export function createDriftbackApp(overrides: DriftbackOptions = {}): DriftbackA
           log: probot.log,
           messages: services.templates.http,
           now: services.now,
+          rejected: (reason) => metrics.requestRejected(reason),
+          ...(overrides.maxBodyBytes !== undefined ? { maxBodyBytes: overrides.maxBodyBytes } : {}),
         }),
       }),
     );

@@ -51,6 +51,8 @@ export interface IncidentWebhookOptions {
   messages: Templates["http"];
   now: () => number;
   maxBodyBytes?: number;
+  /** Counts a body refused for its size (the app's Prometheus counter, as for the webhook route). */
+  rejected?: (reason: "body_too_large") => void;
 }
 
 /**
@@ -80,7 +82,7 @@ export function incidentWebhookHandler(options: IncidentWebhookOptions) {
     }
     const body = await readBounded(req, maxBytes);
     if (body.kind === "aborted") return true; // the client went away: nobody to answer
-    if (body.kind === "too-large") return rejectTooLarge(req, res, { maxBytes, log, message: messages.bodyTooLarge }, { bytesRead: body.bytesRead });
+    if (body.kind === "too-large") return rejectTooLarge(req, res, { maxBytes, log, rejected: options.rejected, message: messages.bodyTooLarge }, { bytesRead: body.bytesRead });
     if (!parseJsonObject(new TextDecoder("utf-8", { fatal: false }).decode(body.bytes))) {
       log.warn({ source: name }, "incident webhook refused: the body is not a JSON object");
       send(res, 400, { error: messages.incidentMalformed({ source: name }) });

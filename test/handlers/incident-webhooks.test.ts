@@ -164,6 +164,20 @@ describe("incident webhook routes", () => {
     expect(get.headers.allow).toBe("POST");
   });
 
+  it.each([
+    { name: "announced by Content-Length, refused before a byte is read", chunked: false, bytesRead: (n: number) => n === 0 },
+    { name: "chunked, refused one chunk past the limit", chunked: true, bytesRead: (n: number) => n > 64 * 1024 && n < 2 * 1024 * 1024 },
+  ])("answers 413 to an 8 MB body over a 64 KiB limit: $name", async ({ chunked, bytesRead }) => {
+    served = await serveDriftback({ env: ALL_ENV, maxBodyBytes: 64 * 1024 });
+    const answer = await request(served.port, { path: "/driftback/incidents/pagerduty", headers: { "content-type": "application/json" }, bigBody: { bytes: 8 * 1024 * 1024, chunked, fill: BODY_MARK } });
+    expect(answer.status).toBe(413);
+    const logged = JSON.parse(served.logs().split("\n").find((line) => line.includes("request body over the limit"))!);
+    expect(logged.path).toBe("/driftback/incidents/pagerduty");
+    expect(bytesRead(logged.bytesRead)).toBe(true);
+    expect(await served.metrics()).toMatch(/^driftback_http_requests_rejected_total\{reason="body_too_large"\} 1$/m);
+    expect(served.logs()).not.toContain(BODY_MARK);
+  });
+
   it("answers 202 before the background reconcile has finished walking the installations", async () => {
     let release!: () => void;
     const gate = new Promise<void>((resolve) => (release = resolve));

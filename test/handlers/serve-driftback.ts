@@ -47,7 +47,7 @@ export async function serveDriftback(options: ServeOptions = {}) {
   const fake = fakeTerraformEnv();
   const scratch = mkdtempSync(path.join(os.tmpdir(), "driftback-http-"));
   const terraform = new TerraformCli({ env: fake.env, scratchDir: scratch, pluginCacheDir: path.join(scratch, "plugins"), killGraceMs: 300 });
-  const driftback = createDriftbackApp({ terraform, scratchDir: scratch, appId: APP_ID, startScheduler: false, scanToken: options.scanToken, env: options.env ?? {} });
+  const driftback = createDriftbackApp({ terraform, scratchDir: scratch, appId: APP_ID, startScheduler: false, scanToken: options.scanToken, env: options.env ?? {}, maxBodyBytes: options.maxBodyBytes });
   const received: ReceivedEvent[] = [];
   const recorder: ApplicationFunction = (probot) => {
     probot.onAny(async (event) => {
