@@ -42,7 +42,7 @@ export class ScanService {
   private readonly jobs = new Set<Promise<unknown>>();
   private readonly checkoutLimit = pLimit(4);
   /** Requests for a repository whose scan was running when they came (reopens, switched actions): a scan right after carries them. */
-  private readonly pendingReopen = new Map<string, { repo: ScannableRepo; octokit: Octokit; reopen: Set<string>; breakGlass: BreakGlassDeclaration[] }>();
+  private readonly pendingReopen = new Map<string, { repo: ScannableRepo; octokit: Octokit; reopen: Set<string>; breakGlass: BreakGlassDeclaration[]; resolvedIncidents: string[] }>();
   /**
    * Break-glass declarations per repository, as its last scan in this process wrote them to the dashboard: the
    * scheduler's tick asks which windows ended without reading every dashboard every minute. Empty after a restart until
@@ -62,16 +62,18 @@ export class ScanService {
    * requests, and `again` requests (a person switched a pull request's action after the running scan
    * read it), are not lost: the repository is scanned again for them right after.
    */
-  start(repo: ScannableRepo, octokit: Octokit, options: { reopen?: readonly string[]; again?: boolean; breakGlass?: readonly BreakGlassDeclaration[] } = {}): boolean {
+  start(repo: ScannableRepo, octokit: Octokit, options: { reopen?: readonly string[]; again?: boolean; breakGlass?: readonly BreakGlassDeclaration[]; resolvedIncidents?: readonly string[] } = {}): boolean {
     const key = `${repo.target.owner}/${repo.target.repo}`.toLowerCase();
     if (this.running.has(key)) {
       // break-glass declarations are recorded by the scan right after: never lost to a running one
       const before = this.pendingReopen.get(key);
-      if (options.reopen?.length || options.again || options.breakGlass?.length) this.pendingReopen.set(key, { repo, octokit, reopen: new Set([...(before?.reopen ?? []), ...(options.reopen ?? [])]), breakGlass: [...(before?.breakGlass ?? []), ...(options.breakGlass ?? [])] });
+      if (options.reopen?.length || options.again || options.breakGlass?.length || options.resolvedIncidents?.length) {
+        this.pendingReopen.set(key, { repo, octokit, reopen: new Set([...(before?.reopen ?? []), ...(options.reopen ?? [])]), breakGlass: [...(before?.breakGlass ?? []), ...(options.breakGlass ?? [])], resolvedIncidents: [...(before?.resolvedIncidents ?? []), ...(options.resolvedIncidents ?? [])] });
+      }
       return false;
     }
     this.running.add(key);
-    const job = scanRepository(this.depsFor(octokit, this.probot.log), repo.target, repo.config, { reopen: options.reopen ?? [], ...(options.breakGlass?.length ? { breakGlass: options.breakGlass } : {}) })
+    const job = scanRepository(this.depsFor(octokit, this.probot.log), repo.target, repo.config, { reopen: options.reopen ?? [], ...(options.breakGlass?.length ? { breakGlass: options.breakGlass } : {}), ...(options.resolvedIncidents?.length ? { resolvedIncidents: options.resolvedIncidents } : {}) })
       .then((report) => this.rememberWindows(key, repo, octokit, report.breakGlass))
       .catch((error: unknown) => this.probot.log.error({ repo: key, err: error }, "drift scan failed"))
       .finally(() => {
@@ -79,7 +81,7 @@ export class ScanService {
         this.jobs.delete(job);
         const pending = this.pendingReopen.get(key);
         this.pendingReopen.delete(key);
-        if (pending) this.start(pending.repo, pending.octokit, { reopen: [...pending.reopen], breakGlass: pending.breakGlass });
+        if (pending) this.start(pending.repo, pending.octokit, { reopen: [...pending.reopen], breakGlass: pending.breakGlass, resolvedIncidents: pending.resolvedIncidents });
       });
     this.jobs.add(job);
     return true;
@@ -142,14 +144,15 @@ export class ScanService {
 
   /**
    * An incident resolved: scans at once (`again`) every repository whose dashboard records a break-glass declaration
-   * for it (key or URL, without case), so its drift gets backport pull requests while the incident is fresh. Returns
-   * the repositories asked to scan. Knows the repositories scanned in this process only.
+   * for it (key or URL, without case), ending its windows still in force, so its drift gets backport pull requests
+   * while the incident is fresh. Returns the repositories asked to scan. Knows the repositories scanned in this
+   * process only; a caller that found repositories itself passes `resolvedIncidents: [key]` to `start`.
    */
   startForIncident(incident: { key: string; url?: string }): string[] {
     const started: string[] = [];
     for (const { repo, octokit, declarations } of this.windows.values()) {
       if (!declarations.some((d) => sameIncident(d.incidentKey, incident))) continue;
-      this.start(repo, octokit, { again: true });
+      this.start(repo, octokit, { again: true, resolvedIncidents: [incident.key, ...(incident.url ? [incident.url] : [])] });
       started.push(`${repo.target.owner}/${repo.target.repo}`);
     }
     return started;

@@ -3,7 +3,7 @@ import stripAnsi from "strip-ansi";
 import type { Config, WorkspaceConfig } from "../config/schema.js";
 import { planRequestFor } from "./plan-request.js";
 import { withBackports } from "../core/drift/backport-state.js";
-import { recordBreakGlass } from "../core/drift/break-glass-state.js";
+import { endWindowsOf, recordBreakGlass } from "../core/drift/break-glass-state.js";
 import { expectedDrift, markExpected } from "../core/drift/break-glass-view.js";
 import type { BreakGlassDeclaration } from "../core/incidents/types.js";
 import { durationToMs } from "../config/schema.js";
@@ -47,6 +47,8 @@ export interface ScanOptions {
   reopen?: readonly string[];
   /** Break-glass declarations to record in the dashboard state (its audit trail) with this scan. */
   breakGlass?: readonly BreakGlassDeclaration[];
+  /** Incidents (keys or URLs) that resolved: their break-glass windows still in force end with this scan. */
+  resolvedIncidents?: readonly string[];
   signal?: AbortSignal;
 }
 
@@ -109,7 +111,7 @@ export async function scanRepository(deps: ScanDeps, target: ScanTarget, config:
     existing = await deps.host.findDashboard(target, DASHBOARD_MARKER);
     const decoded = decodeState(existing?.body);
     if (decoded.problem && existing) deps.logger.warn({ repo: repoName, problem: decoded.problem }, "dashboard state rebuilt from this scan");
-    state = { ...mergeScan(decoded.state, scans!, today, new Date(started).toISOString()), breakGlass: recordBreakGlass(decoded.state.breakGlass, options.breakGlass ?? [], started) };
+    state = { ...mergeScan(decoded.state, scans!, today, new Date(started).toISOString()), breakGlass: endWindowsOf(recordBreakGlass(decoded.state.breakGlass, options.breakGlass ?? [], started), options.resolvedIncidents ?? [], started) };
     // drift first seen inside a break-glass window is expected: no backport pull request while it lasts
     expected = expectedDrift(decoded.state, state, scans!.filter((s) => s.ok).map((s) => s.workspace), started);
     reopen = [...new Set([...(options.reopen ?? []), ...reopenRequests(existing?.body)])];

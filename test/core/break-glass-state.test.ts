@@ -1,6 +1,6 @@
 import { deflateRawSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
-import { BREAK_GLASS_RETENTION_MS, MAX_DECLARATIONS, recordBreakGlass, windowsEnded } from "../../src/core/drift/break-glass-state.js";
+import { BREAK_GLASS_RETENTION_MS, endWindowsOf, MAX_DECLARATIONS, recordBreakGlass, windowsEnded } from "../../src/core/drift/break-glass-state.js";
 import { decodeState, EMPTY_STATE, encodeState, LAST_CLEAN_REFRESH_MS, mergeScan, type DashboardState } from "../../src/core/drift/state.js";
 import { fingerprintOf } from "../../src/core/drift/track.js";
 import { renderDashboard } from "../../src/core/drift/dashboard.js";
@@ -107,6 +107,20 @@ describe("recordBreakGlass keeps a bounded audit trail", () => {
     expect(windowsEnded([d], until - 1, until)).toEqual([d]);
     expect(windowsEnded([d], until, until + 60_000)).toEqual([]);
     expect(windowsEnded([d], until - 120_000, until - 60_000)).toEqual([]);
+  });
+});
+
+describe("endWindowsOf: a resolved incident ends its windows still in force", () => {
+  const now = Date.parse("2026-11-23T03:00:00Z");
+  it.each([
+    ["a window of that incident in force", declaration(), ["acme/incidents#42"], "2026-11-23T03:00:00.000Z"],
+    ["the same key in other case", declaration(), ["ACME/Incidents#42"], "2026-11-23T03:00:00.000Z"],
+    ["a window of another incident", declaration(), ["acme/incidents#43"], "2026-11-23T04:00:00.000Z"],
+    ["a window that already ended", declaration({ from: "2026-11-23T00:00:00.000Z", until: "2026-11-23T01:00:00.000Z" }), ["acme/incidents#42"], "2026-11-23T01:00:00.000Z"],
+    ["no resolved incident", declaration(), [], "2026-11-23T04:00:00.000Z"],
+  ])("%s", (_name, d, resolved, until) => {
+    const [after] = endWindowsOf([d], resolved, now);
+    expect(after).toEqual({ ...d, until });
   });
 });
 

@@ -121,6 +121,17 @@ describe("a scan with break-glass windows", () => {
     expect(linked.evidence.map((e) => e.text)).toContain("break-glass for acme/incidents#42 by @alice until 04:00");
   });
 
+  it("ends the incident's window when a scan comes for its resolution: the held-back drift goes to backportDrift at once", async () => {
+    const host = new MemoryDashboard();
+    const inputs: BackportInput[] = [];
+    await scanRepository(scanAt("2026-11-23T03:00:00Z", drifted, host, inputs), target, configOf(), { breakGlass: [window] });
+    expect(inputs.at(-1)!.items).toEqual([]);
+    const report = await scanRepository(scanAt("2026-11-23T03:10:00Z", drifted, host, inputs), target, configOf(), { resolvedIncidents: ["acme/incidents#42"] });
+    expect(inputs.at(-1)!.items.map((i) => fingerprintOf(i))).toEqual([api]);
+    expect(report.breakGlass).toEqual([{ ...window, until: "2026-11-23T03:10:00.000Z" }]);
+    expect(host.state().items[api]!.backport).toMatchObject({ status: "open", pr: 7 });
+  });
+
   it("never holds back drift seen before the window opened, nor drift in another workspace", async () => {
     const host = new MemoryDashboard();
     const inputs: BackportInput[] = [];

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { sameIncident } from "../incidents/touched-repos.js";
 import type { BreakGlassDeclaration } from "../incidents/types.js";
 
 /**
@@ -57,6 +58,16 @@ export function windowsEnded(declarations: readonly BreakGlassDeclaration[], aft
     const until = Date.parse(d.until);
     return until > after && until <= upTo;
   });
+}
+
+/**
+ * The incident resolved: its windows still in force end now (issue 9 §5: the window ends when the incident
+ * resolves), so the drift they held back gets its pull requests. The declaration stays, with its new end.
+ */
+export function endWindowsOf(declarations: readonly BreakGlassDeclaration[], resolved: readonly string[], now: number): BreakGlassDeclaration[] {
+  if (resolved.length === 0) return [...declarations];
+  const nowIso = new Date(now).toISOString();
+  return declarations.map((d) => (Date.parse(d.until) > now && Date.parse(d.from) <= now && resolved.some((key) => sameIncident(d.incidentKey, { key })) ? { ...d, until: nowIso } : d));
 }
 
 function identityOf(d: BreakGlassDeclaration): string {
