@@ -221,7 +221,8 @@ export function readsFrom(incidents: IncidentsConfig, source: IncidentSourceName
 
 function labelled(incidents: IncidentsConfig, source: IncidentSourceName, labels: readonly string[] | undefined): boolean {
   if (source !== "github" || labels === undefined) return true;
-  return labels.includes(incidents.github?.label ?? "incident");
+  const wanted = (incidents.github?.label ?? "incident").toLowerCase();
+  return labels.some((label) => label.toLowerCase() === wanted); // GitHub label names are case-insensitive
 }
 
 /** Repositories with the same identity share one lookup. */

@@ -153,12 +153,16 @@ describe("IncidentReconciler.reconcile", () => {
     expect(fake.started).toEqual([]);
   });
 
-  it("counts a closed GitHub issue only for repositories reading that repository with a label the issue carries", async () => {
+  it("counts a closed GitHub issue only for repositories reading that repository with a label the issue carries (in any case), and fetches it again", async () => {
     const reading = found("infra", { github: { repo: "acme/incidents", label: "sev" } });
     const fake = fakeScans([reading, found("elsewhere", { github: { repo: "acme/other-incidents" } })]);
     const reconciler = new IncidentReconciler({ scans: fake.scans, env: {}, log: memoryLog().log, now: () => NOW });
     expect(await reconciler.reconcile("github", "acme/incidents#42", { labels: ["incident"] })).toEqual({ kind: "not-configured" });
     expect(fake.started).toEqual([]);
+    // with the label (in another case), the issue is fetched again: closed, so the repository's evidence is read
+    nock(API).get("/repos/acme/incidents/issues/42").query(true).reply(200, { number: 42, title: "Down", html_url: "https://github.com/acme/incidents/issues/42", state: "open", created_at: "2026-11-01T08:00:00Z", closed_at: null, labels: [{ name: "sev" }] });
+    nock(API).get("/repos/acme/incidents/issues/42/comments").query(true).reply(200, []);
+    expect(await reconciler.reconcile("github", "acme/incidents#42", { labels: ["SEV"] })).toEqual({ kind: "not-resolved", status: "open" });
   });
 
   it("walks the installations once for a burst of events, and again after forget()", async () => {
