@@ -37,7 +37,14 @@ export function onBreakGlassCommand(services: AppServices, scans: Pick<ScanServi
       return;
     }
     // 1. Where the declaration goes: this repository (dashboard) or every repository reading incidents from here.
-    const where = (issue.body ?? "").includes(DASHBOARD_MARKER) ? await onDashboard(context, repository) : await onIncidentIssue(context, scans);
+    let where: Where;
+    try {
+      where = (issue.body ?? "").includes(DASHBOARD_MARKER) ? await onDashboard(context, repository) : await onIncidentIssue(context, scans);
+    } catch (error) {
+      const status = (error as { status?: unknown }).status;
+      context.log.warn({ issue: issue.number, reason: typeof status === "number" ? `GitHub answered ${status}` : "GitHub could not be reached" }, "/driftback break-glass: repositories could not be read");
+      where = { ok: false, error: "break-glass: driftback could not read the repositories' driftback configs from GitHub just now; nothing was recorded: comment again" };
+    }
     // 2. Parse against the workspaces those repositories have, and declare from now.
     const parsed = where.ok ? parseBreakGlassCommand(comment.body, { workspaces: [...new Set(where.targets.flatMap((t) => t.repo.config.workspaces.map((w) => w.name)))] })! : undefined;
     const declared = where.ok && parsed?.ok ? declareBreakGlass(parsed.value, { by: login, now: services.now(), ...(where.incidentKey ? { incidentKey: where.incidentKey } : {}) }) : undefined;

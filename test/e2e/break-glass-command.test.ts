@@ -130,6 +130,17 @@ describe("/driftback break-glass (probot.receive, nock, fake terraform)", () => 
     expect(dashboardState().breakGlass).toMatchObject([{ workspace: "dev", incidentKey: "INC-7", until: "2026-11-23T02:30:00.000Z" }]);
   });
 
+  it("says in one line that nothing was recorded when the installations cannot be walked", async () => {
+    nock.cleanAll();
+    api = new GitHubApiMock().installationToken(1).permission(OWNER, "incidents", "alice", "write").reactions(OWNER, "incidents").comments(OWNER, "incidents", 42);
+    api.scope.get("/app/installations").query(true).reply(502, { message: "Bad Gateway" });
+    const app = await startApp();
+    await app.receive("issue_comment", commentEvent("/driftback break-glass prod 1h"));
+    await app.idle();
+    expect(replies("incidents", 42)).toEqual([line("break-glass: driftback could not read the repositories' driftback configs from GitHub just now; nothing was recorded: comment again")]);
+    expect(reactionsOn("incidents")).toEqual(["confused"]);
+  });
+
   it("acts once on a redelivered comment", async () => {
     const app = await startApp({ now: () => Date.parse("2026-11-23T02:00:00Z") });
     const event = commentEvent("/driftback break-glass prod 1h");
