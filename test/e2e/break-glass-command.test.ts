@@ -141,6 +141,17 @@ describe("/driftback break-glass (probot.receive, nock, fake terraform)", () => 
     expect(reactionsOn("incidents")).toEqual(["confused"]);
   });
 
+  it("a declaration made while the repository is being scanned is recorded by a scan right after it", async () => {
+    repo.commitTo({ ...files, "prod/.fake-terraform.json": JSON.stringify({ plan: "plan.json", sleepMs: { plan: 800 } }) }, "refs/heads/main");
+    const app = await startApp({ now: () => Date.parse("2026-11-23T02:00:00Z") });
+    const [found] = await app.driftback.scans().discover();
+    expect(app.driftback.scans().start(found!.repo, found!.octokit)).toBe(true);
+    await app.receive("issue_comment", commentEvent("/driftback break-glass prod 1h"));
+    await app.idle();
+    expect(replies("incidents", 42)[0]).toContain("Recorded on the drift dashboard of acme/infra.");
+    expect(dashboardState().breakGlass).toMatchObject([{ workspace: "prod", incidentKey: "acme/incidents#42", until: "2026-11-23T03:00:00.000Z" }]);
+  });
+
   it("acts once on a redelivered comment", async () => {
     const app = await startApp({ now: () => Date.parse("2026-11-23T02:00:00Z") });
     const event = commentEvent("/driftback break-glass prod 1h");
