@@ -171,14 +171,20 @@ describe("window end and incident resolution", () => {
     expect(await app.driftback.scheduler().tick()).toEqual([]); // discovers; no window has ended
     now = Date.parse("2026-11-23T03:59:00Z");
     expect(await app.driftback.scheduler().tick()).toEqual([]);
+    let dashboardReads = 0; // each scan reads the dashboard once
+    api.scope.on("request", (req: { method: string; url: string }) => {
+      if (req.method === "GET" && new URL(req.url).pathname === "/repos/acme/infra/issues") dashboardReads++;
+    });
     now = Date.parse("2026-11-23T04:00:00Z");
     expect(await app.driftback.scheduler().tick()).toEqual(["acme/infra"]);
     await app.idle();
+    expect(dashboardReads).toBe(1);
     now = Date.parse("2026-11-23T04:01:00Z");
     expect(await app.driftback.scheduler().tick()).toEqual([]); // once
 
     expect(app.driftback.scans().startForIncident({ key: "ACME/incidents#42" })).toEqual(["acme/infra"]);
     expect(app.driftback.scans().startForIncident({ key: "acme/incidents#43" })).toEqual([]);
     await app.idle();
+    expect(dashboardReads).toBe(2); // one more scan, for the resolved incident
   });
 });
