@@ -82,6 +82,26 @@ describe("backportDrift with incidents", () => {
     expect(parseMarker(after!.body)!.incident?.key).toBe("acme/incidents#42");
   });
 
+  it("refreshes only the body when the linked incident resolves, and moves to a new commit when another incident is linked", async () => {
+    const github = newGitHub();
+    let answer = [{ ...incident("acme/incidents#42", "sg-1"), status: "open" as const, resolvedAt: null }];
+    const tracker = source(() => answer);
+    await scanOnce(github, [sgDrift()], { incidents: incidentsOf(tracker) });
+    expect(github.openPrs()[0]!.body).toContain("(open)");
+
+    answer = [incident("acme/incidents#42", "sg-1")];
+    const resolved = await scanOnce(github, [sgDrift()], { incidents: incidentsOf(tracker) });
+    expect(resolved.report.operations.map((o) => o.kind)).toEqual(["refresh-body"]);
+    expect(github.openPrs()[0]!.body).toContain("(resolved)");
+
+    const commits = github.commitsOn(SG).length;
+    answer = [incident("acme/incidents#43", "sg-1")];
+    const relinked = await scanOnce(github, [sgDrift()], { incidents: incidentsOf(tracker) });
+    expect(relinked.report.operations.map((o) => o.kind)).toEqual(["update"]);
+    expect(github.commitsOn(SG).length).toBe(commits + 1);
+    expect(parseMarker(github.openPrs()[0]!.body)!.incident?.key).toBe("acme/incidents#43");
+  });
+
   it("keeps a pull request's pinned incident across scans without sources", async () => {
     const github = newGitHub();
     await scanOnce(github, [sgDrift()]);

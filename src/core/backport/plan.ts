@@ -206,7 +206,7 @@ export function titleFor(action: PlanAction, workspace: string, items: readonly 
 }
 
 function digestOf(title: string, items: readonly PlannedDrift[], config: PlanOptions["config"], incident: PlanIncident | undefined): string {
-  // the linked incident and whether a lookup failed, not the evidence wording: a change of link refreshes the body
+  // the linked incident (its title and status too) and whether a lookup failed, not the evidence wording: a change refreshes the body
   const link = incident?.linked?.link;
   const shown = {
     revision: BODY_REVISION,
@@ -215,7 +215,7 @@ function digestOf(title: string, items: readonly PlannedDrift[], config: PlanOpt
     applyOnMerge: config.apply.on_merge,
     verify: config.backport.verify,
     records: config.backport.records,
-    incident: link ? [link.key, link.source, link.url ?? null, link.pinned === true] : null,
+    incident: link ? [link.key, link.source, link.url ?? null, link.pinned === true, incident?.linked?.title ?? null, incident?.linked?.status ?? null] : null,
     lookupFailed: (incident?.failures.length ?? 0) > 0,
   };
   return createHash("sha256").update(JSON.stringify(shown)).digest("hex").slice(0, 12);

@@ -190,9 +190,12 @@ function keepCurrent(plan: BackportPlan, pr: ExistingPullRequest, context: Recon
   const marker = pr.marker;
   const changes = changesBetween(marker, plan);
   const changed = changes.unknown || changes.added.length + changes.removed.length + changes.changed.length + changes.switched.length > 0;
-  // the drift records name the incident: a changed incident section is a new commit where driftback may write (else only
-  // the body changes); a pin by `/driftback incident` keeps the digest, so the digest tells, not the key
-  const relinked = marker !== undefined && marker.digest !== plan.digest && (marker.incident !== undefined || (plan.incident?.linked ?? null) !== null);
+  // the drift records name the incident (key and link): another one is a new commit where driftback may write, else only
+  // the body changes; a pin by `/driftback incident` writes the new link into the marker alone, so for a pinned link
+  // a changed digest says the records may not name it yet
+  const linked = plan.incident?.linked?.link;
+  const relinked =
+    marker !== undefined && ((marker.incident?.key ?? null) !== (linked?.key ?? null) || (marker.incident?.url ?? null) !== (linked?.url ?? null) || (marker.incident?.pinned === true && marker.digest !== plan.digest));
   const base = { key: plan.key, plan, pr: pr.number };
   let primary: Operation;
   if (!head.onlyDriftback) {
