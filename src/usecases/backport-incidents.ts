@@ -29,6 +29,10 @@ export interface IncidentLookup {
   window: { since: string; until: string } | null;
 }
 
+/** What the marker holds (src/core/backport/marker.ts). */
+const MAX_LINK_KEY = 500;
+const MAX_LINK_URL = 2000;
+
 export const NO_LOOKUP: IncidentLookup = { incidents: new Map(), correlations: new Map(), failures: [], window: null };
 
 /**
@@ -110,14 +114,15 @@ export function planIncidents(lookup: IncidentLookup, existing: readonly Existin
   const linkOf = (candidate: IncidentCandidate): IncidentLink => {
     const incident = lookup.incidents.get(candidate.key);
     const url = candidate.url ?? incident?.url;
-    return { key: candidate.key, source: incident?.source ?? "manual", ...(url ? { url } : {}) };
+    return { key: candidate.key, source: incident?.source ?? "manual", ...(url && url.length <= MAX_LINK_URL ? { url } : {}) };
   };
   /** The incident one drift is linked to, and how. */
   const assigned = (fingerprint: string): { link: IncidentLink; candidate?: IncidentCandidate; kept?: boolean } | undefined => {
     const marker = byFingerprint.get(fingerprint);
     if (marker?.incident?.pinned) return { link: marker.incident };
     const best = lookup.correlations.get(fingerprint)?.incident;
-    if (best) return { link: linkOf(best), candidate: best };
+    // a key the marker could not hold would make the pull request unreadable to the next scan
+    if (best && best.key.length <= MAX_LINK_KEY) return { link: linkOf(best), candidate: best };
     if (failed && marker?.incident) return { link: marker.incident, kept: true };
     return undefined;
   };

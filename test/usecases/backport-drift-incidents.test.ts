@@ -84,7 +84,7 @@ describe("backportDrift with incidents", () => {
 
   it("refreshes only the body when the linked incident resolves, and moves to a new commit when another incident is linked", async () => {
     const github = newGitHub();
-    let answer = [{ ...incident("acme/incidents#42", "sg-1"), status: "open" as const, resolvedAt: null }];
+    let answer: Incident[] = [{ ...incident("acme/incidents#42", "sg-1"), status: "open", resolvedAt: null }];
     const tracker = source(() => answer);
     await scanOnce(github, [sgDrift()], { incidents: incidentsOf(tracker) });
     expect(github.openPrs()[0]!.body).toContain("(open)");

@@ -154,6 +154,12 @@ describe("planIncidents: which incident each pull request links", () => {
     expect(p!.incident!.linked).toBeNull();
   });
 
+  it("never links an incident whose key the marker could not hold (the next scan could not read the pull request)", async () => {
+    const long = "K".repeat(501);
+    const [p] = await plan([sg], [fakeSource("github", [incident(long, { text: "sg-0abc" })])]);
+    expect(p!.incident!.linked).toBeNull();
+  });
+
   it("changes the digest when the linked incident changes, so the body is refreshed", async () => {
     const [a] = await plan([sg], [fakeSource("github", [incident("INC-123", { text: "sg-0abc" })])]);
     const [b] = await plan([sg], [fakeSource("github", [incident("INC-999", { text: "sg-0abc" })])]);
