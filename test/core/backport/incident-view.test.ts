@@ -54,6 +54,13 @@ describe("backport body: the incident section", () => {
     expect(parseMarker(body)).not.toHaveProperty("incident");
   });
 
+  it("says the candidates stay under the threshold when none is linked", () => {
+    const { settled, masker, config } = settledWith({ linked: null, candidates: correlated.candidates, failures: [] });
+    const body = renderBackportBody({ settled, revertChanges: [], config }, { masker, templates });
+    expect(body).toContain("No incident found for this drift with enough evidence (the candidates below stay under `incidents.threshold`).");
+    expect(body).toContain("Other candidates: [INC-120](https://acme.atlassian.net/browse/INC-120) (Slow search), confidence 0.30.");
+  });
+
   it.each([
     ["a markdown link in the title", "[click](https://evil.example)", "[click]("],
     ["an image in the title", "![x](https://evil.example/x.png)", "![x]"],
