@@ -18,6 +18,8 @@ const BOT = "driftback[bot]";
 const PR = 5;
 const BRANCH = "driftback/prod/aws_security_group.web";
 const CONFIG = "workspaces:\n  - name: prod\n    dir: infra/prod\n";
+/** With an incident source, so `/driftback incident <url>` can tell a Jira link from a manual one. */
+const INCIDENT_CONFIG = `${CONFIG}incidents:\n  jira: { site: acme.atlassian.net, jql: "project = INC" }\n`;
 
 const marker: BackportMarker = {
   version: MARKER_VERSION,
@@ -73,8 +75,8 @@ async function app() {
   return { ...started, start };
 }
 
-function writerApi(pull: () => object = () => pullData()) {
-  api.installationToken(42).permission(OWNER, REPO, "octocat", "write").reactions(OWNER, REPO).config(OWNER, REPO, CONFIG).pullRequest(OWNER, REPO, PR, pull);
+function writerApi(pull: () => object = () => pullData(), config = CONFIG) {
+  api.installationToken(42).permission(OWNER, REPO, "octocat", "write").reactions(OWNER, REPO).config(OWNER, REPO, config).pullRequest(OWNER, REPO, PR, pull);
 }
 
 const reactions = () => api.sent("POST", /\/issues\/comments\/\d+\/reactions$/).map((r) => r.body.content);
@@ -208,5 +210,44 @@ describeShared("slash commands on backport pull requests (probot.receive, nock)"
     expect(api.sent("POST", /check-runs$/).map((r) => r.body.name)).toEqual(["driftback: prod"]);
     expect(api.sent("POST", new RegExp(`issues/${PR}/comments$`))[0]!.body.body).toContain('~ ingress = "0.0.0.0/0" -> "10.0.0.0/8"');
     expect(api.sent("POST", /comments\/32\/reactions$/)[0]!.body).toEqual({ content: "eyes" });
+  });
+});
+
+describeShared("/driftback incident on a backport pull request (probot.receive, nock)", () => {
+  it("links a configured Jira issue from a writer: pins it in the marker, reacts 👍 and scans the repository", async () => {
+    writerApi(undefined, INCIDENT_CONFIG);
+    backport.updatePull(PR);
+    const { receive, start } = await app();
+
+    await receive("issue_comment", commentEvent("/driftback incident https://acme.atlassian.net/browse/INC-123"));
+
+    const patches = backport.sent("PATCH", `/repos/${OWNER}/${REPO}/pulls/${PR}`);
+    expect(patches).toHaveLength(1);
+    expect(parseMarker(patches[0]!.body.body)?.incident).toEqual({ key: "INC-123", source: "jira", url: "https://acme.atlassian.net/browse/INC-123", pinned: true });
+    expect(reactions()).toEqual(["+1"]);
+    expect(start).toHaveBeenCalledTimes(1);
+    expect(start.mock.calls[0]![2]).toEqual({ again: true });
+  });
+
+  it("reacts 😕 and writes nothing for a target it cannot link", async () => {
+    writerApi(undefined, INCIDENT_CONFIG);
+    const { receive, start } = await app();
+
+    await receive("issue_comment", commentEvent("/driftback incident javascript:alert(1)"));
+
+    expect(backport.sent("PATCH", `/repos/${OWNER}/${REPO}/pulls/${PR}`)).toEqual([]);
+    expect(reactions()).toEqual(["confused"]);
+    expect(start).not.toHaveBeenCalled();
+  });
+
+  it("reacts 😕 to a user without write access and writes nothing", async () => {
+    api.installationToken(42).permission(OWNER, REPO, "mallory", "read").reactions(OWNER, REPO);
+    const { receive, start } = await app();
+
+    await receive("issue_comment", commentEvent("/driftback incident INC-1", { login: "mallory" }));
+
+    expect(backport.sent("PATCH", `/repos/${OWNER}/${REPO}/pulls/${PR}`)).toEqual([]);
+    expect(reactions()).toEqual(["confused"]);
+    expect(start).not.toHaveBeenCalled();
   });
 });
