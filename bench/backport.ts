@@ -13,11 +13,11 @@ import { codifyDrift } from "../src/usecases/codify-drift.js";
 import { validateConfig } from "../src/config/validate.js";
 import { classifyDrift } from "../src/core/drift/items.js";
 import { parsePlan } from "../src/core/plan/parse.js";
-import type { PlanOutcome, PlanRequest, TerraformRunner } from "../src/ports.js";
 import { bundledTemplates } from "../src/templates.js";
 import { backportDrift, type BackportInput } from "../src/usecases/backport-drift.js";
 import { BackportApiMock, botCommit, compareBody, pullBody, pullNode } from "../test/support/github-backport-api.js";
 import { latencyTerraform } from "./support/latency-terraform.js";
+import { TimedRunner } from "./support/timed-runner.js";
 
 const BOT = "driftback[bot]";
 const BASE_SHA = "a".repeat(40);
@@ -27,21 +27,6 @@ const LATENCY_S = 1;
 const COMMIT_OID = "d".repeat(40);
 
 
-/** Wraps a runner and adds up the time spent inside plan(): terraform's own time, subtracted from the wall time. */
-class TimedRunner implements TerraformRunner {
-  planMs = 0;
-  plans = 0;
-  constructor(private readonly inner: TerraformRunner) {}
-  async plan(request: PlanRequest): Promise<PlanOutcome> {
-    const start = performance.now();
-    try {
-      return await this.inner.plan(request);
-    } finally {
-      this.planMs += performance.now() - start;
-      this.plans++;
-    }
-  }
-}
 
 /** The HCL toolchain with its calls counted and timed: codify checks every edit with it. */
 class TimedToolchain implements HclToolchain {

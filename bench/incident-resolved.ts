@@ -12,12 +12,12 @@ import { createSafeLog } from "../src/adapters/http/safe-log.js";
 import { startDriftbackServer } from "../src/adapters/http/server.js";
 import { TerraformCli } from "../src/adapters/terraform/cli-runner.js";
 import { createDriftbackApp } from "../src/index.js";
-import type { PlanOutcome, PlanRequest, TerraformRunner } from "../src/ports.js";
 import { bundledTemplates } from "../src/templates.js";
 import { fakeTerraformEnv } from "../test/support/fake-terraform.js";
 import { GitHubApiMock } from "../test/support/github-api.js";
 import { GitHubBackportWorld } from "../test/support/github-backport-world.js";
 import { TestRepo } from "../test/support/git-repo.js";
+import { TimedRunner } from "./support/timed-runner.js";
 
 const OWNER = "acme";
 const REPO = "infra";
@@ -58,21 +58,6 @@ function files(): Record<string, string> {
   };
 }
 
-/** Adds up the time spent inside plan(): the fake terraform's own time, subtracted from the wall time. */
-class TimedRunner implements TerraformRunner {
-  planMs = 0;
-  plans = 0;
-  constructor(private readonly inner: TerraformRunner) {}
-  async plan(request: PlanRequest): Promise<PlanOutcome> {
-    const start = performance.now();
-    try {
-      return await this.inner.plan(request);
-    } finally {
-      this.planMs += performance.now() - start;
-      this.plans++;
-    }
-  }
-}
 
 function pagerDuty(now: number): void {
   const incident = {
