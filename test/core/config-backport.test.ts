@@ -64,7 +64,7 @@ describe("backport and apply config", () => {
     { name: "an unknown severity", backport: { rules: [{ severity: "urgent", action: "revert" }] }, path: "backport.rules[0].severity", message: /"low", "medium", "high", "critical", or a list of them/ },
     { name: "an unknown taxonomy in a list", backport: { rules: [{ taxonomy: ["policy", "iam"], action: "revert" }] }, path: "backport.rules[0].taxonomy", message: /"configuration", "policy", "resource"/ },
     { name: "an unknown rule key", backport: { rules: [{ resource: "x", action: "revert" }] }, path: "backport.rules[0]", message: /unknown key `resource`/ },
-    { name: "group_by incident (not yet supported)", backport: { group_by: "incident" }, path: "backport.group_by", message: /"resource", "workspace"/ },
+    { name: "an unknown group_by", backport: { group_by: "team" }, path: "backport.group_by", message: /"resource", "workspace", "incident"/ },
     { name: "a negative max_open", backport: { max_open: -1 }, path: "backport.max_open", message: />=0/ },
     { name: "a fractional max_open", backport: { max_open: 2.5 }, path: "backport.max_open", message: /int/ },
     { name: "a base with `..`", backport: { base: "main..x" }, path: "backport.base", message: /valid branch name/ },
