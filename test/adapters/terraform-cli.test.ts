@@ -11,7 +11,7 @@ const PLAN = JSON.stringify({ format_version: "1.2", resource_changes: [{ addres
 function setup() {
   const fake = fakeTerraformEnv();
   const scratch = mkdtempSync(path.join(os.tmpdir(), "driftback-scratch-"));
-  const runner = new TerraformCli({ env: { ...fake.env, PRIVATE_KEY: "-----BEGIN RSA PRIVATE KEY-----", WEBHOOK_SECRET: "s3cr3t", DRIFTBACK_SCAN_TOKEN: "t" }, scratchDir: scratch, pluginCacheDir: path.join(scratch, "plugins"), killGraceMs: 300 });
+  const runner = new TerraformCli({ env: { ...fake.env, PRIVATE_KEY: "-----BEGIN RSA PRIVATE KEY-----", WEBHOOK_SECRET: "s3cr3t", DRIFTBACK_SCAN_TOKEN: "t", PAGERDUTY_API_TOKEN: "pd", JIRA_API_TOKEN: "jira", JIRA_WEBHOOK_SECRET: "jw", INCIDENT_IO_API_KEY: "iio" }, scratchDir: scratch, pluginCacheDir: path.join(scratch, "plugins"), killGraceMs: 300 });
   const request = (dir: string, extra: Partial<PlanRequest> = {}): PlanRequest => ({
     dir,
     binary: "terraform",
@@ -45,6 +45,8 @@ describe("TerraformCli", () => {
       expect(call.env).not.toHaveProperty("PRIVATE_KEY");
       expect(call.env).not.toHaveProperty("WEBHOOK_SECRET");
       expect(call.env).not.toHaveProperty("DRIFTBACK_SCAN_TOKEN");
+      // the incident trackers' credentials are the app's too: repository code never sees them
+      for (const name of ["PAGERDUTY_API_TOKEN", "JIRA_API_TOKEN", "JIRA_WEBHOOK_SECRET", "INCIDENT_IO_API_KEY"]) expect(call.env).not.toHaveProperty(name);
     }
   });
 

@@ -1,5 +1,8 @@
-/** The app's own secrets: terraform runs repository code (external data sources, provisioners) and must never see them. */
-const APP_SECRETS = /^(PRIVATE_KEY|PRIVATE_KEY_PATH|WEBHOOK_SECRET|WEBHOOK_PROXY_URL|GITHUB_CLIENT_SECRET|GITHUB_CLIENT_ID|GITHUB_TOKEN|GH_TOKEN|APP_ID|SENTRY_DSN|REDIS_URL|DRIFTBACK_.*)$/;
+/**
+ * The app's own secrets: terraform runs repository code (external data sources, provisioners) and
+ * must never see them. The incident trackers' tokens and webhook secrets are the app's too.
+ */
+const APP_SECRETS = /^(PRIVATE_KEY|PRIVATE_KEY_PATH|WEBHOOK_SECRET|WEBHOOK_PROXY_URL|GITHUB_CLIENT_SECRET|GITHUB_CLIENT_ID|GITHUB_TOKEN|GH_TOKEN|APP_ID|SENTRY_DSN|REDIS_URL|DRIFTBACK_.*|PAGERDUTY_.*|JIRA_.*|INCIDENT_IO_.*)$/;
 
 export interface TerraformEnvOptions {
   pluginCacheDir: string;
