@@ -308,7 +308,8 @@ export type IncidentEventKind = "resolved" | "opened" | "updated" | "other";
 /** A verified delivery carries only the incident's key: deliveries arrive out of order, so the caller fetches the incident again. */
 export type WebhookVerification =
   | { ok: true; event: { key: string | null; kind: IncidentEventKind; deliveryId?: string } }
-  | { ok: false; reason: string };
+  /** `duplicate`: a correctly signed delivery already received (a tracker's retry after a lost answer): nothing to do again. */
+  | { ok: false; reason: string; duplicate?: true };
 
 /** Request headers as Node gives them (lower-case names) or as a fetch `Headers`. */
 export type WebhookHeaders = Record<string, string | string[] | undefined> | Headers;

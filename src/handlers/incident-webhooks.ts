@@ -89,6 +89,12 @@ export function incidentWebhookHandler(options: IncidentWebhookOptions) {
       return true;
     }
     const verified = verifier.verifyWebhook(req.headers, body.bytes, new Date(options.now()));
+    if (!verified.ok && verified.duplicate) {
+      // a tracker retrying a delivery whose answer it lost: it was handled, so say so rather than fail it
+      log.info({ source: name }, "incident webhook: a delivery already received, nothing to do again");
+      send(res, 200, { accepted: false, duplicate: true });
+      return true;
+    }
     if (!verified.ok) {
       const reason = printable(verified.reason, 300);
       log.warn({ source: name, reason }, "incident webhook refused");

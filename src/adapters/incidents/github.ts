@@ -4,7 +4,7 @@ import type { FollowUpRequest, FollowUpResult, Incident, IncidentEventKind, Inci
 import { errorForStatus, IncidentSourceError, safeWords, trackerMessage, type TrackerHints } from "./errors.js";
 import { checkMarker, joinText, sameText, writtenByPeople } from "./follow-up.js";
 import { fetchWithin, formatSeconds, isTimeout } from "./http.js";
-import { bodyText, header, parseJsonObject, quoteId, RecentDeliveries, reject } from "./webhook.js";
+import { bodyText, header, parseJsonObject, quoteId, RecentDeliveries, duplicate, reject } from "./webhook.js";
 import { checkWindow, isoTime, mergeIncidents, openDuring } from "./window.js";
 
 type Octokit = InstanceType<typeof ProbotOctokit>;
@@ -166,7 +166,7 @@ export class GitHubIssuesIncidentSource implements IncidentSource {
     if (!deliveryId) return reject("the X-GitHub-Delivery header is missing");
     const payload = parseJsonObject(bodyText(rawBody));
     if (!payload) return reject("the delivery's body is not a JSON object");
-    if (this.recent.checkAndRemember(`github:${deliveryId}`, now.getTime())) return reject(`delivery ${quoteId(deliveryId)} was already received (a replay or a redelivery)`);
+    if (this.recent.checkAndRemember(`github:${deliveryId}`, now.getTime())) return duplicate(quoteId(deliveryId), "a replay or a redelivery");
     return { ok: true, event: { ...this.issueEvent(name, payload), deliveryId } };
   }
 

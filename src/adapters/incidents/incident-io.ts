@@ -3,7 +3,7 @@ import type { FollowUpRequest, FollowUpResult, Incident, IncidentEventKind, Inci
 import { IncidentSourceError, unexpected } from "./errors.js";
 import { checkMarker, joinText } from "./follow-up.js";
 import { collectPages, requestJson, type HttpContext } from "./http.js";
-import { bodyText, freshness, fromBase64, header, hmacSha256, parseJsonObject, quoteId, RecentDeliveries, reject, sameDigest } from "./webhook.js";
+import { bodyText, freshness, fromBase64, header, hmacSha256, parseJsonObject, quoteId, RecentDeliveries, duplicate, reject, sameDigest } from "./webhook.js";
 import { checkWindow, dayOf, isoTime, mergeIncidents, openDuring } from "./window.js";
 
 /**
@@ -189,7 +189,7 @@ export class IncidentIoIncidentSource implements IncidentSource {
     const tolerance = this.options.webhookToleranceMs ?? 5 * 60_000;
     const stale = freshness(Number(timestamp) * 1000, nowMs, tolerance, tolerance, "webhook-timestamp");
     if (stale) return reject(stale);
-    if (this.recent.checkAndRemember(`incident_io:${id}`, nowMs)) return reject(`delivery ${quoteId(id)} was already received (a replay or a retry)`);
+    if (this.recent.checkAndRemember(`incident_io:${id}`, nowMs)) return duplicate(quoteId(id), "a replay or a retry");
     const payload = parseJsonObject(bodyText(rawBody));
     if (!payload || typeof payload.event_type !== "string") return reject("the delivery is not an incident.io webhook event (no event_type)");
     return { ok: true, event: { ...incidentIoEvent(payload.event_type, payload[payload.event_type]), deliveryId: id } };

@@ -4,7 +4,7 @@ import { adfToText, markdownToAdf, sameAdf } from "./adf.js";
 import { IncidentSourceError, unexpected } from "./errors.js";
 import { checkMarker, joinText, writtenByPeople } from "./follow-up.js";
 import { collectPages, requestJson, type HttpContext } from "./http.js";
-import { bodyText, freshness, fromHex, header, hmacSha256, parseJsonObject, quoteId, RecentDeliveries, reject, sameDigest } from "./webhook.js";
+import { bodyText, freshness, fromHex, header, hmacSha256, parseJsonObject, quoteId, RecentDeliveries, duplicate, reject, sameDigest } from "./webhook.js";
 import { checkWindow, dayOf, isoTime, openDuring } from "./window.js";
 
 /**
@@ -195,7 +195,7 @@ export class JiraIncidentSource implements IncidentSource {
     if (stale) return reject(stale);
     const deliveryId = header(headers, "x-atlassian-webhook-identifier");
     if (!deliveryId) return reject("the X-Atlassian-Webhook-Identifier header is missing");
-    if (this.recent.checkAndRemember(`jira:${deliveryId}`, nowMs)) return reject(`delivery ${quoteId(deliveryId)} was already received (a replay or a retry)`);
+    if (this.recent.checkAndRemember(`jira:${deliveryId}`, nowMs)) return duplicate(quoteId(deliveryId), "a replay or a retry");
     return { ok: true, event: { ...jiraEvent(payload), deliveryId } };
   }
 

@@ -3,7 +3,7 @@ import type { FollowUpRequest, FollowUpResult, Incident, IncidentEventKind, Inci
 import { IncidentSourceError, unexpected } from "./errors.js";
 import { checkMarker, joinText, markdownToPlainText, writtenByPeople } from "./follow-up.js";
 import { requestJson, type HttpContext } from "./http.js";
-import { bodyText, freshness, fromHex, header, hmacSha256, parseJsonObject, quoteId, RecentDeliveries, reject, sameDigest } from "./webhook.js";
+import { bodyText, freshness, fromHex, header, hmacSha256, parseJsonObject, quoteId, RecentDeliveries, duplicate, reject, sameDigest } from "./webhook.js";
 import { checkWindow, isoTime, mergeIncidents, openDuring } from "./window.js";
 
 /**
@@ -198,7 +198,7 @@ export class PagerDutyIncidentSource implements IncidentSource {
     if (stale) return reject(stale);
     const deliveryId = header(headers, "x-webhook-id") ?? (typeof event.id === "string" ? event.id : undefined);
     if (!deliveryId) return reject("the delivery has no X-Webhook-Id header and no event id");
-    if (this.recent.checkAndRemember(`pagerduty:${deliveryId}`, nowMs)) return reject(`delivery ${quoteId(deliveryId)} was already received (a replay or a retry)`);
+    if (this.recent.checkAndRemember(`pagerduty:${deliveryId}`, nowMs)) return duplicate(quoteId(deliveryId), "a replay or a retry");
     return { ok: true, event: { ...pagerDutyEvent(event.event_type, event.data), deliveryId } };
   }
 }

@@ -68,6 +68,8 @@ export function fromBase64(text: string): Buffer | undefined {
 }
 
 export const reject = (reason: string): WebhookVerification => ({ ok: false, reason });
+/** A signed delivery seen before: refused as a replay, and marked so an endpoint can answer a retry kindly. */
+export const duplicate = (deliveryId: string, what: string): WebhookVerification => ({ ok: false, reason: `delivery ${deliveryId} was already received (${what})`, duplicate: true });
 
 /** "stale" or "from the future" beyond the tolerance, in a sentence; undefined when fresh. */
 export function freshness(eventMs: number, nowMs: number, maxAgeMs: number, futureToleranceMs: number, what: string): string | undefined {

@@ -150,6 +150,6 @@ describe("issues webhooks (signature already verified by Probot)", () => {
 
   it("a redelivery (same X-GitHub-Delivery) is refused the second time", () => {
     expect(source.verifyWebhook(headers("issues", "d-1"), delivery("closed"), new Date(NOW)).ok).toBe(true);
-    expect(source.verifyWebhook(headers("issues", "d-1"), delivery("closed"), new Date(NOW))).toEqual({ ok: false, reason: "delivery d-1 was already received (a replay or a redelivery)" });
+    expect(source.verifyWebhook(headers("issues", "d-1"), delivery("closed"), new Date(NOW))).toEqual({ ok: false, reason: "delivery d-1 was already received (a replay or a redelivery)", duplicate: true });
   });
 });

@@ -144,7 +144,7 @@ describe("webhooks (Svix: webhook-id, webhook-timestamp, webhook-signature)", ()
   it("the same webhook-id twice is a replay, refused the second time", () => {
     const io = source();
     expect(io.verifyWebhook(headers(sign()), statusChanged, NOW).ok).toBe(true);
-    expect(io.verifyWebhook(headers(sign()), statusChanged, NOW)).toEqual({ ok: false, reason: "delivery msg_2Lh9 was already received (a replay or a retry)" });
+    expect(io.verifyWebhook(headers(sign()), statusChanged, NOW)).toEqual({ ok: false, reason: "delivery msg_2Lh9 was already received (a replay or a retry)", duplicate: true });
   });
 
   const kinds: [string, Record<string, unknown>, { key: string | null; kind: string }][] = [

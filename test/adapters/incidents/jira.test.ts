@@ -177,7 +177,7 @@ describe("webhooks signed X-Hub-Signature: sha256=…", () => {
     const jira = source();
     const signed = headers(signJira(resolved, "jira-secret"), "wh-9");
     expect(jira.verifyWebhook(signed, resolved, NOW).ok).toBe(true);
-    expect(jira.verifyWebhook(signed, resolved, NOW)).toEqual({ ok: false, reason: "delivery wh-9 was already received (a replay or a retry)" });
+    expect(jira.verifyWebhook(signed, resolved, NOW)).toEqual({ ok: false, reason: "delivery wh-9 was already received (a replay or a retry)", duplicate: true });
   });
 
   const kinds: [string, string, { key: string | null; kind: string }][] = [

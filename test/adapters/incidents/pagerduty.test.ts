@@ -160,7 +160,7 @@ describe("webhook v3 signatures", () => {
     const pd = source();
     const signed = headers(signPagerDuty(body, "new-secret"), "d-42");
     expect(pd.verifyWebhook(signed, body, NOW).ok).toBe(true);
-    expect(pd.verifyWebhook(signed, body, NOW)).toEqual({ ok: false, reason: "delivery d-42 was already received (a replay or a retry)" });
+    expect(pd.verifyWebhook(signed, body, NOW)).toEqual({ ok: false, reason: "delivery d-42 was already received (a replay or a retry)", duplicate: true });
   });
 
   it("a delivery with a bad signature is not remembered: the genuine one after it still passes", () => {
