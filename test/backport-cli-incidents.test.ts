@@ -3,7 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { main } from "../src/cli.js";
+import { runCli as cli } from "./support/run-cli.js";
 
 const EXAMPLES = fileURLToPath(new URL("../examples", import.meta.url));
 const SCAN_PLAN = path.join(EXAMPLES, "scan-plan.json");
@@ -13,18 +13,6 @@ interface PullRequestJson {
   body: string;
   incident: { key: string; confidence: number | null; evidence: string[] } | null;
   candidates: { key: string; confidence: number; title?: string; url?: string }[];
-}
-
-async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = "";
-  let err = "";
-  vi.spyOn(process.stdout, "write").mockImplementation((chunk: string | Uint8Array) => ((out += String(chunk)), true));
-  vi.spyOn(process.stderr, "write").mockImplementation((chunk: string | Uint8Array) => ((err += String(chunk)), true));
-  try {
-    return { code: await main(["node", "driftback", ...args]), out, err };
-  } finally {
-    vi.restoreAllMocks();
-  }
 }
 
 afterEach(() => vi.restoreAllMocks());

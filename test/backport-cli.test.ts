@@ -11,6 +11,7 @@ import { backportCommand } from "../src/commands/backport.js";
 import { bundledTemplates } from "../src/templates.js";
 import { fakeTerraformEnv } from "./support/fake-terraform.js";
 import { BackportApiMock, pullBody } from "./support/github-backport-api.js";
+import { runCli as cli } from "./support/run-cli.js";
 
 const EXAMPLES = fileURLToPath(new URL("../examples", import.meta.url));
 const SCAN_PLAN = path.join(EXAMPLES, "scan-plan.json");
@@ -25,24 +26,6 @@ interface PullRequestJson {
   labels: string[];
   files: { path: string; diff: string }[];
   verified: boolean | null;
-}
-
-function capture() {
-  let stdout = "";
-  let stderr = "";
-  vi.spyOn(process.stdout, "write").mockImplementation((chunk: string | Uint8Array) => ((stdout += String(chunk)), true));
-  vi.spyOn(process.stderr, "write").mockImplementation((chunk: string | Uint8Array) => ((stderr += String(chunk)), true));
-  return { out: () => stdout, err: () => stderr };
-}
-
-async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const io = capture();
-  try {
-    const code = await main(["node", "driftback", ...args]);
-    return { code, out: io.out(), err: io.err() };
-  } finally {
-    vi.restoreAllMocks();
-  }
 }
 
 /** Every file under dir (minus .git), relative path -> bytes. */

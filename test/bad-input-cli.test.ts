@@ -7,6 +7,7 @@ import { execa } from "execa";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { main } from "../src/cli.js";
 import { scratchCopy } from "./support/codify-cases.js";
+import { captureOutput as capture } from "./support/run-cli.js";
 
 /** Planted in bad files: it must never reach stdout or stderr. */
 const CANARY = "hunter2-canary-7f3a";
@@ -194,14 +195,6 @@ function repoWithConfig(text: string): string {
   mkdirSync(path.join(repo, ".github"));
   writeFileSync(path.join(repo, ".github", "driftback.yml"), text);
   return repo;
-}
-
-function capture() {
-  let stdout = "";
-  let stderr = "";
-  vi.spyOn(process.stdout, "write").mockImplementation((chunk: any) => ((stdout += String(chunk)), true));
-  vi.spyOn(process.stderr, "write").mockImplementation((chunk: any) => ((stderr += String(chunk)), true));
-  return { out: () => stdout, err: () => stderr };
 }
 
 /** What no bad input may print: a stack trace, a control character (other than line feed and tab), the planted secret. */

@@ -3,14 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { main } from "../src/cli.js";
-
-function capture() {
-  let stdout = "";
-  let stderr = "";
-  vi.spyOn(process.stdout, "write").mockImplementation((chunk: any) => ((stdout += String(chunk)), true));
-  vi.spyOn(process.stderr, "write").mockImplementation((chunk: any) => ((stderr += String(chunk)), true));
-  return { out: () => stdout, err: () => stderr };
-}
+import { captureOutput as capture } from "./support/run-cli.js";
 
 afterEach(() => vi.restoreAllMocks());
 const example = new URL("../examples/plan.json", import.meta.url).pathname;

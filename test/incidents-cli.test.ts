@@ -3,8 +3,8 @@ import os from "node:os";
 import path from "node:path";
 import nock from "nock";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { main } from "../src/cli.js";
 import { PagerDutyMock, pdIncident } from "./support/incident-apis.js";
+import { runCli as cli } from "./support/run-cli.js";
 
 const PD_TOKEN = "pd-token-canary-0123456789";
 
@@ -13,18 +13,6 @@ function repoWith(config: string): string {
   mkdirSync(path.join(repo, ".github"));
   writeFileSync(path.join(repo, ".github", "driftback.yml"), config);
   return repo;
-}
-
-async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = "";
-  let err = "";
-  vi.spyOn(process.stdout, "write").mockImplementation((chunk: string | Uint8Array) => ((out += String(chunk)), true));
-  vi.spyOn(process.stderr, "write").mockImplementation((chunk: string | Uint8Array) => ((err += String(chunk)), true));
-  try {
-    return { code: await main(["node", "driftback", ...args]), out, err };
-  } finally {
-    vi.restoreAllMocks();
-  }
 }
 
 /** PagerDuty is asked twice: incidents created in (or a week before) the window, then those still open. */

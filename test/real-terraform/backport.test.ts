@@ -4,7 +4,10 @@ import path from "node:path";
 import { applyPatch } from "diff";
 import { afterEach, beforeAll, describe, expect, inject, it, vi } from "vitest";
 import { main } from "../../src/cli.js";
-import { createSandbox, fileBytes, initAndApply, outOfBand, planWithRunner, terraform, type PlanJson, type Sandbox } from "../support/sandbox.js";
+import { createSandbox, fileBytes, initAndApply, outOfBand, planWithRunner, terraform, type PlanJson, type Sandbox, sandboxCliEnv } from "../support/sandbox.js";
+import { runCli } from "../support/run-cli.js";
+
+const cli = (sandbox: Sandbox, args: string[]) => runCli(args, sandboxCliEnv(sandbox));
 
 const probe = inject("realTerraform");
 
@@ -49,25 +52,6 @@ interface PullRequestJson {
   labels: string[];
   files: { path: string; diff: string }[];
   verified: boolean | null;
-}
-
-/** `driftback ...` as a user runs it, with the sandbox's terraform settings in the environment. */
-async function cli(sandbox: Sandbox, args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const saved = { ...process.env };
-  const pluginCache = mkdtempSync(path.join(os.tmpdir(), "cli-plugin-cache-"));
-  Object.assign(process.env, { TF_CLI_CONFIG_FILE: sandbox.env.TF_CLI_CONFIG_FILE, SANDBOX_CLOUD_DIR: sandbox.env.SANDBOX_CLOUD_DIR, SANDBOX_PROVIDER_HOME: sandbox.env.SANDBOX_PROVIDER_HOME, CHECKPOINT_DISABLE: "1", DRIFTBACK_PLUGIN_CACHE_DIR: pluginCache });
-  let stdout = "";
-  let stderr = "";
-  vi.spyOn(process.stdout, "write").mockImplementation((chunk: string | Uint8Array) => ((stdout += String(chunk)), true));
-  vi.spyOn(process.stderr, "write").mockImplementation((chunk: string | Uint8Array) => ((stderr += String(chunk)), true));
-  try {
-    const code = await main(["node", "driftback", ...args]);
-    return { code, out: stdout, err: stderr };
-  } finally {
-    vi.restoreAllMocks();
-    for (const key of Object.keys(process.env)) if (!(key in saved)) delete process.env[key];
-    Object.assign(process.env, saved);
-  }
 }
 
 afterEach(() => vi.restoreAllMocks());

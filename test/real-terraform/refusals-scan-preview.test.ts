@@ -1,37 +1,15 @@
-import { existsSync, mkdtempSync, readdirSync, writeFileSync } from "node:fs";
-import os from "node:os";
+import { existsSync, readdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterEach, beforeAll, describe, expect, inject, it, vi } from "vitest";
-import { main } from "../../src/cli.js";
 import { codifyWrite, type CodifyRun } from "../support/codify-run.js";
-import { createSandbox, initAndApply, outOfBand, planWithRunner, type Sandbox } from "../support/sandbox.js";
+import { createSandbox, initAndApply, outOfBand, planWithRunner, sandboxCliEnv, type Sandbox } from "../support/sandbox.js";
+import { runCli } from "../support/run-cli.js";
+
+/** `driftback ...` as a user runs it, with the sandbox's terraform settings in the environment. */
+const cli = (sandbox: Sandbox, args: string[]) => runCli(args, sandboxCliEnv(sandbox));
 import { REFUSAL_CASES, REFUSAL_WORKSPACE, SANDBOX_DB_PASSWORD, SANDBOX_DB_PASSWORD_CHANGED } from "../support/sandbox-workspaces.js";
 
 const probe = inject("realTerraform");
-
-function capture() {
-  let stdout = "";
-  let stderr = "";
-  vi.spyOn(process.stdout, "write").mockImplementation((chunk: string | Uint8Array) => ((stdout += String(chunk)), true));
-  vi.spyOn(process.stderr, "write").mockImplementation((chunk: string | Uint8Array) => ((stderr += String(chunk)), true));
-  return { out: () => stdout, err: () => stderr };
-}
-
-/** `driftback ...` as a user runs it, with the sandbox's terraform settings in the environment. */
-async function cli(sandbox: Sandbox, args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const saved = { ...process.env };
-  const pluginCache = mkdtempSync(path.join(os.tmpdir(), "cli-plugin-cache-"));
-  Object.assign(process.env, { TF_CLI_CONFIG_FILE: sandbox.env.TF_CLI_CONFIG_FILE, SANDBOX_CLOUD_DIR: sandbox.env.SANDBOX_CLOUD_DIR, SANDBOX_PROVIDER_HOME: sandbox.env.SANDBOX_PROVIDER_HOME, CHECKPOINT_DISABLE: "1", DRIFTBACK_PLUGIN_CACHE_DIR: pluginCache });
-  const io = capture();
-  try {
-    const code = await main(["node", "driftback", ...args]);
-    return { code, out: io.out(), err: io.err() };
-  } finally {
-    vi.restoreAllMocks();
-    for (const key of Object.keys(process.env)) if (!(key in saved)) delete process.env[key];
-    Object.assign(process.env, saved);
-  }
-}
 
 afterEach(() => vi.restoreAllMocks());
 

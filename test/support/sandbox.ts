@@ -143,3 +143,9 @@ export function fileBytes(dir: string): Map<string, Buffer> {
   walk("");
   return out;
 }
+
+/** The environment `driftback` needs to run terraform against this sandbox, with a plugin cache of its own. */
+export function sandboxCliEnv(sandbox: Sandbox): Record<string, string | undefined> {
+  const pluginCache = mkdtempSync(path.join(os.tmpdir(), "cli-plugin-cache-"));
+  return { TF_CLI_CONFIG_FILE: sandbox.env.TF_CLI_CONFIG_FILE, SANDBOX_CLOUD_DIR: sandbox.env.SANDBOX_CLOUD_DIR, SANDBOX_PROVIDER_HOME: sandbox.env.SANDBOX_PROVIDER_HOME, CHECKPOINT_DISABLE: "1", DRIFTBACK_PLUGIN_CACHE_DIR: pluginCache };
+}
