@@ -3,7 +3,7 @@ import { ProbotOctokit } from "probot";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { OctokitBackportHost } from "../../src/adapters/github/octokit-backport-host.js";
 import { BackportHostError, type BackportHostErrorKind } from "../../src/ports.js";
-import { BackportApiMock, githubErrors, type Reply } from "../support/github-backport-api.js";
+import { BackportApiMock, githubErrors, failure, type Reply } from "../support/github-backport-api.js";
 
 const CANARY = "ghs_canary0123456789abcdefABCDEF0123456789";
 const REPO = { owner: "acme", repo: "infra" };
@@ -25,15 +25,6 @@ afterEach(() => {
   nock.cleanAll();
   nock.enableNetConnect();
 });
-
-async function failure(call: Promise<unknown>): Promise<BackportHostError> {
-  const error = await call.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(BackportHostError);
-  return error as BackportHostError;
-}
 
 describe("faults: one error kind each, a readable reason, never the token", () => {
   const OPEN = `Could not open the pull request from ${BRANCH} into main`;

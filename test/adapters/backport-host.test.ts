@@ -3,7 +3,7 @@ import { ProbotOctokit } from "probot";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { OctokitBackportHost } from "../../src/adapters/github/octokit-backport-host.js";
 import { BackportHostError, type BackportHostErrorKind } from "../../src/ports.js";
-import { BackportApiMock, botCommit, compareBody, githubErrors, personCommit, pullBody, pullNode, type Reply } from "../support/github-backport-api.js";
+import { BackportApiMock, botCommit, compareBody, githubErrors, personCommit, pullBody, pullNode, failure, type Reply } from "../support/github-backport-api.js";
 
 const BOT = "driftback[bot]";
 const CANARY = "ghs_canary0123456789abcdefABCDEF0123456789";
@@ -27,16 +27,6 @@ afterEach(() => {
   nock.cleanAll();
   nock.enableNetConnect();
 });
-
-/** Runs a call that must fail and returns its BackportHostError. */
-async function failure(call: Promise<unknown>): Promise<BackportHostError> {
-  const error = await call.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(BackportHostError);
-  return error as BackportHostError;
-}
 
 const decoded = (base64: string) => Buffer.from(base64, "base64");
 

@@ -27,6 +27,8 @@
  *   x-ratelimit-remaining 0 and x-ratelimit-reset (epoch seconds); GraphQL's is type RATE_LIMITED on a 200.
  */
 import nock from "nock";
+import { expect } from "vitest";
+import { BackportHostError } from "../../src/ports.js";
 
 export const API = "https://api.github.com";
 
@@ -251,4 +253,14 @@ function safeJson(text: string): unknown {
   } catch {
     return text;
   }
+}
+
+/** Runs a host call that must fail and returns its BackportHostError. */
+export async function failure(call: Promise<unknown>): Promise<BackportHostError> {
+  const error = await call.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(BackportHostError);
+  return error as BackportHostError;
 }
