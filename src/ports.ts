@@ -1,5 +1,7 @@
 /** The edges driftback's use cases talk to. Adapters implement them; tests can too. */
 
+import type { CorrelationIncident } from "./core/incidents/types.js";
+
 export interface RepoRef {
   owner: string;
   repo: string;
@@ -261,20 +263,7 @@ export type IncidentSourceName = "github" | "pagerduty" | "jira" | "incident_io"
  * An incident in driftback's neutral shape, whatever tracker it came from (also the `--incidents-from` file's shape).
  * Only `key`, `title`, `status` and `url` may ever be shown, logged or persisted: `text` can hold customer data.
  */
-export interface Incident {
-  /** What a person calls it, and what `getIncident` takes back: `acme/incidents#42`, a PagerDuty id, `INC-123`. */
-  key: string;
-  title: string;
-  url: string;
-  status: "open" | "resolved";
-  /** ISO 8601. */
-  openedAt: string;
-  /** ISO 8601; null while open. */
-  resolvedAt: string | null;
-  /** Description and timeline (comments, notes, updates), searched for evidence; kept in memory only, never printed or stored. */
-  text: string;
-  /** The service or component it is about, when the tracker says (mapped to workspaces by `incidents.services`). */
-  service?: string;
+export interface Incident extends CorrelationIncident {
   source: IncidentSourceName;
 }
 

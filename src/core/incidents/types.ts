@@ -3,20 +3,22 @@
  */
 
 /**
- * An incident in driftback's neutral shape. Structurally the same as `Incident` in src/ports.ts
- * (issue 9 §8: key, title, url, status, opened/resolved times, text, service), declared here so
- * the pure core does not depend on the port file.
+ * An incident in driftback's neutral shape (issue 9 §8); the port's `Incident` (src/ports.ts) is
+ * this plus the source it came from.
  */
 export interface CorrelationIncident {
+  /** What a person calls it, and what `getIncident` takes back: `acme/incidents#42`, a PagerDuty id, `INC-123`. */
   key: string;
   title: string;
   url: string;
   status: "open" | "resolved";
+  /** ISO 8601. */
   openedAt: string;
-  /** Null while the incident is open: it then counts as open until the drift's first sighting. */
+  /** ISO 8601; null while open: it then counts as open until the drift's first sighting. */
   resolvedAt: string | null;
-  /** Description and timeline: searched for evidence, never copied into evidence. */
+  /** Description and timeline (comments, notes, updates): searched for evidence, never copied into evidence, kept in memory only. */
   text: string;
+  /** The service or component it is about, when the tracker says (mapped to workspaces by `incidents.services`). */
   service?: string;
 }
 
