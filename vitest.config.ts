@@ -10,6 +10,6 @@ export default defineConfig({
     maxWorkers: 2,
     reporters: ["default", "./test/support/count-reporter.ts"],
     // the second one looks for a real terraform once and tells the real-terraform suite (test/real-terraform/)
-    globalSetup: ["./test/support/global-setup.ts", "./test/real-terraform/setup.ts"],
+    globalSetup: ["./test/support/global-setup.ts", "./test/real-terraform/setup.ts", "./test/support/redis-setup.ts"],
   },
 });

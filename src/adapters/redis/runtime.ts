@@ -1,0 +1,195 @@
+import { DelayedError, type Job, type JobsOptions, Queue, QueueEvents, Worker, type WorkerOptions } from "bullmq";
+import type { Redis } from "ioredis";
+import type { Logger } from "../../ports.js";
+import { connectRedis, type RedisSettings } from "./connection.js";
+import { RedisDeliveryMemory } from "./delivery-memory.js";
+import { RedisLeases } from "./leases.js";
+import { forRetry } from "./retry.js";
+
+export const QUEUE_NAMES = ["scan", "plan", "preview", "backport"] as const;
+export type QueueName = (typeof QUEUE_NAMES)[number];
+
+/** What the runtime reports per queue (PrometheusMetrics implements it). */
+export interface QueueMetrics {
+  jobStarted(queue: QueueName, waitedSeconds: number): void;
+  jobFinished(queue: QueueName, ranSeconds: number, outcome: "completed" | "failed" | "retried" | "released"): void;
+}
+
+/** Retries with exponential backoff (5 s, 10 s, 20 s, …) for transient errors; finished jobs are kept a while for their results. */
+export const DEFAULT_JOB_OPTIONS: JobsOptions = {
+  attempts: 5,
+  backoff: { type: "exponential", delay: 5_000 },
+  removeOnComplete: { age: 3_600, count: 5_000 },
+  removeOnFail: { age: 7 * 86_400, count: 5_000 },
+};
+
+/** The processor of one queue's jobs; `signal` aborts when the replica shuts down past its grace period. */
+export type JobProcessor<Data, Result> = (job: Job<Data, Result>, signal: AbortSignal) => Promise<Result>;
+
+/** Thrown by a processor that gave its job back (shutdown, a per-installation limit): it goes back to wait, no attempt spent. */
+export class JobReleased extends Error {
+  constructor(readonly delayMs = 0) {
+    super("job released");
+  }
+}
+
+/**
+ * driftback's queues on one Redis: one place creates every Queue, Worker and QueueEvents (with the prefix), wraps
+ * processors (retry policy, metrics, abort on shutdown), and closes them in order.
+ */
+export class RedisRuntime {
+  readonly commands: Redis;
+  readonly deliveries: RedisDeliveryMemory;
+  readonly leases: RedisLeases;
+  private readonly producer: Redis;
+  private readonly queues = new Map<QueueName, Queue>();
+  private readonly events = new Map<QueueName, QueueEvents>();
+  private readonly workers = new Set<Worker>();
+  private readonly running = new Map<string, AbortController>();
+  private closing = false;
+  private killed = false;
+
+  constructor(
+    readonly settings: RedisSettings,
+    private readonly log: Logger,
+    private readonly metrics?: QueueMetrics,
+    /** Worker settings for every queue (tests shorten the stall detection). */
+    private readonly workerDefaults: Partial<WorkerOptions> = {},
+  ) {
+    this.commands = connectRedis(settings.url, "commands");
+    this.producer = connectRedis(settings.url, "producer");
+    this.deliveries = new RedisDeliveryMemory(this.commands, settings.prefix);
+    this.leases = new RedisLeases(this.commands, settings.prefix);
+  }
+
+  get prefix(): string {
+    return this.settings.prefix;
+  }
+
+  queue<Data = unknown, Result = unknown>(name: QueueName): Queue<Data, Result> {
+    let queue = this.queues.get(name);
+    if (!queue) {
+      queue = new Queue(name, { connection: this.producer, prefix: this.settings.prefix, defaultJobOptions: DEFAULT_JOB_OPTIONS });
+      queue.on("error", (err) => this.log.error({ queue: name, err: { message: err.message } }, "queue error"));
+      this.queues.set(name, queue);
+    }
+    return queue as unknown as Queue<Data, Result>;
+  }
+
+  /** Lazily created; `waitUntilFinished` needs one per queue. */
+  async queueEvents(name: QueueName): Promise<QueueEvents> {
+    let events = this.events.get(name);
+    if (!events) {
+      events = new QueueEvents(name, { connection: connectRedis(this.settings.url, "worker"), prefix: this.settings.prefix });
+      events.on("error", (err) => this.log.error({ queue: name, err: { message: err.message } }, "queue events error"));
+      this.events.set(name, events);
+      await events.waitUntilReady();
+    }
+    return events;
+  }
+
+  /**
+   * Starts taking `name` jobs. The processor's errors go through the retry policy (transient → retried with backoff,
+   * the rest fail at once); `JobReleased` puts the job back without spending an attempt.
+   */
+  work<Data, Result>(name: QueueName, processor: JobProcessor<Data, Result>, options: Partial<WorkerOptions> = {}): Worker<Data, Result> {
+    const worker = new Worker<Data, Result>(
+      name,
+      async (job, token) => {
+        const waited = (Date.now() - job.timestamp - (job.opts.delay ?? 0)) / 1_000;
+        this.metrics?.jobStarted(name, Math.max(0, waited));
+        const started = Date.now();
+        const controller = new AbortController();
+        const runKey = `${name}/${job.id}/${token}`;
+        this.running.set(runKey, controller);
+        try {
+          const result = await processor(job, controller.signal);
+          this.metrics?.jobFinished(name, (Date.now() - started) / 1_000, "completed");
+          return result;
+        } catch (error) {
+          if (this.killed) await new Promise(() => {}); // a dead replica says nothing more: its job stalls and is taken over
+          if (error instanceof JobReleased || (controller.signal.aborted && this.closing)) {
+            this.metrics?.jobFinished(name, (Date.now() - started) / 1_000, "released");
+            await job.moveToDelayed(Date.now() + (error instanceof JobReleased ? error.delayMs : 0), token);
+            throw new DelayedError();
+          }
+          const policy = forRetry(error);
+          const retried = policy.name !== "UnrecoverableError" && job.attemptsMade + 1 < (job.opts.attempts ?? 1);
+          this.metrics?.jobFinished(name, (Date.now() - started) / 1_000, retried ? "retried" : "failed");
+          throw policy;
+        } finally {
+          this.running.delete(runKey);
+        }
+      },
+      {
+        connection: connectRedis(this.settings.url, "worker"),
+        prefix: this.settings.prefix,
+        // a replica that died stops renewing its lock: after this, another replica takes the job over
+        stalledInterval: 30_000,
+        maxStalledCount: 2,
+        ...this.workerDefaults,
+        ...options,
+      },
+    );
+    worker.on("error", (err) => this.log.error({ queue: name, err: { message: err.message } }, "worker error"));
+    this.workers.add(worker);
+    return worker;
+  }
+
+  /** Redis answers (readiness). */
+  async ping(timeoutMs = 2_000): Promise<boolean> {
+    try {
+      const answer = await Promise.race([this.commands.ping(), new Promise<never>((_, reject) => setTimeout(() => reject(new Error("timeout")), timeoutMs).unref())]);
+      return answer === "PONG";
+    } catch {
+      return false;
+    }
+  }
+
+  /** Jobs per state of every queue (the metrics' queue depth; tests' idle). */
+  async counts(): Promise<Record<QueueName, Record<string, number>>> {
+    const entries = await Promise.all(QUEUE_NAMES.map(async (name) => [name, await this.queue(name).getJobCounts("waiting", "active", "delayed", "prioritized", "waiting-children", "failed", "completed")] as const));
+    return Object.fromEntries(entries) as Record<QueueName, Record<string, number>>;
+  }
+
+  /** Resolves once no queue has work waiting, delayed or running (tests; every replica sees the same queues). */
+  async idle(pollMs = 50): Promise<void> {
+    for (;;) {
+      const counts = await this.counts();
+      const busy = Object.values(counts).some((c) => (c.waiting ?? 0) + (c.active ?? 0) + (c.delayed ?? 0) + (c.prioritized ?? 0) + (c["waiting-children"] ?? 0) > 0);
+      if (!busy) return;
+      await new Promise((resolve) => setTimeout(resolve, pollMs));
+    }
+  }
+
+  /**
+   * Stops taking jobs; lets running ones finish within `graceMs`; then aborts the rest (their terraform is killed by
+   * the runner's signal) and gives them back to the queue so another replica picks them up; closes every connection.
+   */
+  async close(graceMs = 30_000): Promise<void> {
+    this.closing = true;
+    const workers = [...this.workers];
+    const finished = Promise.all(workers.map((w) => w.close()));
+    const timer = new Promise<"timeout">((resolve) => setTimeout(() => resolve("timeout"), graceMs).unref());
+    if ((await Promise.race([finished, timer])) === "timeout") {
+      for (const controller of this.running.values()) controller.abort(new Error("driftback is shutting down"));
+      await finished;
+    }
+    await Promise.all([...this.events.values()].map((e) => e.close()));
+    await Promise.all([...this.queues.values()].map((q) => q.close()));
+    this.producer.disconnect();
+    this.commands.disconnect();
+  }
+
+  /** Closes without waiting for anything: what a replica killed mid-job leaves behind (tests of take-over). */
+  async kill(): Promise<void> {
+    this.closing = true;
+    this.killed = true;
+    await Promise.all([...this.workers].map((w) => w.close(true)));
+    for (const controller of this.running.values()) controller.abort(new Error("killed"));
+    await Promise.all([...this.events.values()].map((e) => e.close()));
+    await Promise.all([...this.queues.values()].map((q) => q.close()));
+    this.producer.disconnect();
+    this.commands.disconnect();
+  }
+}
