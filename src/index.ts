@@ -21,6 +21,10 @@ import { onPullRequest, PULL_REQUEST_EVENTS } from "./handlers/pull-request.js";
 import { onScanCommand } from "./handlers/scan-command.js";
 import { ScanService } from "./handlers/scan-service.js";
 import { bundledTemplates } from "./templates.js";
+import { redisSettings, type RedisSettings } from "./adapters/redis/connection.js";
+import { InProcessDeliveryMemory } from "./adapters/redis/delivery-memory.js";
+import { RedisRuntime } from "./adapters/redis/runtime.js";
+import type { WorkerOptions } from "bullmq";
 
 export interface DriftbackApp {
   app: (probot: Probot, options?: Partial<ApplicationFunctionOptions>) => void;
@@ -32,15 +36,26 @@ export interface DriftbackApp {
   /** Reconcile on resolution (issue 9 §6) and the poll of trackers without a webhook; available once the app is loaded. */
   incidents: () => { reconciler: IncidentReconciler; poller: IncidentPoller };
   metrics: PrometheusMetrics;
+  /** The shared queues when Redis is configured (REDIS_URL); undefined in the embedded, in-process mode. */
+  runtime: () => RedisRuntime | undefined;
+  /**
+   * Stops taking work (schedules, pollers, queue workers), lets running jobs finish within `graceMs`, then aborts
+   * what is left (terraform is killed with its process group) and, with Redis, gives those jobs back to the queue.
+   */
+  close: (graceMs?: number) => Promise<void>;
 }
 
-export interface DriftbackOptions extends Partial<Omit<AppServices, "metrics">> {
+export interface DriftbackOptions extends Partial<Omit<AppServices, "metrics" | "runtime" | "deliveries">> {
   /** Start the in-process drift schedule (off in tests, which call scheduler().tick()). */
   startScheduler?: boolean;
   /** Where incident API tokens and webhook secrets come from (default process.env). */
   env?: Record<string, string | undefined>;
   /** The body limit of the incident webhook routes (default 25 MB, the server's). */
   maxBodyBytes?: number;
+  /** Shared queues on Redis; default from REDIS_URL (and DRIFTBACK_REDIS_PREFIX); null forces the in-process mode. */
+  redis?: RedisSettings | null;
+  /** BullMQ worker settings for every queue (tests shorten lock and stall detection so take-over is quick). */
+  queueWorker?: Partial<WorkerOptions>;
 }
 
 /** Builds the Probot app; tests pass their own services (a fake terraform, a scratch dir, a clock). */
@@ -50,7 +65,11 @@ export function createDriftbackApp(overrides: DriftbackOptions = {}): DriftbackA
   let scans: ScanService | undefined;
   let scheduler: DriftScheduler | undefined;
   let incidents: { reconciler: IncidentReconciler; poller: IncidentPoller } | undefined;
+  let runtime: RedisRuntime | undefined;
   const app = (probot: Probot, options: Partial<ApplicationFunctionOptions> = {}) => {
+    const env = overrides.env ?? process.env;
+    const redis = overrides.redis === null ? undefined : (overrides.redis ?? redisSettings(env));
+    runtime = redis ? new RedisRuntime(redis, probot.log, metrics, overrides.queueWorker) : undefined;
     const services: AppServices = {
       terraform: overrides.terraform ?? new TerraformCli(),
       templates: overrides.templates ?? bundledTemplates(), // compiled now: a broken template fails the boot
@@ -62,11 +81,13 @@ export function createDriftbackApp(overrides: DriftbackOptions = {}): DriftbackA
       scanToken: overrides.scanToken ?? process.env.DRIFTBACK_SCAN_TOKEN,
       botLogin: overrides.botLogin ?? appBotLogin(probot),
       now: overrides.now ?? Date.now,
+      runtime,
+      // webhook deliveries already handled: in Redis with replicas (the copy may reach another one), else in this process
+      deliveries: runtime?.deliveries ?? new InProcessDeliveryMemory(),
     };
     runs = new PreviewRuns((key, error) => probot.log.error({ key, err: error }, "plan preview failed"));
     scans = new ScanService(probot, services);
     scheduler = new DriftScheduler(scans, services.now, probot.log);
-    const env = overrides.env ?? process.env;
     const recentDeliveries = new RecentDeliveries(); // one replay memory for every incident webhook
     const reconciler = new IncidentReconciler({ scans, env, log: probot.log, now: services.now, recentDeliveries });
     incidents = { reconciler, poller: new IncidentPoller({ reconciler, env, now: services.now, log: probot.log }) };
@@ -108,6 +129,7 @@ export function createDriftbackApp(overrides: DriftbackOptions = {}): DriftbackA
   return {
     app,
     idle: async () => {
+      await runtime?.idle();
       await runs?.idle();
       await incidents?.reconciler.idle(); // it starts scans: waited for before them
       await scans?.idle();
@@ -116,6 +138,12 @@ export function createDriftbackApp(overrides: DriftbackOptions = {}): DriftbackA
     scheduler: () => scheduler!,
     incidents: () => incidents!,
     metrics,
+    runtime: () => runtime,
+    close: async (graceMs = 30_000) => {
+      scheduler?.stop();
+      incidents?.poller.stop();
+      await runtime?.close(graceMs);
+    },
   };
 }
 

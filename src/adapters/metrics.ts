@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import type { QueueMetrics, QueueName } from "./redis/runtime.js";
 
 /** What the use cases report; the Prometheus registry behind it is an adapter detail. */
 export interface DriftMetrics {
@@ -12,7 +13,7 @@ export interface DriftMetrics {
   scanRequestUnmatched(): void;
 }
 
-export class PrometheusMetrics implements DriftMetrics {
+export class PrometheusMetrics implements DriftMetrics, QueueMetrics {
   readonly registry = new Registry();
   private readonly items = new Gauge({ name: "driftback_drift_items", help: "Drift items found by the last scan", labelNames: ["repo", "workspace", "class", "severity"], registers: [this.registry] });
   private readonly duration = new Histogram({ name: "driftback_scan_duration_seconds", help: "Time to scan one repository", labelNames: ["repo"], buckets: [5, 15, 30, 60, 120, 300, 600, 1200, 1800], registers: [this.registry] });
@@ -21,6 +22,10 @@ export class PrometheusMetrics implements DriftMetrics {
   private readonly discoveryFailures = new Counter({ name: "driftback_scan_discovery_failures_total", help: "Walks of the installations that failed, so nothing was scanned", registers: [this.registry] });
   private readonly unmatched = new Counter({ name: "driftback_scan_requests_unmatched_total", help: "Scan requests for a repository that is not installed or has no valid config", registers: [this.registry] });
   private readonly rejected = new Counter({ name: "driftback_http_requests_rejected_total", help: "HTTP requests refused before any handler read their body", labelNames: ["reason"], registers: [this.registry] });
+
+  private readonly queueWait = new Histogram({ name: "driftback_queue_wait_seconds", help: "Time a job waited in its queue, enqueued to started", labelNames: ["queue"], buckets: [0.005, 0.05, 0.5, 1, 5, 15, 60, 300, 1800], registers: [this.registry] });
+  private readonly queueRun = new Histogram({ name: "driftback_queue_run_seconds", help: "Time a job ran, started to finished", labelNames: ["queue", "outcome"], buckets: [0.05, 0.5, 1, 5, 15, 60, 300, 1800], registers: [this.registry] });
+  private readonly queueFailures = new Counter({ name: "driftback_queue_jobs_failed_total", help: "Jobs that failed for good (retried attempts are not counted)", labelNames: ["queue"], registers: [this.registry] });
 
   constructor(options: { defaultMetrics?: boolean } = {}) {
     if (options.defaultMetrics) collectDefaultMetrics({ register: this.registry });
@@ -36,6 +41,15 @@ export class PrometheusMetrics implements DriftMetrics {
 
   planRun(kind: "preview" | "scan", outcome: "ok" | "failed"): void {
     this.plans.inc({ kind, outcome });
+  }
+
+  jobStarted(queue: QueueName, waitedSeconds: number): void {
+    this.queueWait.observe({ queue }, waitedSeconds);
+  }
+
+  jobFinished(queue: QueueName, ranSeconds: number, outcome: "completed" | "failed" | "retried" | "released"): void {
+    this.queueRun.observe({ queue, outcome }, ranSeconds);
+    if (outcome === "failed") this.queueFailures.inc({ queue });
   }
 
   scanDiscoveryFailed(): void {

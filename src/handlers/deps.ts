@@ -8,6 +8,8 @@ import type { DriftMetrics } from "../adapters/metrics.js";
 import type { TerraformRunner } from "../ports.js";
 import type { Templates } from "../templates.js";
 import type { PreviewDeps } from "../usecases/preview-plan.js";
+import type { DeliveryMemory } from "../adapters/redis/delivery-memory.js";
+import type { RedisRuntime } from "../adapters/redis/runtime.js";
 
 /** What stays the same across webhooks: built once at start-up. */
 export interface AppServices {
@@ -25,6 +27,10 @@ export interface AppServices {
   /** The App's bot login, `<app-slug>[bot]` (asked of GitHub once per process): whose commits and closes are driftback's. */
   botLogin: () => Promise<string>;
   now: () => number;
+  /** The shared queues (REDIS_URL set); undefined in the embedded, in-process mode. */
+  runtime?: RedisRuntime;
+  /** Webhook deliveries already handled, shared by every replica when Redis is configured. */
+  deliveries: DeliveryMemory;
 }
 
 /** The use case's ports for one webhook, authenticated as that installation. */
