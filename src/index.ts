@@ -17,6 +17,8 @@ import { incidentWebhookHandler, webhookVerifiers } from "./handlers/incident-we
 import { RecentDeliveries } from "./adapters/incidents/webhook.js";
 import { onPlanCommand } from "./handlers/plan-command.js";
 import { PreviewRuns } from "./handlers/preview-runs.js";
+import { startBackportWorker } from "./handlers/queued/backport-worker.js";
+import { startPreviewWorker } from "./handlers/queued/preview-worker.js";
 import { onPullRequest, PULL_REQUEST_EVENTS } from "./handlers/pull-request.js";
 import { onScanCommand } from "./handlers/scan-command.js";
 import { ScanService } from "./handlers/scan-service.js";
@@ -86,6 +88,11 @@ export function createDriftbackApp(overrides: DriftbackOptions = {}): DriftbackA
       deliveries: runtime?.deliveries ?? new InProcessDeliveryMemory(),
     };
     runs = new PreviewRuns((key, error) => probot.log.error({ key, err: error }, "plan preview failed"));
+    if (runtime) {
+      // previews and apply-on-merge run on the shared queues: any replica takes any job
+      startPreviewWorker(runtime, services, (id) => probot.auth(id), probot.log);
+      startBackportWorker(runtime, services, (id) => probot.auth(id), probot.log);
+    }
     scans = new ScanService(probot, services);
     scheduler = new DriftScheduler(scans, services.now, probot.log);
     const recentDeliveries = new RecentDeliveries(); // one replay memory for every incident webhook
@@ -112,6 +119,7 @@ export function createDriftbackApp(overrides: DriftbackOptions = {}): DriftbackA
         messages: services.templates.http,
         incidents: incidentWebhookHandler({
           verifiers: webhookVerifiers(env, recentDeliveries),
+          ...(runtime ? { deliveries: services.deliveries } : {}),
           onResolved: (source, key) => reconciler.reconcileLater(source, key),
           log: probot.log,
           messages: services.templates.http,

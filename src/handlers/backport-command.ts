@@ -23,27 +23,12 @@ export function isBackportPull(pr: PullShape, botLogin: string): boolean {
   return pr.head.ref.startsWith(BRANCH_PREFIX) && pr.head.repo?.full_name === pr.base.repo.full_name && pr.user?.login === botLogin;
 }
 
-/** Delivery ids seen lately: GitHub delivers at least once, and a redelivered command must not act twice. */
-class RecentDeliveries {
-  private readonly ids = new Set<string>();
-  constructor(private readonly max = 1_000) {}
-
-  /** False when the id was seen already. */
-  add(id: string): boolean {
-    if (this.ids.has(id)) return false;
-    this.ids.add(id);
-    if (this.ids.size > this.max) this.ids.delete(this.ids.values().next().value!);
-    return true;
-  }
-}
-
 /**
  * `/driftback codify|revert|ignore` on a backport pull request, from a user with write access: switch its
  * action in place (and scan so the branch follows), or close it and ignore its drift until the live value
  * changes. Anyone else gets a "confused" reaction and nothing changes; other pull requests are not ours.
  */
 export function onBackportCommand(services: AppServices, scans: ScanService) {
-  const deliveries = new RecentDeliveries();
   return async (context: Context<"issue_comment.created">): Promise<void> => {
     const { issue, comment, repository } = context.payload;
     const login = comment.user?.login;
@@ -51,7 +36,8 @@ export function onBackportCommand(services: AppServices, scans: ScanService) {
     const command = parseBackportCommand(comment.body) ?? (incident ? ("incident" as const) : undefined);
     // the comment event carries the pull request's body: a pull request without a marker costs no API call
     if (!issue.pull_request || context.isBot || !login || !command || !parseMarker(issue.body)) return;
-    if (!deliveries.add(context.id)) return;
+    // GitHub delivers at least once, and the copy may reach another replica: a command acts once
+    if (!(await services.deliveries.firstSeen(`backport-command/${context.id}`))) return;
     const repo = context.repo();
     const react = (content: "+1" | "confused") => context.octokit.rest.reactions.createForIssueComment({ ...repo, comment_id: comment.id, content });
 

@@ -1,7 +1,6 @@
 import type { Context } from "probot";
 import { loadRepoConfig } from "../adapters/github/config-source.js";
 import { OctokitGitHost } from "../adapters/github/octokit-git-host.js";
-import { RecentDeliveries } from "../adapters/incidents/webhook.js";
 import { DASHBOARD_MARKER } from "../core/drift/dashboard.js";
 import { declareBreakGlass, parseBreakGlassCommand } from "../core/incidents/break-glass.js";
 import { formatClock, formatDuration } from "../core/incidents/time.js";
@@ -21,12 +20,11 @@ type Where = { ok: true; targets: Target[]; incidentKey?: string } | { ok: false
  * has the workspace (the dashboard state is written in one place: the scan). Replies with one comment.
  */
 export function onBreakGlassCommand(services: AppServices, scans: Pick<ScanService, "discover" | "start">) {
-  const deliveries = new RecentDeliveries(1_000);
   return async (context: Context<"issue_comment.created">): Promise<void> => {
     const { issue, comment, repository } = context.payload;
     const login = comment.user?.login;
     if (issue.pull_request || context.isBot || !login || !parseBreakGlassCommand(comment.body)) return;
-    if (deliveries.checkAndRemember(context.id, services.now())) return;
+    if (!(await services.deliveries.firstSeen(`break-glass/${context.id}`))) return; // acted on once, whichever replica got it
     const repo = context.repo();
     const react = (content: "+1" | "confused") => context.octokit.rest.reactions.createForIssueComment({ ...repo, comment_id: comment.id, content });
     const reply = (view: object) => context.octokit.rest.issues.createComment({ ...repo, issue_number: issue.number, body: services.templates.breakGlassReply(view) });

@@ -33,8 +33,11 @@ export interface AppServices {
   deliveries: DeliveryMemory;
 }
 
-/** The use case's ports for one webhook, authenticated as that installation. */
-export function previewDeps(context: Context, services: AppServices): PreviewDeps {
+/** What the preview's ports need of a webhook's Context; a queue worker gives the same from `probot.auth` and a child logger. */
+export type InstallationScope = Pick<Context, "octokit" | "log">;
+
+/** The use case's ports for one pull request, authenticated as its installation. */
+export function previewDeps(context: InstallationScope, services: AppServices): PreviewDeps {
   return {
     github: new OctokitGitHost(context.octokit, services.appId),
     source: new GitCheckout({

@@ -7,6 +7,7 @@ import { INCIDENT_ENV } from "../adapters/incidents/sources.js";
 import { parseJsonObject, RecentDeliveries, secretList } from "../adapters/incidents/webhook.js";
 import { printable } from "../core/printable.js";
 import type { IncidentSourceName, Logger, WebhookVerification } from "../ports.js";
+import type { DeliveryMemory } from "../adapters/redis/delivery-memory.js";
 import type { Templates } from "../templates.js";
 
 export const INCIDENT_WEBHOOK_PREFIX = "/driftback/incidents/";
@@ -53,6 +54,11 @@ export interface IncidentWebhookOptions {
   maxBodyBytes?: number;
   /** Counts a body refused for its size (the app's Prometheus counter, as for the webhook route). */
   rejected?: (reason: "body_too_large") => void;
+  /**
+   * Deliveries accepted by any replica (Redis): a tracker's retry that reaches another replica is a replay there too.
+   * Asked after the signature and this process's own replay memory (the verifiers'), so only signed deliveries count.
+   */
+  deliveries?: DeliveryMemory;
 }
 
 /**
@@ -88,7 +94,7 @@ export function incidentWebhookHandler(options: IncidentWebhookOptions) {
       send(res, 400, { error: messages.incidentMalformed({ source: name }) });
       return true;
     }
-    const verified = verifier.verifyWebhook(req.headers, body.bytes, new Date(options.now()));
+    const verified = await sharedReplay(options.deliveries, name, verifier.verifyWebhook(req.headers, body.bytes, new Date(options.now())));
     if (!verified.ok && verified.duplicate) {
       // a tracker retrying a delivery whose answer it lost: it was handled, so say so rather than fail it
       log.info({ source: name }, "incident webhook: a delivery already received, nothing to do again");
@@ -107,6 +113,14 @@ export function incidentWebhookHandler(options: IncidentWebhookOptions) {
     if (kind === "resolved" && key !== null) options.onResolved(name, key);
     return true;
   };
+}
+
+/** A verified delivery that another replica accepted already becomes a duplicate here too (answered 200, not acted on). */
+async function sharedReplay(deliveries: DeliveryMemory | undefined, source: WebhookSourceName, verified: WebhookVerification): Promise<WebhookVerification> {
+  const deliveryId = verified.ok ? verified.event.deliveryId : undefined;
+  if (!deliveries || deliveryId === undefined) return verified;
+  if (await deliveries.firstSeen(`incident/${source}/${deliveryId}`)) return verified;
+  return { ok: false, reason: `delivery ${printable(deliveryId, 64)} was already received by another replica`, duplicate: true };
 }
 
 function isWebhookSource(name: string): name is WebhookSourceName {

@@ -1,10 +1,8 @@
 import type { Context } from "probot";
 import { OctokitGitHost } from "../adapters/github/octokit-git-host.js";
-import { parseMarker } from "../core/backport/marker.js";
-import { previewPlan } from "../usecases/preview-plan.js";
-import { previewDeps, type AppServices } from "./deps.js";
+import type { AppServices } from "./deps.js";
 import type { PreviewRuns } from "./preview-runs.js";
-import { loadConfigOrReport } from "./pull-request.js";
+import { installationOf, startPreview } from "./pull-request.js";
 
 const PLAN_COMMAND = /^\/driftback\s+plan\s*$/m;
 
@@ -17,6 +15,8 @@ export function onPlanCommand(services: AppServices, runs: PreviewRuns) {
     const { issue, comment } = context.payload;
     const login = comment.user?.login;
     if (!issue.pull_request || context.isBot || !login || !PLAN_COMMAND.test(comment.body)) return;
+    // a redelivered command (to this replica or another) is acted on once
+    if (!(await services.deliveries.firstSeen(`plan-command/${context.id}`))) return;
     const repo = context.repo();
     const github = new OctokitGitHost(context.octokit, services.appId);
     const allowed = await github.hasWriteAccess(repo, login);
@@ -27,12 +27,7 @@ export function onPlanCommand(services: AppServices, runs: PreviewRuns) {
     }
     const pr = await github.getPullRequest(repo, issue.number);
     if (pr.state !== "open") return;
-    runs.start(`${repo.owner}/${repo.repo}#${pr.number}`, pr.headSha, context.id, async (signal) => {
-      const config = await loadConfigOrReport(context, services, pr);
-      if (!config) return;
-      // a backport pull request's marker names its workspace (a revert changes only its drift record)
-      const backport = parseMarker(issue.body);
-      await previewPlan(previewDeps(context, services), { pr, config, trigger: "command", signal, workspaces: backport ? [backport.workspace] : undefined });
-    });
+    // a backport pull request's marker (in the body) names its workspace: a revert changes only its drift record
+    await startPreview(context, services, runs, { pr, body: issue.body, trigger: "command" }, installationOf(context));
   };
 }

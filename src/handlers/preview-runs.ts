@@ -1,22 +1,16 @@
 /**
- * Keeps one plan per pull request in flight. GitHub delivers webhooks at least once, so a
- * delivery id already seen, or a second run for the commit already being planned, is dropped;
- * a newer commit aborts the older run instead of racing it.
+ * Keeps one plan per pull request in flight in this process (the embedded mode; replicas use the "preview" queue): a
+ * second run for the commit already being planned is dropped, and a newer commit aborts the older run instead of
+ * racing it. Deliveries already seen are dropped before, by the handlers (AppServices.deliveries).
  */
 export class PreviewRuns {
   private readonly running = new Map<string, { sha: string; controller: AbortController; done: Promise<void> }>();
-  private readonly deliveries = new Set<string>();
   private readonly all = new Set<Promise<void>>();
 
-  constructor(
-    private readonly onError: (key: string, error: unknown) => void,
-    private readonly rememberDeliveries = 1_000,
-  ) {}
+  constructor(private readonly onError: (key: string, error: unknown) => void) {}
 
   /** Starts `job` in the background; false when it is a duplicate and nothing was started. */
-  start(key: string, sha: string, deliveryId: string, job: (signal: AbortSignal) => Promise<void>): boolean {
-    if (this.deliveries.has(deliveryId)) return false;
-    this.remember(deliveryId);
+  start(key: string, sha: string, job: (signal: AbortSignal) => Promise<void>): boolean {
     const current = this.running.get(key);
     if (current?.sha === sha) return false;
     current?.controller.abort();
@@ -35,10 +29,5 @@ export class PreviewRuns {
   /** Resolves when every job started so far has settled (tests, graceful shutdown). */
   async idle(): Promise<void> {
     while (this.all.size > 0) await Promise.allSettled([...this.all]);
-  }
-
-  private remember(deliveryId: string): void {
-    this.deliveries.add(deliveryId);
-    if (this.deliveries.size > this.rememberDeliveries) this.deliveries.delete(this.deliveries.values().next().value!);
   }
 }
