@@ -9,6 +9,9 @@ import { appBotLogin } from "./handlers/bot-login.js";
 import { onDashboardEdited } from "./handlers/dashboard-edit.js";
 import type { AppServices } from "./handlers/deps.js";
 import { DriftScheduler } from "./handlers/drift-scheduler.js";
+import { onConfigPush } from "./handlers/queued/schedule-push.js";
+import { RedisIncidentPollState } from "./handlers/queued/schedule-poll-state.js";
+import { QueuedSchedules, SCHEDULE_JOB_NAMES } from "./handlers/queued/schedules.js";
 import { driftbackHttpHandler } from "./handlers/http.js";
 import { onIncidentIssueClosed } from "./handlers/incident-closed.js";
 import { IncidentPoller } from "./handlers/incident-poll.js";
@@ -27,6 +30,8 @@ import { redisSettings, type RedisSettings } from "./adapters/redis/connection.j
 import { InProcessDeliveryMemory } from "./adapters/redis/delivery-memory.js";
 import { RedisRuntime } from "./adapters/redis/runtime.js";
 import type { WorkerOptions } from "bullmq";
+import { ShutdownAwareRunner } from "./adapters/shutdown.js";
+import type { Readiness } from "./handlers/http.js";
 
 export interface DriftbackApp {
   app: (probot: Probot, options?: Partial<ApplicationFunctionOptions>) => void;
@@ -35,6 +40,8 @@ export interface DriftbackApp {
   /** Available once the app is loaded. */
   scans: () => ScanService;
   scheduler: () => DriftScheduler;
+  /** The drift schedules as BullMQ job schedulers when Redis is configured (they replace `scheduler` then). */
+  schedules: () => QueuedSchedules | undefined;
   /** Reconcile on resolution (issue 9 §6) and the poll of trackers without a webhook; available once the app is loaded. */
   incidents: () => { reconciler: IncidentReconciler; poller: IncidentPoller };
   metrics: PrometheusMetrics;
@@ -45,6 +52,8 @@ export interface DriftbackApp {
    * what is left (terraform is killed with its process group) and, with Redis, gives those jobs back to the queue.
    */
   close: (graceMs?: number) => Promise<void>;
+  /** /readyz: not while shutting down, nor while Redis (when configured) does not answer. */
+  readiness: () => Promise<Readiness>;
 }
 
 export interface DriftbackOptions extends Partial<Omit<AppServices, "metrics" | "runtime" | "deliveries">> {
@@ -66,14 +75,26 @@ export function createDriftbackApp(overrides: DriftbackOptions = {}): DriftbackA
   let runs: PreviewRuns | undefined;
   let scans: ScanService | undefined;
   let scheduler: DriftScheduler | undefined;
+  let schedules: QueuedSchedules | undefined;
   let incidents: { reconciler: IncidentReconciler; poller: IncidentPoller } | undefined;
   let runtime: RedisRuntime | undefined;
+  let terraform: ShutdownAwareRunner | undefined;
+  let closing = false;
+  // aborted when the shutdown's grace period is over: every terraform still running is stopped with its process group
+  const shutdown = new AbortController();
+  const readiness = async (): Promise<Readiness> => {
+    if (closing) return { ready: false, reason: "shutting-down" };
+    if (!terraform) return { ready: false, reason: "not-loaded" };
+    if (runtime && !(await runtime.ping(800))) return { ready: false, reason: "redis" };
+    return { ready: true };
+  };
   const app = (probot: Probot, options: Partial<ApplicationFunctionOptions> = {}) => {
     const env = overrides.env ?? process.env;
     const redis = overrides.redis === null ? undefined : (overrides.redis ?? redisSettings(env));
     runtime = redis ? new RedisRuntime(redis, probot.log, metrics, overrides.queueWorker) : undefined;
+    terraform = new ShutdownAwareRunner(overrides.terraform ?? new TerraformCli(), shutdown.signal);
     const services: AppServices = {
-      terraform: overrides.terraform ?? new TerraformCli(),
+      terraform,
       templates: overrides.templates ?? bundledTemplates(), // compiled now: a broken template fails the boot
       appId: overrides.appId ?? (process.env.APP_ID ? Number(process.env.APP_ID) : undefined),
       scratchDir: overrides.scratchDir,
@@ -97,7 +118,14 @@ export function createDriftbackApp(overrides: DriftbackOptions = {}): DriftbackA
     scheduler = new DriftScheduler(scans, services.now, probot.log);
     const recentDeliveries = new RecentDeliveries(); // one replay memory for every incident webhook
     const reconciler = new IncidentReconciler({ scans, env, log: probot.log, now: services.now, recentDeliveries });
-    incidents = { reconciler, poller: new IncidentPoller({ reconciler, env, now: services.now, log: probot.log }) };
+    // with replicas any of them may run the minute's poll: what it remembers lives in Redis
+    const pollState = runtime ? { state: new RedisIncidentPollState(runtime.commands, runtime.prefix) } : {};
+    incidents = { reconciler, poller: new IncidentPoller({ reconciler, env, now: services.now, log: probot.log, ...pollState }) };
+    if (runtime) {
+      const queued = new QueuedSchedules({ runtime, scans, poller: incidents.poller, log: probot.log, now: services.now });
+      for (const name of SCHEDULE_JOB_NAMES) scans.handleQueueJob(name, (job, signal) => queued.process(job, signal));
+      schedules = queued;
+    }
     probot.on([...PULL_REQUEST_EVENTS], onPullRequest(services, runs));
     probot.on("issue_comment.created", onPlanCommand(services, runs));
     probot.on("issue_comment.created", onScanCommand(scans, services.appId));
@@ -108,12 +136,15 @@ export function createDriftbackApp(overrides: DriftbackOptions = {}): DriftbackA
     probot.on(["installation.created", "installation.deleted", "installation_repositories.added", "installation_repositories.removed"], async () => {
       scheduler!.rediscover();
       reconciler.forget();
+      await schedules?.requestDiscovery();
     });
+    probot.on("push", onConfigPush(() => schedules));
     probot.on("issues.closed", onIncidentIssueClosed(reconciler));
     options.addHandler?.(
       driftbackHttpHandler({
         scans,
         registry: metrics.registry,
+        readiness,
         scanToken: services.scanToken,
         log: probot.log,
         messages: services.templates.http,
@@ -130,8 +161,13 @@ export function createDriftbackApp(overrides: DriftbackOptions = {}): DriftbackA
       }),
     );
     if (overrides.startScheduler !== false && process.env.DRIFTBACK_SCHEDULER !== "off") {
-      scheduler.start();
-      incidents.poller.start();
+      if (schedules) {
+        // the job schedulers live in Redis: one replica fires each; this one only makes sure they exist
+        schedules.start().catch((error: unknown) => probot.log.error({ err: { message: error instanceof Error ? error.message : String(error) } }, "drift schedules could not be set up in Redis"));
+      } else {
+        scheduler.start();
+        incidents.poller.start();
+      }
     }
   };
   return {
@@ -141,16 +177,31 @@ export function createDriftbackApp(overrides: DriftbackOptions = {}): DriftbackA
       await runs?.idle();
       await incidents?.reconciler.idle(); // it starts scans: waited for before them
       await scans?.idle();
+      await runtime?.idle(); // scans queued meanwhile (requests reach Redis in the background)
     },
     scans: () => scans!,
     scheduler: () => scheduler!,
+    schedules: () => schedules,
     incidents: () => incidents!,
     metrics,
     runtime: () => runtime,
+    readiness,
     close: async (graceMs = 30_000) => {
+      closing = true;
       scheduler?.stop();
       incidents?.poller.stop();
-      await runtime?.close(graceMs);
+      const graceOver = setTimeout(() => shutdown.abort(), graceMs);
+      const aborted = new Promise<void>((resolve) => shutdown.signal.addEventListener("abort", () => resolve(), { once: true }));
+      const inProcess = (async () => {
+        await runs?.idle();
+        await incidents?.reconciler.idle();
+        await scans?.idle();
+      })();
+      // queued jobs: the runtime gives back what is left at the deadline; in-process work: cut short at the same time
+      await Promise.all([runtime?.close(graceMs), Promise.race([inProcess, aborted])]);
+      clearTimeout(graceOver);
+      // terraform stopped by the abort gets SIGTERM, then SIGKILL after the runner's kill grace: wait until it is gone
+      await terraform?.settled();
     },
   };
 }

@@ -75,6 +75,10 @@ export interface Templates {
     incidentMethod: Render;
     incidentUnauthorized: Render;
     incidentMalformed: Render;
+    /** GET /readyz answered 503: shutting down, Redis not answering, the app not loaded yet. */
+    notReadyShuttingDown: Render;
+    notReadyRedis: Render;
+    notReadyLoading: Render;
   };
 }
 
@@ -137,6 +141,9 @@ export function loadTemplates(dir: string = TEMPLATES_DIR): Templates {
       incidentMethod: trimmed(top("http/incident-method")),
       incidentUnauthorized: trimmed(top("http/incident-unauthorized")),
       incidentMalformed: trimmed(top("http/incident-malformed")),
+      notReadyShuttingDown: trimmed(top("http/not-ready-shutting-down")),
+      notReadyRedis: trimmed(top("http/not-ready-redis")),
+      notReadyLoading: trimmed(top("http/not-ready-loading")),
     },
   };
 }

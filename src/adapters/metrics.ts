@@ -1,6 +1,9 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 import type { QueueMetrics, QueueName } from "./redis/runtime.js";
 
+/** The states of `driftback_queue_jobs`, from BullMQ's (a prioritized job is waiting too). */
+const QUEUE_STATES: Record<string, string[]> = { waiting: ["waiting", "prioritized"], active: ["active"], delayed: ["delayed"], "waiting-children": ["waiting-children"], failed: ["failed"] };
+
 /** What the use cases report; the Prometheus registry behind it is an adapter detail. */
 export interface DriftMetrics {
   scanFinished(repo: string, seconds: number): void;
@@ -26,6 +29,14 @@ export class PrometheusMetrics implements DriftMetrics, QueueMetrics {
   private readonly queueWait = new Histogram({ name: "driftback_queue_wait_seconds", help: "Time a job waited in its queue, enqueued to started", labelNames: ["queue"], buckets: [0.005, 0.05, 0.5, 1, 5, 15, 60, 300, 1800], registers: [this.registry] });
   private readonly queueRun = new Histogram({ name: "driftback_queue_run_seconds", help: "Time a job ran, started to finished", labelNames: ["queue", "outcome"], buckets: [0.05, 0.5, 1, 5, 15, 60, 300, 1800], registers: [this.registry] });
   private readonly queueFailures = new Counter({ name: "driftback_queue_jobs_failed_total", help: "Jobs that failed for good (retried attempts are not counted)", labelNames: ["queue"], registers: [this.registry] });
+  private queueCounts?: () => Promise<Record<QueueName, Record<string, number>>>;
+  private readonly queueJobs = new Gauge({
+    name: "driftback_queue_jobs",
+    help: "Jobs per queue and state, read from Redis at scrape time (the same for every replica)",
+    labelNames: ["queue", "state"],
+    registers: [this.registry],
+    collect: () => this.collectQueueDepth(),
+  });
 
   constructor(options: { defaultMetrics?: boolean } = {}) {
     if (options.defaultMetrics) collectDefaultMetrics({ register: this.registry });
@@ -50,6 +61,25 @@ export class PrometheusMetrics implements DriftMetrics, QueueMetrics {
   jobFinished(queue: QueueName, ranSeconds: number, outcome: "completed" | "failed" | "retried" | "released"): void {
     this.queueRun.observe({ queue, outcome }, ranSeconds);
     if (outcome === "failed") this.queueFailures.inc({ queue });
+  }
+
+  watchQueues(counts: () => Promise<Record<QueueName, Record<string, number>>>): void {
+    this.queueCounts = counts;
+  }
+
+  /** A scrape never waits long on Redis: without an answer the series are dropped, not left stale. */
+  private async collectQueueDepth(): Promise<void> {
+    if (!this.queueCounts) return;
+    let counts: Record<QueueName, Record<string, number>>;
+    try {
+      counts = await Promise.race([this.queueCounts(), new Promise<never>((_, reject) => setTimeout(() => reject(new Error("timeout")), 1_000).unref())]);
+    } catch {
+      this.queueJobs.reset();
+      return;
+    }
+    for (const [queue, byState] of Object.entries(counts)) {
+      for (const [state, count] of Object.entries(QUEUE_STATES)) this.queueJobs.set({ queue, state }, count.reduce((sum, s) => sum + (byState[s] ?? 0), 0));
+    }
   }
 
   scanDiscoveryFailed(): void {

@@ -17,14 +17,20 @@ export function tokenMatches(presented: string, expected: string): boolean {
 const REPO_PARAM = /^([A-Za-z0-9][A-Za-z0-9_-]{0,38})\/(?!\.{1,2}$)([A-Za-z0-9_.-]{1,100})$/;
 const BEARER = /^Bearer +(\S+) *$/i;
 
+/** Whether this replica should get traffic; the reason picks the one-line message of the 503. */
+export type Readiness = { ready: true } | { ready: false; reason: "shutting-down" | "redis" | "not-loaded" };
+
 /**
- * driftback's own endpoints beside Probot's webhook route: `GET /healthz`, `GET /metrics`, and
+ * driftback's own endpoints beside Probot's webhook route: `GET /healthz` (alive: never touches Redis), `GET /readyz`
+ * (ready for traffic: Redis answers when configured, templates loaded, not shutting down), `GET /metrics`, and
  * `POST /driftback/scan[?repo=owner/name]` for an external cron, behind DRIFTBACK_SCAN_TOKEN. A scan
  * request is answered 202 at once with what was queued; discovery runs in the background.
  */
 export function driftbackHttpHandler(options: {
   scans: ScanService;
   registry: Registry;
+  /** Absent: ready whenever the handler runs (the app and its templates are loaded). */
+  readiness?: () => Promise<Readiness>;
   scanToken?: string;
   log: Logger;
   messages: Templates["http"];
@@ -37,6 +43,12 @@ export function driftbackHttpHandler(options: {
     if (!url) return false; // not one of ours; Probot's not-found handler answers
     if (req.method === "GET" && url.pathname === "/healthz") {
       send(res, 200, { status: "ok" });
+      return true;
+    }
+    if (req.method === "GET" && url.pathname === "/readyz") {
+      const readiness = options.readiness ? await options.readiness() : { ready: true as const };
+      if (readiness.ready) send(res, 200, { status: "ready" });
+      else send(res, 503, { status: "unavailable", reason: notReadyMessage(messages, readiness.reason) });
       return true;
     }
     if (req.method === "GET" && url.pathname === "/metrics") {
@@ -72,6 +84,12 @@ export function driftbackHttpHandler(options: {
     send(res, 202, queued);
     return true;
   };
+}
+
+function notReadyMessage(messages: Templates["http"], reason: "shutting-down" | "redis" | "not-loaded"): string {
+  if (reason === "shutting-down") return messages.notReadyShuttingDown({});
+  if (reason === "redis") return messages.notReadyRedis({});
+  return messages.notReadyLoading({});
 }
 
 function parseUrl(url: string | undefined): URL | undefined {

@@ -37,14 +37,14 @@ describe("the npm start entry", () => {
   it("serves driftback with the safe logger: a bearer token sent to it never reaches stdout", async () => {
     const port = await freePort();
     const token = "scan-token-CANARY-e0c4";
-    const server = execa("node", ["--import", TSX, MAIN], { cwd: dir, env: { ...baseEnv, APP_ID: "1", PRIVATE_KEY_PATH: keyFile, WEBHOOK_SECRET: "s", DRIFTBACK_SCAN_TOKEN: token, HOST: "127.0.0.1", PORT: String(port), GHE_HOST: "127.0.0.1:9" }, extendEnv: false, reject: false });
+    const server = execa("node", ["--import", TSX, MAIN], { cwd: dir, env: { ...baseEnv, APP_ID: "1", PRIVATE_KEY_PATH: keyFile, WEBHOOK_SECRET: "s", DRIFTBACK_SCAN_TOKEN: token, HOST: "127.0.0.1", PORT: String(port), GHE_HOST: "127.0.0.1:9", DRIFTBACK_SHUTDOWN_GRACE_SECONDS: "1" }, extendEnv: false, reject: false });
     let stdout = "";
     server.stdout!.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
     await until(() => stdout.includes("Listening on"));
     expect((await request(port, { path: "/driftback/scan", headers: { authorization: `Bearer ${token}` } })).status).toBe(202);
     expect((await request(port, { path: "/driftback/scan", headers: { authorization: `Bearer ${token}-wrong` } })).status).toBe(401);
     await until(() => stdout.includes("POST /driftback/scan 401"));
-    server.kill("SIGTERM");
+    server.kill("SIGTERM"); // the scan's discovery still retries the unreachable GitHub: it gets the 1 s grace
     const ended = await server;
     expect(ended.exitCode).toBe(0);
     expect(stdout).toContain("SIGTERM: stopping");

@@ -4,6 +4,8 @@ import { parseEnv } from "node:util";
 import { getPrivateKey } from "@probot/get-private-key";
 import { run } from "probot";
 import { createDriftbackApp } from "../../index.js";
+import { redisSettings } from "../redis/connection.js";
+import { shutdownGraceMs } from "../shutdown.js";
 import { bundledTemplates } from "../../templates.js";
 import { createSafeLog } from "./safe-log.js";
 import { startDriftbackServer } from "./server.js";
@@ -44,7 +46,17 @@ async function main(env: Env = process.env): Promise<void> {
     process.exitCode = 1;
     return;
   }
-  // 4. the app behind driftback's server
+  // 4. the app behind driftback's server; settings that would only fail at shutdown are checked now
+  let graceMs: number;
+  let redisUrl: string | undefined;
+  try {
+    graceMs = shutdownGraceMs(env);
+    redisUrl = redisSettings(env)?.url;
+  } catch (error) {
+    log.fatal((error as Error).message);
+    process.exitCode = 1;
+    return;
+  }
   const driftback = createDriftbackApp();
   const running = await startDriftbackServer({
     apps: [driftback.app],
@@ -53,7 +65,8 @@ async function main(env: Env = process.env): Promise<void> {
     privateKey,
     secret: env.WEBHOOK_SECRET ?? "",
     baseUrl: env.GHE_HOST ? `${env.GHE_PROTOCOL || "https"}://${env.GHE_HOST}/api/v3` : undefined,
-    redisConfig: env.REDIS_URL || undefined,
+    // Probot's throttling keeps GitHub's rate limits in this Redis (Bottleneck), shared by every replica
+    redisConfig: redisUrl,
     host: env.HOST || "localhost",
     port: Number(env.PORT) || 3000,
     webhookPath: env.WEBHOOK_PATH || undefined,
@@ -61,15 +74,30 @@ async function main(env: Env = process.env): Promise<void> {
     messages: bundledTemplates().http,
     rejected: (reason) => driftback.metrics.requestRejected(reason),
   });
-  // 5. stop cleanly on SIGINT / SIGTERM
+  // 5. stop cleanly on SIGINT / SIGTERM: /readyz says 503 at once, schedules and workers stop taking work, running
+  // plans get the grace period, then terraform is stopped with its process group and, with Redis, the jobs left go
+  // back to the queue for another replica; webhooks are still answered meanwhile (with Redis, they are queued)
+  let stopping = false;
   const stop = async (signal: string) => {
-    log.info(`${signal}: stopping`);
-    driftback.scheduler().stop();
+    if (stopping) {
+      log.warn(`${signal}: already stopping, waiting for the running plans (at most ${graceMs / 1_000} s, then terraform is stopped)`);
+      return;
+    }
+    stopping = true;
+    log.info(`${signal}: stopping (running plans get ${graceMs / 1_000} s)`);
+    let code = 0;
+    try {
+      await driftback.close(graceMs);
+    } catch (error) {
+      log.error(`stopping the queues failed: ${(error as Error).message}`);
+      code = 1;
+    }
     await running.stop();
-    process.exit(0);
+    log.info("stopped");
+    process.exit(code);
   };
-  process.once("SIGINT", stop);
-  process.once("SIGTERM", stop);
+  process.on("SIGINT", (signal) => void stop(signal));
+  process.on("SIGTERM", (signal) => void stop(signal));
 }
 
 function readDotEnv(file: string): Record<string, string> {

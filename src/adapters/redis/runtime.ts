@@ -5,6 +5,7 @@ import { connectRedis, type RedisSettings } from "./connection.js";
 import { RedisDeliveryMemory } from "./delivery-memory.js";
 import { RedisLeases } from "./leases.js";
 import { forRetry } from "./retry.js";
+import { ShuttingDown } from "../shutdown.js";
 
 export const QUEUE_NAMES = ["scan", "plan", "preview", "backport"] as const;
 export type QueueName = (typeof QUEUE_NAMES)[number];
@@ -13,6 +14,8 @@ export type QueueName = (typeof QUEUE_NAMES)[number];
 export interface QueueMetrics {
   jobStarted(queue: QueueName, waitedSeconds: number): void;
   jobFinished(queue: QueueName, ranSeconds: number, outcome: "completed" | "failed" | "retried" | "released"): void;
+  /** Queue depth read at scrape time (`counts` answers per queue and state). */
+  watchQueues?(counts: () => Promise<Record<QueueName, Record<string, number>>>): void;
 }
 
 /** Retries with exponential backoff (5 s, 10 s, 20 s, …) for transient errors; finished jobs are kept a while for their results. */
@@ -60,6 +63,7 @@ export class RedisRuntime {
     this.producer = connectRedis(settings.url, "producer");
     this.deliveries = new RedisDeliveryMemory(this.commands, settings.prefix);
     this.leases = new RedisLeases(this.commands, settings.prefix);
+    metrics?.watchQueues?.(() => this.counts());
   }
 
   get prefix(): string {
@@ -108,7 +112,8 @@ export class RedisRuntime {
           return result;
         } catch (error) {
           if (this.killed) await new Promise(() => {}); // a dead replica says nothing more: its job stalls and is taken over
-          if (error instanceof JobReleased || (controller.signal.aborted && this.closing)) {
+          // the replica is stopping (its grace is over): the job was interrupted, not failed, and goes back for another one
+          if (error instanceof JobReleased || (this.closing && (controller.signal.aborted || error instanceof ShuttingDown))) {
             this.metrics?.jobFinished(name, (Date.now() - started) / 1_000, "released");
             await job.moveToDelayed(Date.now() + (error instanceof JobReleased ? error.delayMs : 0), token);
             throw new DelayedError();
