@@ -40,7 +40,29 @@ export interface ScanDeps {
   /** Today as YYYY-MM-DD (UTC). */
   today: () => string;
   now?: () => number;
+  /** Plans the workspaces elsewhere (the shared plan queue); without it they are planned here under `planLimit`. */
+  planWorkspaces?: WorkspacePlanner;
 }
+
+/** What planning one workspace yields: its scan result, its classified drift, and the plan JSON when it planned. */
+export interface WorkspaceOutcome {
+  result: WorkspaceScan;
+  items: DriftItem[];
+  planJson?: string;
+}
+
+/** The commit a scan checked out, whose workspaces a planner plans (each from its own checkout of `sha`). */
+export interface WorkspacePlanRequest {
+  target: ScanTarget;
+  sha: string;
+  config: Config;
+  /** Whether the plan JSON is needed back (the backport step's revert excerpts); it can be big. */
+  planJson: boolean;
+  signal?: AbortSignal;
+}
+
+/** Plans every workspace of `config` at `sha`: one outcome per workspace, in `config.workspaces` order, never throwing for one workspace. */
+export type WorkspacePlanner = (request: WorkspacePlanRequest) => Promise<WorkspaceOutcome[]>;
 
 export interface ScanOptions {
   /** Fingerprints whose "open again" box a person ticked (the dashboard's own ticks are read too). */
@@ -93,7 +115,14 @@ export async function scanRepository(deps: ScanDeps, target: ScanTarget, config:
   let backport: BackportStepResult;
   try {
     // 2. Plan every workspace (a failure in one never stops the others) and classify its drift.
-    if (checkout) {
+    if (checkout && deps.planWorkspaces) {
+      const outcomes = await deps.planWorkspaces({ target, sha: checkout.sha, config, planJson: backportOn, ...(signal ? { signal } : {}) });
+      scans = outcomes.map((scan, i) => {
+        items.push(...scan.items);
+        if (backportOn && scan.planJson !== undefined) planJson.set(config.workspaces[i]!.name, scan.planJson);
+        return scan.result;
+      });
+    } else if (checkout) {
       const dir = checkout.dir;
       scans = await Promise.all(
         config.workspaces.map((workspace) =>
@@ -171,7 +200,8 @@ export async function scanRepository(deps: ScanDeps, target: ScanTarget, config:
   return { scans: scans!, items, dashboard, breakGlass: state.breakGlass, ...(backport.report ? { backport: backport.report } : {}) };
 }
 
-async function scanWorkspace(deps: ScanDeps, config: Config, workspace: WorkspaceConfig, root: string, masker: Masker, signal?: AbortSignal): Promise<{ result: WorkspaceScan; items: DriftItem[]; planJson?: string }> {
+/** Plans one workspace of a checkout and classifies its drift (the local path, and the plan queue's worker). */
+export async function scanWorkspace(deps: Pick<ScanDeps, "terraform" | "metrics">, config: Config, workspace: WorkspaceConfig, root: string, masker: Masker, signal?: AbortSignal): Promise<WorkspaceOutcome> {
   const outcome = await deps.terraform.plan(planRequestFor(config, workspace, root, signal));
   deps.metrics.planRun("scan", outcome.ok ? "ok" : "failed");
   if (!outcome.ok) {
