@@ -7,13 +7,45 @@ import type { FoundRepo, IncidentReconciler } from "./incident-reconcile.js";
 import { WEBHOOK_SECRET_ENV, WEBHOOK_SOURCES, type WebhookSourceName } from "./incident-webhooks.js";
 
 /** Keys of resolved incidents already reconciled, remembered per source (the oldest forgotten first). */
-const SEEN_CAPACITY = 5_000;
+export const SEEN_CAPACITY = 5_000;
 
 export interface IncidentPollerOptions {
   reconciler: Pick<IncidentReconciler, "repos" | "reconcile" | "sourceFor">;
   env: Record<string, string | undefined>;
   now: () => number;
   log: Logger;
+  /** When each source was last polled and which incidents were reconciled; in this process unless given (Redis, with replicas). */
+  state?: IncidentPollState;
+}
+
+/** What the poller remembers between ticks, per source identity: shared in Redis when any replica may run the tick. */
+export interface IncidentPollState {
+  lastPoll(identity: string): Promise<number | undefined>;
+  polled(identity: string, at: number): Promise<void>;
+  /** True the first time a resolved incident is seen (and remembers it); false when it was reconciled already. */
+  firstSeen(identity: string, key: string): Promise<boolean>;
+}
+
+/** The state of one process (the oldest incident keys forgotten first). */
+export class InProcessPollState implements IncidentPollState {
+  private readonly last = new Map<string, number>();
+  private readonly seen = new Map<string, Set<string>>();
+
+  async lastPoll(identity: string): Promise<number | undefined> {
+    return this.last.get(identity);
+  }
+
+  async polled(identity: string, at: number): Promise<void> {
+    this.last.set(identity, at);
+  }
+
+  async firstSeen(identity: string, key: string): Promise<boolean> {
+    const seen = this.seen.get(identity) ?? new Set<string>();
+    this.seen.set(identity, seen);
+    if (seen.has(key)) return false;
+    remember(seen, key);
+    return true;
+  }
 }
 
 /**
@@ -22,11 +54,12 @@ export interface IncidentPollerOptions {
  * never polled: its `issues.closed` deliveries always reach the app.
  */
 export class IncidentPoller {
-  private readonly lastPoll = new Map<string, number>();
-  private readonly seen = new Map<string, Set<string>>();
+  private readonly state: IncidentPollState;
   private cron?: Cron;
 
-  constructor(private readonly options: IncidentPollerOptions) {}
+  constructor(private readonly options: IncidentPollerOptions) {
+    this.state = options.state ?? new InProcessPollState();
+  }
 
   start(): void {
     this.cron = new Cron("* * * * *", { protect: true, timezone: "UTC", unref: true }, async () => {
@@ -47,13 +80,13 @@ export class IncidentPoller {
     const now = this.options.now();
     const reconciled: string[] = [];
     for (const [identity, { source, repos, intervalMs }] of this.polledSources(await this.options.reconciler.repos())) {
-      const last = this.lastPoll.get(identity);
+      const last = await this.state.lastPoll(identity);
       if (last !== undefined && now - last < intervalMs) continue;
       // the first poll looks back one interval: a restart misses at most what a webhook-less setup already accepts
       const since = last ?? now - intervalMs;
       const built = this.options.reconciler.sourceFor(repos[0]!.repo.config.incidents, source);
       if (!built.source) {
-        this.lastPoll.set(identity, now);
+        await this.state.polled(identity, now);
         this.options.log.warn({ source, problems: built.problems }, "incident source cannot be polled");
         continue;
       }
@@ -65,12 +98,10 @@ export class IncidentPoller {
         this.options.log.warn({ source, reason: error instanceof IncidentSourceError ? error.message : "the listing failed unexpectedly" }, "incident poll failed; the next tick tries again");
         continue;
       }
-      this.lastPoll.set(identity, now);
-      const seen = this.seen.get(identity) ?? new Set<string>();
-      this.seen.set(identity, seen);
+      await this.state.polled(identity, now);
       for (const incident of incidents) {
-        if (incident.status !== "resolved" || incident.resolvedAt === null || Date.parse(incident.resolvedAt) < since || seen.has(incident.key)) continue;
-        remember(seen, incident.key);
+        if (incident.status !== "resolved" || incident.resolvedAt === null || Date.parse(incident.resolvedAt) < since) continue;
+        if (!(await this.state.firstSeen(identity, incident.key))) continue;
         await this.options.reconciler.reconcile(source, incident.key);
         reconciled.push(incident.key);
       }
