@@ -17,6 +17,7 @@ import { createIncidentSources } from "../adapters/incidents/sources.js";
 import { followUpIncidents } from "../usecases/incident-follow-up.js";
 import { scanRepository, type ScanDeps, type ScanReport } from "../usecases/scan-drift.js";
 import type { AppServices } from "./deps.js";
+import { sharedWindows } from "./queued/schedule-windows.js";
 
 type Octokit = InstanceType<typeof ProbotOctokit>;
 
@@ -47,6 +48,7 @@ export class ScanService {
    * Break-glass declarations per repository, as its last scan in this process wrote them to the dashboard: the
    * scheduler's tick asks which windows ended without reading every dashboard every minute. Empty after a restart until
    * each repository's next scan (at most one schedule period; a window that ended meanwhile is caught by that scan).
+   * Unused with Redis: the windows live there (queued/schedule-windows.ts), where every replica's tick reads them.
    */
   private readonly windows = new Map<string, { repo: ScannableRepo; octokit: Octokit; declarations: BreakGlassDeclaration[] }>();
   /** Scan requests still discovering, by scope: a repeated request joins the one in flight. */
@@ -94,7 +96,7 @@ export class ScanService {
     this.running.add(key);
     try {
       const report = await scanRepository(this.depsFor(octokit, this.probot.log), repo.target, repo.config, { reopen: options.reopen ?? [] });
-      this.rememberWindows(key, repo, octokit, report.breakGlass);
+      await this.rememberWindows(key, repo, octokit, report.breakGlass);
       return report;
     } finally {
       this.running.delete(key);
@@ -134,7 +136,7 @@ export class ScanService {
     return queued;
   }
 
-  /** Repositories (of those scanned in this process) with a break-glass window that ended in (after, upTo]. */
+  /** Repositories (of those scanned in this process; none with Redis, whose tick reads them there) with a break-glass window that ended in (after, upTo]. */
   windowsEnded(after: number, upTo: number): { repo: ScannableRepo; octokit: Octokit; ended: BreakGlassDeclaration[] }[] {
     return [...this.windows.values()].flatMap(({ repo, octokit, declarations }) => {
       const ended = windowsEnded(declarations, after, upTo);
@@ -146,19 +148,36 @@ export class ScanService {
    * An incident resolved: scans at once (`again`) every repository whose dashboard records a break-glass declaration
    * for it (key or URL, without case), ending its windows still in force, so its drift gets backport pull requests
    * while the incident is fresh. Returns the repositories asked to scan. Knows the repositories scanned in this
-   * process only; a caller that found repositories itself passes `resolvedIncidents: [key]` to `start`.
+   * process only (with Redis: by any replica); a caller that found repositories itself passes `resolvedIncidents: [key]`
+   * to `start`.
    */
-  startForIncident(incident: { key: string; url?: string }): string[] {
+  async startForIncident(incident: { key: string; url?: string }): Promise<string[]> {
+    const resolvedIncidents = [incident.key, ...(incident.url ? [incident.url] : [])];
+    if (this.services.runtime) {
+      // queued: the windows every replica's scans recorded in Redis
+      const repos = await sharedWindows(this.services.runtime).declaringIncident(incident);
+      for (const repo of repos) await this.enqueue(repo, { again: true, resolvedIncidents });
+      return repos.map((repo) => `${repo.target.owner}/${repo.target.repo}`);
+    }
     const started: string[] = [];
     for (const { repo, octokit, declarations } of this.windows.values()) {
       if (!declarations.some((d) => sameIncident(d.incidentKey, incident))) continue;
-      this.start(repo, octokit, { again: true, resolvedIncidents: [incident.key, ...(incident.url ? [incident.url] : [])] });
+      this.start(repo, octokit, { again: true, resolvedIncidents });
       started.push(`${repo.target.owner}/${repo.target.repo}`);
     }
     return started;
   }
 
-  private rememberWindows(key: string, repo: ScannableRepo, octokit: Octokit, declarations: BreakGlassDeclaration[]): void {
+  /** What a scan found; with Redis there (any replica's tick reads it), never failing: the next scan writes it again. */
+  private async rememberWindows(key: string, repo: ScannableRepo, octokit: Octokit, declarations: BreakGlassDeclaration[]): Promise<void> {
+    if (this.services.runtime) {
+      try {
+        await sharedWindows(this.services.runtime).remember(key, repo, declarations);
+      } catch (error) {
+        this.probot.log.error({ repo: key, err: { message: error instanceof Error ? error.message : String(error) } }, "break-glass windows could not be recorded in Redis");
+      }
+      return;
+    }
     if (declarations.length > 0) this.windows.set(key, { repo, octokit, declarations });
     else this.windows.delete(key);
   }

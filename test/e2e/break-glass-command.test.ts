@@ -182,8 +182,8 @@ describe("window end and incident resolution", () => {
     now = Date.parse("2026-11-23T04:01:00Z");
     expect(await app.driftback.scheduler().tick()).toEqual([]); // once
 
-    expect(app.driftback.scans().startForIncident({ key: "ACME/incidents#42" })).toEqual(["acme/infra"]);
-    expect(app.driftback.scans().startForIncident({ key: "acme/incidents#43" })).toEqual([]);
+    expect(await app.driftback.scans().startForIncident({ key: "ACME/incidents#42" })).toEqual(["acme/infra"]);
+    expect(await app.driftback.scans().startForIncident({ key: "acme/incidents#43" })).toEqual([]);
     await app.idle();
     expect(dashboardReads).toBe(2); // one more scan, for the resolved incident
   });
