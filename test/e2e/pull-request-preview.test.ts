@@ -3,39 +3,9 @@ import { afterEach, beforeEach, expect, it } from "vitest";
 import { GitHubApiMock } from "../support/github-api.js";
 import { TestRepo } from "../support/git-repo.js";
 import { APP_ID, startApp } from "../support/probot-app.js";
-import { describeShared, readSharedWebhook } from "../support/shared.js";
+import { describeShared } from "../support/shared.js";
 import { encodeMarker, MARKER_VERSION } from "../../src/core/backport/marker.js";
-
-const OWNER = "Codertocat";
-const REPO = "Hello-World";
-const PLAN = JSON.stringify({
-  format_version: "1.2",
-  terraform_version: "1.9.5",
-  resource_changes: [
-    { address: "aws_instance.web", mode: "managed", type: "aws_instance", name: "web", change: { actions: ["update"], before: { instance_type: "t3.small", password: "pw-in-clear-text" }, after: { instance_type: "t3.large", password: "pw-rotated-secret" }, after_unknown: {}, before_sensitive: { password: true }, after_sensitive: { password: true } } },
-    { address: "aws_iam_user.old", mode: "managed", type: "aws_iam_user", name: "old", change: { actions: ["delete"], before: { name: "old" }, after: null, after_unknown: {}, before_sensitive: {}, after_sensitive: false } },
-  ],
-});
-const CONFIG = `
-workspaces:
-  - name: prod
-    dir: infra/prod
-    workspace: production
-    var_files: [prod.tfvars]
-  - name: staging
-    dir: infra/staging
-`;
-
-const baseFiles = (control: object = {}) => ({
-  "infra/prod/main.tf": 'module "net" {\n  source = "../../modules/net"\n}\n',
-  "infra/prod/prod.tfvars": 'size = "large"\n',
-  "infra/prod/plan.json": PLAN,
-  "infra/prod/.fake-terraform.json": JSON.stringify({ plan: "plan.json", ...control }),
-  "infra/staging/main.tf": 'resource "null_resource" "x" {}\n',
-  "infra/staging/plan.json": JSON.stringify({ format_version: "1.2", resource_changes: [] }),
-  "infra/staging/.fake-terraform.json": JSON.stringify({ plan: "plan.json" }),
-  "modules/net/main.tf": 'resource "null_resource" "net" {}\n',
-});
+import { baseFiles, CONFIG, OWNER, planComment, prApi, prPayload as fixturePayload, REPO, standardApi as fixtureApi } from "./preview-fixtures.js";
 
 let api: GitHubApiMock;
 let repo: TestRepo;
@@ -50,22 +20,8 @@ afterEach(() => {
   nock.enableNetConnect();
 });
 
-function prPayload(name: "pull_request.opened" | "pull_request.synchronize", sha: string, overrides: { fork?: boolean; draft?: boolean } = {}) {
-  const payload = readSharedWebhook(name);
-  payload.pull_request.head.sha = sha;
-  payload.pull_request.draft = overrides.draft ?? false;
-  if (overrides.fork) payload.pull_request.head.repo = { ...payload.pull_request.head.repo, full_name: "mallory/Hello-World" };
-  payload.pull_request.base.repo.clone_url = repo.cloneUrl;
-  return payload;
-}
-
-function prApi(payload: any, headSha: () => string = () => payload.pull_request.head.sha) {
-  return () => ({ ...payload.pull_request, head: { ...payload.pull_request.head, sha: headSha() } });
-}
-
-function standardApi(payload: any, changed: string[], config: string | null = CONFIG) {
-  api.installationToken(payload.installation.id).config(OWNER, REPO, config).changedFiles(OWNER, REPO, 2, changed).comments(OWNER, REPO, 2).checkRuns(OWNER, REPO).pullRequest(OWNER, REPO, 2, prApi(payload));
-}
+const prPayload = (name: "pull_request.opened" | "pull_request.synchronize", sha: string, overrides: { fork?: boolean; draft?: boolean } = {}) => fixturePayload(repo, name, sha, overrides);
+const standardApi = (payload: any, changed: string[], config: string | null = CONFIG) => fixtureApi(api, payload, changed, config);
 
 describeShared("plan previews on pull requests (probot.receive, nock, fake terraform)", () => {
   it("plans the touched workspace and posts one comment and one finished check run", async () => {
@@ -320,14 +276,7 @@ describeShared("plan previews on pull requests (probot.receive, nock, fake terra
     expect(api.sent("POST", /comments$/)[0]!.body.body).toContain("comes from a fork");
     expect(api.sent("PATCH", /check-runs/).at(-1)!.body).toMatchObject({ conclusion: "neutral", output: { title: "Not planned" } });
 
-    const comment = (login: string, id: number) => {
-      const event = readSharedWebhook("issue_comment.created.on-pull-request");
-      event.repository = payload.repository;
-      event.installation = payload.installation;
-      event.issue.number = 2;
-      event.comment = { ...event.comment, id, body: "/driftback plan", user: { ...event.comment.user, login, type: "User" } };
-      return event;
-    };
+    const comment = (login: string, id: number) => planComment(payload, login, id);
     await app.receive("issue_comment", comment("mallory", 11));
     await app.idle();
     expect(app.fake.calls()).toEqual([]);
