@@ -163,7 +163,7 @@ export function createDriftbackApp(overrides: DriftbackOptions = {}): DriftbackA
     if (overrides.startScheduler !== false && process.env.DRIFTBACK_SCHEDULER !== "off") {
       if (schedules) {
         // the job schedulers live in Redis: one replica fires each; this one only makes sure they exist
-        schedules.start().catch((error: unknown) => probot.log.error({ err: { message: error instanceof Error ? error.message : String(error) } }, "drift schedules could not be set up in Redis"));
+        schedules.keepStarting();
       } else {
         scheduler.start();
         incidents.poller.start();
@@ -189,6 +189,7 @@ export function createDriftbackApp(overrides: DriftbackOptions = {}): DriftbackA
     close: async (graceMs = 30_000) => {
       closing = true;
       scheduler?.stop();
+      schedules?.stop();
       incidents?.poller.stop();
       const graceOver = setTimeout(() => shutdown.abort(), graceMs);
       const aborted = new Promise<void>((resolve) => shutdown.signal.addEventListener("abort", () => resolve(), { once: true }));

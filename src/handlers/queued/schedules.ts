@@ -79,6 +79,8 @@ const KEEP = { removeOnComplete: { count: 100 }, removeOnFail: { count: 100 } };
 
 export class QueuedSchedules {
   private readonly windows: SharedBreakGlassWindows;
+  private retry?: NodeJS.Timeout;
+  private stopped = false;
 
   constructor(private readonly options: QueuedSchedulesOptions) {
     this.windows = sharedWindows(options.runtime);
@@ -98,6 +100,24 @@ export class QueuedSchedules {
     const hourly: DiscoverJobData = { hourly: true };
     await this.queue.upsertJobScheduler(DISCOVER_SCHEDULER_ID, { every: this.options.discoverEveryMs ?? 3_600_000 }, { name: "discover", data: hourly, opts: KEEP });
     await this.requestDiscovery();
+  }
+
+  /** `start`, tried again every `retryMs` until it succeeds or `stop` (Redis may not answer yet when a replica boots). */
+  keepStarting(retryMs = 30_000): void {
+    const attempt = (): void => {
+      this.start().catch((error: unknown) => {
+        this.options.log.error({ err: { message: error instanceof Error ? error.message : String(error) } }, "drift schedules could not be set up in Redis; trying again");
+        if (!this.stopped) this.retry = setTimeout(attempt, retryMs).unref();
+      });
+    };
+    this.stopped = false;
+    attempt();
+  }
+
+  /** Stops trying to start; the schedulers stay in Redis for the other replicas. */
+  stop(): void {
+    this.stopped = true;
+    clearTimeout(this.retry);
   }
 
   /**

@@ -100,6 +100,31 @@ describe.skipIf(!redisUrl)(`queued drift schedules on a real redis-server${redis
     expect(delayed).toEqual([`repeat:schedule/acme/web:${nextRun}`]);
   });
 
+  it("discovery requests from both replicas are one walk while it waits, and exactly one more when they come while it runs", async () => {
+    const settings = isolatedRedis("sched");
+    const [a, b] = [runtime(settings), runtime(settings)];
+    let walks = 0;
+    let release!: () => void;
+    const blocked = new Promise<void>((resolve) => (release = resolve));
+    const scans: ScheduleScans = {
+      discover: async () => {
+        walks += 1;
+        if (walks === 1) await blocked;
+        return [];
+      },
+      enqueue: async () => {},
+    };
+    const [replicaA, replicaB] = [a, b].map((r) => new QueuedSchedules({ runtime: r, scans, log: quiet, now: Date.now }));
+    for (const replica of [replicaA, replicaB, replicaA]) await replica!.requestDiscovery(); // a burst, before any worker runs
+    expect(await a.queue("scan").getJobCountByTypes("waiting")).toBe(1);
+    b.work("scan", (job, signal) => replicaB!.process(job, signal));
+    await vi.waitFor(() => expect(walks).toBe(1));
+    for (const replica of [replicaB, replicaA, replicaB]) await replica!.requestDiscovery(); // while the walk runs
+    release();
+    await b.idle();
+    expect(walks).toBe(2);
+  });
+
   it("a failed walk changes nothing", async () => {
     const settings = isolatedRedis("sched");
     const r = runtime(settings);
