@@ -17,6 +17,9 @@ import { createIncidentSources } from "../adapters/incidents/sources.js";
 import { followUpIncidents } from "../usecases/incident-follow-up.js";
 import { scanRepository, type ScanDeps, type ScanReport } from "../usecases/scan-drift.js";
 import type { AppServices } from "./deps.js";
+import { queuedWorkspacePlanner, startPlanWorker } from "./queued/plan-queue.js";
+import { installationAuth, ScanQueue, type ScanQueueJobHandler } from "./queued/scan-queue.js";
+import type { ScanRequestOptions } from "./queued/scan-requests.js";
 import { sharedWindows } from "./queued/schedule-windows.js";
 
 type Octokit = InstanceType<typeof ProbotOctokit>;
@@ -53,19 +56,48 @@ export class ScanService {
   private readonly windows = new Map<string, { repo: ScannableRepo; octokit: Octokit; declarations: BreakGlassDeclaration[] }>();
   /** Scan requests still discovering, by scope: a repeated request joins the one in flight. */
   private readonly discovering = new Map<string, QueuedScan>();
+  /** The shared "scan" queue when Redis is configured (services.runtime): scans run on whichever replica takes them. */
+  private readonly queue: ScanQueue | undefined;
 
   constructor(
     private readonly probot: Probot,
     private readonly services: AppServices,
-  ) {}
+  ) {
+    this.queue = services.runtime ? this.startQueue(services.runtime) : undefined;
+  }
+
+  /**
+   * With a runtime: this replica's scan worker (DRIFTBACK_SCAN_CONCURRENCY scans at once, default 4) and plan worker
+   * (the scans' workspaces are planned on the shared "plan" queue, under its global and per-installation limits).
+   */
+  private startQueue(runtime: NonNullable<AppServices["runtime"]>): ScanQueue {
+    const auth = installationAuth(this.probot);
+    const queue = new ScanQueue(runtime, this.probot.log, {
+      auth,
+      deps: (octokit, logger) => this.depsFor(octokit, logger),
+      planner: (job, repo) => queuedWorkspacePlanner(runtime, this.services, { installationId: repo.installationId, cloneUrl: repo.target.cloneUrl, parent: { id: job.id!, queue: job.queueQualifiedName } }),
+      scanned: (key, repo, octokit, report) => this.rememberWindows(key, repo, octokit, report.breakGlass),
+    });
+    queue.start(Number(process.env.DRIFTBACK_SCAN_CONCURRENCY ?? 4) || 4);
+    startPlanWorker(runtime, this.services, auth, { logger: this.probot.log }).catch((error: unknown) => this.probot.log.error({ err: error }, "the plan worker did not start: queued scans wait for their plans"));
+    return queue;
+  }
 
   /**
    * Starts a scan in the background; false when one is already running for that repository. Reopen
    * requests, and `again` requests (a person switched a pull request's action after the running scan
    * read it), are not lost: the repository is scanned again for them right after.
    */
-  start(repo: ScannableRepo, octokit: Octokit, options: { reopen?: readonly string[]; again?: boolean; breakGlass?: readonly BreakGlassDeclaration[]; resolvedIncidents?: readonly string[] } = {}): boolean {
+  start(repo: ScannableRepo, octokit: Octokit, options: ScanRequestOptions = {}): boolean {
     const key = `${repo.target.owner}/${repo.target.repo}`.toLowerCase();
+    if (this.queue) {
+      // queued: any replica runs it; "true" only says the request is taken (joined or carried when one is waiting or running)
+      const job = this.enqueue(repo, options)
+        .catch((error: unknown) => this.probot.log.error({ repo: key, err: error }, "drift scan could not be queued"))
+        .finally(() => this.jobs.delete(job));
+      this.jobs.add(job);
+      return true;
+    }
     if (this.running.has(key)) {
       // break-glass declarations are recorded by the scan right after: never lost to a running one
       const before = this.pendingReopen.get(key);
@@ -89,7 +121,23 @@ export class ScanService {
     return true;
   }
 
-  /** Scans now and waits (CLI-like callers and tests). */
+  /**
+   * Queues a scan on the shared "scan" queue (Redis configured only): at most one per repository waits or runs across
+   * replicas, and this request's options are merged into it or carried to the one right after. Needs no octokit: the
+   * worker authenticates as `repo.installationId`.
+   */
+  async enqueue(repo: ScannableRepo, options: ScanRequestOptions = {}): Promise<void> {
+    if (!this.queue) throw new Error("scans are queued only when Redis is configured (REDIS_URL)");
+    await this.queue.enqueue(repo, options);
+  }
+
+  /** Runs the "scan" queue's jobs named `name` (not "scan") on this replica's scan worker: the schedule's jobs. */
+  handleQueueJob(name: string, handler: ScanQueueJobHandler): void {
+    if (!this.queue) throw new Error("the scan queue exists only when Redis is configured (REDIS_URL)");
+    this.queue.handle(name, handler);
+  }
+
+  /** Scans now, in this process, and waits (CLI-like callers and tests), queue or not. */
   async run(repo: ScannableRepo, octokit: Octokit, options: { reopen?: readonly string[] } = {}): Promise<ScanReport | undefined> {
     const key = `${repo.target.owner}/${repo.target.repo}`.toLowerCase();
     if (this.running.has(key)) return undefined;
@@ -182,8 +230,10 @@ export class ScanService {
     else this.windows.delete(key);
   }
 
+  /** Background work of this process settled: scans (in-process), discoveries, queue requests on their way to Redis. */
   async idle(): Promise<void> {
     while (this.jobs.size > 0) await Promise.allSettled([...this.jobs]);
+    await this.queue?.idle();
   }
 
   /** Every repository of every installation that has a valid driftback config (paginated); a failed walk is counted. */
