@@ -9,6 +9,8 @@ import { execa, type ResultPromise } from "execa";
 import { afterEach, describe, expect, it } from "vitest";
 import { FAKE_TERRAFORM_DIR, isAlive, type FakeCall } from "../support/fake-terraform.js";
 import { TestRepo } from "../support/git-repo.js";
+import { isolatedRedis, redisMissing, redisUrl } from "../support/redis.js";
+import { QUEUE_NAMES, RedisRuntime } from "../../src/adapters/redis/runtime.js";
 import { request } from "./http-client.js";
 
 // the real `npm start` entry, from source through tsx, as its own process (as test/handlers/main-entry.test.ts runs it)
@@ -69,7 +71,7 @@ afterEach(async () => {
 });
 
 /** driftback started by its real entry, with the fake terraform on PATH, scanning the repository on request. */
-async function startEntry(control: object) {
+async function startEntry(control: object, extraEnv: Record<string, string> = {}) {
   const scratch = mkdtempSync(path.join(os.tmpdir(), "ops-shutdown-"));
   const keyFile = path.join(scratch, "app.pem");
   writeFileSync(keyFile, generateKeyPairSync("rsa", { modulusLength: 2048, privateKeyEncoding: { type: "pkcs1", format: "pem" }, publicKeyEncoding: { type: "spki", format: "pem" } }).privateKey);
@@ -109,6 +111,7 @@ async function startEntry(control: object) {
       DRIFTBACK_PLUGIN_CACHE_DIR: path.join(scratch, "plugins"),
       FAKE_TERRAFORM_LOG: logFile,
       FAKE_TERRAFORM_PIDS: pidFile,
+      ...extraEnv,
     },
     extendEnv: false,
     reject: false,
@@ -190,3 +193,37 @@ async function freePort(): Promise<number> {
   await new Promise((resolve) => probe.close(resolve));
   return port;
 }
+
+describe.skipIf(!redisUrl)(`graceful shutdown of the npm start entry with Redis${redisUrl ? "" : ` (SKIPPED: ${redisMissing})`}`, () => {
+  it(
+    "SIGTERM while a queued plan's terraform ignores it: terraform's group is gone, the scan and plan jobs are given back (no attempt spent, not failed) for another replica, exit 0",
+    async () => {
+      const settings = isolatedRedis("ops-entry");
+      const entry = await startEntry({ hang: ["plan"] }, { REDIS_URL: settings.url, DRIFTBACK_REDIS_PREFIX: settings.prefix });
+      expect((await entry.scan()).status).toBe(202);
+      await until(() => existsSync(entry.pidFile) && readFileSync(entry.pidFile, "utf8").trim().split("\n").length >= 2, entry.stdout);
+      const pids = readFileSync(entry.pidFile, "utf8").trim().split("\n").map(Number);
+      const sent = Date.now();
+      process.kill(entry.child.pid!, "SIGTERM");
+      const ended = await entry.child;
+      const seconds = (Date.now() - sent) / 1_000;
+      expect(ended.exitCode).toBe(0);
+      expect(seconds).toBeLessThan(GRACE_SECONDS + KILL_GRACE_SECONDS + 6);
+      expect(pids.filter(isAlive)).toEqual([]);
+      const inspect = new RedisRuntime(settings, { info() {}, warn() {}, error() {}, debug() {} });
+      try {
+        const counts = await inspect.counts();
+        const left = Object.values(counts).reduce((sum, c) => sum + (c.waiting ?? 0) + (c.delayed ?? 0) + (c.prioritized ?? 0) + (c["waiting-children"] ?? 0), 0);
+        expect(left).toBeGreaterThan(0); // the interrupted work waits for another replica
+        expect(Object.values(counts).reduce((sum, c) => sum + (c.failed ?? 0) + (c.active ?? 0), 0)).toBe(0);
+        // the job whose terraform was stopped is back in line, its attempt not spent
+        const given = (await Promise.all(QUEUE_NAMES.map((name) => inspect.queue(name).getJobs(["waiting", "delayed", "prioritized"])))).flat();
+        expect(given.length).toBeGreaterThan(0);
+        expect(given.map((job) => job.attemptsMade)).toEqual(given.map(() => 0));
+      } finally {
+        await inspect.close(0);
+      }
+    },
+    60_000,
+  );
+});
