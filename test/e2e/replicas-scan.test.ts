@@ -1,6 +1,8 @@
 import nock from "nock";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { RedisSettings } from "../../src/adapters/redis/connection.js";
+import type { DriftbackOptions } from "../../src/index.js";
+import { bundledTemplates } from "../../src/templates.js";
 import { API_BRANCH, API_FP, BackportScenario } from "./backport-harness.js";
 import { isolatedRedis, redisMissing, redisUrl } from "../support/redis.js";
 import { type ScenarioReplica, scanPlans, settled, startScenarioReplica, until } from "../support/scan-replicas.js";
@@ -21,8 +23,8 @@ afterEach(async () => {
   nock.enableNetConnect();
 });
 
-async function replica(): Promise<ScenarioReplica> {
-  const started = await startScenarioReplica(scenario, redis);
+async function replica(overrides: DriftbackOptions = {}): Promise<ScenarioReplica> {
+  const started = await startScenarioReplica(scenario, redis, overrides);
   alive.push(started);
   return started;
 }
@@ -122,5 +124,19 @@ describe.skipIf(!redisUrl)(`two driftback replicas share drift scans through Red
     expect(scanPlans([a, b])).toBe(before + 2); // the running scan, then one carrying the reopen
     expect(scenario.world.openPulls().map((p) => [p.number, p.branch])).toEqual([[21, API_BRANCH]]);
     expect(scenario.dashboard()).not.toContain("driftback:reopen:");
+  });
+
+  it("fails a scan that throws once (no retry of a non-transient error), with the repository in the log line", async () => {
+    scenario.live({ instanceType: null, cidr: null });
+    const broken = { ...bundledTemplates(), dashboard: () => { throw new Error("the dashboard template broke"); } };
+    const [a, b] = await Promise.all([replica({ templates: broken }), replica({ templates: broken })]);
+    a.driftback.scans().request();
+    await settled([a, b]);
+
+    const failed = await a.driftback.runtime()!.queue("scan").getJobs(["failed"]);
+    expect(failed.map((j) => [j.name, j.attemptsMade, j.failedReason])).toEqual([["scan", 1, "the dashboard template broke"]]);
+    const lines = scenario.logs.filter((l) => l.includes('"msg":"drift scan failed"')).map((l) => JSON.parse(l) as { repo: string; err: { message: string } });
+    expect(lines.map((l) => [l.repo, l.err.message])).toEqual([["acme/infra", "the dashboard template broke"]]);
+    expect(scanPlans([a, b])).toBe(1);
   });
 });

@@ -1,4 +1,5 @@
 import type { RedisSettings } from "../../src/adapters/redis/connection.js";
+import type { DriftbackOptions } from "../../src/index.js";
 import type { BackportScenario } from "../e2e/backport-harness.js";
 
 /** One driftback replica of a backport scenario: its own Probot, fake terraform and scratch dir, sharing GitHub and Redis. */
@@ -8,8 +9,8 @@ export type ScenarioReplica = Awaited<ReturnType<BackportScenario["startApp"]>>;
 export const QUICK_TAKEOVER = { lockDuration: 1_000, stalledInterval: 500 };
 
 /** Starts a replica on `redis` (the same settings for every replica of one test), with no in-process schedule. */
-export function startScenarioReplica(scenario: BackportScenario, redis: RedisSettings): Promise<ScenarioReplica> {
-  return scenario.startApp({ redis, queueWorker: QUICK_TAKEOVER, startScheduler: false });
+export function startScenarioReplica(scenario: BackportScenario, redis: RedisSettings, overrides: DriftbackOptions = {}): Promise<ScenarioReplica> {
+  return scenario.startApp({ redis, queueWorker: QUICK_TAKEOVER, startScheduler: false, ...overrides });
 }
 
 /** Scans' plans (not the backport step's verification plans, which are `-target`ed) every replica ran. */
