@@ -85,6 +85,11 @@ async function main(env: Env = process.env): Promise<void> {
     }
     stopping = true;
     log.info(`${signal}: stopping (running plans get ${graceMs / 1_000} s)`);
+    // a last resort if something ignores the abort: terraform itself is SIGKILLed 10 s after the grace
+    setTimeout(() => {
+      log.error("driftback did not stop in time after the grace period; exiting");
+      process.exit(1);
+    }, graceMs + 30_000).unref();
     let code = 0;
     try {
       await driftback.close(graceMs);
