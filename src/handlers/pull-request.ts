@@ -21,12 +21,12 @@ export function onPullRequest(services: AppServices, runs: PreviewRuns) {
     const pr = pullRequestInfo(repo, context.payload.pull_request);
     if (pr.state !== "open") return;
     if (!(await services.deliveries.firstSeen(`preview/${context.id}`))) return; // GitHub delivers at least once
-    startPreview(context, services, runs, { pr, body: context.payload.pull_request.body, trigger: "event" }, installationOf(context));
+    await startPreview(context, services, runs, { pr, body: context.payload.pull_request.body, trigger: "event" }, installationOf(context));
   };
 }
 
 /** In this process (PreviewRuns: a newer head aborts the older run), or on the shared "preview" queue with a runtime. */
-export function startPreview(context: Context, services: AppServices, runs: PreviewRuns, request: PreviewTarget, installationId: number | undefined): void | Promise<void> {
+export async function startPreview(context: Context, services: AppServices, runs: PreviewRuns, request: PreviewTarget, installationId: number | undefined): Promise<void> {
   if (services.runtime) {
     if (installationId === undefined) return context.log.warn({ pr: request.pr.number }, "plan preview not queued: the event names no installation");
     return enqueuePreview(services.runtime, { ...request, installationId }, context.log);

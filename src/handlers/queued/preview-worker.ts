@@ -3,7 +3,6 @@ import type { Context } from "probot";
 import { configReader } from "../../adapters/github/config-source.js";
 import { OctokitGitHost } from "../../adapters/github/octokit-git-host.js";
 import type { RedisRuntime } from "../../adapters/redis/runtime.js";
-import type { Logger } from "../../ports.js";
 import type { PreviewOutcome } from "../../usecases/preview-plan.js";
 import type { AppServices } from "../deps.js";
 import { planPreview } from "../pull-request.js";
@@ -41,11 +40,14 @@ export function startPreviewWorker(runtime: RedisRuntime, services: AppServices,
         return "superseded-before-start";
       }
       const superseded = new AbortController();
-      const watch = heads.watch(pr, currentHead, () => superseded.abort(), (error) => logError(jobLog, error, "plan preview: could not check for a newer head"), options.supersedePollMs);
+      const watch = heads.watch(pr, currentHead, () => superseded.abort(), (error) => jobLog.warn({ err: { message: messageOf(error) } }, "plan preview: could not check for a newer head"), options.supersedePollMs);
       let outcome: PreviewOutcome | undefined;
       try {
         const scope = { ...configReader(octokit, pr), log: jobLog };
         outcome = await planPreview(scope, services, { ...job.data, signal: AbortSignal.any([shutdown, superseded.signal]) });
+      } catch (error) {
+        jobLog.error({ err: { message: messageOf(error) } }, "plan preview failed");
+        throw error;
       } finally {
         watch.stop();
       }
@@ -57,6 +59,6 @@ export function startPreviewWorker(runtime: RedisRuntime, services: AppServices,
   );
 }
 
-function logError(log: Logger, error: unknown, message: string): void {
-  log.warn({ err: { message: error instanceof Error ? error.message : String(error) } }, message);
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
