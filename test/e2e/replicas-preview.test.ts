@@ -129,6 +129,26 @@ suite(`previews and apply-on-merge across two replicas (real Redis, nock) ${redi
     expect(comments[0]!.body.body).toContain(`for ${second.slice(0, 7)}`);
   });
 
+  it("gives a preview cut short by a replica's shutdown back to the queue: the other replica plans it and comments", async () => {
+    const sha = repo.commit(baseFiles({ sleepMs: { plan: 2_000 } }));
+    const payload = prPayload(repo, "pull_request.opened", sha);
+    standardApi(api, payload, ["infra/prod/main.tf"]);
+    replicas = await startReplicas(2);
+
+    await replicas[0]!.receive("pull_request", payload);
+    await expect.poll(() => plans().length, { timeout: 10_000 }).toBe(1);
+    const stopping = replicas.find((r) => r.fake.calls().some((c) => c.args[0] === "plan"))!;
+    const staying = replicas.find((r) => r !== stopping)!;
+    await stopping.driftback.close(100); // the grace period ends mid-plan
+    replicas = [staying];
+    await expect.poll(() => staying.fake.calls().filter((c) => c.args[0] === "plan").length, { timeout: 15_000 }).toBe(1);
+    await staying.idle();
+
+    const comments = api.sent("POST", /issues\/2\/comments$/);
+    expect(comments).toHaveLength(1);
+    expect(comments[0]!.body.body).toContain(`for ${sha.slice(0, 7)}`);
+  });
+
   it("applies a merged revert pull request once when its closed event, and a redelivery, reach both replicas", async () => {
     const sha = merged.mergeCommit(repo, merged.planJson(merged.sgRevert, merged.dbRevert));
     merged.standardApi(api);
