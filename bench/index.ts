@@ -4,6 +4,7 @@ import { benchDriftCli } from "./drift-cli.js";
 import { benchIncidents } from "./incidents.js";
 import { benchIncidentResolved } from "./incident-resolved.js";
 import { benchPreviewRender } from "./preview-render.js";
+import { benchQueue } from "./queue.js";
 import { benchScan } from "./scan.js";
 
 // Figures and ratios measured in one run on this machine; no timing assertions live in tests.
@@ -15,3 +16,4 @@ if (!only || only === "drift") await benchDriftCli();
 if (!only || only === "backport") await benchBackport();
 if (!only || only === "incidents") benchIncidents();
 if (!only || only === "incident-resolved") await benchIncidentResolved();
+if (!only || only === "queue") await benchQueue();

@@ -48,13 +48,15 @@ export function queuedWorkspacePlanner(runtime: RedisRuntime, _services: unknown
   return async ({ target, sha, config, planJson, signal }) => {
     const queue = runtime.queue<PlanJobData, PlanJobResult>("plan");
     const events = await runtime.queueEvents("plan");
+    queue.setMaxListeners(0); // every job awaited listens for the queue closing: a scan awaits one per workspace
     const store = new PlanJsonStore(runtime.commands, runtime.prefix, MAX_PLAN_JSON_BYTES);
     const masker = new Masker(config.mask);
     const run = options.parent?.id ?? options.run;
     return Promise.all(
       config.workspaces.map(async (workspace): Promise<WorkspaceOutcome> => {
         const jobId = planJobId(options.installationId, target.owner, target.repo, sha, workspace.name, run);
-        const data: PlanJobData = { installationId: options.installationId, cloneUrl: options.cloneUrl, owner: target.owner, repo: target.repo, sha, config, workspace: workspace.name, planJson };
+        // the config with this workspace only: a job carries what its plan needs, not every workspace of the repository
+        const data: PlanJobData = { installationId: options.installationId, cloneUrl: options.cloneUrl, owner: target.owner, repo: target.repo, sha, config: { ...config, workspaces: [workspace] }, workspace: workspace.name, planJson };
         try {
           // looked up first: re-adding a finished child would put it back among the parent's pending dependencies
           const job =
