@@ -48,6 +48,8 @@ export class RedisRuntime {
   private readonly queues = new Map<QueueName, Queue>();
   private readonly events = new Map<QueueName, QueueEvents>();
   private readonly workers = new Set<Worker>();
+  /** Connections given to workers and queue events: BullMQ leaves a connection it was handed open, so close() ends them. */
+  private readonly borrowed = new Set<Redis>();
   private readonly running = new Map<string, AbortController>();
   private closing = false;
   private killed = false;
@@ -84,7 +86,7 @@ export class RedisRuntime {
   async queueEvents(name: QueueName): Promise<QueueEvents> {
     let events = this.events.get(name);
     if (!events) {
-      events = new QueueEvents(name, { connection: connectRedis(this.settings.url, "worker"), prefix: this.settings.prefix });
+      events = new QueueEvents(name, { connection: this.borrow(), prefix: this.settings.prefix });
       events.on("error", (err) => this.log.error({ queue: name, err: { message: err.message } }, "queue events error"));
       this.events.set(name, events);
       await events.waitUntilReady();
@@ -127,7 +129,7 @@ export class RedisRuntime {
         }
       },
       {
-        connection: connectRedis(this.settings.url, "worker"),
+        connection: this.borrow(),
         prefix: this.settings.prefix,
         // a replica that died stops renewing its lock: after this, another replica takes the job over
         stalledInterval: 30_000,
@@ -139,6 +141,12 @@ export class RedisRuntime {
     worker.on("error", (err) => this.log.error({ queue: name, err: { message: err.message } }, "worker error"));
     this.workers.add(worker);
     return worker;
+  }
+
+  private borrow(): Redis {
+    const connection = connectRedis(this.settings.url, "worker");
+    this.borrowed.add(connection);
+    return connection;
   }
 
   /** Redis answers (readiness). */
@@ -182,6 +190,7 @@ export class RedisRuntime {
     }
     await Promise.all([...this.events.values()].map((e) => e.close()));
     await Promise.all([...this.queues.values()].map((q) => q.close()));
+    for (const connection of this.borrowed) connection.disconnect();
     this.producer.disconnect();
     this.commands.disconnect();
   }
@@ -194,6 +203,7 @@ export class RedisRuntime {
     for (const controller of this.running.values()) controller.abort(new Error("killed"));
     await Promise.all([...this.events.values()].map((e) => e.close()));
     await Promise.all([...this.queues.values()].map((q) => q.close()));
+    for (const connection of this.borrowed) connection.disconnect();
     this.producer.disconnect();
     this.commands.disconnect();
   }
