@@ -75,7 +75,8 @@ describe.skipIf(!redisUrl)(`two driftback replicas share drift scans through Red
     expect(scenario.dashboard()).toContain("| #20 open · codify |");
   });
 
-  it("finishes on the other replica a scan whose replica was killed mid-plan", async () => {
+  // two scans' worth of slow plans and a take-over: room on a busy CI machine
+  it("finishes on the other replica a scan whose replica was killed mid-plan", { timeout: 60_000 }, async () => {
     scenario.live({ instanceType: "t3.large", cidr: null }, { sleepMs: { plan: 1_500 } });
     const a = await replica();
     a.driftback.scans().request();
@@ -99,7 +100,7 @@ describe.skipIf(!redisUrl)(`two driftback replicas share drift scans through Red
     expect(jobOf("drift scan finished")).toEqual([started[0]]);
   });
 
-  it("carries a reopen request that arrives while a scan runs (on the other replica) to a scan right after it", async () => {
+  it("carries a reopen request that arrives while a scan runs (on the other replica) to a scan right after it", { timeout: 60_000 }, async () => {
     scenario.live({ instanceType: "t3.large", cidr: null });
     const [a, b] = await Promise.all([replica(), replica()]);
     const [found] = await a.driftback.scans().discover();

@@ -33,6 +33,11 @@ export interface ScanQueueHooks {
 
 /** Requests older than this are dropped from Redis (a repository never scanned again, a scan job lost). */
 const REQUESTS_TTL_SECONDS = 7 * 86_400;
+/**
+ * Scans wait behind the schedule's short jobs on the same queue (BullMQ takes jobs without a priority first): a minute
+ * tick or a schedule firing is not stuck behind a backlog of scans. Scans among themselves stay first in, first out.
+ */
+const SCAN_PRIORITY = 10;
 /** A flood of requests for one repository keeps its newest ones: each one scan answers them all anyway. */
 const MAX_REQUESTS = 1_000;
 
@@ -100,7 +105,7 @@ export class ScanQueue {
 
   private async add(repo: ScannableRepo, options: ScanRequestOptions, keepLastIfActive: boolean): Promise<void> {
     const deduplication = { id: scanDeduplicationId(repo), ...(keepLastIfActive ? { keepLastIfActive: true } : {}) };
-    await this.runtime.queue<ScanJobData>("scan").add("scan", { repo, options }, { deduplication });
+    await this.runtime.queue<ScanJobData>("scan").add("scan", { repo, options }, { deduplication, priority: SCAN_PRIORITY });
   }
 
   /** Another job name on the "scan" queue (the schedule's jobs) and what runs it. */
