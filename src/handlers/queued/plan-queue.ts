@@ -106,6 +106,8 @@ export async function startPlanWorker(runtime: RedisRuntime, services: PlanServi
     } finally {
       await tree.cleanup();
     }
+    // a plan cut short by shutdown is no outcome: thrown, so the runtime gives the job back for another replica
+    if (signal.aborted) throw new Error("driftback is shutting down");
     const result: PlanJobResult = { result: outcome.result, items: outcome.items };
     if (job.data.planJson && outcome.planJson !== undefined) {
       const kept = await store.put(job.id!, outcome.planJson);

@@ -240,6 +240,28 @@ describe.skipIf(!redisUrl)(`plan queue on a real redis-server${redisUrl ? "" : `
     expect(overlap).toBe(true);
   });
 
+  it("a plan cut short by a replica shutting down is given back and planned by another replica", async () => {
+    const settings = isolatedRedis("plan");
+    const [a, b] = [runtime(settings), runtime(settings)];
+    let startedOnA!: () => void;
+    const aStarted = new Promise<void>((resolve) => (startedOnA = resolve));
+    const stopping: TerraformRunner = {
+      plan: (request) =>
+        new Promise((resolve) => {
+          startedOnA();
+          request.signal?.addEventListener("abort", () => resolve({ ok: false, stage: "plan", message: "terraform plan was cancelled", output: "", timedOut: false, cancelled: true }));
+        }),
+    };
+    await startPlanWorker(a, { terraform: stopping, metrics: noMetrics }, noToken, { checkout: namedCheckout });
+    const planned = queuedWorkspacePlanner(b, {}, { installationId: 1, cloneUrl: "file:///inst-1" })({ target: target("handover"), sha: "d".repeat(40), config: workspaces(1), planJson: false });
+    await aStarted;
+    await a.close(50);
+    runtimes.splice(runtimes.indexOf(a), 1);
+    await startPlanWorker(b, { terraform: recordingTerraform(1).runner, metrics: noMetrics }, noToken, { checkout: namedCheckout });
+    const [outcome] = await planned;
+    expect(outcome!.result).toMatchObject({ workspace: "ws0", ok: true });
+  });
+
   it("the global plan concurrency holds across two replicas", async () => {
     const settings = isolatedRedis("plan");
     const [a, b] = [runtime(settings), runtime(settings)];
