@@ -1,9 +1,14 @@
+import { mkdtempSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import nock from "nock";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { APPLY_MARKER } from "../../src/core/backport/apply-view.js";
+import { TerraformCli } from "../../src/adapters/terraform/cli-runner.js";
 import { GitHubApiMock } from "../support/github-api.js";
 import { TestRepo } from "../support/git-repo.js";
 import { redisMissing, redisUrl } from "../support/redis.js";
+import { fakeTerraformEnv } from "../support/fake-terraform.js";
 import { allCalls, closeAll, idleAll, startReplicas, type Replica } from "../support/replicas.js";
 import { sharedAvailable } from "../support/shared.js";
 import * as merged from "./apply-fixtures.js";
@@ -33,6 +38,13 @@ afterEach(async () => {
 
 const plans = () => allCalls(replicas).filter((c) => c.args[0] === "plan");
 const applies = () => allCalls(replicas).filter((c) => c.args[0] === "apply");
+
+/** A fake terraform both replicas share, for tests that wrap the runner itself. */
+function sharedFakeTerraform() {
+  const fake = fakeTerraformEnv();
+  const scratch = mkdtempSync(path.join(os.tmpdir(), "driftback-replicas-"));
+  return { terraform: new TerraformCli({ env: fake.env, scratchDir: scratch, pluginCacheDir: path.join(scratch, "plugins"), killGraceMs: 300 }), calls: fake.calls };
+}
 
 const suite = redisUrl && sharedAvailable ? describe : describe.skip;
 suite(`previews and apply-on-merge across two replicas (real Redis, nock) ${redisUrl ? "" : `(SKIPPED: ${redisMissing})`}`, () => {
@@ -187,6 +199,34 @@ suite(`previews and apply-on-merge across two replicas (real Redis, nock) ${redi
     const results = api.sent("POST", new RegExp(`/issues/${merged.PR}/comments$`)).map((r) => r.body.body as string);
     expect(results.some((body) => body.includes("never applies twice"))).toBe(true);
   });
+
+  it("retries an apply job that failed before the apply (GitHub 502 on the config), and never one whose apply began", async () => {
+    const sha = merged.mergeCommit(repo, merged.planJson(merged.sgRevert, merged.dbRevert));
+    const configPath = `/repos/${merged.OWNER}/${merged.REPO}/contents/${encodeURIComponent(".github/driftback.yml")}`;
+    // the webhook handler reads the config fine; the job's first read meets a 502, its retry the file again
+    let configReads = 0;
+    api.scope
+      .get(configPath)
+      .query(true)
+      .reply(() => (++configReads === 2 ? [502, { message: "Bad Gateway" }] : [200, merged.CONFIG(true), { "content-type": "application/vnd.github.raw; charset=utf-8" }]))
+      .persist();
+    api.installationToken(42).comments(merged.OWNER, merged.REPO, merged.PR);
+    const { terraform, calls } = sharedFakeTerraform();
+    let applyThrows = 0;
+    const throwingApply = { plan: terraform.plan.bind(terraform), apply: async () => (applyThrows++, Promise.reject(Object.assign(new Error("read ECONNRESET"), { code: "ECONNRESET" }))) };
+    replicas = await startReplicas(2, { botLogin: async () => merged.BOT, terraform: throwingApply });
+    const queue = replicas[0]!.driftback.runtime()!.queue("backport");
+
+    await replicas[0]!.receive("pull_request", merged.mergedEvent(repo, sha));
+    await idleAll(replicas);
+
+    const job = (await queue.getJobs(["failed", "completed"]))[0]!;
+    expect(configReads).toBe(3);
+    expect(job.attemptsMade).toBe(2); // the 502 was retried (transient, before the apply) ...
+    expect(await job.getState()).toBe("failed"); // ... the transient error thrown by the apply was not
+    expect(applyThrows).toBe(1);
+    expect(calls().filter((c) => c.args[0] === "plan")).toHaveLength(1);
+  }, 30_000);
 
   it("acts once on a /driftback plan delivered to both replicas", async () => {
     const sha = repo.commit(baseFiles());
