@@ -104,7 +104,7 @@ describe.skipIf(!redisUrl)(`drift schedules across two replicas sharing one Redi
     expect(a.fake.calls().length + b.fake.calls().length).toBeGreaterThan(plansBeforeIncident);
   });
 
-  it("both replicas discovering leave one scheduler for the repository; a config push to the default branch makes it follow the new schedule", async () => {
+  it("both replicas discovering leave one scheduler for the repository, whose job queues a scan; a config push to the default branch makes it follow the new schedule", async () => {
     const redis = isolatedRedis("schedules");
     const [a, b] = [await startApp({ redis }), await startApp({ redis })];
     apps = [a, b];
@@ -113,6 +113,12 @@ describe.skipIf(!redisUrl)(`drift schedules across two replicas sharing one Redi
     const queue = a.driftback.runtime()!.queue("scan");
     const repoSchedulers = async () => (await queue.getJobSchedulers(0, -1)).filter((s) => s.key.startsWith("schedule/")).map((s) => ({ id: s.key, pattern: s.pattern }));
     expect(await repoSchedulers()).toEqual([{ id: "schedule/acme/infra", pattern: "0 0 * * *" }]);
+
+    // the scheduler's job (its next iteration waits, delayed), as if it had fired a day ago: it queues a scan, which runs
+    const [next] = (await queue.getDelayed()).filter((job) => job.id!.startsWith("repeat:schedule/acme/infra:"));
+    const firedYesterday = Object.assign(Object.create(Object.getPrototypeOf(next!)), next!, { id: `repeat:schedule/acme/infra:${Date.parse("2026-11-22T00:00:00Z")}` });
+    expect(await b.driftback.schedules()!.process(firedYesterday)).toBe(true);
+    await until("the scheduled scan planned", async () => [...a.fake.calls(), ...b.fake.calls()].some((call) => call.args[0] === "plan"));
 
     infraConfig = config("0 6 * * *");
     await b.receive("push", configPush("refs/heads/feature")); // not the default branch: nothing to follow
