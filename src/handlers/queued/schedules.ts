@@ -7,13 +7,10 @@
  *     time): walks the installations, upserts the schedulers of configured repositories, removes the others.
  *   - `tick` (every minute): break-glass windows that ended (read from Redis) → a scan at once; the incident poll.
  *
- * NEEDS FROM THE "scan" HELPER, whose worker owns the "scan" queue (see /tmp/team/NOTE-schedule-for-scan.md):
- *   1. ScanService gets a settable `otherJobs?: (job: Job, signal: AbortSignal) => Promise<unknown>`; index.ts sets
- *      it to `(job, signal) => schedules.process(job, signal)`; the scan-queue processor starts with
- *      `if (job.name !== "scan") return this.otherJobs(job, signal)` (UnrecoverableError when unset), letting
- *      JobReleased (this module's jitter) propagate to the runtime.
- *   2. `ScanService.enqueue(repo, options)` as CONTRACT.md describes.
- *   3. A queued scan, once finished, calls `await this.rememberWindows(key, repo, octokit, report.breakGlass)`.
+ * The "scan" queue's worker is ScanService's (src/handlers/queued/scan-queue.ts): index.ts registers `process` for
+ * SCHEDULE_JOB_NAMES with `ScanService.handleQueueJob`, and the worker lets its errors through unchanged (a
+ * "scheduled" job throws JobReleased to wait for its repository's jitter). ScanService records each queued scan's
+ * break-glass windows in Redis (rememberWindows → schedule-windows.ts), where the tick reads them.
  */
 import type { Job } from "bullmq";
 import { JobReleased, type RedisRuntime } from "../../adapters/redis/runtime.js";
