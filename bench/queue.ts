@@ -15,7 +15,7 @@ import { startRedisServer } from "./support/redis-server.js";
 const JOBS = 1_000;
 const INSTALLATIONS = 10;
 const LATENCY_MS = 20;
-const CONCURRENCY = 10;
+const CONCURRENCY = 8; // DRIFTBACK_PLAN_CONCURRENCY's default
 const UNLOADED_JOBS = 200;
 
 const quiet = { info() {}, warn() {}, error() {}, debug() {} };
