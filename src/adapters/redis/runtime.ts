@@ -165,12 +165,24 @@ export class RedisRuntime {
     return Object.fromEntries(entries) as Record<QueueName, Record<string, number>>;
   }
 
-  /** Resolves once no queue has work waiting, delayed or running (tests; every replica sees the same queues). */
+  /**
+   * Resolves once no queue has work waiting, delayed or running (tests; every replica sees the same queues). The next
+   * runs that job schedulers keep waiting are not work in hand.
+   */
   async idle(pollMs = 50): Promise<void> {
     for (;;) {
       const counts = await this.counts();
-      const busy = Object.values(counts).some((c) => (c.waiting ?? 0) + (c.active ?? 0) + (c.delayed ?? 0) + (c.prioritized ?? 0) + (c["waiting-children"] ?? 0) > 0);
-      if (!busy) return;
+      const busy = await Promise.all(
+        QUEUE_NAMES.map(async (name) => {
+          const c = counts[name];
+          if ((c.waiting ?? 0) + (c.active ?? 0) + (c.prioritized ?? 0) + (c["waiting-children"] ?? 0) > 0) return true;
+          if (!c.delayed) return false;
+          // a job scheduler always keeps its next run as a delayed job ("repeat:<scheduler>:<millis>"): not work in hand
+          const delayed = await this.queue(name).getDelayed(0, -1);
+          return delayed.some((job) => !job.id?.startsWith("repeat:"));
+        }),
+      );
+      if (!busy.includes(true)) return;
       await new Promise((resolve) => setTimeout(resolve, pollMs));
     }
   }
