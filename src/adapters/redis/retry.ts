@@ -29,3 +29,28 @@ export function forRetry(error: unknown): Error {
   const message = error instanceof Error ? error.message : String(error);
   return new UnrecoverableError(message);
 }
+
+/**
+ * How long GitHub asked to wait, in ms, when the error says (a `retry-after` header on secondary rate limits, the
+ * reset time of an exhausted primary limit, or a BackportHostError's `retryAfterSeconds`); undefined otherwise.
+ */
+export function retryAfterMs(error: unknown, now = Date.now(), depth = 0): number | undefined {
+  if (!error || typeof error !== "object" || depth > 5) return undefined;
+  if (error instanceof BackportHostError && error.retryAfterSeconds !== undefined) return error.retryAfterSeconds * 1_000;
+  const headers = (error as { response?: { headers?: Record<string, unknown> } }).response?.headers;
+  const retryAfter = Number(headers?.["retry-after"]);
+  if (Number.isFinite(retryAfter) && retryAfter >= 0) return retryAfter * 1_000;
+  const reset = Number(headers?.["x-ratelimit-reset"]);
+  if (headers?.["x-ratelimit-remaining"] === "0" && Number.isFinite(reset)) return Math.max(0, reset * 1_000 - now);
+  return retryAfterMs((error as { cause?: unknown }).cause, now, depth + 1);
+}
+
+/**
+ * The delay before a transient failure's next attempt: exponential from `baseMs` (with ±20% jitter so replicas do not
+ * retry in step), but never sooner than GitHub asked for, and at most an hour.
+ */
+export function retryDelayMs(attemptsMade: number, baseMs: number, error: unknown, random = Math.random): number {
+  const exponential = baseMs * 2 ** Math.max(0, attemptsMade - 1);
+  const jittered = Math.round(exponential * (0.8 + 0.4 * random()));
+  return Math.min(3_600_000, Math.max(jittered, retryAfterMs(error) ?? 0));
+}

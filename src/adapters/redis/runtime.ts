@@ -4,7 +4,7 @@ import type { Logger } from "../../ports.js";
 import { connectRedis, type RedisSettings } from "./connection.js";
 import { RedisDeliveryMemory } from "./delivery-memory.js";
 import { RedisLeases } from "./leases.js";
-import { forRetry } from "./retry.js";
+import { forRetry, retryDelayMs } from "./retry.js";
 import { ShuttingDown } from "../shutdown.js";
 
 export const QUEUE_NAMES = ["scan", "plan", "preview", "backport"] as const;
@@ -18,10 +18,13 @@ export interface QueueMetrics {
   watchQueues?(counts: () => Promise<Record<QueueName, Record<string, number>>>): void;
 }
 
+/** The backoff type of driftback's jobs: exponential from `delay`, never sooner than GitHub's retry-after (retryDelayMs). */
+export const BACKOFF_TYPE = "github-aware";
+
 /** Retries with exponential backoff (5 s, 10 s, 20 s, …) for transient errors; finished jobs are kept a while for their results. */
 export const DEFAULT_JOB_OPTIONS: JobsOptions = {
   attempts: 5,
-  backoff: { type: "exponential", delay: 5_000 },
+  backoff: { type: BACKOFF_TYPE, delay: 5_000 },
   removeOnComplete: { age: 3_600, count: 5_000 },
   removeOnFail: { age: 7 * 86_400, count: 5_000 },
 };
@@ -134,6 +137,7 @@ export class RedisRuntime {
         // a replica that died stops renewing its lock: after this, another replica takes the job over
         stalledInterval: 30_000,
         maxStalledCount: 2,
+        settings: { backoffStrategy: (attemptsMade, _type, error, job) => retryDelayMs(attemptsMade, Number((job?.opts.backoff as { delay?: number } | undefined)?.delay ?? 5_000), error) },
         ...this.workerDefaults,
         ...options,
       },

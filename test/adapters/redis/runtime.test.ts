@@ -47,6 +47,23 @@ describe.skipIf(!redisUrl)(`RedisRuntime on a real redis-server${redisUrl ? "" :
     expect(attempts.flaky).toBe(3);
   });
 
+  it("a transient failure is retried no sooner than GitHub's retry-after", async () => {
+    const r = runtime();
+    let calls = 0;
+    r.work<object, string>("preview", async () => {
+      calls += 1;
+      if (calls === 1) throw Object.assign(new Error("You have exceeded a secondary rate limit"), { status: 403, response: { headers: { "retry-after": "60" } } });
+      return "ok";
+    });
+    const job = await r.queue("preview").add("p", {}, { backoff: { type: "github-aware", delay: 10 } });
+    for (let i = 0; i < 100 && (await (await r.queue("preview").getJob(job.id!))?.getState()) !== "delayed"; i++) await new Promise((resolve) => setTimeout(resolve, 20));
+    const waiting = await r.queue("preview").getJob(job.id!);
+    expect(await waiting?.getState()).toBe("delayed");
+    expect(waiting!.delay).toBeGreaterThanOrEqual(59_000);
+    expect(calls).toBe(1);
+    await waiting!.remove();
+  });
+
   it("a released job goes back to the queue without spending an attempt", async () => {
     const r = runtime();
     let calls = 0;
