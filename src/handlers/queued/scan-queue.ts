@@ -60,12 +60,13 @@ return redis.call('LRANGE', KEYS[2], 0, -1)
  * How (a request = push to `<prefix>:scan-requests:<repo>`, then add a deduplicated job; a job takes the list when it
  * starts and scans only if it took something):
  * - no job waiting or running: the add creates one; it takes this request (and any other) when it starts.
- * - a job waiting (or delayed for a retry, or given back): the add is dropped; that job has not taken the list yet, so
- *   it carries this request.
+ * - a job waiting (or delayed for a retry, or given back): the add is dropped; that job takes the list when it runs
+ *   (again, for a retry), so it carries this request.
  * - a job running: it may have taken the list before this push. A request that carries work (reopen, again,
  *   break-glass, resolved incidents) adds with `keepLastIfActive`: BullMQ keeps one "next" job and creates it in the
  *   same script that finishes the running one (completed or failed), so it cannot be lost to a replica dying between
- *   the two; the next job takes the request. A plain request is dropped, as in-process (the running scan is as fresh).
+ *   the two; the next job takes the request. A plain request starts no scan, as in-process (the running one is as
+ *   fresh); its entry waits in the list for the repository's next scan, which it costs nothing.
  * - the push landed before the running job took the list, but the add after: the next job finds the list empty and
  *   does not scan (the running one carried it).
  * - a job taken over after its replica died, or retried after a transient error: it takes what its earlier attempts
