@@ -58,7 +58,7 @@ export function queuedWorkspacePlanner(runtime: RedisRuntime, _services: unknown
         // the config with this workspace only: a job carries what its plan needs, not every workspace of the repository
         const data: PlanJobData = { installationId: options.installationId, cloneUrl: options.cloneUrl, owner: target.owner, repo: target.repo, sha, config: { ...config, workspaces: [workspace] }, workspace: workspace.name, planJson };
         try {
-          // looked up first: re-adding a finished child would put it back among the parent's pending dependencies
+          // looked up first: re-adding a child that failed would put it back among the parent's pending dependencies (BullMQ 5.81)
           const job =
             (await queue.getJob(jobId)) ??
             (await queue.add("plan", data, { jobId, ...(options.parent ? { parent: options.parent, ignoreDependencyOnFailure: true } : {}) }));
