@@ -193,7 +193,7 @@ export class ScanQueue {
 }
 
 /** The dashboard is written only by a scan still wanted: one aborted (shutdown, a killed replica) writes nothing. */
-function stopsWriting(host: DriftHost, signal: AbortSignal): DriftHost {
+export function stopsWriting(host: DriftHost, signal: AbortSignal): DriftHost {
   const check = () => {
     if (signal.aborted) throw signal.reason instanceof Error ? signal.reason : new Error("the scan was stopped");
   };
