@@ -4,6 +4,7 @@ import path from "node:path";
 import nock from "nock";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { APPLY_MARKER } from "../../src/core/backport/apply-view.js";
+import { encodeMarker } from "../../src/core/backport/marker.js";
 import { TerraformCli } from "../../src/adapters/terraform/cli-runner.js";
 import { GitHubApiMock } from "../support/github-api.js";
 import { TestRepo } from "../support/git-repo.js";
@@ -243,5 +244,27 @@ suite(`previews and apply-on-merge across two replicas (real Redis, nock) ${redi
     expect(api.sent("POST", /comments\/12\/reactions$/).map((r) => r.body)).toEqual([{ content: "eyes" }]);
     expect(plans()).toHaveLength(1);
     expect(api.sent("POST", /issues\/2\/comments$/)).toHaveLength(1);
+  });
+
+  it("acts once on /driftback codify and /driftback break-glass delivered to both replicas (a reader: one confused reaction each)", async () => {
+    const sha = repo.commit(baseFiles());
+    const payload = prPayload(repo, "pull_request.opened", sha);
+    const owner = payload.repository.owner.login;
+    const name = payload.repository.name;
+    api.installationToken(payload.installation.id).permission(owner, name, "mallory", "read").reactions(owner, name);
+    replicas = await startReplicas(2);
+    const [a, b] = replicas as [Replica, Replica];
+
+    const codify = planComment(payload, "mallory", 21, "/driftback codify");
+    codify.issue.body = `Revert drift\n\n${encodeMarker(merged.revertMarker)}`;
+    const breakGlass = planComment(payload, "mallory", 22, "/driftback break-glass prod 2h database failover");
+    delete breakGlass.issue.pull_request; // an incident issue, not a pull request
+    for (const [event, id] of [[codify, "codify-1"], [breakGlass, "break-glass-1"]] as const) {
+      await Promise.all([a.receive("issue_comment", event, id), b.receive("issue_comment", event, id)]);
+    }
+    await idleAll(replicas);
+
+    expect(api.sent("POST", /comments\/21\/reactions$/).map((r) => r.body)).toEqual([{ content: "confused" }]);
+    expect(api.sent("POST", /comments\/22\/reactions$/).map((r) => r.body)).toEqual([{ content: "confused" }]);
   });
 });
