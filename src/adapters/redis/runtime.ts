@@ -174,21 +174,27 @@ export class RedisRuntime {
    * runs that job schedulers keep waiting are not work in hand.
    */
   async idle(pollMs = 50): Promise<void> {
-    for (;;) {
-      const counts = await this.counts();
-      const busy = await Promise.all(
-        QUEUE_NAMES.map(async (name) => {
-          const c = counts[name];
-          if ((c.waiting ?? 0) + (c.active ?? 0) + (c.prioritized ?? 0) + (c["waiting-children"] ?? 0) > 0) return true;
-          if (!c.delayed) return false;
-          // a job scheduler always keeps its next run as a delayed job ("repeat:<scheduler>:<millis>"): not work in hand
-          const delayed = await this.queue(name).getDelayed(0, -1);
-          return delayed.some((job) => !job.id?.startsWith("repeat:"));
-        }),
-      );
-      if (!busy.includes(true)) return;
+    // a job moving between states while the queues are read can be missed once: idle only when two reads in a row agree
+    let quietReads = 0;
+    while (quietReads < 2) {
+      quietReads = (await this.busy()) ? 0 : quietReads + 1;
       await new Promise((resolve) => setTimeout(resolve, pollMs));
     }
+  }
+
+  private async busy(): Promise<boolean> {
+    const counts = await this.counts();
+    const busy = await Promise.all(
+      QUEUE_NAMES.map(async (name) => {
+        const c = counts[name];
+        if ((c.waiting ?? 0) + (c.active ?? 0) + (c.prioritized ?? 0) + (c["waiting-children"] ?? 0) > 0) return true;
+        if (!c.delayed) return false;
+        // a job scheduler always keeps its next run as a delayed job ("repeat:<scheduler>:<millis>"): not work in hand
+        const delayed = await this.queue(name).getDelayed(0, -1);
+        return delayed.length === 0 || delayed.some((job) => !job.id?.startsWith("repeat:"));
+      }),
+    );
+    return busy.includes(true);
   }
 
   /**
