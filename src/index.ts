@@ -11,7 +11,7 @@ import type { AppServices } from "./handlers/deps.js";
 import { DriftScheduler } from "./handlers/drift-scheduler.js";
 import { onConfigPush } from "./handlers/queued/schedule-push.js";
 import { RedisIncidentPollState } from "./handlers/queued/schedule-poll-state.js";
-import { QueuedSchedules, SCHEDULE_JOB_NAMES } from "./handlers/queued/schedules.js";
+import { QueuedSchedules } from "./handlers/queued/schedules.js";
 import { driftbackHttpHandler } from "./handlers/http.js";
 import { onIncidentIssueClosed } from "./handlers/incident-closed.js";
 import { IncidentPoller } from "./handlers/incident-poll.js";
@@ -123,7 +123,7 @@ export function createDriftbackApp(overrides: DriftbackOptions = {}): DriftbackA
     incidents = { reconciler, poller: new IncidentPoller({ reconciler, env, now: services.now, log: probot.log, ...pollState }) };
     if (runtime) {
       const queued = new QueuedSchedules({ runtime, scans, poller: incidents.poller, log: probot.log, now: services.now });
-      for (const name of SCHEDULE_JOB_NAMES) scans.handleQueueJob(name, (job, signal) => queued.process(job, signal));
+      queued.startWorker();
       schedules = queued;
     }
     probot.on([...PULL_REQUEST_EVENTS], onPullRequest(services, runs));

@@ -18,7 +18,7 @@ import { followUpIncidents } from "../usecases/incident-follow-up.js";
 import { scanRepository, type ScanDeps, type ScanReport } from "../usecases/scan-drift.js";
 import type { AppServices } from "./deps.js";
 import { queuedWorkspacePlanner, startPlanWorker } from "./queued/plan-queue.js";
-import { installationAuth, ScanQueue, type ScanQueueJobHandler } from "./queued/scan-queue.js";
+import { installationAuth, ScanQueue } from "./queued/scan-queue.js";
 import type { ScanRequestOptions } from "./queued/scan-requests.js";
 import { sharedWindows } from "./queued/schedule-windows.js";
 
@@ -129,12 +129,6 @@ export class ScanService {
   async enqueue(repo: ScannableRepo, options: ScanRequestOptions = {}): Promise<void> {
     if (!this.queue) throw new Error("scans are queued only when Redis is configured (REDIS_URL)");
     await this.queue.enqueue(repo, options);
-  }
-
-  /** Runs the "scan" queue's jobs named `name` (not "scan") on this replica's scan worker: the schedule's jobs. */
-  handleQueueJob(name: string, handler: ScanQueueJobHandler): void {
-    if (!this.queue) throw new Error("the scan queue exists only when Redis is configured (REDIS_URL)");
-    this.queue.handle(name, handler);
   }
 
   /** Scans now, in this process, and waits (CLI-like callers and tests), queue or not. */

@@ -110,7 +110,7 @@ describe.skipIf(!redisUrl)(`drift schedules across two replicas sharing one Redi
     apps = [a, b];
     await a.driftback.schedules()!.discover();
     await b.driftback.schedules()!.discover();
-    const queue = a.driftback.runtime()!.queue("scan");
+    const queue = a.driftback.runtime()!.queue("schedule");
     const repoSchedulers = async () => (await queue.getJobSchedulers(0, -1)).filter((s) => s.key.startsWith("schedule/")).map((s) => ({ id: s.key, pattern: s.pattern }));
     expect(await repoSchedulers()).toEqual([{ id: "schedule/acme/infra", pattern: "0 0 * * *" }]);
 

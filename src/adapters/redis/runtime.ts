@@ -7,7 +7,7 @@ import { RedisLeases } from "./leases.js";
 import { forRetry, retryDelayMs } from "./retry.js";
 import { ShuttingDown } from "../shutdown.js";
 
-export const QUEUE_NAMES = ["scan", "plan", "preview", "backport"] as const;
+export const QUEUE_NAMES = ["scan", "plan", "preview", "backport", "schedule"] as const;
 export type QueueName = (typeof QUEUE_NAMES)[number];
 
 /** What the runtime reports per queue (PrometheusMetrics implements it). */

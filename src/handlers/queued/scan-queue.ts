@@ -18,9 +18,6 @@ export interface ScanJobData {
 /** What a scan job returns (kept a while in Redis with the finished job). */
 export type ScanJobResult = { scanned: false } | { scanned: true; requests: number; dashboard?: string; workspaces: number; failed: number };
 
-/** Another kind of job on the "scan" queue (the schedule's), run by the same worker. */
-export type ScanQueueJobHandler = (job: Job, signal: AbortSignal) => Promise<unknown>;
-
 /** What the queue borrows from ScanService: one way to build a scan's ports, and what to remember after a scan. */
 export interface ScanQueueHooks {
   auth: (installationId: number) => Promise<Octokit>;
@@ -33,11 +30,6 @@ export interface ScanQueueHooks {
 
 /** Requests older than this are dropped from Redis (a repository never scanned again, a scan job lost). */
 const REQUESTS_TTL_SECONDS = 7 * 86_400;
-/**
- * Scans wait behind the schedule's short jobs on the same queue (BullMQ takes jobs without a priority first): a minute
- * tick or a schedule firing is not stuck behind a backlog of scans. Scans among themselves stay first in, first out.
- */
-const SCAN_PRIORITY = 10;
 /** A flood of requests for one repository keeps its newest ones: each one scan answers them all anyway. */
 const MAX_REQUESTS = 1_000;
 
@@ -75,7 +67,6 @@ return redis.call('LRANGE', KEYS[2], 0, -1)
  *   between its push and its add) get a job.
  */
 export class ScanQueue {
-  private readonly handlers = new Map<string, ScanQueueJobHandler>();
   /** Follow-up adds after a job finished, so `idle()` waits for them. */
   private readonly followUps = new Set<Promise<unknown>>();
 
@@ -106,13 +97,7 @@ export class ScanQueue {
 
   private async add(repo: ScannableRepo, options: ScanRequestOptions, keepLastIfActive: boolean): Promise<void> {
     const deduplication = { id: scanDeduplicationId(repo), ...(keepLastIfActive ? { keepLastIfActive: true } : {}) };
-    await this.runtime.queue<ScanJobData>("scan").add("scan", { repo, options }, { deduplication, priority: SCAN_PRIORITY });
-  }
-
-  /** Another job name on the "scan" queue (the schedule's jobs) and what runs it. */
-  handle(name: string, handler: ScanQueueJobHandler): void {
-    if (name === "scan") throw new Error('"scan" jobs are the scans themselves');
-    this.handlers.set(name, handler);
+    await this.runtime.queue<ScanJobData>("scan").add("scan", { repo, options }, { deduplication });
   }
 
   /** Starts this replica's worker; DRIFTBACK_SCAN_CONCURRENCY scans at once (default 4). */
@@ -134,11 +119,7 @@ export class ScanQueue {
   }
 
   private async process(job: Job<ScanJobData>, signal: AbortSignal): Promise<unknown> {
-    if (job.name !== "scan") {
-      const handler = this.handlers.get(job.name);
-      if (!handler) throw new Error(`no handler for "${job.name}" jobs on the scan queue`);
-      return handler(job, signal);
-    }
+    if (job.name !== "scan") throw new Error(`the scan queue runs "scan" jobs, not "${job.name}"`);
     // a "scan" job without the deduplication id (a job scheduler's, say) is a request: it goes through the one path
     if (!job.deduplicationId) {
       await this.enqueue(job.data.repo, job.data.options ?? {});

@@ -1,16 +1,15 @@
 /*
- * Drift schedules with replicas (REDIS_URL set): BullMQ job schedulers on the "scan" queue, so exactly one replica
- * fires each one.
+ * Drift schedules with replicas (REDIS_URL set): BullMQ job schedulers on the "schedule" queue, so exactly one
+ * replica fires each one. Their own queue and worker: a tick or a schedule firing never waits for a scan slot.
  *   - `schedule/<owner>/<repo>` (pattern = drift.schedule, UTC), one per configured repository: its "scheduled" jobs
  *     queue a scan (ScanService.enqueue); they never scan themselves.
  *   - `discover` (hourly), plus "discover" jobs at start-up and on installation events or config pushes (one at a
  *     time): walks the installations, upserts the schedulers of configured repositories, removes the others.
  *   - `tick` (every minute): break-glass windows that ended (read from Redis) → a scan at once; the incident poll.
  *
- * The "scan" queue's worker is ScanService's (src/handlers/queued/scan-queue.ts): index.ts registers `process` for
- * SCHEDULE_JOB_NAMES with `ScanService.handleQueueJob`, and the worker lets its errors through unchanged (a
- * "scheduled" job throws JobReleased to wait for its repository's jitter). ScanService records each queued scan's
- * break-glass windows in Redis (rememberWindows → schedule-windows.ts), where the tick reads them.
+ * `startWorker` takes this replica's share of the "schedule" queue (a "scheduled" job throws JobReleased to wait for
+ * its repository's jitter). ScanService records each queued scan's break-glass windows in Redis (rememberWindows →
+ * schedule-windows.ts), where the tick reads them.
  */
 import type { Job } from "bullmq";
 import { JobReleased, type RedisRuntime } from "../../adapters/redis/runtime.js";
@@ -84,7 +83,7 @@ export class QueuedSchedules {
   }
 
   private get queue() {
-    return this.options.runtime.queue<ScheduledJobData | DiscoverJobData | Record<string, never>>("scan");
+    return this.options.runtime.queue<ScheduledJobData | DiscoverJobData | Record<string, never>>("schedule");
   }
 
   /**
@@ -126,7 +125,12 @@ export class QueuedSchedules {
     await this.queue.add("discover", {}, { ...KEEP, deduplication: { id: "discover", keepLastIfActive: true } });
   }
 
-  /** The "scan" queue's worker hands over the jobs of SCHEDULE_JOB_NAMES. */
+  /** This replica's worker of the "schedule" queue; the jobs are short (a walk of the installations at most). */
+  startWorker(concurrency = 2): void {
+    this.options.runtime.work("schedule", (job, signal) => this.process(job, signal), { concurrency });
+  }
+
+  /** Runs one job of SCHEDULE_JOB_NAMES. */
   async process(job: Job, _signal?: AbortSignal): Promise<unknown> {
     switch (job.name) {
       case "scheduled":

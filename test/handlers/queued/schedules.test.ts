@@ -80,14 +80,14 @@ describe.skipIf(!redisUrl)(`queued drift schedules on a real redis-server${redis
 
     expect(await replicaA.discover()).toEqual({ upserted: ["schedule/acme/infra", "schedule/acme/web"], unchanged: [], removed: [] });
     expect(await replicaB.discover()).toEqual({ upserted: [], unchanged: ["schedule/acme/infra", "schedule/acme/web"], removed: [] });
-    const schedulers = async () => Object.fromEntries((await a.queue("scan").getJobSchedulers(0, -1)).map((s) => [s.key, { pattern: s.pattern ?? null, every: s.every ?? null, tz: s.tz ?? null }]));
+    const schedulers = async () => Object.fromEntries((await a.queue("schedule").getJobSchedulers(0, -1)).map((s) => [s.key, { pattern: s.pattern ?? null, every: s.every ?? null, tz: s.tz ?? null }]));
     expect(await schedulers()).toEqual({
       "schedule/acme/infra": { pattern: "0 * * * *", every: null, tz: "UTC" },
       "schedule/acme/web": { pattern: "15 3 * * *", every: null, tz: "UTC" },
       tick: { pattern: null, every: 60_000, tz: null },
       discover: { pattern: null, every: 3_600_000, tz: null },
     });
-    const web = await b.queue("scan").getJobScheduler("schedule/acme/web");
+    const web = await b.queue("schedule").getJobScheduler("schedule/acme/web");
     expect(web?.template?.data).toMatchObject({ repo: { target: { owner: "Acme", repo: "Web" }, installationId: 7 } });
 
     found = [scannable("Acme", "Web", "30 2 * * *")]; // infra uninstalled (or unconfigured), web's schedule changed
@@ -95,7 +95,7 @@ describe.skipIf(!redisUrl)(`queued drift schedules on a real redis-server${redis
     expect(await schedulers()).toMatchObject({ "schedule/acme/web": { pattern: "30 2 * * *" } });
     expect(Object.keys(await schedulers()).sort()).toEqual(["discover", "schedule/acme/web", "tick"]);
     // the next iteration of each scheduler waits as one delayed job: none left behind by the removed or changed ones
-    const delayed = (await a.queue("scan").getDelayed()).map((job) => job.id!).filter((id) => id.startsWith("repeat:schedule/"));
+    const delayed = (await a.queue("schedule").getDelayed()).map((job) => job.id!).filter((id) => id.startsWith("repeat:schedule/"));
     const nextRun = new Cron("30 2 * * *", { paused: true, timezone: "UTC" }).nextRun()!.getTime();
     expect(delayed).toEqual([`repeat:schedule/acme/web:${nextRun}`]);
   });
@@ -116,8 +116,8 @@ describe.skipIf(!redisUrl)(`queued drift schedules on a real redis-server${redis
     };
     const [replicaA, replicaB] = [a, b].map((r) => new QueuedSchedules({ runtime: r, scans, log: quiet, now: Date.now }));
     for (const replica of [replicaA, replicaB, replicaA]) await replica!.requestDiscovery(); // a burst, before any worker runs
-    expect(await a.queue("scan").getJobCountByTypes("waiting")).toBe(1);
-    b.work("scan", (job, signal) => replicaB!.process(job, signal));
+    expect(await a.queue("schedule").getJobCountByTypes("waiting")).toBe(1);
+    b.work("schedule", (job, signal) => replicaB!.process(job, signal));
     await vi.waitFor(() => expect(walks).toBe(1));
     for (const replica of [replicaB, replicaA, replicaB]) await replica!.requestDiscovery(); // while the walk runs
     release();
@@ -134,7 +134,7 @@ describe.skipIf(!redisUrl)(`queued drift schedules on a real redis-server${redis
     await schedules.discover();
     fail = true;
     await expect(schedules.discover()).rejects.toThrow("GitHub 502");
-    expect((await r.queue("scan").getJobSchedulers(0, -1)).map((s) => s.key)).toEqual(["schedule/acme/infra"]);
+    expect((await r.queue("schedule").getJobSchedulers(0, -1)).map((s) => s.key)).toEqual(["schedule/acme/infra"]);
   });
 
   it("a scheduled job queues its repository's scan after the jitter, and none once the repository is no longer scheduled", async () => {
@@ -160,7 +160,7 @@ describe.skipIf(!redisUrl)(`queued drift schedules on a real redis-server${redis
     expect(await schedules.process(job(firedAt))).toBe(true);
     expect(enqueued).toEqual([{ repo: "acme/infra", options: {} }]);
 
-    await r.queue("scan").removeJobScheduler(repoSchedulerId(repo.target));
+    await r.queue("schedule").removeJobScheduler(repoSchedulerId(repo.target));
     expect(await schedules.process(job(firedAt))).toBe(false);
     expect(enqueued).toHaveLength(1);
   });
@@ -171,7 +171,7 @@ describe.skipIf(!redisUrl)(`queued drift schedules on a real redis-server${redis
     for (const name of ["a", "b"]) {
       const r = runtime(settings);
       const schedules = new QueuedSchedules({ runtime: r, scans: stubScans(() => []).scans, log: quiet, now: Date.now, tickEveryMs: 200 });
-      r.work("scan", async (job, signal) => {
+      r.work("schedule", async (job, signal) => {
         if (job.name === "tick") ticks.push({ replica: name, id: job.id! });
         return isScheduleJob(job.name) ? schedules.process(job, signal) : undefined;
       }, { concurrency: 4 });
@@ -183,7 +183,24 @@ describe.skipIf(!redisUrl)(`queued drift schedules on a real redis-server${redis
     const sorted = [...iterations].sort((x, y) => x - y);
     // consecutive periods, 200 ms apart: the second replica's upsert neither doubled nor shifted the schedule
     expect(sorted.slice(1).map((at, i) => at - sorted[i]!)).toEqual(sorted.slice(1).map(() => 200));
-    expect((await runtimes[0]!.queue("scan").getJobSchedulers(0, -1)).filter((s) => s.key === "tick")).toHaveLength(1);
+    expect((await runtimes[0]!.queue("schedule").getJobSchedulers(0, -1)).filter((s) => s.key === "tick")).toHaveLength(1);
+  });
+
+  it("the tick runs while every scan slot is taken by a long scan: the schedule has its own queue and worker", async () => {
+    const r = runtime(isolatedRedis("sched"));
+    let releaseScan!: () => void;
+    const scanning = new Promise<void>((resolve) => (releaseScan = resolve));
+    r.work("scan", async () => scanning, { concurrency: 1 });
+    await r.queue("scan").add("scan", {});
+    const ticked: string[] = [];
+    const schedules = new QueuedSchedules({ runtime: r, scans: stubScans(() => []).scans, log: quiet, now: Date.now, tickEveryMs: 200 });
+    const tick = schedules.tick.bind(schedules);
+    schedules.tick = async () => (ticked.push("tick"), tick());
+    schedules.startWorker();
+    await schedules.start();
+    await vi.waitFor(() => expect(ticked.length).toBeGreaterThanOrEqual(2), { timeout: 10_000, interval: 50 });
+    expect(await r.queue("scan").getJobCountByTypes("active")).toBe(1); // the scan still holds its only slot
+    releaseScan();
   });
 
   it("a window recorded on replica A ends on a tick of replica B, which queues the scan once; an incident's resolution reads the same windows", async () => {
