@@ -25,6 +25,9 @@ describe("the npm start entry", () => {
     { name: "without APP_ID", env: { PRIVATE_KEY_PATH: keyFile, WEBHOOK_SECRET: "s" }, culprit: /APP_ID is not set/ },
     { name: "with a private key path that does not exist", env: { APP_ID: "1", PRIVATE_KEY_PATH: path.join(dir, "missing.pem"), WEBHOOK_SECRET: "s" }, culprit: /PRIVATE_KEY_PATH/ },
     { name: "without WEBHOOK_SECRET", env: { APP_ID: "1", PRIVATE_KEY_PATH: keyFile }, culprit: /WEBHOOK_SECRET is not set/ },
+    { name: "with a shutdown grace that is not a number", env: { APP_ID: "1", PRIVATE_KEY_PATH: keyFile, WEBHOOK_SECRET: "s", DRIFTBACK_SHUTDOWN_GRACE_SECONDS: "soon" }, culprit: /DRIFTBACK_SHUTDOWN_GRACE_SECONDS "soon"/ },
+    { name: "with Redis and a plan concurrency that is not a positive integer", env: { APP_ID: "1", PRIVATE_KEY_PATH: keyFile, WEBHOOK_SECRET: "s", REDIS_URL: "redis://127.0.0.1:9", DRIFTBACK_PLAN_CONCURRENCY: "lots" }, culprit: /DRIFTBACK_PLAN_CONCURRENCY/ },
+    { name: "with a Redis key prefix that is not usable", env: { APP_ID: "1", PRIVATE_KEY_PATH: keyFile, WEBHOOK_SECRET: "s", REDIS_URL: "redis://127.0.0.1:9", DRIFTBACK_REDIS_PREFIX: "a b" }, culprit: /DRIFTBACK_REDIS_PREFIX "a b"/ },
   ])("refuses to start in production $name, saying why in one log line", async ({ env, culprit }) => {
     const run = await start(env);
     expect(run.exitCode).toBe(1);

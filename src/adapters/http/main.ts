@@ -6,6 +6,7 @@ import { run } from "probot";
 import { createDriftbackApp } from "../../index.js";
 import { redisSettings } from "../redis/connection.js";
 import { shutdownGraceMs } from "../shutdown.js";
+import { planLimits } from "../../handlers/queued/plan-limits.js";
 import { bundledTemplates } from "../../templates.js";
 import { createSafeLog } from "./safe-log.js";
 import { startDriftbackServer } from "./server.js";
@@ -52,6 +53,7 @@ async function main(env: Env = process.env): Promise<void> {
   try {
     graceMs = shutdownGraceMs(env);
     redisUrl = redisSettings(env)?.url;
+    if (redisUrl) planLimits(env); // DRIFTBACK_PLAN_CONCURRENCY and friends: a bad value fails the boot, not the first scan
   } catch (error) {
     log.fatal((error as Error).message);
     process.exitCode = 1;

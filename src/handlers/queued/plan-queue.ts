@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
-import type { Job, Worker, WorkerOptions } from "bullmq";
+import type { Job, Queue, QueueEvents, Worker, WorkerOptions } from "bullmq";
+import { isTransient } from "../../adapters/redis/retry.js";
 import { GitCheckout } from "../../adapters/git/checkout.js";
 import type { RedisRuntime } from "../../adapters/redis/runtime.js";
 import { JobReleased } from "../../adapters/redis/runtime.js";
@@ -62,7 +63,7 @@ export function queuedWorkspacePlanner(runtime: RedisRuntime, _services: unknown
           const job =
             (await queue.getJob(jobId)) ??
             (await queue.add("plan", data, { jobId, ...(options.parent ? { parent: options.parent, ignoreDependencyOnFailure: true } : {}) }));
-          const finished = (await untilAborted(job.waitUntilFinished(events), signal)) as PlanJobResult;
+          const finished = (await untilAborted(finishedResult(queue, job, events), signal)) as PlanJobResult;
           const text = finished.planJsonKey && planJson ? await store.get(finished.planJsonKey) : undefined;
           return { result: finished.result, items: finished.items, ...(text !== undefined ? { planJson: text } : {}) };
         } catch (error) {
@@ -108,6 +109,10 @@ export async function startPlanWorker(runtime: RedisRuntime, services: PlanServi
     }
     // a plan cut short by shutdown is no outcome: thrown, so the runtime gives the job back for another replica
     if (signal.aborted) throw new Error("driftback is shutting down");
+    // a state lock held by someone else (a pipeline applying right now) passes: retried with backoff while attempts remain
+    if (!outcome.result.ok && isTransient(new Error(outcome.result.error ?? "")) && job.attemptsMade + 1 < (job.opts.attempts ?? 1)) {
+      throw new Error(`the state is locked, trying again later: ${firstLine(outcome.result.error ?? "")}`);
+    }
     const result: PlanJobResult = { result: outcome.result, items: outcome.items };
     if (job.data.planJson && outcome.planJson !== undefined) {
       const kept = await store.put(job.id!, outcome.planJson);
@@ -143,6 +148,31 @@ export async function startPlanWorker(runtime: RedisRuntime, services: PlanServi
 
 function defaultCheckout(scratchDir: string | undefined): CommitCheckout {
   return (cloneUrl, sha, token, signal) => new GitCheckout({ token, ...(scratchDir ? { scratchDir } : {}) }).checkoutCommit(cloneUrl, sha, signal);
+}
+
+/**
+ * A job's return value once it finished: from the queue's events, and also read from the job itself every few seconds
+ * (events published while this replica's connection was reconnecting are not replayed). A failed job throws its reason.
+ */
+async function finishedResult<Data, Result>(queue: Queue<Data, Result>, job: Job<Data, Result>, events: QueueEvents, pollMs = 5_000): Promise<Result> {
+  let timer: NodeJS.Timeout | undefined;
+  const polled = new Promise<Result>((resolve, reject) => {
+    const poll = async () => {
+      const current = await queue.getJob(job.id!).catch(() => undefined);
+      const state = await current?.getState().catch(() => "unknown");
+      if (state === "completed") return resolve(current!.returnvalue);
+      if (state === "failed") return reject(new Error(current!.failedReason));
+      timer = setTimeout(() => void poll(), pollMs);
+      timer.unref();
+    };
+    timer = setTimeout(() => void poll(), pollMs);
+    timer.unref();
+  });
+  try {
+    return await Promise.race([job.waitUntilFinished(events) as Promise<Result>, polled]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {

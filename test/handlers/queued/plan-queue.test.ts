@@ -34,7 +34,7 @@ const files = {
   "prod/.fake-terraform.json": JSON.stringify({ plan: "plan.json" }),
   "dev/main.tf": 'resource "null_resource" "x" {}\n',
   "dev/plan.json": JSON.stringify({ format_version: "1.2", resource_changes: [] }),
-  "dev/.fake-terraform.json": JSON.stringify({ plan: "plan.json", fail: { plan: { code: 1, stderr: "Error: Error acquiring the state lock\n" } } }),
+  "dev/.fake-terraform.json": JSON.stringify({ plan: "plan.json", fail: { plan: { code: 1, stderr: "Error: Unsupported argument\n" } } }),
   "stage/main.tf": 'resource "aws_instance" "web" {}\n',
   "stage/plan.json": driftPlan,
   "stage/.fake-terraform.json": JSON.stringify({ plan: "plan.json" }),
@@ -119,6 +119,27 @@ describe.skipIf(!redisUrl)(`plan queue on a real redis-server${redisUrl ? "" : `
   afterEach(async () => {
     await Promise.all(runtimes.splice(0).map((r) => r.close(1_000)));
   });
+
+  it("a plan that finds the state locked (a pipeline applying) is tried again later, not reported failed at once; a plain failure is not", async () => {
+    const r = runtime();
+    const calls: string[] = [];
+    const terraform: TerraformRunner = {
+      async plan(request: PlanRequest) {
+        const workspace = path.basename(request.dir);
+        calls.push(workspace);
+        const failed = (output: string) => ({ ok: false as const, stage: "plan" as const, message: "terraform plan failed", output, timedOut: false, cancelled: false });
+        if (workspace === "ws1") return failed("Error: Unsupported argument");
+        if (calls.filter((c) => c === "ws0").length === 1) return failed("Error: Error acquiring the state lock\n\nLock Info:\n  ID: 1234");
+        return { ok: true, planJson: driftPlan };
+      },
+    };
+    await startPlanWorker(r, { terraform, metrics: noMetrics }, noToken, { limits: { global: 2, perWorker: 2, perInstallation: 2 }, checkout: async (_url, _sha, _token, _signal) => ({ dir: path.join(os.tmpdir(), "plan-queue-test", "x"), sha: "0".repeat(40), cleanup: async () => {} }) });
+    const planner = queuedWorkspacePlanner(r, {}, { installationId: 7, cloneUrl: "file:///x", run: "lock-retry" });
+    const outcomes = await planner({ target: target("infra"), sha: "a".repeat(40), config: workspaces(2), planJson: false });
+    expect(outcomes.map((o) => [o.result.workspace, o.result.ok])).toEqual([["ws0", true], ["ws1", false]]);
+    expect(calls.filter((c) => c === "ws0")).toHaveLength(2);
+    expect(calls.filter((c) => c === "ws1")).toHaveLength(1);
+  }, 30_000);
 
   it("a scan planned through the queue (as the scan job's children) reports exactly what the local scan reports", async () => {
     const repo = new TestRepo();
