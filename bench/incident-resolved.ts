@@ -1,7 +1,6 @@
 import { createHmac, generateKeyPairSync, randomUUID } from "node:crypto";
 import { mkdtempSync } from "node:fs";
 import http from "node:http";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
@@ -18,6 +17,7 @@ import { GitHubApiMock } from "../test/support/github-api.js";
 import { GitHubBackportWorld } from "../test/support/github-backport-world.js";
 import { TestRepo } from "../test/support/git-repo.js";
 import { TimedRunner } from "./support/timed-runner.js";
+import { freePort } from "../test/support/free-port.js";
 
 const OWNER = "acme";
 const REPO = "infra";
@@ -86,14 +86,6 @@ function post(port: number, pathname: string, headers: Record<string, string>, b
     req.on("error", reject);
     req.end(body);
   });
-}
-
-async function freePort(): Promise<number> {
-  const probe = net.createServer();
-  await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
-  const { port } = probe.address() as net.AddressInfo;
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
 }
 
 /** One round on a fresh GitHub, repository and app: the signed webhook is posted, the clock stops at POST /pulls. */

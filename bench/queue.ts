@@ -10,7 +10,7 @@ import type { PlanJobData, PlanJobResult } from "../src/handlers/queued/plan-job
 import { queuedWorkspacePlanner } from "../src/handlers/queued/plan-queue.js";
 import type { PlanLimits } from "../src/handlers/queued/plan-limits.js";
 import type { ReplicaData } from "./support/queue-replica.js";
-import { startRedisServer } from "./support/redis-server.js";
+import { startRedisServer } from "../test/support/redis-server.js";
 
 const JOBS = 1_000;
 const INSTALLATIONS = 10;

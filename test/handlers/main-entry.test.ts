@@ -1,12 +1,12 @@
 import { generateKeyPairSync } from "node:crypto";
 import { mkdtempSync, writeFileSync } from "node:fs";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { execa } from "execa";
 import { describe, expect, it } from "vitest";
 import { request } from "./http-client.js";
+import { freePort } from "../support/free-port.js";
 
 // `npm start` runs this file (built); here it runs from source through tsx, as its own process
 const MAIN = fileURLToPath(new URL("../../src/adapters/http/main.ts", import.meta.url));
@@ -60,10 +60,3 @@ async function until(condition: () => boolean): Promise<void> {
   if (!condition()) throw new Error("the server did not get there in 15 s");
 }
 
-async function freePort(): Promise<number> {
-  const probe = net.createServer();
-  await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
-  const { port } = probe.address() as net.AddressInfo;
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
-}

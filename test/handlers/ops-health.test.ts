@@ -7,6 +7,7 @@ import { RedisRuntime } from "../../src/adapters/redis/runtime.js";
 import { startApp } from "../support/probot-app.js";
 import { isolatedRedis, redisMissing, redisUrl } from "../support/redis.js";
 import { request } from "./http-client.js";
+import { freePort } from "../support/free-port.js";
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => unknown;
 type App = Awaited<ReturnType<typeof startApp>>;
@@ -34,13 +35,7 @@ async function app(options: Parameters<typeof startApp>[0]): Promise<App & { por
 }
 
 /** A loopback port nothing listens on: Redis "down". */
-async function closedPort(): Promise<number> {
-  const probe = net.createServer();
-  await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
-  const { port } = probe.address() as net.AddressInfo;
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
-}
+const closedPort = freePort;
 
 const get = (port: number, path: string) => request(port, { method: "GET", path });
 

@@ -12,6 +12,7 @@ import { TestRepo } from "../support/git-repo.js";
 import { isolatedRedis, redisMissing, redisUrl } from "../support/redis.js";
 import { QUEUE_NAMES, RedisRuntime } from "../../src/adapters/redis/runtime.js";
 import { request } from "./http-client.js";
+import { freePort } from "../support/free-port.js";
 
 // the real `npm start` entry, from source through tsx, as its own process (as test/handlers/main-entry.test.ts runs it)
 const MAIN = fileURLToPath(new URL("../../src/adapters/http/main.ts", import.meta.url));
@@ -184,14 +185,6 @@ describe("graceful shutdown of the npm start entry (in-process mode)", () => {
 async function until(condition: () => boolean, output: () => string): Promise<void> {
   for (let i = 0; i < 400 && !condition(); i++) await new Promise((resolve) => setTimeout(resolve, 50));
   if (!condition()) throw new Error(`not reached in 20 s; the entry said:\n${output().slice(-3_000)}`);
-}
-
-async function freePort(): Promise<number> {
-  const probe = net.createServer();
-  await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
-  const { port } = probe.address() as net.AddressInfo;
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
 }
 
 describe.skipIf(!redisUrl)(`graceful shutdown of the npm start entry with Redis${redisUrl ? "" : ` (SKIPPED: ${redisMissing})`}`, () => {

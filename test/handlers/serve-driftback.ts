@@ -1,6 +1,5 @@
 import { generateKeyPairSync } from "node:crypto";
 import { mkdtempSync } from "node:fs";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { Writable } from "node:stream";
@@ -11,6 +10,7 @@ import { TerraformCli } from "../../src/adapters/terraform/cli-runner.js";
 import { createDriftbackApp } from "../../src/index.js";
 import { bundledTemplates } from "../../src/templates.js";
 import { fakeTerraformEnv } from "../support/fake-terraform.js";
+import { freePort } from "../support/free-port.js";
 
 export const APP_ID = 123;
 // a throwaway key made per test run: no secret is ever committed
@@ -85,11 +85,3 @@ export async function serveDriftback(options: ServeOptions = {}) {
 
 export type Served = Awaited<ReturnType<typeof serveDriftback>>;
 
-/** Probot's Server takes port 0 as "use 3000", so the tests pick a free port first. */
-async function freePort(): Promise<number> {
-  const probe = net.createServer();
-  await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
-  const { port } = probe.address() as net.AddressInfo;
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
-}

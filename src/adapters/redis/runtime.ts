@@ -56,6 +56,7 @@ export class RedisRuntime {
   private readonly running = new Map<string, AbortController>();
   private closing = false;
   private killed = false;
+  private ended?: Promise<void>;
 
   constructor(
     readonly settings: RedisSettings,
@@ -201,7 +202,12 @@ export class RedisRuntime {
    * Stops taking jobs; lets running ones finish within `graceMs`; then aborts the rest (their terraform is killed by
    * the runner's signal) and gives them back to the queue so another replica picks them up; closes every connection.
    */
-  async close(graceMs = 30_000): Promise<void> {
+  close(graceMs = 30_000): Promise<void> {
+    this.ended ??= this.closeGracefully(graceMs); // a second SIGTERM, or a test closing a killed replica: one ending
+    return this.ended;
+  }
+
+  private async closeGracefully(graceMs: number): Promise<void> {
     this.closing = true;
     const workers = [...this.workers];
     const finished = Promise.all(workers.map((w) => w.close()));
@@ -212,21 +218,32 @@ export class RedisRuntime {
     }
     await Promise.all([...this.events.values()].map((e) => e.close()));
     await Promise.all([...this.queues.values()].map((q) => q.close()));
-    for (const connection of this.borrowed) connection.disconnect();
-    this.producer.disconnect();
-    this.commands.disconnect();
+    await Promise.all([...this.borrowed, this.producer, this.commands].map(quitSoon));
   }
 
   /** Closes without waiting for anything: what a replica killed mid-job leaves behind (tests of take-over). */
-  async kill(): Promise<void> {
+  kill(): Promise<void> {
+    this.ended ??= this.die();
+    return this.ended;
+  }
+
+  private async die(): Promise<void> {
     this.closing = true;
     this.killed = true;
     await Promise.all([...this.workers].map((w) => w.close(true)));
     for (const controller of this.running.values()) controller.abort(new Error("killed"));
     await Promise.all([...this.events.values()].map((e) => e.close()));
     await Promise.all([...this.queues.values()].map((q) => q.close()));
-    for (const connection of this.borrowed) connection.disconnect();
-    this.producer.disconnect();
-    this.commands.disconnect();
+    await Promise.all([...this.borrowed, this.producer, this.commands].map(quitSoon));
   }
+}
+
+/**
+ * QUIT lets replies still in flight arrive (BullMQ may have sent a last command after its close resolved; a plain
+ * disconnect rejects it with "Connection is closed", unhandled); a Redis that does not answer is cut off after a second.
+ */
+async function quitSoon(connection: Redis): Promise<void> {
+  const quit = connection.status === "ready" ? connection.quit().catch(() => undefined) : Promise.resolve();
+  await Promise.race([quit, new Promise((resolve) => setTimeout(resolve, 1_000).unref())]);
+  connection.disconnect();
 }

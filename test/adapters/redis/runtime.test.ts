@@ -1,19 +1,11 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { RedisRuntime, JobReleased } from "../../../src/adapters/redis/runtime.js";
-import { isolatedRedis, redisMissing, redisUrl } from "../../support/redis.js";
+import { isolatedRedis, redisMissing, redisUrl, runtimesClosedAfterEach } from "../../support/redis.js";
 
 const quiet = { info() {}, warn() {}, error() {}, debug() {} };
 
 describe.skipIf(!redisUrl)(`RedisRuntime on a real redis-server${redisUrl ? "" : ` (SKIPPED: ${redisMissing})`}`, () => {
-  const runtimes: RedisRuntime[] = [];
-  const runtime = (settings = isolatedRedis("rt"), workerDefaults = {}) => {
-    const r = new RedisRuntime(settings, quiet, undefined, workerDefaults);
-    runtimes.push(r);
-    return r;
-  };
-  afterEach(async () => {
-    await Promise.all(runtimes.splice(0).map((r) => r.close(1_000)));
-  });
+  const runtime = runtimesClosedAfterEach();
 
   it("runs a job once, even when the same job id is added by two replicas", async () => {
     const settings = isolatedRedis("rt");
@@ -94,7 +86,6 @@ describe.skipIf(!redisUrl)(`RedisRuntime on a real redis-server${redisUrl ? "" :
     await a.queue("scan").add("s", {}, { jobId: "take-over" });
     await aStarted;
     await a.kill();
-    runtimes.splice(runtimes.indexOf(a), 1);
     b.work<object, string>("scan", async () => "b");
     await b.idle();
     expect((await b.queue("scan").getJob("take-over"))?.returnvalue).toBe("b");

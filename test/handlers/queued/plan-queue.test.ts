@@ -17,7 +17,7 @@ import type { BackportInput } from "../../../src/usecases/backport-drift.js";
 import { scanRepository, type ScanDeps, type WorkspacePlanner } from "../../../src/usecases/scan-drift.js";
 import { fakeTerraformEnv } from "../../support/fake-terraform.js";
 import { TestRepo } from "../../support/git-repo.js";
-import { isolatedRedis, redisMissing, redisUrl } from "../../support/redis.js";
+import { isolatedRedis, redisMissing, redisUrl, runtimesClosedAfterEach } from "../../support/redis.js";
 
 const quiet = { info() {}, warn() {}, error() {}, debug() {} };
 const noToken = async () => ({ auth: async () => ({}) });
@@ -110,15 +110,7 @@ const target = (repo: string): ScanTarget => ({ owner: "Acme", repo, cloneUrl: `
 const workspaces = (n: number) => configOf({ workspaces: Array.from({ length: n }, (_, i) => ({ name: `ws${i}`, dir: `ws${i}` })) });
 
 describe.skipIf(!redisUrl)(`plan queue on a real redis-server${redisUrl ? "" : ` (SKIPPED: ${redisMissing})`}`, () => {
-  const runtimes: RedisRuntime[] = [];
-  const runtime = (settings = isolatedRedis("plan")) => {
-    const r = new RedisRuntime(settings, quiet);
-    runtimes.push(r);
-    return r;
-  };
-  afterEach(async () => {
-    await Promise.all(runtimes.splice(0).map((r) => r.close(1_000)));
-  });
+  const runtime = runtimesClosedAfterEach();
 
   it("a plan that finds the state locked (a pipeline applying) is tried again later, not reported failed at once; a plain failure is not", async () => {
     const r = runtime();
@@ -277,7 +269,6 @@ describe.skipIf(!redisUrl)(`plan queue on a real redis-server${redisUrl ? "" : `
     const planned = queuedWorkspacePlanner(b, {}, { installationId: 1, cloneUrl: "file:///inst-1" })({ target: target("handover"), sha: "d".repeat(40), config: workspaces(1), planJson: false });
     await aStarted;
     await a.close(50);
-    runtimes.splice(runtimes.indexOf(a), 1);
     await startPlanWorker(b, { terraform: recordingTerraform(1).runner, metrics: noMetrics }, noToken, { checkout: namedCheckout });
     const [outcome] = await planned;
     expect(outcome!.result).toMatchObject({ workspace: "ws0", ok: true });

@@ -10,7 +10,7 @@ import { RedisIncidentPollState } from "../../../src/handlers/queued/schedule-po
 import { sharedWindows } from "../../../src/handlers/queued/schedule-windows.js";
 import { isScheduleJob, QueuedSchedules, repoSchedulerId, scheduleJitterMs, type ScheduleScans } from "../../../src/handlers/queued/schedules.js";
 import { nextScanAt } from "../../../src/core/drift/schedule.js";
-import { isolatedRedis, redisMissing, redisUrl } from "../../support/redis.js";
+import { isolatedRedis, redisMissing, redisUrl, runtimesClosedAfterEach } from "../../support/redis.js";
 
 const quiet = { info() {}, warn() {}, error() {}, debug() {} };
 
@@ -59,15 +59,7 @@ describe("scheduleJitterMs", () => {
 });
 
 describe.skipIf(!redisUrl)(`queued drift schedules on a real redis-server${redisUrl ? "" : ` (SKIPPED: ${redisMissing})`}`, () => {
-  const runtimes: RedisRuntime[] = [];
-  const runtime = (settings: ReturnType<typeof isolatedRedis>) => {
-    const r = new RedisRuntime(settings, quiet);
-    runtimes.push(r);
-    return r;
-  };
-  afterEach(async () => {
-    await Promise.all(runtimes.splice(0).map((r) => r.close(1_000)));
-  });
+  const runtime = runtimesClosedAfterEach();
 
   it("two replicas discovering: one scheduler per configured repository with its pattern; a changed schedule is updated, a removed repository's scheduler is gone", async () => {
     const settings = isolatedRedis("sched");
@@ -183,7 +175,7 @@ describe.skipIf(!redisUrl)(`queued drift schedules on a real redis-server${redis
     const sorted = [...iterations].sort((x, y) => x - y);
     // consecutive periods, 200 ms apart: the second replica's upsert neither doubled nor shifted the schedule
     expect(sorted.slice(1).map((at, i) => at - sorted[i]!)).toEqual(sorted.slice(1).map(() => 200));
-    expect((await runtimes[0]!.queue("schedule").getJobSchedulers(0, -1)).filter((s) => s.key === "tick")).toHaveLength(1);
+    expect((await runtime(settings).queue("schedule").getJobSchedulers(0, -1)).filter((s) => s.key === "tick")).toHaveLength(1);
   });
 
   it("the tick runs while every scan slot is taken by a long scan: the schedule has its own queue and worker", async () => {

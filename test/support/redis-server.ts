@@ -1,28 +1,16 @@
 import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
+import { freePort } from "./free-port.js";
 import { tmpdir } from "node:os";
 import path from "node:path";
 
-/** A free loopback port (asked of the kernel, then released for redis-server to take). */
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 /**
- * The bench's own redis-server (Debian's package) on a free loopback port, without persistence; `missing` says why
- * there is none (not installed, or it would not start).
+ * A redis-server of its own (Debian's package) on a free loopback port, without persistence, for the queue tests
+ * (redis-setup.ts) and the queue benchmark; `missing` says why there is none (not installed, or it would not start).
  */
 export async function startRedisServer(): Promise<{ url: string; stop: () => Promise<void> } | { missing: string }> {
   const port = await freePort();
-  const dir = mkdtempSync(path.join(tmpdir(), "driftback-bench-redis-"));
+  const dir = mkdtempSync(path.join(tmpdir(), "driftback-redis-"));
   const child = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir], { stdio: ["ignore", "pipe", "pipe"] });
   let out = "";
   child.stdout?.on("data", (chunk: Buffer) => (out += chunk.toString()));
