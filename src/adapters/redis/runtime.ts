@@ -210,6 +210,7 @@ export class RedisRuntime {
   private async closeGracefully(graceMs: number): Promise<void> {
     this.closing = true;
     const workers = [...this.workers];
+    await this.settleStart(workers);
     const finished = Promise.all(workers.map((w) => w.close()));
     const timer = new Promise<"timeout">((resolve) => setTimeout(() => resolve("timeout"), graceMs).unref());
     if ((await Promise.race([finished, timer])) === "timeout") {
@@ -221,6 +222,14 @@ export class RedisRuntime {
     await Promise.all([...this.borrowed, this.producer, this.commands].map(quitSoon));
   }
 
+  /**
+   * A worker closed while its connection still starts leaves BullMQ's start-up commands to be rejected unhandled
+   * ("Connection is closed"): give them a moment (Redis answers in milliseconds; an unreachable one gets 2 s).
+   */
+  private async settleStart(workers: Worker[]): Promise<void> {
+    await Promise.race([Promise.allSettled(workers.map((w) => w.waitUntilReady())), new Promise((resolve) => setTimeout(resolve, 2_000).unref())]);
+  }
+
   /** Closes without waiting for anything: what a replica killed mid-job leaves behind (tests of take-over). */
   kill(): Promise<void> {
     this.ended ??= this.die();
@@ -230,6 +239,7 @@ export class RedisRuntime {
   private async die(): Promise<void> {
     this.closing = true;
     this.killed = true;
+    await this.settleStart([...this.workers]);
     await Promise.all([...this.workers].map((w) => w.close(true)));
     for (const controller of this.running.values()) controller.abort(new Error("killed"));
     await Promise.all([...this.events.values()].map((e) => e.close()));
