@@ -12,6 +12,7 @@ import { DriftScheduler } from "./handlers/drift-scheduler.js";
 import { onConfigPush } from "./handlers/queued/schedule-push.js";
 import { RedisIncidentPollState } from "./handlers/queued/schedule-poll-state.js";
 import { QueuedSchedules } from "./handlers/queued/schedules.js";
+import { installationAuth } from "./handlers/queued/scan-queue.js";
 import { driftbackHttpHandler } from "./handlers/http.js";
 import { onIncidentIssueClosed } from "./handlers/incident-closed.js";
 import { IncidentPoller } from "./handlers/incident-poll.js";
@@ -111,8 +112,8 @@ export function createDriftbackApp(overrides: DriftbackOptions = {}): DriftbackA
     runs = new PreviewRuns((key, error) => probot.log.error({ key, err: error }, "plan preview failed"));
     if (runtime) {
       // previews and apply-on-merge run on the shared queues: any replica takes any job
-      startPreviewWorker(runtime, services, (id) => probot.auth(id), probot.log);
-      startBackportWorker(runtime, services, (id) => probot.auth(id), probot.log);
+      startPreviewWorker(runtime, services, installationAuth(probot), probot.log);
+      startBackportWorker(runtime, services, installationAuth(probot), probot.log);
     }
     scans = new ScanService(probot, services);
     scheduler = new DriftScheduler(scans, services.now, probot.log);

@@ -10,6 +10,7 @@ import type { AppServices, InstallationScope } from "./deps.js";
 import type { PreviewRuns } from "./preview-runs.js";
 import { installationOf } from "./pull-request.js";
 import { enqueueApply } from "./queued/backport-queue.js";
+import { installationToken } from "../adapters/github/installation-token.js";
 
 /**
  * A merged backport pull request that reverts drift, in a repository with `apply.on_merge: true`: plan
@@ -57,7 +58,7 @@ export function applyDeps(scope: InstallationScope, services: AppServices, apply
   return {
     source: new GitCheckout({
       scratchDir: services.scratchDir,
-      token: async () => ((await octokit.auth({ type: "installation" })) as { token?: string }).token,
+      token: installationToken(octokit),
     }),
     terraform: { plan: services.terraform.plan.bind(services.terraform), apply },
     comments: new OctokitResultComments(octokit),

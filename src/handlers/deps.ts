@@ -10,6 +10,7 @@ import type { Templates } from "../templates.js";
 import type { PreviewDeps } from "../usecases/preview-plan.js";
 import type { DeliveryMemory } from "../adapters/redis/delivery-memory.js";
 import type { RedisRuntime } from "../adapters/redis/runtime.js";
+import { installationToken } from "../adapters/github/installation-token.js";
 
 /** What stays the same across webhooks: built once at start-up. */
 export interface AppServices {
@@ -42,8 +43,7 @@ export function previewDeps(context: InstallationScope, services: AppServices): 
     github: new OctokitGitHost(context.octokit, services.appId),
     source: new GitCheckout({
       scratchDir: services.scratchDir,
-      // fetched per checkout so it is fresh; it only ever lives in the git child's environment
-      token: async () => ((await context.octokit.auth({ type: "installation" })) as { token?: string }).token,
+      token: installationToken(context.octokit),
     }),
     terraform: limitedRunner(services.terraform, services.previewLimit),
     templates: services.templates,

@@ -21,6 +21,7 @@ import { queuedWorkspacePlanner, startPlanWorker } from "./queued/plan-queue.js"
 import { installationAuth, ScanQueue } from "./queued/scan-queue.js";
 import type { ScanRequestOptions } from "./queued/scan-requests.js";
 import { sharedWindows } from "./queued/schedule-windows.js";
+import { installationToken } from "../adapters/github/installation-token.js";
 
 type Octokit = InstanceType<typeof ProbotOctokit>;
 
@@ -273,7 +274,7 @@ export class ScanService {
       host: new OctokitDriftHost(octokit),
       source: new GitCheckout({
         scratchDir: this.services.scratchDir,
-        token: async () => ((await octokit.auth({ type: "installation" })) as { token?: string }).token,
+        token: installationToken(octokit),
       }),
       terraform: this.services.terraform,
       templates: this.services.templates,

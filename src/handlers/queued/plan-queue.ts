@@ -11,11 +11,8 @@ import type { AppServices } from "../deps.js";
 import { failedPlan, planJobId, type PlanJobData, type PlanJobResult } from "./plan-job.js";
 import { PlanJsonStore } from "./plan-json-store.js";
 import { planLimits, type PlanLimits } from "./plan-limits.js";
+import { installationToken, type InstallationAuth } from "../../adapters/github/installation-token.js";
 
-/** What the worker needs of an installation's client: an installation token for git (Probot's octokit has it). */
-export interface InstallationAuth {
-  auth(options: { type: "installation" }): Promise<unknown>;
-}
 
 /** Checks out one commit (GitCheckout by default; the benchmark swaps in a prepared tree). */
 export type CommitCheckout = (cloneUrl: string, sha: string, token: () => Promise<string | undefined>, signal: AbortSignal) => Promise<Checkout>;
@@ -93,7 +90,7 @@ export async function startPlanWorker(runtime: RedisRuntime, services: PlanServi
     const { installationId, cloneUrl, sha, config } = job.data;
     const workspace = config.workspaces.find((w) => w.name === job.data.workspace);
     if (!workspace) throw new Error(`workspace "${job.data.workspace.slice(0, 80)}" is not in the job's config`);
-    const token = async () => ((await (await auth(installationId)).auth({ type: "installation" })) as { token?: string }).token;
+    const token = async () => installationToken(await auth(installationId))();
     let tree: Checkout;
     try {
       tree = await checkout(cloneUrl, sha, token, signal);
