@@ -14,7 +14,9 @@ export function isTransient(error: unknown, depth = 0): boolean {
   const { status, code, message, cause } = error as { status?: unknown; code?: unknown; message?: unknown; cause?: unknown };
   if (typeof status === "number") {
     if (status >= 500 || status === 429) return true;
-    if (status === 403 && typeof message === "string" && /rate limit/i.test(message)) return true;
+    // a 403 is a rate limit when GitHub says so: in the message (older secondary limits say "abuse detection"), or
+    // in the headers (a retry-after, or a primary limit with nothing remaining); otherwise a refused permission
+    if (status === 403) return (typeof message === "string" && /rate limit|abuse detection/i.test(message)) || retryAfterMs(error) !== undefined;
     return false;
   }
   if (typeof code === "string" && NETWORK_CODES.has(code)) return true;
