@@ -14,6 +14,10 @@ const CANARY = "hunter2-canary-7f3a";
 const EXAMPLE = fileURLToPath(new URL("../examples/plan.json", import.meta.url));
 const PROJECT = fileURLToPath(new URL("..", import.meta.url));
 const EXAMPLES_DIR = fileURLToPath(new URL("../examples", import.meta.url));
+/** What terraform 1.11 prints for a state (see test/fixtures/states/README.md). */
+const STATE = fileURLToPath(new URL("fixtures/states/show-json-state-tf1.11.json", import.meta.url));
+const NO_STATE = fileURLToPath(new URL("fixtures/states/show-json-no-state-tf1.11.json", import.meta.url));
+const STATE_ADVICE = /this is a state, not a plan: run `terraform plan -out=tfplan`, then `terraform show -json tfplan`\n$/;
 
 let dir = "";
 const at = (name: string) => path.join(dir, name);
@@ -109,7 +113,9 @@ const rows: Row[] = [
   { input: "the binary plan file instead of its JSON", argv: () => ["preview", at("planfile.tfplan")], exit: 1, stderr: /planfile\.tfplan .*this is a binary plan file; give the output of `terraform show -json <planfile>` instead/ },
   { input: "a JSON array instead of an object", argv: () => ["preview", at("array.json")], exit: 1, stderr: /array\.json is not usable plan JSON: \(document\): expected a JSON object .* found an array/ },
   { input: "a bare JSON number", argv: () => ["preview", at("number.json")], exit: 1, stderr: /number\.json .*found a number/ },
-  { input: "a state file instead of a plan", argv: () => ["preview", at("state.json")], exit: 1, stderr: /state\.json is not usable plan JSON: format_version: missing/ },
+  { input: "a state file instead of a plan", argv: () => ["preview", at("state.json")], exit: 1, stderr: /state\.json is not usable plan JSON: \(document\): this is a state file, not a plan: run `terraform plan -out=tfplan`/ },
+  { input: "`terraform show -json` of a state (no plan file)", argv: () => ["preview", STATE], exit: 1, stderr: /show-json-state-tf1\.11\.json is not usable plan JSON: \(document\): this is a state, not a plan/ },
+  { input: "`terraform show -json` where nothing is applied (an empty state)", argv: () => ["preview", NO_STATE], exit: 1, stderr: /show-json-no-state-tf1\.11\.json .*this is an empty state .*, not a plan: run `terraform plan -out=tfplan`/ },
   { input: "a format_version that is a number", argv: () => ["preview", at("version-number.json")], exit: 1, stderr: /version-number\.json .*format_version: must be a string such as "1\.2", found a number/ },
   { input: "a format_version that is not a version", argv: () => ["preview", at("version-garbage.json")], exit: 1, stderr: /version-garbage\.json .*format_version: is not a version such as "1\.2"/ },
   { input: "resource_changes that is not an array", argv: () => ["preview", at("changes-object.json")], exit: 1, stderr: /changes-object\.json .*resource_changes: expected an array/ },
@@ -135,6 +141,7 @@ const rows: Row[] = [
   { input: "drift on a directory", argv: () => ["drift", "--plan-json", at("a-directory.json")], exit: 1, stderr: /--plan-json .*a-directory\.json is a directory/ },
   { input: "drift on a value nested 5,000 levels deep", argv: () => ["drift", "--plan-json", at("deep.json")], exit: 1, stderr: /deep\.json .*nested more than 128 levels deep/ },
   { input: "drift on a 600 MB file", argv: () => ["drift", "--plan-json", at("huge.json")], exit: 1, stderr: /--plan-json .*huge\.json is 600\.0 MB, over driftback's limit of 500\.0 MB/ },
+  { input: "drift on `terraform show -json` of a state", argv: () => ["drift", "--plan-json", STATE], exit: 1, stderr: STATE_ADVICE },
   { input: "drift --format bogus", argv: () => ["drift", "--plan-json", EXAMPLE, "--format", "bogus"], exit: 1, stderr: /option '--format <format>' argument 'bogus' is invalid\. Allowed choices are json, markdown/ },
   { input: "drift on a plan in a newer format", argv: () => ["drift", "--plan-json", at("version-99.json")], exit: 0, stderr: /^driftback: This plan's format_version is 99\.0, newer than driftback knows/, stdout: /"items"/ },
   // codify
@@ -149,6 +156,7 @@ const rows: Row[] = [
   { input: "codify with a missing --plan-json", argv: () => ["codify", "--dir", codifyWorkspace("link-inside"), "--plan-json", at("missing.json")], exit: 1, stderr: /cannot read --plan-json .*missing\.json: no such file or directory/ },
   { input: "codify with a missing --var-file", argv: () => { const ws = codifyWorkspace("link-inside"); return ["codify", "--dir", ws, "--plan-json", path.join(ws, "plan.json"), "--var-file", "prod.tfvars"]; }, exit: 1, stderr: /cannot read \/tmp\/.*\/prod\.tfvars: no such file or directory/ },
   { input: "codify with a plan that is not JSON", argv: () => ["codify", "--dir", codifyWorkspace("link-inside"), "--plan-json", at("secrets.tfvars")], exit: 1, stderr: /secrets\.tfvars is not usable plan JSON/ },
+  { input: "codify on `terraform show -json` of a state", argv: () => ["codify", "--dir", codifyWorkspace("link-inside"), "--plan-json", STATE], exit: 1, stderr: STATE_ADVICE },
   { input: "codify --mask-value '['", argv: () => ["codify", "--dir", ".", "--plan-json", EXAMPLE, "--mask-value", "["], exit: 1, stderr: /option '--mask-value <regex>' argument '\[' is invalid/ },
   { input: "codify --format bogus", argv: () => ["codify", "--dir", ".", "--plan-json", EXAMPLE, "--format", "bogus"], exit: 1, stderr: /Allowed choices are diff, json/ },
   // scan
@@ -169,6 +177,7 @@ const rows: Row[] = [
   { input: "backport --plan-json that is a directory", argv: () => ["backport", "--dir", EXAMPLES_DIR, "--plan-json", at("a-directory.json"), "--dry-run"], exit: 1, stderr: /--plan-json .*a-directory\.json is a directory; give the path of a file/ },
   { input: "backport --plan-json that does not exist", argv: () => ["backport", "--dir", EXAMPLES_DIR, "--plan-json", at("missing.json"), "--dry-run"], exit: 1, stderr: /cannot read --plan-json .*missing\.json: no such file or directory/ },
   { input: "backport --plan-json holding a tfvars file with a secret", argv: () => ["backport", "--dir", EXAMPLES_DIR, "--plan-json", at("secrets.tfvars"), "--dry-run"], exit: 1, stderr: /--plan-json .*secrets\.tfvars is not usable plan JSON/ },
+  { input: "backport --plan-json holding `terraform show -json` of a state", argv: () => ["backport", "--dir", EXAMPLES_DIR, "--plan-json", STATE, "--dry-run"], exit: 1, stderr: /--plan-json .*show-json-state-tf1\.11\.json is not usable plan JSON: \(document\): this is a state, not a plan: run `terraform plan -out=tfplan`/ },
   { input: "backport where .github/driftback.yml is not YAML", argv: () => ["backport", "--dir", repoWithConfig("workspaces: [\n  - name: prod"), "--plan-json", EXAMPLE, "--dry-run"], exit: 1, stderr: /\.github\/driftback\.yml is not valid YAML at line \d+, column \d+/ },
   { input: "backport where .github/driftback.yml has an unknown key", argv: () => ["backport", "--dir", repoWithConfig(`workspaces:\n  - name: prod\n    dir: .\nbackport:\n  verfy: true\n`), "--plan-json", EXAMPLE, "--workspace", "prod", "--dry-run"], exit: 1, stderr: /\.github\/driftback\.yml: backport unknown key `verfy`/ },
   { input: "backport --incidents-from holding an object, not an array", argv: () => ["backport", "--dir", EXAMPLES_DIR, "--plan-json", EXAMPLE, "--dry-run", "--incidents-from", at("incidents-object.json")], exit: 1, stderr: /^driftback: --incidents-from .*incidents-object\.json must hold a JSON array of incidents, not object\n$/ },

@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import nock from "nock";
 import { afterEach, beforeEach, expect, it } from "vitest";
 import { GitHubApiMock } from "../support/github-api.js";
@@ -229,6 +230,21 @@ describeShared("plan previews on pull requests (probot.receive, nock, fake terra
     const body: string = api.sent("POST", /comments$/)[0]!.body.body;
     expect(body).toContain("Error: Error acquiring the state lock");
     expect(body).not.toContain("\u001b");
+  });
+
+  it("fails the check run, never an all-clear, when `show -json` prints a state instead of the plan", async () => {
+    const state = readFileSync(new URL("../fixtures/states/show-json-state-tf1.11.json", import.meta.url), "utf8");
+    const sha = repo.commit({ ...baseFiles(), "infra/prod/plan.json": state });
+    const payload = prPayload("pull_request.opened", sha);
+    standardApi(payload, ["infra/prod/main.tf"]);
+    const app = await startApp();
+    await app.receive("pull_request", payload);
+    await app.idle();
+    const done = api.sent("PATCH", /check-runs/).at(-1)!.body;
+    expect(done).toMatchObject({ conclusion: "failure" });
+    const body: string = api.sent("POST", /comments$/)[0]!.body.body;
+    expect(body).toContain("this is a state, not a plan");
+    expect(body).not.toMatch(/No changes/);
   });
 
   it("drops the results of a commit that a newer push superseded", async () => {

@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import pLimit from "p-limit";
 import { describe, expect, it } from "vitest";
 import { noMetrics } from "../../src/adapters/metrics.js";
@@ -58,6 +59,7 @@ describeShared("scanRepository with real drift plans", () => {
 
     const cases: [string, PlanOutcome, RegExp][] = [
       ["malformed JSON", { ok: true, planJson: "{ not json" }, /the plan JSON is not usable: \(document\): not valid JSON/],
+      ["a state instead of a plan (never an empty plan: a false all-clear)", { ok: true, planJson: readFileSync(new URL("../fixtures/states/show-json-state-tf1.11.json", import.meta.url), "utf8") }, /the plan JSON is not usable: \(document\): this is a state, not a plan/],
       ["terraform missing", { ok: false, stage: "init", message: "could not start `terraform`: spawn terraform ENOENT. Is it installed and on PATH?", output: "", timedOut: false, cancelled: false }, /could not start `terraform`/],
       ["a timeout", { ok: false, stage: "plan", message: "`terraform plan` ran past the configured plan.timeout and was stopped", output: "", timedOut: true, cancelled: false }, /ran past the configured plan.timeout/],
       ["a held state lock", { ok: false, stage: "plan", message: "`terraform plan` exited with code 1", output: "╷\n│ Error: Error acquiring the state lock\n│\n│ Lock Info:\n╵\n", timedOut: false, cancelled: false }, /exited with code 1: Error: Error acquiring the state lock/],

@@ -31,6 +31,7 @@ type JsonObject = { [key: string]: unknown };
 export function parsePlan(input: string | unknown): PlanModel {
   const doc = typeof input === "string" ? parseJsonText(input) : input;
   if (!isObject(doc)) throw new PlanParseError(`expected a JSON object from \`show -json\`, found ${jsonType(doc)}`, "(document)");
+  refuseState(doc);
   readFormatVersion(doc.format_version);
   checkDepth(doc);
   const resourceChanges = readResourceChanges(doc.resource_changes, "resource_changes");
@@ -48,6 +49,30 @@ export function parsePlan(input: string | unknown): PlanModel {
     checks: [...readChecks(doc.checks), ...readConditionResults(doc.condition_results)],
     summary: summarize(resourceChanges),
   };
+}
+
+/** What to do instead of passing a state: the words the CLI and the App show. */
+export const STATE_NOT_PLAN = "run `terraform plan -out=tfplan`, then `terraform show -json tfplan`";
+
+/** Top-level keys only a plan has; terraform writes `planned_values` in every plan, even an empty or errored one. */
+const PLAN_KEYS = ["planned_values", "resource_changes", "resource_drift", "output_changes", "prior_state", "configuration", "relevant_attributes", "variables", "checks", "condition_results", "errored", "applyable", "complete"];
+
+/**
+ * A state read as a plan would be an empty plan: "no changes", a false all-clear. `show -json`
+ * without a plan file prints the state's `values` (terraform 1.11: format_version, terraform_version,
+ * values) or, with no state at all, format_version alone; a state file (`terraform.tfstate`,
+ * `terraform state pull`) has a numeric `version`, `lineage` and `resources`. Refresh-only, errored
+ * and empty plans have no `resource_changes` but still have `planned_values`, so they are read.
+ */
+function refuseState(doc: JsonObject): void {
+  if (!("format_version" in doc) && typeof doc.version === "number" && ("lineage" in doc || Array.isArray(doc.resources))) {
+    throw new PlanParseError(`this is a state file, not a plan: ${STATE_NOT_PLAN}`, "(document)");
+  }
+  if (!("format_version" in doc) || PLAN_KEYS.some((key) => key in doc)) return;
+  if ("values" in doc) throw new PlanParseError(`this is a state, not a plan: ${STATE_NOT_PLAN}`, "(document)");
+  if (Object.keys(doc).every((key) => key === "format_version" || key === "terraform_version")) {
+    throw new PlanParseError(`this is an empty state (\`show -json\` without a plan file, where nothing is applied yet), not a plan: ${STATE_NOT_PLAN}`, "(document)");
+  }
 }
 
 /** The newest `format_version` major driftback knows; a newer one is read but flagged (see isNewerFormat). */
