@@ -4,6 +4,7 @@ import type { HclToolchain } from "../adapters/hcl/toolchain.js";
 import type { Config } from "../config/schema.js";
 import {
   activeIgnores,
+  clearedMerges,
   isWrite,
   planBackports,
   reconcileBackports,
@@ -12,6 +13,7 @@ import {
   splitIgnored,
   switchedActions,
   type BackportPlan,
+  type ClearedMerge,
   type IgnoredDrift,
   type Operation,
   type PlanIncident,
@@ -61,6 +63,13 @@ export interface BackportInput {
   scanned: readonly string[];
   /** The dashboard state's remembered ignores. */
   remembered: readonly IgnoredDrift[];
+  /** The dashboard state's cleared merges: merged pull requests whose drift a later scan found gone. */
+  cleared?: readonly ClearedMerge[];
+  /**
+   * Fingerprints of every real drift the scan found in `scanned`, also drift left out of `items`
+   * (expected inside a break-glass window): only drift absent from this clears a merge. Default: `items`.
+   */
+  present?: readonly string[];
   /** Fingerprints whose "open again" checkbox a person ticked on the dashboard. */
   reopen: readonly string[];
   /** Fingerprint -> YYYY-MM-DD (dashboard state). */
@@ -98,6 +107,8 @@ export interface BackportReport {
   drift: Record<string, DriftBackportStatus>;
   /** To remember in the dashboard state. */
   ignored: IgnoredDrift[];
+  /** The cleared merges to remember in the dashboard state (replacing the ones given); absent when the step could not read the pull requests. */
+  cleared?: ClearedMerge[];
   /** GitHub write calls made. */
   writes: number;
   operations: { kind: string; key: string; pr?: number; error?: string }[];
@@ -168,13 +179,17 @@ export async function backportDrift(deps: BackportDeps, input: BackportInput): P
   const plans = planBackports(active, { config, masker, templates: deps.templates, firstSeen: (fingerprint) => input.firstSeen.get(fingerprint), incidents });
   for (const plan of plans) for (const item of plan.overflow) report.drift[item.fingerprint] = { status: "waiting", reason: OVERFLOW_REASON };
 
-  // 7. What GitHub must do to match (pull requests whose branch could not be compared sit this scan out).
+  // 7. What GitHub must do to match (pull requests whose branch could not be compared sit this scan out); a merge
+  // whose drift this or an earlier successful scan found gone is done with: drift that comes back gets a new pull request.
   const drifting = new Set(real.map(fingerprintOf));
+  const scanned = new Set(input.scanned);
+  report.cleared = clearedMerges(state.existing, input.cleared ?? [], { scanned, drifting: new Set([...drifting, ...(input.present ?? [])]) });
   const operations = reconcileBackports(plans, state.existing, [], {
-    scanned: new Set(input.scanned),
+    scanned,
     configured: new Set(config.workspaces.map((w) => w.name)),
     drifting,
     reopen,
+    cleared: new Map(report.cleared.map((c) => [c.fingerprint, c.pr])),
     maxOpen: config.backport.max_open,
     labels: config.backport.labels,
   });

@@ -68,6 +68,8 @@ export async function backportStep(run: RunBackports | undefined, logger: Logger
       items: input.items.filter((i) => (i.class === "actionable" || i.class === "deleted") && !input.expected?.has(fingerprintOf(i))),
       scanned,
       remembered: input.state.ignored,
+      cleared: input.state.cleared,
+      present: input.items.filter((i) => i.class === "actionable" || i.class === "deleted").map(fingerprintOf),
       reopen: input.reopen,
       firstSeen: new Map(Object.entries(input.state.items).map(([fingerprint, item]) => [fingerprint, item.firstSeen])),
       planExcerpts: input.planJson,
@@ -77,7 +79,7 @@ export async function backportStep(run: RunBackports | undefined, logger: Logger
     const drift = Object.fromEntries(Object.entries(report.drift).map(([fingerprint, status]) => [fingerprint, dashboardStatus(status)]));
     logger.info({ repo, writes: report.writes, operations: report.operations.map((o) => `${o.kind} ${o.key}${o.pr ? ` #${o.pr}` : ""}${o.error ? " (failed)" : ""}`) }, "backport pull requests reconciled");
     await followUpStep(input, report, logger);
-    return { outcome: { kind: "ran", scanned, drift, ignored: report.ignored }, report, stopped: false };
+    return { outcome: { kind: "ran", scanned, drift, ignored: report.ignored, ...(report.cleared ? { cleared: report.cleared } : {}) }, report, stopped: false };
   } catch (error) {
     logger.error({ repo, reason: readableReason(error) }, "backport step stopped; the next scan tries again");
     return { outcome: { kind: "stopped" }, stopped: true };

@@ -80,6 +80,29 @@ QLDOBP01LJa9n4xWkGLfCQayqn5KAq+hMTZEtp2+rLoF4Y9NfHt9TLponOV2OqBztjfDMvPRgTCaYQSd
   });
 });
 
+describe("the remembered cleared merges", () => {
+  it("round-trip through the block, survive a scan, and a fingerprint that is not one is dropped alone", () => {
+    const state = { ...scanned(["a"]), cleared: [{ fingerprint: fp("b"), pr: 3 }] };
+    expect(decodeState(encodeState(state))).toEqual({ state });
+    expect(mergeScan(state, [{ workspace: "prod", ok: true, items: [], noise: 0, unapplied: 0 }], "2026-11-02").cleared).toEqual([{ fingerprint: fp("b"), pr: 3 }]);
+    const decoded = decodeState(editedBlock(state, (json) => json.c.push(["--> <script>", 4])));
+    expect(decoded.state.cleared).toEqual([{ fingerprint: fp("b"), pr: 3 }]);
+  });
+
+  it("a block written before them decodes with none", () => {
+    const decoded = decodeState(editedBlock(scanned(["a"]), (json) => delete json.c));
+    expect(decoded.state.cleared).toEqual([]);
+  });
+
+  it("are replaced by a run that reports them, kept by one that does not, by a stopped or an off step", () => {
+    const state = { ...scanned(["a"]), cleared: [{ fingerprint: fp("b"), pr: 3 }] };
+    expect(withBackports(state, { kind: "ran", scanned: ["prod"], drift: {}, ignored: [], cleared: [{ fingerprint: fp("c"), pr: 5 }] }).cleared).toEqual([{ fingerprint: fp("c"), pr: 5 }]);
+    expect(withBackports(state, ran({})).cleared).toEqual(state.cleared);
+    expect(withBackports(state, { kind: "stopped" }).cleared).toEqual(state.cleared);
+    expect(withBackports(state, { kind: "off" }).cleared).toEqual(state.cleared);
+  });
+});
+
 describe("withBackports", () => {
   const both = scanned(["x"], "dev", scanned(["a", "b"]));
   const known = withBackports(both, ran({ [fp("a")]: { status: "open", pr: 1, action: "codify" }, [fp("b")]: { status: "ignored", pr: 2 }, [fp("x", "dev")]: { status: "ignored", pr: 3 } }, [{ fingerprint: fp("b"), valueHash: "h", pr: 2 }, { fingerprint: fp("x", "dev"), valueHash: "h", pr: 3 }], ["prod", "dev"]));

@@ -1,6 +1,6 @@
 import nock from "nock";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { API_BRANCH, API_FP, BackportScenario, OWNER, REPO, SSH_BRANCH } from "./backport-harness.js";
+import { API_BRANCH, API_FP, BackportScenario, OWNER, REPO, SSH_BRANCH, SSH_FP } from "./backport-harness.js";
 
 let scenario: BackportScenario;
 beforeEach(() => {
@@ -160,5 +160,47 @@ describe("backport pull requests follow reality across scans (probot, nock, fake
     expect(app.driftback.scans().start(found!.repo, found!.octokit, { again: true })).toBe(false); // carried over
     await app.idle();
     expect(scans()).toBe(3);
+  });
+});
+
+describe("drift that comes back after its revert was merged and applied (issue 14, seen 4)", () => {
+  it("SSH opened, revert merged, applied, a clean scan, SSH opened again: a new pull request, once, whatever the redeliveries", async () => {
+    scenario.live({ instanceType: null, cidr: ["0.0.0.0/0"] });
+    const app = await scenario.startApp();
+    await app.scan();
+    expect(pullFor(SSH_BRANCH).map((p) => [p.number, p.state, p.labels])).toEqual([[20, "open", ["drift", "drift:revert"]]]);
+
+    // merged; the next scan still sees the drift (not applied yet): it waits
+    scenario.world.personMerges(20);
+    let before = scenario.world.writes().length;
+    await app.scan();
+    expect(scenario.world.describeWrites(before)).toEqual([]);
+    expect(scenario.dashboard()).toContain("| #20 merged · revert |");
+
+    // applied: a scan finds no drift; the dashboard remembers the merge is done with
+    scenario.live({ instanceType: null, cidr: null });
+    before = scenario.world.writes().length;
+    await app.scan();
+    expect(scenario.world.describeWrites(before)).toEqual([]);
+    expect(scenario.dashboardState().items).toEqual({});
+    expect(scenario.dashboardState().cleared).toEqual([{ fingerprint: SSH_FP, pr: 20 }]);
+
+    // the same rule is opened again: a new pull request on the same branch
+    scenario.live({ instanceType: null, cidr: ["0.0.0.0/0"] });
+    const report = await app.scan();
+    expect(report!.backport!.operations.map((o) => `${o.kind} ${o.key}${o.pr ? ` #${o.pr}` : ""}`)).toEqual(["open prod/aws_security_group_rule.ssh #21"]);
+    expect(pullFor(SSH_BRANCH).map((p) => [p.number, p.state])).toEqual([
+      [20, "closed"],
+      [21, "open"],
+    ]);
+    expect(scenario.dashboard()).toContain("| #21 open · revert |");
+
+    // later scans write nothing, and the newer pull request decides from now on
+    const settled = scenario.world.writes().length;
+    await app.scan();
+    await app.scan();
+    expect(scenario.world.writes()).toHaveLength(settled);
+    expect(scenario.world.openPulls().map((p) => p.number)).toEqual([21]);
+    expect(scenario.dashboardState().cleared).toEqual([]);
   });
 });

@@ -142,6 +142,20 @@ describe("the scan's backport step", () => {
     expect(first.host.state().ignored).toEqual([]);
   });
 
+  it("hands the step the remembered cleared merges and every drift present, and keeps the cleared merges it reports (or the old ones when it reports none)", async () => {
+    const api = fp("prod", "aws_instance.api");
+    const plans = { prod: ok(driftPlan({ "aws_instance.api": ["t3.small", "t3.large"] })), dev: ok(clean) };
+    const host = new RecordingHost();
+    await scanRepository(harness(plans, () => ({ ...report({ [api]: { status: "open", pr: 9, url: "u", action: "revert" } }), cleared: [{ fingerprint: fp("dev", "aws_instance.web"), pr: 4 }] }), host).deps, target, configOf());
+    expect(host.state().cleared).toEqual([{ fingerprint: fp("dev", "aws_instance.web"), pr: 4 }]);
+    const next = harness(plans, () => report({ [api]: { status: "open", pr: 9, url: "u", action: "revert" } }), host);
+    await scanRepository(next.deps, target, configOf());
+    expect(next.inputs[0]).toMatchObject({ cleared: [{ fingerprint: fp("dev", "aws_instance.web"), pr: 4 }], present: [api] });
+    expect(host.state().cleared).toEqual([{ fingerprint: fp("dev", "aws_instance.web"), pr: 4 }]);
+    await scanRepository(harness(plans, () => ({ ...report({ [api]: { status: "open", pr: 9, url: "u", action: "revert" } }), cleared: [] }), host).deps, target, configOf());
+    expect(host.state().cleared).toEqual([]);
+  });
+
   it("keeps a failed workspace's statuses, ignores and ticked box, and hands the step only the workspaces that planned", async () => {
     const devWeb = fp("dev", "aws_instance.web");
     const host = new RecordingHost();

@@ -97,6 +97,7 @@ describe("a scan with break-glass windows", () => {
     // 03:00: a manual change inside the window is expected, and backportDrift never sees it
     await scanRepository(scanAt("2026-11-23T03:00:00Z", drifted, host, inputs), target, configOf());
     expect(inputs.at(-1)!.items).toEqual([]);
+    expect(inputs.at(-1)!.present).toEqual([api]); // still there: it clears no merged pull request
     expect(host.state().items[api]!.backport).toEqual({ status: "expected", reason: "break-glass for acme/incidents#42 until 04:00" });
     expect(host.issue!.body).toContain("🛟 break-glass for acme/incidents#42 until 04:00");
 

@@ -27,7 +27,7 @@ export type LeaveReason = "up-to-date" | "merged" | "workspace-not-scanned" | "n
  */
 export type Operation =
   /** No pull request for this key: create the branch (or reset one driftback left), commit, open the PR, label it, ask reviewers. */
-  | { kind: "open"; key: string; plan: BackportPlan; reuseBranch: boolean; reason: "new" | "changed-since-closed" | "changed-since-merged" | "reopen-requested" }
+  | { kind: "open"; key: string; plan: BackportPlan; reuseBranch: boolean; reason: "new" | "changed-since-closed" | "changed-since-merged" | "returned-after-merge" | "reopen-requested" }
   /** The branch is there but no pull request ever was (a run stopped after creating it): bring it to the plan's content, then open the PR. */
   | { kind: "resume"; key: string; plan: BackportPlan }
   /** The drift changed: one new commit on the branch, then title, body and labels. */
@@ -66,6 +66,11 @@ export interface ReconcileContext {
   drifting: ReadonlySet<string>;
   /** Fingerprints whose "open again" checkbox a person ticked on the dashboard. */
   reopen?: ReadonlySet<string>;
+  /**
+   * Fingerprint -> the merged pull request a successful scan of its workspace later found it gone
+   * from (clearedMerges): drift that comes back after that is new, not the merge waiting for its apply.
+   */
+  cleared?: ReadonlyMap<string, number>;
   /** `backport.max_open`: 0 is no limit. */
   maxOpen: number;
   /** `backport.labels`, for the labels a pull request should carry. */
@@ -119,7 +124,8 @@ export function reconcileBackports(desired: readonly BackportPlan[], existing: r
     }
     const latest = prs.at(-1);
     const reopened = plan.items.some((i) => context.reopen?.has(i.fingerprint));
-    if (latest && !reopened && latest.marker && carriedAtSameValues(latest.marker, plan)) {
+    const returned = latest?.merged === true && plan.items.some((i) => context.cleared?.get(i.fingerprint) === latest.number);
+    if (latest && !reopened && !returned && latest.marker && carriedAtSameValues(latest.marker, plan)) {
       if (latest.merged) {
         operations.push({ kind: "leave-alone", key: plan.key, pr: latest.number, reason: "merged" });
         continue;
@@ -136,7 +142,7 @@ export function reconcileBackports(desired: readonly BackportPlan[], existing: r
     }
     if (branch && !latest) toOpen.push({ kind: "resume", key: plan.key, plan });
     else {
-      const reason = reopened ? "reopen-requested" : !latest ? "new" : latest.merged ? "changed-since-merged" : "changed-since-closed";
+      const reason = reopened ? "reopen-requested" : !latest ? "new" : returned ? "returned-after-merge" : latest.merged ? "changed-since-merged" : "changed-since-closed";
       toOpen.push({ kind: "open", key: plan.key, plan, reuseBranch: branch !== undefined, reason });
     }
   }

@@ -1,9 +1,10 @@
-import type { BackportStatus, DashboardState, RememberedIgnore } from "./state.js";
+import type { BackportStatus, DashboardState, RememberedClear, RememberedIgnore } from "./state.js";
 
 /** What one scan's backport step says, in the dashboard's terms. */
 export type BackportOutcome =
   /** The step ran over the workspaces in `scanned`; `drift` holds a status per fingerprint of theirs. */
-  | { kind: "ran"; scanned: readonly string[]; drift: Readonly<Record<string, BackportStatus>>; ignored: readonly RememberedIgnore[] }
+  /** `cleared`, when given, replaces the remembered cleared merges (the step saw every pull request and kept what still counts). */
+  | { kind: "ran"; scanned: readonly string[]; drift: Readonly<Record<string, BackportStatus>>; ignored: readonly RememberedIgnore[]; cleared?: readonly RememberedClear[] }
   /** `backport.enabled: false`: no pull request statuses to show. */
   | { kind: "off" }
   /** The step stopped before it could report: what the dashboard knew stays, the next scan tries again. */
@@ -30,6 +31,7 @@ export function withBackports(state: DashboardState, outcome: BackportOutcome): 
   if (outcome.kind === "off") return { ...state, items };
   const reported = new Set(outcome.ignored.map((i) => i.fingerprint));
   const kept = state.ignored.filter((i) => !reported.has(i.fingerprint) && items[i.fingerprint] !== undefined && !scanned.has(items[i.fingerprint]!.workspace));
-  return { ...state, items, ignored: [...outcome.ignored.map((i) => ({ fingerprint: i.fingerprint, valueHash: i.valueHash, pr: i.pr })), ...kept] };
+  const cleared = outcome.cleared ? outcome.cleared.map((c) => ({ fingerprint: c.fingerprint, pr: c.pr })) : state.cleared;
+  return { ...state, items, ignored: [...outcome.ignored.map((i) => ({ fingerprint: i.fingerprint, valueHash: i.valueHash, pr: i.pr })), ...kept], cleared };
 }
 

@@ -27,6 +27,9 @@ const backportStatus = z.discriminatedUnion("status", [
 /** Drift a person ignored by closing its pull request unmerged, at the live-value hash it had then. */
 const ignoredDrift = z.object({ fingerprint, valueHash: z.string(), pr: z.number().int() });
 
+/** A merged pull request whose drift a successful scan of its workspace found gone (core/backport/recurrence.ts). */
+const clearedMerge = z.object({ fingerprint, pr: z.number().int() });
+
 /** One tracked drift in the dashboard's hidden state. Dates are days (YYYY-MM-DD) so rescans the same day change nothing. */
 const trackedItem = z.object({
   workspace: z.string(),
@@ -61,6 +64,8 @@ export const dashboardStateSchema = z.object({
   items: z.record(z.string(), trackedItem),
   /** Ignores remembered beside the closed pull requests that say so (those may be deleted or fall out of a listing). */
   ignored: z.array(ignoredDrift).default([]),
+  /** Merges done with: their drift was gone from a later successful scan, so its return gets a new pull request. */
+  cleared: z.array(clearedMerge).default([]),
   /** Break-glass declarations, the audit trail: kept 30 days after their window ends (break-glass-state.ts). */
   breakGlass: z.array(breakGlassDeclaration).default([]),
 });
@@ -70,8 +75,9 @@ export type TrackedItem = z.infer<typeof trackedItem>;
 export type WorkspaceStatus = z.infer<typeof workspaceStatus>;
 export type BackportStatus = z.infer<typeof backportStatus>;
 export type RememberedIgnore = z.infer<typeof ignoredDrift>;
+export type RememberedClear = z.infer<typeof clearedMerge>;
 
-export const EMPTY_STATE: DashboardState = { version: 1, workspaces: {}, items: {}, ignored: [], breakGlass: [] };
+export const EMPTY_STATE: DashboardState = { version: 1, workspaces: {}, items: {}, ignored: [], cleared: [], breakGlass: [] };
 
 /**
  * A clean workspace's `lastCleanAt` is refreshed when older than this: a refresh every scan would
@@ -101,7 +107,7 @@ export type WorkspaceScan =
  * scan never reports drift as resolved. Drift missing from a successful scan is resolved and dropped.
  */
 export function mergeScan(previous: DashboardState, scans: readonly WorkspaceScan[], today: string, now?: string): DashboardState {
-  const next: DashboardState = { version: 1, workspaces: { ...previous.workspaces }, items: { ...previous.items }, ignored: previous.ignored, breakGlass: previous.breakGlass };
+  const next: DashboardState = { version: 1, workspaces: { ...previous.workspaces }, items: { ...previous.items }, ignored: previous.ignored, cleared: previous.cleared, breakGlass: previous.breakGlass };
   for (const scan of scans) {
     const before = previous.workspaces[scan.workspace];
     if (!scan.ok) {
@@ -141,7 +147,7 @@ const BLOCK = /<!-- driftback:state\n([A-Za-z0-9+/=\n]*)\n-->/;
 /**
  * Items travel as rows; the fingerprint is recomputed from workspace, address and path. Added
  * later, as optional keys an older block simply lacks: `b`, each row's backport status (same
- * order as `i`), and `g`, the remembered ignores. An older driftback drops keys it does not know.
+ * order as `i`), `g`, the remembered ignores, and `c`, the cleared merges. An older driftback drops keys it does not know.
  */
 const compactStatus = z.object({ s: z.string(), p: z.number().int().optional(), a: z.string().optional(), r: z.string().optional() });
 const compactSchema = z.object({
@@ -163,6 +169,7 @@ const compactSchema = z.object({
   ),
   b: z.array(compactStatus.nullable()).optional(),
   g: z.array(z.tuple([z.string(), z.string(), z.number().int()])).optional(),
+  c: z.array(z.tuple([z.string(), z.number().int()])).optional(),
   /** Break-glass declarations as rows (break-glass-state.ts); checked row by row so one bad row costs only itself. */
   k: z.array(z.unknown()).optional(),
 });
@@ -196,6 +203,7 @@ export function encodeState(state: DashboardState): string {
     i: rows.map((t) => [t.workspace, t.address, t.path, t.class, t.taxonomy, t.severity, t.firstSeen, t.lastSeen, t.valueHash, t.pr ?? null]),
     ...(rows.some((t) => t.backport) ? { b: rows.map((t) => compactStatusOf(t.backport)) } : {}),
     ...(state.ignored.length > 0 ? { g: state.ignored.map((i) => [i.fingerprint, i.valueHash, i.pr]) } : {}),
+    ...(state.cleared.length > 0 ? { c: state.cleared.map((c) => [c.fingerprint, c.pr]) } : {}),
     ...(state.breakGlass.length > 0 ? { k: encodeBreakGlass(state.breakGlass) } : {}),
   };
   const base64 = deflateRawSync(Buffer.from(JSON.stringify(compact)), { level: 9 }).toString("base64").replace(/(.{100})/g, "$1\n").replace(/\n$/, "");
@@ -216,7 +224,8 @@ export function decodeState(body: string | undefined | null): { state: Dashboard
       items[fingerprintOf({ workspace, address, pathText: path })] = { workspace, address, path, class: cls, taxonomy, severity, firstSeen, lastSeen, valueHash, ...(pr !== null ? { pr } : {}), ...(backport ? { backport } : {}) };
     });
     const ignored = (parsed.data.g ?? []).flatMap(([fp, valueHash, pr]) => (fingerprint.safeParse(fp).success ? [{ fingerprint: fp, valueHash, pr }] : []));
-    return { state: { version: 1, workspaces: parsed.data.w, items, ignored, breakGlass: decodeBreakGlass(parsed.data.k ?? []) } };
+    const cleared = (parsed.data.c ?? []).flatMap(([fp, pr]) => (fingerprint.safeParse(fp).success ? [{ fingerprint: fp, pr }] : []));
+    return { state: { version: 1, workspaces: parsed.data.w, items, ignored, cleared, breakGlass: decodeBreakGlass(parsed.data.k ?? []) } };
   } catch (error) {
     return { state: EMPTY_STATE, problem: `state block is corrupt: ${(error as Error).message}` };
   }

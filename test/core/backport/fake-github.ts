@@ -1,5 +1,6 @@
 import {
   activeIgnores,
+  clearedMerges,
   encodeMarker,
   isWrite,
   parseMarker,
@@ -9,6 +10,7 @@ import {
   splitIgnored,
   switchedActions,
   type BackportPlan,
+  type ClearedMerge,
   type CodifyOutcome,
   type ExistingBranch,
   type ExistingPullRequest,
@@ -53,6 +55,8 @@ export class FakeGitHub {
   readonly branches = new Map<string, Branch>();
   base = 1;
   writes = 0;
+  /** What the dashboard state remembers across scans: merges whose drift a scan found gone. */
+  cleared: ClearedMerge[] = [];
   private nextNumber = 1;
   private crashAfter = Infinity;
 
@@ -210,26 +214,36 @@ export interface ScanOptions {
 
 /** One scan as the use case runs it: decide, drop ignored drift, plan, reconcile. */
 export function reconcileScan(github: FakeGitHub, items: readonly DriftItem[], options: ScanOptions): Operation[] {
+  return scanOnce(github, items, options).operations;
+}
+
+function scanOnce(github: FakeGitHub, items: readonly DriftItem[], options: ScanOptions): { operations: Operation[]; cleared: ClearedMerge[] } {
   const masker = new Masker();
   const { config } = options;
   const existing = github.pullRequests();
+  const scanned = new Set(options.scanned ?? config.workspaces.map((w) => w.name));
+  const drifting = new Set(items.filter((i) => i.class === "actionable" || i.class === "deleted").map(fingerprintOf));
+  const cleared = clearedMerges(existing, github.cleared, { scanned, drifting });
   const decided = decideAll(items, config, masker, switchedActions(existing), fingerprintOf);
   const { active } = splitIgnored(decided, activeIgnores(existing, [], options.reopen), masker);
   const plans = planBackports(active, { config, masker, templates: bundledTemplates() });
-  return reconcileBackports(plans, existing, github.branchList(), {
-    scanned: new Set(options.scanned ?? config.workspaces.map((w) => w.name)),
+  const operations = reconcileBackports(plans, existing, github.branchList(), {
+    scanned,
     configured: new Set(config.workspaces.map((w) => w.name)),
-    drifting: new Set(items.filter((i) => i.class === "actionable" || i.class === "deleted").map(fingerprintOf)),
+    drifting,
     ...(options.reopen ? { reopen: options.reopen } : {}),
+    cleared: new Map(cleared.map((c) => [c.fingerprint, c.pr])),
     maxOpen: config.backport.max_open,
     labels: config.backport.labels,
   });
+  return { operations, cleared };
 }
 
-/** Scans and applies every operation; returns the operations. */
+/** Scans and applies every operation, then writes the dashboard state (after the operations, as the scan does); returns the operations. */
 export function scanAndApply(github: FakeGitHub, items: readonly DriftItem[], options: ScanOptions): Operation[] {
-  const operations = reconcileScan(github, items, options);
+  const { operations, cleared } = scanOnce(github, items, options);
   for (const operation of operations) github.apply(operation, options.config, new Masker());
+  github.cleared = cleared;
   return operations;
 }
 

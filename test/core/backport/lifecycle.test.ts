@@ -108,6 +108,101 @@ describe("backport lifecycle against an in-memory GitHub", () => {
     expect(writesOf(reconcileScan(github, [], { config, scanned: [] }))).toEqual([]);
   });
 
+  describe("drift that comes back after its pull request was merged and a scan found it gone", () => {
+    const ssh = driftItem("aws_security_group_rule.ssh", "cidr_blocks", { before: ["10.0.0.0/8"], after: ["0.0.0.0/0"] });
+    const sshFp = fingerprintOf(ssh);
+
+    it("SSH opened, revert merged, applied, a clean scan, SSH opened again: a new pull request, once", () => {
+      const github = new FakeGitHub();
+      // 1. SSH opened: a revert pull request
+      expect(writesOf(scanAndApply(github, [ssh], { config })).map(describeOp)).toEqual(["open prod/aws_security_group_rule.ssh (new)"]);
+      const [first] = github.openPrs();
+      expect(first!.labels).toEqual(["drift", "drift:revert"]);
+      // 2. merged, not applied yet: it waits for the apply
+      github.personMerges(first!.number);
+      expect(reconcileScan(github, [ssh], { config }).map(describeOp)).toEqual([`leave-alone #${first!.number} (merged)`]);
+      expect(settle(github, [ssh])).toBe(0);
+      expect(github.cleared).toEqual([]);
+      // 3. applied: a scan finds no drift, and the dashboard remembers the merge is done with
+      expect(settle(github, [])).toBe(0);
+      expect(github.cleared).toEqual([{ fingerprint: sshFp, pr: first!.number }]);
+      // 4. the same rule is opened again, at the same live value: a new pull request on the same branch
+      expect(writesOf(scanAndApply(github, [ssh], { config })).map(describeOp)).toEqual(["open prod/aws_security_group_rule.ssh (returned-after-merge, reusing the branch)"]);
+      const second = github.openPrs();
+      expect(second.map((pr) => [pr.branch, pr.labels])).toEqual([["driftback/prod/aws_security_group_rule.ssh", ["drift", "drift:revert"]]]);
+      expect(second[0]!.number).not.toBe(first!.number);
+      // 5. rescans (a redelivery, the next schedule) write nothing more; the newer pull request now decides
+      expect(settle(github, [ssh])).toBe(0);
+      expect(github.cleared).toEqual([]);
+      expect(github.openPrs().map((pr) => pr.number)).toEqual([second[0]!.number]);
+      // 6. and the second round goes the same way
+      github.personMerges(second[0]!.number);
+      expect(settle(github, [ssh])).toBe(0);
+      expect(settle(github, [])).toBe(0);
+      expect(writesOf(scanAndApply(github, [ssh], { config })).map(describeOp)).toEqual(["open prod/aws_security_group_rule.ssh (returned-after-merge, reusing the branch)"]);
+      expect(github.openPrs()).toHaveLength(1);
+    });
+
+    it("a merged codify whose drift returns after a clean scan gets a new pull request", () => {
+      const github = new FakeGitHub();
+      settle(github, [api]);
+      const [first] = github.openPrs();
+      expect(first!.labels).toEqual(["drift", "drift:codify"]);
+      github.personMerges(first!.number);
+      expect(settle(github, [])).toBe(0); // the code now says what runs
+      expect(onlyReads(github, [api])).toEqual(["open prod/aws_instance.api (returned-after-merge, reusing the branch)"]);
+      expect(settle(github, [api])).toBe(1);
+      expect(github.openPrs()).toHaveLength(1);
+      expect(github.openPrs()[0]!.number).not.toBe(first!.number);
+    });
+
+    it("without a successful scan of that workspace in between, the merge still waits for its apply", () => {
+      const github = new FakeGitHub();
+      settle(github, [ssh]);
+      github.personMerges(github.openPrs()[0]!.number);
+      expect(settle(github, [], { config }, 5)).toBe(0);
+      github.cleared = []; // undo: replay with failed scans only
+      expect(writesOf(scanAndApply(github, [], { config, scanned: [] }))).toEqual([]); // prod failed to plan
+      expect(writesOf(scanAndApply(github, [], { config, scanned: ["staging"] }))).toEqual([]); // only another workspace planned
+      expect(github.cleared).toEqual([]);
+      expect(reconcileScan(github, [ssh], { config }).map(describeOp)).toEqual(["leave-alone #1 (merged)"]);
+    });
+
+    it("only the drift the scan found gone clears: another attribute of the same pull request still drifting keeps it merged", () => {
+      const github = new FakeGitHub();
+      settle(github, [api, apiTag]);
+      const [pr] = github.openPrs();
+      github.personMerges(pr!.number);
+      expect(settle(github, [apiTag])).toBe(0);
+      expect(github.cleared).toEqual([{ fingerprint: fingerprintOf(api), pr: pr!.number }]);
+      expect(onlyReads(github, [api, apiTag])).toEqual(["open prod/aws_instance.api (returned-after-merge, reusing the branch)"]);
+    });
+
+    const recurrence = (github: FakeGitHub) => {
+      settle(github, [ssh]);
+      github.personMerges(github.openPrs()[0]!.number);
+      settle(github, []);
+    };
+    const probe = new FakeGitHub();
+    recurrence(probe);
+    const start = probe.writes;
+    scanAndApply(probe, [ssh], { config });
+    const total = probe.writes - start;
+
+    it(`a crash after any of the ${total} writes of the new pull request converges on one pull request`, () => {
+      expect(total).toBeGreaterThan(2);
+      for (let allowed = 0; allowed < total; allowed++) {
+        const github = new FakeGitHub();
+        recurrence(github);
+        github.crashAfterWrites(allowed);
+        expect(() => scanAndApply(github, [ssh], { config })).toThrow(Crash);
+        github.noCrash();
+        settle(github, [ssh]);
+        expect(github.openPrs().map((pr) => [pr.number, pr.branch, pr.labels]), `after a crash at write ${allowed}`).toEqual(probe.openPrs().map((pr) => [pr.number, pr.branch, pr.labels]));
+      }
+    });
+  });
+
   it("keeps at most max_open pull requests open and opens the next when one closes", () => {
     const limited = configWith({ backport: { max_open: 2 } });
     const github = new FakeGitHub();

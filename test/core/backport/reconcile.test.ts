@@ -73,6 +73,23 @@ const cases: (Case & { drifting: DriftItem[] })[] = [
   { name: "drift that comes back after driftback closed it as resolved opens a new pull request", desired: plan([api]), existing: [closedPr(5, one([api]), { closedBy: "driftback" })], drifting: [api], expected: ["open prod/aws_instance.api (changed-since-closed)"] },
   { name: "a merged pull request whose drift is still there waits for apply", desired: plan([api]), existing: [closedPr(5, one([api]), { merged: true, closedBy: undefined })], drifting: [api], expected: ["leave-alone #5 (merged)"] },
   {
+    name: "the same drift back after a scan found its merged pull request's drift gone opens a new pull request",
+    desired: plan([api]),
+    existing: [closedPr(5, one([api]), { merged: true, closedBy: undefined })],
+    branches: [branch("driftback/prod/aws_instance.api", false)],
+    drifting: [api],
+    context: { cleared: new Map([[fingerprintOf(api), 5]]) },
+    expected: ["open prod/aws_instance.api (returned-after-merge, reusing the branch)"],
+  },
+  {
+    name: "a cleared entry of an older pull request does not lift a newer merge",
+    desired: plan([api]),
+    existing: [closedPr(3, one([api]), { merged: true, closedBy: undefined }), closedPr(5, one([api]), { merged: true, closedBy: undefined })],
+    drifting: [api],
+    context: { cleared: new Map([[fingerprintOf(api), 3]]) },
+    expected: ["leave-alone #5 (merged)"],
+  },
+  {
     name: "a new value after a merge opens a new pull request, reusing the merged branch",
     desired: plan([apiMoved]),
     existing: [closedPr(5, one([api]), { merged: true, closedBy: undefined })],
