@@ -50,6 +50,8 @@ function makeCorpus(): void {
   execFileSync("mkfifo", [at("fifo.json")]); // reading a FIFO would wait forever
   mkdirSync(at("empty-dir"));
   write("a-file.tf", 'resource "a" "b" {}\n');
+  mkdirSync(at("other-ws"));
+  write("other-ws/main.tf", 'resource "null_resource" "unrelated" {}\n');
   const incident = { key: "INC-1", title: "t", url: "https://example.com/INC-1", status: "open", opened_at: "2024-05-01T01:00:00Z", resolved_at: null, text: "" };
   write("incidents-object.json", JSON.stringify({ incidents: [incident] }));
   write("incidents-no-key.json", JSON.stringify([incident, { ...incident, key: undefined }]));
@@ -157,6 +159,7 @@ const rows: Row[] = [
   { input: "codify with a missing --var-file", argv: () => { const ws = codifyWorkspace("link-inside"); return ["codify", "--dir", ws, "--plan-json", path.join(ws, "plan.json"), "--var-file", "prod.tfvars"]; }, exit: 1, stderr: /cannot read \/tmp\/.*\/prod\.tfvars: no such file or directory/ },
   { input: "codify with a plan that is not JSON", argv: () => ["codify", "--dir", codifyWorkspace("link-inside"), "--plan-json", at("secrets.tfvars")], exit: 1, stderr: /secrets\.tfvars is not usable plan JSON/ },
   { input: "codify on `terraform show -json` of a state", argv: () => ["codify", "--dir", codifyWorkspace("link-inside"), "--plan-json", STATE], exit: 1, stderr: STATE_ADVICE },
+  { input: "codify --dir of another workspace (declares none of the drifted resources)", argv: () => ["codify", "--dir", at("other-ws"), "--plan-json", EXAMPLE], exit: 1, stderr: /^driftback: --dir .*other-ws does not declare the drifted resource \(aws_security_group\.web\); give the root module directory the plan was made from\n$/ },
   { input: "codify --mask-value '['", argv: () => ["codify", "--dir", ".", "--plan-json", EXAMPLE, "--mask-value", "["], exit: 1, stderr: /option '--mask-value <regex>' argument '\[' is invalid/ },
   { input: "codify --format bogus", argv: () => ["codify", "--dir", ".", "--plan-json", EXAMPLE, "--format", "bogus"], exit: 1, stderr: /Allowed choices are diff, json/ },
   // scan
@@ -178,6 +181,7 @@ const rows: Row[] = [
   { input: "backport --plan-json that does not exist", argv: () => ["backport", "--dir", EXAMPLES_DIR, "--plan-json", at("missing.json"), "--dry-run"], exit: 1, stderr: /cannot read --plan-json .*missing\.json: no such file or directory/ },
   { input: "backport --plan-json holding a tfvars file with a secret", argv: () => ["backport", "--dir", EXAMPLES_DIR, "--plan-json", at("secrets.tfvars"), "--dry-run"], exit: 1, stderr: /--plan-json .*secrets\.tfvars is not usable plan JSON/ },
   { input: "backport --plan-json holding `terraform show -json` of a state", argv: () => ["backport", "--dir", EXAMPLES_DIR, "--plan-json", STATE, "--dry-run"], exit: 1, stderr: /--plan-json .*show-json-state-tf1\.11\.json is not usable plan JSON: \(document\): this is a state, not a plan: run `terraform plan -out=tfplan`/ },
+  { input: "backport --dir of another workspace (declares none of the drifted resources)", argv: () => ["backport", "--dir", at("other-ws"), "--plan-json", path.join(EXAMPLES_DIR, "scan-plan.json"), "--dry-run"], exit: 1, stderr: /^driftback: --dir .*other-ws does not declare any of the \d+ drifted resources \(aws_\w+\.\w+, .*\); give the root module directory the plan was made from\n$/ },
   { input: "backport where .github/driftback.yml is not YAML", argv: () => ["backport", "--dir", repoWithConfig("workspaces: [\n  - name: prod"), "--plan-json", EXAMPLE, "--dry-run"], exit: 1, stderr: /\.github\/driftback\.yml is not valid YAML at line \d+, column \d+/ },
   { input: "backport where .github/driftback.yml has an unknown key", argv: () => ["backport", "--dir", repoWithConfig(`workspaces:\n  - name: prod\n    dir: .\nbackport:\n  verfy: true\n`), "--plan-json", EXAMPLE, "--workspace", "prod", "--dry-run"], exit: 1, stderr: /\.github\/driftback\.yml: backport unknown key `verfy`/ },
   { input: "backport --incidents-from holding an object, not an array", argv: () => ["backport", "--dir", EXAMPLES_DIR, "--plan-json", EXAMPLE, "--dry-run", "--incidents-from", at("incidents-object.json")], exit: 1, stderr: /^driftback: --incidents-from .*incidents-object\.json must hold a JSON array of incidents, not object\n$/ },

@@ -17,7 +17,7 @@ import { LocalFileError } from "../adapters/local-file.js";
 import { DEFAULT_LOOKBACK_MS } from "../core/incidents/index.js";
 import { formatBackportOutput, openedPullRequests, proposedPullRequests, skippedDrift, type BackportOutput } from "./backport-output.js";
 import { loadBackportSetup } from "./backport-setup.js";
-import { CommandInputError } from "./workspace-checks.js";
+import { CommandInputError, requireDirDeclaresDrift } from "./workspace-checks.js";
 
 export interface BackportCommandOptions {
   dir: string;
@@ -74,6 +74,9 @@ export async function backportCommand(options: BackportCommandOptions): Promise<
   const setup = await loadBackportSetup({ dir: options.dir, planJson: options.planJson, ...(options.workspace !== undefined ? { workspace: options.workspace } : {}) });
   const config = withVerify(setup.config, options.dryRun ? options.verify : options.verify || setup.config.backport.verify);
   const incidents = options.incidentsFrom === undefined ? undefined : await offlineIncidents(options.incidentsFrom, options.lastClean, setup.planJson, setup.workspace.name, config);
+  // a workspace that declares none of the drift is not the one planned: nothing it proposed would be right
+  const drifted = setup.items.filter((i) => i.class === "actionable" || i.class === "deleted").map((i) => i.address);
+  await requireDirDeclaresDrift(setup.repoDir, setup.workspace.dir, drifted, options.workspace === undefined ? `--dir ${escapeForOneLine(options.dir)}` : `workspace ${escapeForOneLine(setup.workspace.name)}'s dir ${escapeForOneLine(setup.workspace.dir)}`);
 
   // 2. The host: a recording one, or GitHub at the commit that was planned.
   const target = repo ?? { owner: "local", repo: path.basename(setup.repoDir) || "repository" };

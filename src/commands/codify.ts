@@ -8,9 +8,10 @@ import { isSecretItem } from "../core/drift/report.js";
 import { Masker } from "../core/render/mask.js";
 import type { DriftTarget } from "../core/hcl/resolve.js";
 import { parsePlan } from "../core/plan/parse.js";
+import { escapeForOneLine } from "../core/printable.js";
 import { bundledTemplates, type Templates } from "../templates.js";
 import { readPlanJson } from "./plan-file.js";
-import { requireDirectory, requireTfFiles, workspaceParseErrors } from "./workspace-checks.js";
+import { requireDeclaredDrift, requireDirectory, requireTfFiles, workspaceParseErrors } from "./workspace-checks.js";
 import { codifyDrift, type CodifyResult } from "../usecases/codify-drift.js";
 
 export interface CodifyCommandOptions {
@@ -47,6 +48,8 @@ export async function codifyCommand(options: CodifyCommandOptions): Promise<{ re
   const { workspace: ws, unparsable } = await loadWorkspace(await loadHclParser(), repoRoot, dir, options.varFiles, { boundary });
   requireTfFiles(ws, options.dir);
   const parseErrors = await workspaceParseErrors(ws, unparsable, hclToolchain, repoRoot);
+  // code that does not parse says why on its own; code that parses must be the plan's workspace
+  if (parseErrors.length === 0) requireDeclaredDrift(ws, targets.map((t) => t.address), `--dir ${escapeForOneLine(options.dir)}`);
   const before = new Map(ws.files().map((file) => [file, ws.source(file)]));
   const results = await codifyDrift({ toolchain: hclToolchain }, ws, targets);
   if (options.write) {
