@@ -1,6 +1,7 @@
 import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import { loadHclParser } from "../adapters/hcl/parser.js";
+import { loadRepoView } from "../adapters/hcl/load-repo-view.js";
 import { loadWorkspace } from "../adapters/hcl/load-workspace.js";
 import { hclToolchain } from "../adapters/hcl/toolchain.js";
 import { classifyDrift } from "../core/drift/items.js";
@@ -46,6 +47,8 @@ export async function codifyCommand(options: CodifyCommandOptions): Promise<{ re
   // symbolic links are followed inside the current directory (or inside --dir when it lies elsewhere)
   const boundary = repoRoot === cwd ? cwd : absoluteDir;
   const { workspace: ws, unparsable } = await loadWorkspace(await loadHclParser(), repoRoot, dir, options.varFiles, { boundary });
+  // every other root under the current directory counts as another caller of the modules it shares with --dir
+  ws.scope = { view: await loadRepoView(await loadHclParser(), repoRoot, [{ name: dir, dir, varFiles: options.varFiles }]), workspace: dir };
   requireTfFiles(ws, options.dir);
   const parseErrors = await workspaceParseErrors(ws, unparsable, hclToolchain, repoRoot);
   // code that does not parse says why on its own; code that parses must be the plan's workspace

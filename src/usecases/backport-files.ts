@@ -18,6 +18,7 @@ import { formatAttributePath, parseResourceAddress } from "../core/hcl/address.j
 import { removeResourceBlock } from "../core/hcl/remove.js";
 import type { DriftTarget } from "../core/hcl/resolve.js";
 import type { HclWorkspace } from "../core/hcl/workspace.js";
+import type { RepoView } from "../core/repo/view.js";
 import type { ResourceChange } from "../core/plan/model.js";
 import type { Masker } from "../core/render/mask.js";
 import type { BackportFile } from "../ports.js";
@@ -48,8 +49,9 @@ export class WorkspaceCode {
     this.originals = new Map(ws.files().map((file) => [file, ws.source(file)]));
   }
 
-  static async load(parser: HclParser, toolchain: HclToolchain, checkoutDir: string, workspace: WorkspaceConfig): Promise<WorkspaceCode> {
+  static async load(parser: HclParser, toolchain: HclToolchain, checkoutDir: string, workspace: WorkspaceConfig, view?: RepoView, rootOnly?: string): Promise<WorkspaceCode> {
     const { workspace: ws } = await loadWorkspace(parser, checkoutDir, workspace.dir, workspace.var_files, { skipUnreadable: true });
+    if (view) ws.scope = { view, workspace: workspace.name, ...(rootOnly ? { rootOnly } : {}) };
     return new WorkspaceCode(ws, toolchain);
   }
 
@@ -64,7 +66,7 @@ export class WorkspaceCode {
     const results = await codifyDrift({ toolchain: this.toolchain }, this.ws, attributes.map(targetOf));
     attributes.forEach((planned, index) => {
       const result = results[index]!;
-      outcomes.set(planned.fingerprint, result.status === "codified" ? { status: "codified", file: result.file } : { status: "refused", reason: result.reason, snippet: result.snippet });
+      outcomes.set(planned.fingerprint, result.status === "codified" ? { status: "codified", file: result.file, files: result.files, via: result.via } : { status: "refused", reason: result.reason, snippet: result.snippet });
     });
     for (const planned of items.filter((i) => i.item.class === "deleted")) outcomes.set(planned.fingerprint, await this.removeBlock(planned.item.address));
     return { outcomes, files: this.changedFiles() };
@@ -136,6 +138,8 @@ export interface BuildInput {
   codeFiles: ReadonlyMap<string, string>;
   /** The scan's resource changes of this workspace: the revert plan excerpt and `expect`. */
   revertChanges: readonly ResourceChange[];
+  /** The workspaces the verification planned (the drifted one first), for the body. */
+  verifiedIn?: readonly string[];
   /** The verification plan's resource changes, when it rejected some codify. */
   verificationChanges?: readonly ResourceChange[];
   /** The pull request's number once it has one (its drift records name it). */
@@ -149,7 +153,7 @@ export function buildBackport(input: BuildInput, ctx: BuildContext): BuiltBackpo
   const expect = expectedChanges(settled, input.revertChanges, masker);
   if (expect.length > 0) settled.marker.expect = expect;
   const body = renderBackportBody(
-    { settled, revertChanges: input.revertChanges, ...(input.verificationChanges ? { verificationChanges: input.verificationChanges } : {}), config },
+    { settled, revertChanges: input.revertChanges, ...(input.verificationChanges ? { verificationChanges: input.verificationChanges } : {}), ...(input.verifiedIn ? { verifiedIn: input.verifiedIn } : {}), config },
     { masker, templates, ...(ctx.unverifiedBy ? { unverifiedBy: ctx.unverifiedBy } : {}) },
   );
   const records = recordedItems(settled, config).map((drift) =>

@@ -1,9 +1,11 @@
+import { loadRepoView } from "../adapters/hcl/load-repo-view.js";
 import type { HclParser } from "../adapters/hcl/parser.js";
 import type { HclToolchain } from "../adapters/hcl/toolchain.js";
 import type { WorkspaceConfig } from "../config/schema.js";
 import type { BackportMarker, BackportPlan, CodifyOutcome, Operation, PlannedDrift } from "../core/backport/index.js";
 import type { ResourceChange } from "../core/plan/model.js";
 import { parsePlan } from "../core/plan/parse.js";
+import type { RepoView } from "../core/repo/view.js";
 import type { Logger } from "../ports.js";
 import { buildBackport, memoizedToolchain, WorkspaceCode, type BuildContext, type BuiltBackport } from "./backport-files.js";
 import { verifyCodify, type VerifyDeps } from "./backport-verify.js";
@@ -48,6 +50,8 @@ export async function prepareBackports(deps: PrepareDeps, ctx: BuildContext, ope
   const prepared: Prepared = new Map();
   // each pull request's own pass checks the same original files again: the toolchain's answers are reused
   const toolchain = memoizedToolchain(deps.toolchain);
+  // who evaluates which code, across every configured workspace: where an edit may go, and which workspaces prove it
+  const view = await repoViewOf(deps, input);
   const byWorkspace = new Map<string, WithPlan[]>();
   for (const operation of operations) byWorkspace.set(operation.plan.workspace, [...(byWorkspace.get(operation.plan.workspace) ?? []), operation]);
   for (const [name, ops] of byWorkspace) {
@@ -59,7 +63,7 @@ export async function prepareBackports(deps: PrepareDeps, ctx: BuildContext, ope
     }
     let code: WorkspaceCode;
     try {
-      code = await WorkspaceCode.load(await deps.loadParser(), toolchain, input.checkoutDir, workspace);
+      code = await WorkspaceCode.load(await deps.loadParser(), toolchain, input.checkoutDir, workspace, view, ctx.config.backport.verify ? undefined : VERIFY_OFF);
     } catch (error) {
       fail(`could not read the code of workspace ${name}: ${ctx.masker.scrubText((error as Error).message).split("\n")[0]}`);
       continue;
@@ -73,6 +77,7 @@ export async function prepareBackports(deps: PrepareDeps, ctx: BuildContext, ope
     const committing = ops.filter((op) => COMMITS.has(op.kind) && codifyItems(op).length > 0);
     const failedKeys = new Set<string>();
     const reused = new Map<string, { outcomes: Map<string, CodifyOutcome>; files: Map<string, string> }>();
+    let verifiedIn: string[] | undefined;
     if (ctx.config.backport.verify && committing.length > 0) {
       const all = committing.flatMap(codifyItems);
       const combined = await code.codify(all);
@@ -81,18 +86,31 @@ export async function prepareBackports(deps: PrepareDeps, ctx: BuildContext, ope
       const owners = fileOwners(committing, combined.outcomes);
       for (const item of all) if (combined.outcomes.get(item.fingerprint)?.status === "refused") verified.set(item.fingerprint, combined.outcomes.get(item.fingerprint)!);
       if (codified.length > 0) {
-        const result = await verifyCodify(deps, { config: ctx.config, workspace, checkoutDir: input.checkoutDir, files: combined.files, items: codified, ...(input.signal ? { signal: input.signal } : {}) });
+        const filesOf = new Map(codified.map((i) => [i.fingerprint, fileOf(combined.outcomes.get(i.fingerprint))]));
+        const result = await verifyCodify(deps, {
+          config: ctx.config,
+          workspace,
+          checkoutDir: input.checkoutDir,
+          files: combined.files,
+          items: codified,
+          filesOf,
+          ...(view ? { view } : {}),
+          ...(input.planExcerpts ? { basePlans: input.planExcerpts } : {}),
+          ...(input.signal ? { signal: input.signal } : {}),
+        });
         if (!result.ok) {
           fail(result.reason, committing);
           committing.forEach((op) => failedKeys.add(op.key));
         } else {
           for (const fingerprint of result.stillChanges) verified.set(fingerprint, { status: "still-changes" });
+          for (const [fingerprint, reason] of result.sideEffects) if (!result.stillChanges.has(fingerprint)) verified.set(fingerprint, { status: "still-changes", reason });
           if (result.stillChanges.size > 0) verificationChanges = result.changes;
+          verifiedIn = result.verified;
           // a pull request whose files no other one edits, and whose edits all passed, needs no second codify pass
           for (const op of committing) {
             const own = codifyItems(op);
             const files = new Set(own.flatMap((i) => fileOf(combined.outcomes.get(i.fingerprint))));
-            if (own.some((i) => result.stillChanges.has(i.fingerprint)) || [...files].some((f) => owners.get(f)!.size > 1)) continue;
+            if (own.some((i) => result.stillChanges.has(i.fingerprint) || result.sideEffects.has(i.fingerprint)) || [...files].some((f) => owners.get(f)!.size > 1)) continue;
             reused.set(op.key, { outcomes: new Map(own.map((i) => [i.fingerprint, combined.outcomes.get(i.fingerprint)!])), files: new Map([...combined.files].filter(([f]) => files.has(f))) });
           }
         }
@@ -117,11 +135,27 @@ export async function prepareBackports(deps: PrepareDeps, ctx: BuildContext, ope
       const pr = existing?.number;
       prepared.set(
         op.key,
-        buildBackport({ plan: op.plan, outcomes, codeFiles: pass.files, revertChanges, ...(verificationChanges ? { verificationChanges } : {}), ...(pr !== undefined ? { pr } : {}) }, ctx),
+        buildBackport(
+          { plan: op.plan, outcomes, codeFiles: pass.files, revertChanges, ...(verificationChanges ? { verificationChanges } : {}), ...(verifiedIn ? { verifiedIn } : {}), ...(pr !== undefined ? { pr } : {}) },
+          ctx,
+        ),
       );
     }
   }
   return prepared;
+}
+
+/** Why a workspace's codify may not edit modules when backport.verify is false. */
+const VERIFY_OFF = "`backport.verify` is false, so no plan would prove what an edit of shared code does: driftback edits only the root's own files";
+
+/** The repository-wide view of the checkout; without it (unreadable tree) each workspace's codify edits only its root's own files. */
+async function repoViewOf(deps: PrepareDeps, input: PrepareInput): Promise<RepoView | undefined> {
+  try {
+    return await loadRepoView(await deps.loadParser(), input.checkoutDir, input.workspaces.map((w) => ({ name: w.name, dir: w.dir, varFiles: w.var_files })));
+  } catch (error) {
+    deps.logger.warn({ problem: (error as Error).message.split("\n")[0] }, "could not index the repository's modules; codify edits only each workspace's own root files");
+    return undefined;
+  }
 }
 
 /** Per code file, the operations whose codified drift edited it in the combined pass. */
@@ -134,7 +168,7 @@ function fileOwners(operations: readonly WithPlan[], outcomes: ReadonlyMap<strin
 }
 
 function fileOf(outcome: CodifyOutcome | undefined): string[] {
-  return outcome?.status === "codified" ? [outcome.file] : [];
+  return outcome?.status === "codified" ? (outcome.files ?? [outcome.file]) : [];
 }
 
 /**

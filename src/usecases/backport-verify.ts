@@ -5,6 +5,9 @@ import type { LimitFunction } from "p-limit";
 import stripAnsi from "strip-ansi";
 import type { Config, WorkspaceConfig } from "../config/schema.js";
 import type { PlannedDrift } from "../core/backport/index.js";
+import { describeDifference, differencesFromBase } from "../core/plan/compare-changes.js";
+import type { PathStep } from "../core/plan/model.js";
+import type { RepoView } from "../core/repo/view.js";
 import { overlaps } from "../core/drift/evidence.js";
 import { changedAttributes } from "../core/drift/pairing.js";
 import type { ResourceChange } from "../core/plan/model.js";
@@ -28,64 +31,143 @@ export interface VerifyRequest {
   checkoutDir: string;
   /** Edited files (repo-relative path -> whole text), written over the copy. */
   files: ReadonlyMap<string, string>;
-  /** The codified drift to check; its resources are the plan's `-target`s. */
+  /** The codified drift to check, with the files each one edited. */
   items: readonly PlannedDrift[];
+  /** Per fingerprint, the files its codify edited (a drift whose files another workspace reads is judged by that workspace's plan too). */
+  filesOf?: ReadonlyMap<string, readonly string[]>;
+  /** Who else reads the edited files; without it only the drifted workspace is planned. */
+  view?: RepoView;
+  /** Workspace -> the scan's plan JSON of the same commit: the base each verification plan is compared with. A workspace without one gets a base plan in this run. */
+  basePlans?: ReadonlyMap<string, string>;
   signal?: AbortSignal;
 }
 
 export type VerifyResult =
-  /** The plan ran: the drift it still changes, and its resource changes (for the body's excerpt). */
-  | { ok: true; stillChanges: Set<string>; changes: ResourceChange[] }
-  /** The plan failed or timed out: a readable, masked reason. */
+  /**
+   * The plans ran: the drift the drifted workspace's plan still changes, its resource changes (for
+   * the body's excerpt), every workspace planned, and the codified drift rejected because applying
+   * the edit would change something else (another workspace, another instance, a consumer), with why.
+   */
+  | { ok: true; stillChanges: Set<string>; changes: ResourceChange[]; verified: string[]; sideEffects: Map<string, string> }
+  /** A plan failed or timed out: a readable, masked reason. */
   | { ok: false; reason: string };
 
 /** Actions that leave a resource as it is. */
 const KEEPS = new Set(["no-op", "read", "forget"]);
 
 /**
- * Verified codify: plans a copy of the checkout with the edits written in, `-target`ed at the
- * drifted resources (only they are refreshed), and keeps a codify only if that plan proposes no
- * change to its attribute (or, for a removed block, no change to the resource at all).
+ * Verified codify, for the whole repository: plans a copy of the checkout with the edits written
+ * in, for the drifted workspace and for every other configured workspace that loads an edited
+ * file, in parallel within the plan limit, and compares each with its plan of the same commit
+ * without the edit. A codify is kept only if the drifted workspace no longer changes its
+ * attribute, and nothing else changes anywhere: no other workspace, no other instance of an
+ * edited module, no resource consuming the value.
  */
 export async function verifyCodify(deps: VerifyDeps, request: VerifyRequest): Promise<VerifyResult> {
-  const targets = [...new Set(request.items.map((i) => i.item.address))].sort();
-  let scratch: string;
-  try {
-    scratch = await mkdtemp(path.join(deps.scratchDir ?? os.tmpdir(), "driftback-verify-"));
-  } catch (error) {
-    return { ok: false, reason: `could not make a scratch directory for the verification plan: ${String((error as NodeJS.ErrnoException).code ?? (error as Error).message)}` };
-  }
+  const scratch = await makeScratch(deps, "driftback-verify-");
+  if ("reason" in scratch) return { ok: false, reason: scratch.reason };
+  let baseCopy: Promise<string | { reason: string }> | undefined;
   try {
     // 1. A copy of the tree (without .git), with the edits written in.
-    try {
-      await cp(request.checkoutDir, scratch, { recursive: true, verbatimSymlinks: true, filter: (source) => path.basename(source) !== ".git" });
-      for (const [file, text] of request.files) {
-        const target = path.join(scratch, file);
-        await mkdir(path.dirname(target), { recursive: true });
-        await writeFile(target, text);
+    const copied = await copyTree(request.checkoutDir, scratch.dir, request.files, deps.masker);
+    if (copied) return { ok: false, reason: copied };
+    // 2. Which workspaces read an edited file: the drifted one first.
+    const name = request.workspace.name;
+    const readers = new Set<string>([name]);
+    for (const file of request.files.keys()) for (const reader of request.view?.readersOf(file) ?? []) readers.add(reader);
+    const workspaces = [...readers].flatMap((reader) => request.config.workspaces.filter((w) => w.name === reader));
+    // 3. Each one's plan of the edited code, and of the same commit without it, all within the plan limit.
+    const limit = <T>(run: () => Promise<T>) => (deps.planLimit ? deps.planLimit(run) : run());
+    const planOf = (workspace: WorkspaceConfig, dir: string) => limit(() => deps.terraform.plan(planRequestFor(request.config, workspace, dir, request.signal)));
+    const baseOf = async (workspace: WorkspaceConfig): Promise<PlanRead> => {
+      const known = request.basePlans?.get(workspace.name);
+      if (known !== undefined) return readPlan(known, deps.masker, `the scan's plan of ${workspace.name}`);
+      baseCopy ??= makeScratch(deps, "driftback-base-").then(async (made) => {
+        if ("reason" in made) return made;
+        const failed = await copyTree(request.checkoutDir, made.dir, new Map(), deps.masker);
+        return failed ? { reason: failed } : made.dir;
+      });
+      const dir = await baseCopy;
+      if (typeof dir !== "string") return { ok: false, reason: dir.reason };
+      return fromOutcome(await planOf(workspace, dir), deps.masker, `the base plan of ${workspace.name}`);
+    };
+    const results = await Promise.all(
+      workspaces.map(async (workspace) => {
+        const [edited, base] = await Promise.all([planOf(workspace, scratch.dir).then((o) => fromOutcome(o, deps.masker, `the verification plan of ${workspace.name}`)), baseOf(workspace)]);
+        return { workspace, edited, base };
+      }),
+    );
+    const failed = results.find((r) => !r.edited.ok || !r.base.ok);
+    if (failed) return { ok: false, reason: (!failed.edited.ok ? failed.edited.reason : !failed.base.ok ? failed.base.reason : "") };
+    // 4. What each plan says about the edit.
+    const own = results.find((r) => r.workspace.name === name)!;
+    const ownChanges = (own.edited as PlanOk).changes;
+    const stillChanges = stillChanged(request.items, ownChanges);
+    const sideEffects = new Map<string, string>();
+    const codifiedPath = (address: string, path: readonly PathStep[]) => request.items.some((i) => i.item.address === address && overlaps(i.item.path, path));
+    for (const { workspace, edited, base } of results) {
+      const mine = workspace.name === name;
+      const differences = differencesFromBase((base as PlanOk).changes, (edited as PlanOk).changes, mine ? (address, path) => codifiedPath(address, path) || request.items.some((i) => i.item.address === address && i.item.class === "deleted") : undefined).filter(
+        // in the drifted workspace, a change that is gone is drift the edit settles; anywhere else it is a change of that workspace's code
+        (d) => !(mine && d.kind === "gone"),
+      );
+      if (differences.length === 0) continue;
+      const why = `applying the edit would also change \`${workspace.name}\`: ${differences.slice(0, 3).map(describeDifference).join("; ")}${differences.length > 3 ? `; and ${differences.length - 3} more` : ""}`;
+      for (const item of request.items) {
+        const files = request.filesOf?.get(item.fingerprint);
+        const concerned = mine || !files || files.some((f) => request.view?.readersOf(f).includes(workspace.name));
+        if (concerned && !sideEffects.has(item.fingerprint)) sideEffects.set(item.fingerprint, deps.masker.scrubText(why));
       }
-    } catch (error) {
-      return { ok: false, reason: `could not prepare the verification copy of the tree: ${deps.masker.scrubText(String((error as NodeJS.ErrnoException).code ?? (error as Error).message))}` };
     }
-    // 2. The targeted plan, within the scan's plan concurrency.
-    const plan = () => deps.terraform.plan({ ...planRequestFor(request.config, request.workspace, scratch, request.signal), targets });
-    const outcome = await (deps.planLimit ? deps.planLimit(plan) : plan());
-    if (!outcome.ok) {
-      const detail = lastErrorLine(deps.masker.scrubText(stripAnsi(outcome.output)));
-      return { ok: false, reason: `the verification plan failed: ${deps.masker.scrubText(outcome.message)}${detail ? `: ${detail}` : ""}` };
-    }
-    // 3. What it still changes, per codified attribute.
-    let changes: ResourceChange[];
-    try {
-      const model = parsePlan(outcome.planJson);
-      if (model.errored) return { ok: false, reason: "the verification plan errored: terraform could not finish it" };
-      changes = model.resourceChanges;
-    } catch (error) {
-      return { ok: false, reason: `the verification plan's JSON is not usable: ${deps.masker.scrubText((error as Error).message).split("\n")[0]}` };
-    }
-    return { ok: true, stillChanges: stillChanged(request.items, changes), changes };
+    return { ok: true, stillChanges, changes: ownChanges, verified: workspaces.map((w) => w.name), sideEffects };
   } finally {
-    await rm(scratch, { recursive: true, force: true }).catch(() => undefined);
+    await rm(scratch.dir, { recursive: true, force: true }).catch(() => undefined);
+    const base = await baseCopy?.catch(() => undefined);
+    if (typeof base === "string") await rm(base, { recursive: true, force: true }).catch(() => undefined);
+  }
+}
+
+type PlanOk = { ok: true; changes: ResourceChange[] };
+type PlanRead = PlanOk | { ok: false; reason: string };
+
+async function makeScratch(deps: VerifyDeps, prefix: string): Promise<{ dir: string } | { reason: string }> {
+  try {
+    return { dir: await mkdtemp(path.join(deps.scratchDir ?? os.tmpdir(), prefix)) };
+  } catch (error) {
+    return { reason: `could not make a scratch directory for the verification plan: ${String((error as NodeJS.ErrnoException).code ?? (error as Error).message)}` };
+  }
+}
+
+/** Copies the checkout (without .git) and writes the edited files over it; a readable reason when that fails. */
+async function copyTree(from: string, to: string, files: ReadonlyMap<string, string>, masker: Masker): Promise<string | undefined> {
+  try {
+    await cp(from, to, { recursive: true, verbatimSymlinks: true, filter: (source) => path.basename(source) !== ".git" });
+    for (const [file, text] of files) {
+      const target = path.join(to, file);
+      await mkdir(path.dirname(target), { recursive: true });
+      await writeFile(target, text);
+    }
+    return undefined;
+  } catch (error) {
+    return `could not prepare the verification copy of the tree: ${masker.scrubText(String((error as NodeJS.ErrnoException).code ?? (error as Error).message))}`;
+  }
+}
+
+function fromOutcome(outcome: Awaited<ReturnType<TerraformRunner["plan"]>>, masker: Masker, what: string): PlanRead {
+  if (!outcome.ok) {
+    const detail = lastErrorLine(masker.scrubText(stripAnsi(outcome.output)));
+    return { ok: false, reason: `${what} failed: ${masker.scrubText(outcome.message)}${detail ? `: ${detail}` : ""}` };
+  }
+  return readPlan(outcome.planJson, masker, what);
+}
+
+function readPlan(planJson: string, masker: Masker, what: string): PlanRead {
+  try {
+    const model = parsePlan(planJson);
+    if (model.errored) return { ok: false, reason: `${what} errored: terraform could not finish it` };
+    return { ok: true, changes: model.resourceChanges };
+  } catch (error) {
+    return { ok: false, reason: `${what}'s JSON is not usable: ${masker.scrubText((error as Error).message).split("\n")[0]}` };
   }
 }
 

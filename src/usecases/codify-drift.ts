@@ -1,7 +1,7 @@
 import { createTwoFilesPatch, diffLines } from "diff";
 import type { HclToolchain } from "../adapters/hcl/toolchain.js";
 import { formatAttributePath } from "../core/hcl/address.js";
-import { applyEdits, planEdit, type EditPlan } from "../core/hcl/edit.js";
+import { applyEdits, planEdits, type EditPlan } from "../core/hcl/edit.js";
 import { renderHclValue } from "../core/hcl/render-value.js";
 import { resolveTarget, type DriftTarget } from "../core/hcl/resolve.js";
 import { lineOf } from "../core/hcl/syntax.js";
@@ -10,7 +10,8 @@ import type { HclWorkspace } from "../core/hcl/workspace.js";
 import type { JsonValue } from "../core/plan/model.js";
 
 export type CodifyResult =
-  | { address: string; path: string; status: "codified"; file: string; diff: string; via: string }
+  /** `file` is where the live value is written; `files` every file edited (more than one when it was lifted out of shared code). */
+  | { address: string; path: string; status: "codified"; file: string; files: string[]; diff: string; via: string }
   | { address: string; path: string; status: "refused"; reason: string; snippet: string };
 
 export interface CodifyDeps {
@@ -36,47 +37,57 @@ async function codifyOne(deps: CodifyDeps, ws: HclWorkspace, target: DriftTarget
   const resolution = resolveTarget(ws, target);
   if (resolution.kind === "refused") return refuse(resolution.reason);
   if (readBack(ws, target).ok) return refuse("the code already says what is running; nothing to change.");
-  // 2. Plan the smallest edit and apply it in memory.
-  const plan = planEdit(ws, resolution, target.live);
-  if ("refused" in plan) return refuse(plan.refused);
-  const original = ws.source(plan.file);
-  const edited = applyEdits(original, plan.edits);
-  // 3. Keep formatted files formatted (hclwrite alignment), leave unformatted ones alone.
-  const wasFormatted = (await deps.toolchain.format(original)) === original;
-  const output = wasFormatted ? await deps.toolchain.format(edited) : edited;
-  // 4. Check the edit before keeping it; any failure puts the file back.
-  const problem = await check(deps, ws, target, plan, original, output, wasFormatted);
-  if (problem) {
-    ws.update(plan.file, original);
-    return refuse(`the edit did not pass driftback's checks (${problem}), so it was not made.`);
+  // 2. Plan the smallest edits (several files when the value is lifted out of shared code).
+  const plans = planEdits(ws, resolution, target.live);
+  if ("refused" in plans) return refuse(plans.refused);
+  const originals = new Map(plans.map((plan) => [plan.file, ws.source(plan.file)]));
+  const outputs = new Map<string, string>();
+  for (const plan of plans) {
+    const original = originals.get(plan.file)!;
+    const edited = applyEdits(original, plan.edits);
+    // 3. Keep formatted files formatted (hclwrite alignment), leave unformatted ones alone.
+    const wasFormatted = (await deps.toolchain.format(original)) === original;
+    const output = wasFormatted ? await deps.toolchain.format(edited) : edited;
+    // 4. Check each file before keeping any.
+    const problem = await checkFile(deps, plan, original, output, wasFormatted);
+    if (problem) return refuse(`the edit did not pass driftback's checks (${problem}), so it was not made.`);
+    outputs.set(plan.file, output);
   }
-  return { address: target.address, path, status: "codified", file: plan.file, diff: createTwoFilesPatch(`a/${plan.file}`, `b/${plan.file}`, original, output, undefined, undefined, { context: 3 }), via: resolution.via };
+  // 5. Read the attribute back from the edited code; any failure puts every file back.
+  for (const [file, output] of outputs) ws.update(file, output);
+  const back = readBack(ws, target);
+  if (!back.ok) {
+    for (const [file, original] of originals) ws.update(file, original);
+    return refuse(`the edit did not pass driftback's checks (reading it back: ${back.detail}), so it was not made.`);
+  }
+  const files = [...outputs.keys()];
+  const diff = files.map((file) => createTwoFilesPatch(`a/${file}`, `b/${file}`, originals.get(file)!, outputs.get(file)!, undefined, undefined, { context: 3 })).join("");
+  return { address: target.address, path, status: "codified", file: resolution.file, files, diff, via: resolution.via };
 }
 
-async function check(deps: CodifyDeps, ws: HclWorkspace, target: DriftTarget, plan: EditPlan, original: string, output: string, wasFormatted: boolean): Promise<string | undefined> {
+async function checkFile(deps: CodifyDeps, plan: EditPlan, original: string, output: string, wasFormatted: boolean): Promise<string | undefined> {
   const invalid = await deps.toolchain.validate(plan.file, output);
   if (invalid) return `terraform's parser rejects the result: ${invalid}`;
   if (wasFormatted && (await deps.toolchain.format(output)) !== output) return "the result is not formatted";
-  const outside = linesOutside(original, output, plan.container);
-  if (outside) return `it would also change line ${outside}, outside the edited block`;
-  ws.update(plan.file, output);
-  const back = readBack(ws, target);
-  return back.ok ? undefined : `reading it back: ${back.detail}`;
+  const outside = linesOutside(original, output, plan.containers);
+  if (outside) return `it would also change line ${outside} of ${plan.file}, outside the edited block`;
+  return undefined;
 }
 
-/** The first changed line (1-based, original numbering) outside the container, if any. */
-function linesOutside(original: string, output: string, container: { start: number; end: number }): number | undefined {
-  const first = lineOf(original, container.start);
-  const last = lineOf(original, container.end);
+/** The first changed line (1-based, original numbering) outside every container, if any. */
+function linesOutside(original: string, output: string, containers: readonly { start: number; end: number }[]): number | undefined {
+  const ranges = containers.map((c) => ({ first: lineOf(original, c.start), last: lineOf(original, c.end) }));
+  const removable = (line: number, count: number) => ranges.some(({ first, last }) => line >= first && line + count - 1 <= last);
+  const insertable = (line: number) => ranges.some(({ first, last }) => line >= first && line <= last + 1);
   let line = 0;
   for (const part of diffLines(original, output)) {
     const count = part.count ?? 0;
     if (part.removed) {
-      if (line < first || line + count - 1 > last) return line + 1;
+      if (!removable(line, count)) return line + 1;
       line += count;
     } else if (part.added) {
-      // an insertion lands between line-1 and line: it must be inside or right after the container
-      if (line < first || line > last + 1) return line + 1;
+      // an insertion lands between line-1 and line: it must be inside or right after a container
+      if (!insertable(line)) return line + 1;
     } else line += count;
   }
   return undefined;

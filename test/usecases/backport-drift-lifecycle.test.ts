@@ -170,12 +170,12 @@ describe("backportDrift lifecycle across scans (issue 8 §6)", () => {
     expect([action("aws_instance.api"), action("aws_security_group.web"), action("aws_instance.gone")]).toEqual(["codify", "revert", "revert"]);
   });
 
-  it("removes a deleted resource's block (and its comment) when a rule says codify, verified by the targeted plan", async () => {
+  it("removes a deleted resource's block (and its comment) when a rule says codify, verified by the workspace's plan", async () => {
     const github = newGitHub();
     const config = configOf({ backport: { rules: [{ address: "aws_instance.gone", action: "codify" }] } });
     const { plans } = await scanOnce(github, [apiDrift(), goneDrift()], { config });
     expect(plans).toHaveLength(1);
-    expect(plans[0]!.args.filter((a) => a.startsWith("-target="))).toEqual(["-target=aws_instance.api", "-target=aws_instance.gone"]);
+    expect(plans[0]!.args.filter((a) => a.startsWith("-target="))).toEqual([]);
     const gone = prOf(github, "driftback/prod/aws_instance.gone");
     expect(gone.labels).toEqual(["drift", "drift:codify"]);
     const code = github.filesOf("driftback/prod/aws_instance.gone").get(MAIN_TF)!;

@@ -53,7 +53,8 @@ describe("backportDrift: verified codify (issue 8 §2)", () => {
     const { plans } = await scanOnce(github, [apiDrift(), sgDrift(), goneDrift()], { config, planLimit });
     expect(plans).toHaveLength(1);
     expect(limited).toBe(1);
-    expect(plans[0]!.args.filter((a) => a.startsWith("-target=")).sort()).toEqual(["-target=aws_instance.api", "-target=aws_security_group.web"]);
+    // the whole workspace is planned (no -target): a sibling instance or a consumer of the value must show up too
+    expect(plans[0]!.args.filter((a) => a.startsWith("-target="))).toEqual([]);
     expect(github.openPrs().filter((pr) => pr.labels.includes("drift:codify"))).toHaveLength(2);
     // each pull request carries only its own edit
     expect(github.filesOf(API).get(MAIN_TF)).toContain('description = "web servers"');
@@ -64,7 +65,7 @@ describe("backportDrift: verified codify (issue 8 §2)", () => {
     const github = newGitHub();
     const failed = await scanOnce(github, [apiDrift(), sgDrift()], { failPlan: "Error: Invalid provider configuration\n" });
     const api = fingerprintOf(failed.items.find((i) => i.address === "aws_instance.api")!);
-    expect(failed.report.drift[api]).toEqual({ status: "failed", reason: expect.stringContaining("the verification plan failed") });
+    expect(failed.report.drift[api]).toEqual({ status: "failed", reason: expect.stringContaining("the verification plan of prod failed") });
     expect((failed.report.drift[api] as { reason: string }).reason).toContain("Error: Invalid provider configuration");
     expect(prOf(github, API)).toBeUndefined();
     expect(github.refs.has(API)).toBe(false); // nothing written for it
@@ -79,7 +80,7 @@ describe("backportDrift: verified codify (issue 8 §2)", () => {
     const github = newGitHub();
     const terraform = { plan: async (_request: PlanRequest) => ({ ok: false as const, stage: "plan" as const, message: "`terraform plan` ran past the configured plan.timeout and was stopped", output: "", timedOut: true, cancelled: false }) };
     const { report, items } = await scanOnce(github, [apiDrift()], { terraform });
-    expect(report.drift[fingerprintOf(items[0]!)]).toEqual({ status: "failed", reason: "the verification plan failed: `terraform plan` ran past the configured plan.timeout and was stopped" });
+    expect(report.drift[fingerprintOf(items[0]!)]).toEqual({ status: "failed", reason: "the verification plan of prod failed: `terraform plan` ran past the configured plan.timeout and was stopped" });
     expect(github.writes).toBe(0);
   });
 

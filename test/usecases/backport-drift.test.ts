@@ -18,13 +18,13 @@ describe("backportDrift: one scan against an in-memory GitHub", () => {
       [GONE, ["drift", "drift:revert"]],
       [SG, ["drift", "drift:revert"]],
     ]);
-    // one verification plan for the workspace, targeted at the codified resource only
+    // one verification plan of the whole workspace (the scan's plan of the same commit is the base it is compared with)
     expect(plans).toHaveLength(1);
-    expect(plans[0]!.args.filter((a) => a.startsWith("-target="))).toEqual(["-target=aws_instance.api"]);
+    expect(plans[0]!.args.filter((a) => a.startsWith("-target="))).toEqual([]);
 
     const api = github.openPrs().find((pr) => pr.branch === API)!;
     expect(api.title).toBe("Codify drift: aws_instance.api instance_type (prod)");
-    expect(api.body).toContain("✅ Verified: `terraform plan` on this branch, `-target`ed at <code>aws_instance.api</code>, proposes no change to the codified attributes.");
+    expect(api.body).toContain("✅ Verified: `terraform plan` of this branch in <code>prod</code> (every configured workspace that loads an edited file) proposes no change to the codified attributes of <code>aws_instance.api</code>, and nothing it did not propose before the edit");
     const apiFiles = github.filesOf(API);
     expect(apiFiles.get(MAIN_TF)).toBe(MAIN_TF_TEXT.replace('instance_type = "t3.small"', 'instance_type = "t3.large"'));
     const apiItem = items.find((i) => i.address === "aws_instance.api")!;

@@ -9,11 +9,11 @@ import { actionOf, labelsFor, titleFor, type BackportPlan, type PlanAction, type
 /** What the codify engine and the verification plan made of one drift that policy sent to codify. */
 export type CodifyOutcome =
   /** Edited, and (unless `backport.verify` is false) a targeted plan of the edited tree proposes no change to it. */
-  | { status: "codified"; file: string }
+  | { status: "codified"; file: string; /** Every file edited, when the value was lifted out of shared code into the drifted caller. */ files?: string[]; /** Where and why the value was written (lifting explained). */ via?: string }
   /** The engine would not edit it (codifyDrift's reason and suggested snippet): reverted instead. */
   | { status: "refused"; reason: string; snippet: string }
   /** Edited, but the verification plan still changed it (e.g. the provider normalises the value): reverted instead. */
-  | { status: "still-changes" };
+  | { status: "still-changes"; /** Why, when it is not the attribute itself (the edit would change another workspace, instance or consumer). */ reason?: string };
 
 /** One drift as the pull request finally handles it. */
 export interface SettledDrift extends PlannedDrift {

@@ -29,6 +29,8 @@ export interface BackportBodyInput {
   revertChanges: readonly ResourceChange[];
   /** The verification plan's resource_changes for resources whose codify it rejected. */
   verificationChanges?: readonly ResourceChange[];
+  /** Every workspace the verification planned (the drifted one first). */
+  verifiedIn?: readonly string[];
   config: Pick<Config, "backport" | "apply" | "binary">;
 }
 
@@ -61,8 +63,9 @@ export interface BackportBodyView {
   rows: DriftRow[];
   hiddenRows: number;
   reasons: { why: string; subjects: { name: string; fellBack: boolean }[]; moreSubjects: number }[];
-  codified: { address: string; path: string; file: string }[];
-  verification: { verified: boolean; disabled: boolean; dryRun: boolean; tool: string; addresses: string[]; moreAddresses: number } | null;
+  /** `files`: every file edited beyond `file`; `via`: where the value was written and why (a lift out of shared code). */
+  codified: { address: string; path: string; file: string; otherFiles: string[]; via: string }[];
+  verification: { verified: boolean; disabled: boolean; dryRun: boolean; tool: string; addresses: string[]; moreAddresses: number; workspaces: string[] } | null;
   fallbacks: { address: string; path: string; refused: boolean; reason: string; snippetFence: string; snippet: string }[];
   reverted: { addresses: string[]; moreAddresses: number; applyOnMerge: boolean; excerpt: string[]; excerptOmitted: boolean } | null;
   /** Drift of this group beyond what one pull request carries (at most maxPerPullRequest). */
@@ -111,8 +114,18 @@ export function renderBackportBody(input: BackportBodyInput, ctx: BodyContext): 
       rows: rows.slice(0, shown),
       hiddenRows: rows.length - Math.min(shown, rows.length),
       reasons,
-      codified: codified.slice(0, shown).map((i) => ({ address: show(i.item.address, masker), path: pathText(i, masker), file: i.outcome?.status === "codified" ? i.outcome.file : "" })),
-      verification: codified.length === 0 ? null : { verified: config.backport.verify, disabled: !config.backport.verify && !ctx.unverifiedBy, dryRun: !config.backport.verify && ctx.unverifiedBy === "dry-run", tool: config.binary, ...listed(unique(codified.map((i) => show(i.item.address, masker)))) },
+      codified: codified.slice(0, shown).map((i) => codifiedRow(i, masker)),
+      verification:
+        codified.length === 0
+          ? null
+          : {
+              verified: config.backport.verify,
+              disabled: !config.backport.verify && !ctx.unverifiedBy,
+              dryRun: !config.backport.verify && ctx.unverifiedBy === "dry-run",
+              tool: config.binary,
+              ...listed(unique(codified.map((i) => show(i.item.address, masker)))),
+              workspaces: (input.verifiedIn ?? [settled.plan.workspace]).map((w) => show(w, masker)),
+            },
       fallbacks: fallbacks.slice(0, shown),
       reverted: reverted.length === 0 ? null : { ...listed(revertAddresses.map((a) => show(a, masker))), applyOnMerge: config.apply.on_merge, ...excerptOf(input.revertChanges, revertAddresses, level, ctx) },
       stillChanging: excerptOf(input.verificationChanges ?? [], stillChanging, level, ctx).excerpt,
@@ -278,6 +291,18 @@ function reasonsOf(items: readonly SettledDrift[], masker: Masker): BackportBody
   return [...byWhy].map(([why, subjects]) => ({ why: show(why, masker), subjects: subjects.slice(0, SUBJECTS_SHOWN), moreSubjects: Math.max(0, subjects.length - SUBJECTS_SHOWN) }));
 }
 
+function codifiedRow(i: SettledDrift, masker: Masker): BackportBodyView["codified"][number] {
+  const outcome = i.outcome?.status === "codified" ? i.outcome : undefined;
+  const file = outcome?.file ?? "";
+  return {
+    address: show(i.item.address, masker),
+    path: pathText(i, masker),
+    file: show(file, masker),
+    otherFiles: (outcome?.files ?? []).filter((f) => f !== file).map((f) => show(f, masker)),
+    via: outcome?.via && (outcome.files?.length ?? 1) > 1 ? show(outcome.via, masker) : "",
+  };
+}
+
 function fallbackOf(i: SettledDrift, masker: Masker): BackportBodyView["fallbacks"] {
   const outcome = i.outcome;
   if (!outcome || outcome.status === "codified") return [];
@@ -287,7 +312,7 @@ function fallbackOf(i: SettledDrift, masker: Masker): BackportBodyView["fallback
       address: show(i.item.address, masker),
       path: pathText(i, masker),
       refused: outcome.status === "refused",
-      reason: outcome.status === "refused" ? masker.scrubText(outcome.reason) : "",
+      reason: outcome.status === "refused" || outcome.reason ? masker.scrubText(outcome.reason ?? "") : "",
       snippetFence: fenceFor(snippet),
       snippet,
     },

@@ -3,7 +3,9 @@ import type { JsonValue, PathStep } from "../plan/model.js";
 import { deepEqual } from "../render/values.js";
 import { evaluateBody } from "./blocks.js";
 import { objectElements } from "./evaluate.js";
-import { hclKey, renderHclValue } from "./render-value.js";
+import { planJsonEdit } from "./json-var-file.js";
+import type { LiftChange } from "./lift.js";
+import { hclKey, quoteHclString, renderHclValue } from "./render-value.js";
 import type { Resolution } from "./resolve.js";
 import { blockBody, bodyAttributes, bodyBlocks, children, indentationAt, lineEnd, lineStart } from "./syntax.js";
 import type { HclWorkspace } from "./workspace.js";
@@ -17,21 +19,79 @@ export interface TextEdit {
 export interface EditPlan {
   file: string;
   edits: TextEdit[];
-  /** Start and end index of the block or attribute the edit may touch (formatting included). */
-  container: { start: number; end: number };
+  /** Start and end index of each block or attribute the edits may touch (formatting included); an append at the end is `{ start: length, end: length }`. */
+  containers: { start: number; end: number }[];
 }
 
-/** The smallest text edits that make the code say `live` where `resolution` points. Pure. */
-export function planEdit(ws: HclWorkspace, resolution: Exclude<Resolution, { kind: "refused" }>, live: JsonValue): EditPlan | { refused: string } {
+/** The smallest text edits, per file, that make the code say `live` where `resolution` points. Pure. */
+export function planEdits(ws: HclWorkspace, resolution: Exclude<Resolution, { kind: "refused" }>, live: JsonValue): EditPlan[] | { refused: string } {
+  if (resolution.kind !== "lifted") {
+    const plan = planEdit(ws, resolution, live);
+    return "refused" in plan ? plan : [plan];
+  }
+  const byFile = new Map<string, EditPlan>();
+  for (const change of resolution.changes) {
+    const source = ws.source(change.file);
+    const eol = source.includes("\r\n") ? "\r\n" : "\n";
+    const plan = byFile.get(change.file) ?? { file: change.file, edits: [], containers: [] };
+    byFile.set(change.file, plan);
+    switch (change.kind) {
+      case "replace":
+        plan.edits.push({ start: change.node.startIndex, end: change.node.endIndex, text: change.text });
+        plan.containers.push(outermost(change.node));
+        break;
+      case "argument":
+        plan.edits.push(insertAttribute(source, eol, change.block, change.name, change.value, change.raw));
+        plan.containers.push(outermost(change.block));
+        break;
+      case "declare":
+        plan.edits.push(appendText(source, eol, renderVariable(change, eol)));
+        plan.containers.push({ start: source.length, end: source.length });
+        break;
+      case "assign":
+        plan.edits.push(appendText(source, eol, `${hclKey(change.name)} = ${renderHclValue(change.value, "", eol)}${eol}`, false));
+        plan.containers.push({ start: source.length, end: source.length });
+        break;
+    }
+  }
+  return [...byFile.values()];
+}
+
+/** Text added at the end of a file, after a blank line (`spaced`) as between blocks. */
+function appendText(source: string, eol: string, text: string, spaced = true): TextEdit {
+  const ending = source === "" || source.endsWith("\n") ? "" : eol;
+  const gap = spaced && source.trim() !== "" ? eol : "";
+  return { start: source.length, end: source.length, text: `${ending}${gap}${text}` };
+}
+
+function renderVariable(change: Extract<LiftChange, { kind: "declare" }>, eol: string): string {
+  const lines = [
+    `variable ${quoteHclString(change.name)} {`,
+    `  description = ${quoteHclString(change.description)}`,
+    `  type        = ${change.type}`,
+    `  default     = ${renderHclValue(change.value, "  ", eol)}`,
+    ...(change.nullable ? [] : ["  nullable    = false"]),
+    "}",
+  ];
+  return lines.join(eol) + eol;
+}
+
+/** The smallest text edits that make the code say `live` where `resolution` points, in one file. Pure. */
+export function planEdit(ws: HclWorkspace, resolution: Exclude<Resolution, { kind: "refused" | "lifted" }>, live: JsonValue): EditPlan | { refused: string } {
   const source = ws.source(resolution.file);
   const eol = source.includes("\r\n") ? "\r\n" : "\n";
   switch (resolution.kind) {
     case "literal":
       return literalEdit(resolution.file, source, eol, resolution.expression, resolution.steps, live);
     case "absent":
-      return { file: resolution.file, edits: [insertAttribute(source, eol, resolution.block, resolution.name, resolution.value)], container: outermost(resolution.block) };
+      return { file: resolution.file, edits: [insertAttribute(source, eol, resolution.block, resolution.name, resolution.value)], containers: [outermost(resolution.block)] };
     case "blocks":
       return blockListEdit(resolution.file, source, eol, resolution.block, resolution.type, live);
+    case "json": {
+      const edit = planJsonEdit(source, resolution.name, resolution.steps, live);
+      if ("refused" in edit) return { refused: `\`${resolution.file}\`: ${edit.refused}.` };
+      return { file: resolution.file, edits: [{ start: edit.start, end: edit.end, text: edit.text }], containers: [edit.container] };
+    }
   }
 }
 
@@ -46,7 +106,7 @@ function literalEdit(file: string, source: string, eol: string, expression: Node
   if (steps.length === 0) {
     const indent = indentationAt(source, expression.startIndex);
     const indentedHeredoc = expression.text.startsWith("<<-");
-    return { file, edits: [{ start: expression.startIndex, end: expression.endIndex, text: renderHclValue(live, indent, eol, false, { indentedHeredoc }) }], container };
+    return { file, edits: [{ start: expression.startIndex, end: expression.endIndex, text: renderHclValue(live, indent, eol, false, { indentedHeredoc }) }], containers: [container] };
   }
   const object = collection(expression, "object");
   if (!object || typeof steps[0] !== "string") return { refused: "the list in the code is shorter than the live one; driftback does not add list elements by index." };
@@ -55,26 +115,26 @@ function literalEdit(file: string, source: string, eol: string, expression: Node
   const key = hclKey(steps[0]);
   if (elements.length === 0) {
     const indent = indentationAt(source, expression.startIndex);
-    return { file, edits: [{ start: expression.startIndex, end: expression.endIndex, text: renderHclValue({ [steps[0]]: value }, indent, eol) }], container };
+    return { file, edits: [{ start: expression.startIndex, end: expression.endIndex, text: renderHclValue({ [steps[0]]: value }, indent, eol) }], containers: [container] };
   }
   const last = elements.at(-1)!.node;
   const multiLine = source.slice(object.startIndex, object.endIndex).includes("\n");
   if (multiLine) {
     const indent = indentationAt(source, last.startIndex);
     const at = lineEnd(source, last.endIndex);
-    return { file, edits: [{ start: at, end: at, text: `${eol}${indent}${key} = ${renderHclValue(value, indent, eol)}` }], container };
+    return { file, edits: [{ start: at, end: at, text: `${eol}${indent}${key} = ${renderHclValue(value, indent, eol)}` }], containers: [container] };
   }
   const closing = object.lastChild!.startIndex;
   const between = source.slice(last.endIndex, closing);
   const comma = between.indexOf(",");
   const at = comma === -1 ? last.endIndex : last.endIndex + comma + 1;
   const text = comma === -1 ? `, ${key} = ${renderHclValue(value, "", eol)}` : ` ${key} = ${renderHclValue(value, "", eol)},`;
-  return { file, edits: [{ start: at, end: at, text }], container };
+  return { file, edits: [{ start: at, end: at, text }], containers: [container] };
 }
 
-function insertAttribute(source: string, eol: string, block: Node, name: string, value: JsonValue): TextEdit {
+function insertAttribute(source: string, eol: string, block: Node, name: string, value: JsonValue, raw?: string): TextEdit {
   const body = blockBody(block);
-  const line = (indent: string) => `${name} = ${renderHclValue(value, indent, eol)}`;
+  const line = (indent: string) => `${hclKey(name)} = ${raw ?? renderHclValue(value, indent, eol)}`;
   if (body) {
     const attributes = bodyAttributes(body);
     if (attributes.length > 0) {
@@ -144,7 +204,7 @@ function blockListEdit(file: string, source: string, eol: string, parent: Node, 
       edits.push({ start: open.endIndex, end: close.startIndex, text: `${eol}${added.map((e) => renderBlock(type, e, `${outer}  `, siblingKeys, eol)).join(eol)}${eol}${outer}` });
     }
   }
-  return { file, edits, container: outermost(parent) };
+  return { file, edits, containers: [outermost(parent)] };
 }
 
 /** A new nested block with only the attributes that mean something, or that its siblings set, in their order. */

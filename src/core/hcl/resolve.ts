@@ -5,6 +5,8 @@ import { deepEqual } from "../render/values.js";
 import { formatAttributePath, parseResourceAddress, type ResourceAddress } from "./address.js";
 import { evaluateExpression, objectElements, objectKey } from "./evaluate.js";
 import { literalAttributes } from "./blocks.js";
+import { liftDefault, liftInput, othersAt, parameterizeAbsent, parameterizeLiteral, setIn, type LiftChange, type LiftContext, type Lifted } from "./lift.js";
+import { resolveJsonAssignment, winningJsonAssignment } from "./json-var-file.js";
 import { attributeExpression, blockBody, bodyBlocks, dynamicBlocks, findAttribute } from "./syntax.js";
 import type { HclWorkspace } from "./workspace.js";
 
@@ -31,6 +33,10 @@ export type Resolution =
   | { kind: "literal"; file: string; expression: Node; steps: PathStep[]; via: string }
   | { kind: "absent"; file: string; block: Node; name: string; value: JsonValue; via: string }
   | { kind: "blocks"; file: string; block: Node; type: string; live: JsonValue; via: string }
+  /** The value's own code is evaluated by others too: written at the first level that is the drifted instance's alone (see lift.ts). */
+  | { kind: "lifted"; file: string; changes: LiftChange[]; via: string }
+  /** A root variable set in a `.tfvars.json` var file: only that value's text changes (json-var-file.ts). */
+  | { kind: "json"; file: string; name: string; steps: PathStep[]; via: string }
   | { kind: "refused"; reason: string };
 
 /** Attributes providers compute; writing them into code would be wrong even when they drift. */
@@ -45,11 +51,13 @@ interface Context {
   /** Where `each.*` resolves: the for_each block and the instance key, per module depth. */
   instance?: { file: string; block: Node; key: string | number; dirDepth: number };
   viaEach: boolean;
+  /** Told each root variable the value is followed through (the plan's `variables` check, planned-inputs.ts). */
+  onRootVariable?: (name: string) => void;
 }
 
 const refused = (reason: string): Resolution => ({ kind: "refused", reason });
 
-export function resolveTarget(ws: HclWorkspace, target: DriftTarget): Resolution {
+export function resolveTarget(ws: HclWorkspace, target: DriftTarget, onRootVariable?: (name: string) => void): Resolution {
   const where = `\`${target.address}\` \`${formatAttributePath(target.path)}\``;
   if (target.sensitive) return refused(`${where} is sensitive: driftback never writes a secret into code. Store it in your secret manager and reference it instead.`);
   const address = parseResourceAddress(target.address);
@@ -68,7 +76,7 @@ export function resolveTarget(ws: HclWorkspace, target: DriftTarget): Resolution
   if (!resource) return refused(`no \`resource "${address.type}" "${address.name}"\` block in \`${dirs.at(-1)}\`.`);
   if (ws.hasSyntaxError(resource.file)) return refused(`\`${resource.file}\` does not parse, so driftback will not edit it.`);
 
-  const ctx: Context = { ws, target, address, dirs, viaEach: false };
+  const ctx: Context = { ws, target, address, dirs, viaEach: false, ...(onRootVariable ? { onRootVariable } : {}) };
   if (address.key !== undefined) ctx.instance = { file: resource.file, block: resource.node, key: address.key, dirDepth: dirs.length - 1 };
   return inBody(ctx, resource.file, resource.node, target.path, target.liveResource, target.recordedResource, "the resource block");
 }
@@ -86,7 +94,12 @@ function inBody(ctx: Context, file: string, block: Node, steps: PathStep[], live
   const blocks = bodyBlocks(body, name);
   const liveHere = pick(live, name);
   if (blocks.length > 0 || (rest.length === 0 && Array.isArray(liveHere) && liveHere.some(isObject) && ctx.target.managed)) {
-    if (rest.length === 0) return ctx.instance && !ctx.viaEach ? sharedByInstances(ctx) : { kind: "blocks", file, block, type: name, live: liveHere ?? [], via };
+    if (rest.length === 0) {
+      if (ctx.instance && !ctx.viaEach) return sharedByInstances(ctx);
+      const shared = othersAt(lift(ctx), file, ctx.dirs.length - 1);
+      if (shared) return refused(`\`${path}\` is a set of nested blocks in code that is shared: ${shared}. driftback does not turn blocks into a \`dynamic\` block; revert it, or give the module an input for it.`);
+      return { kind: "blocks", file, block, type: name, live: liveHere ?? [], via };
+    }
     const [index, ...inner] = rest;
     const liveElement = typeof index === "number" ? elementAt(liveHere, index) : null;
     const recordedElement = typeof index === "number" ? counterpartElement(liveHere, pick(recorded, name), index) : null;
@@ -100,6 +113,9 @@ function inBody(ctx: Context, file: string, block: Node, steps: PathStep[], live
     return refused(`\`${path}\` is not set in the code, and the plan does not show terraform setting it back (no planned change does, and relevant_attributes does not name it): it is probably computed by the provider.`);
   }
   if (ctx.instance && !ctx.viaEach) return sharedByInstances(ctx);
+  const depth = ctx.dirs.length - 1;
+  const shared = othersAt(lift(ctx), file, depth);
+  if (shared) return lifted(parameterizeAbsent(lift(ctx), depth, file, block, name, liveHere ?? null, shared));
   return { kind: "absent", file, block, name, value: liveHere ?? null, via };
 }
 
@@ -130,32 +146,46 @@ function inExpression(ctx: Context, file: string, expression: Node, steps: PathS
       return refused(`\`${path}\` would be a new key in a map with computed keys in ${via}: driftback cannot tell whether one of them is already \`${String(remaining[0])}\`.`);
     }
     if (ctx.instance && !ctx.viaEach && depth >= ctx.instance.dirDepth) return sharedByInstances(ctx);
-    return { kind: "literal", file, expression: node, steps: remaining, via };
+    return placed(ctx, { kind: "literal", file, expression: node, steps: remaining, via }, depth);
   }
   const source = evaluateExpression(node);
   switch (source.kind) {
     case "literal":
       if (remaining.length > 0 && !collectionOf(node)) return refused(`\`${path}\` points inside \`${shorten(node.text)}\`, which is not a map or list.`);
       if (ctx.instance && !ctx.viaEach && depth >= ctx.instance.dirDepth) return sharedByInstances(ctx);
-      return { kind: "literal", file, expression: node, steps: remaining, via };
+      return placed(ctx, { kind: "literal", file, expression: node, steps: remaining, via }, depth);
     case "variable":
       return followVariable(ctx, source.name, [...source.path, ...remaining], depth);
     case "local":
       return followLocal(ctx, source.name, [...source.path, ...remaining], depth);
     case "each":
       return followEach(ctx, source.path, remaining, depth);
-    case "expression":
+    case "expression": {
+      // merge({ … }, var.x): the last argument wins a key, and driftback writes keys there (see lift.ts)
+      const overrides = remaining.length > 0 ? mergeOverrides(node) : undefined;
+      if (overrides) return followVariable(ctx, overrides, remaining, depth);
       return refused(`\`${path}\` is set by ${source.description} in ${via}; driftback only rewrites literal values. Change the inputs of that expression instead.`);
+    }
   }
 }
 
 function followVariable(ctx: Context, name: string, steps: PathStep[], depth: number): Resolution {
   const { ws } = ctx;
   const dir = ctx.dirs[depth]!;
+  if (depth === 0) ctx.onRootVariable?.(name);
   if (ws.countReferences(dir, "var", name) > 1) return sharedReference(ctx, `var.${name}`, dir);
   if (depth === 0) {
+    // a .tfvars.json var file that outranks every HCL one holds the value terraform uses
+    const json = winningJsonAssignment(ws, name);
+    if (json && "file" in json && ctx.instance && !ctx.viaEach && ctx.instance.dirDepth === 0) return sharedByInstances(ctx);
+    if (json) return resolveJsonAssignment(lift(ctx), json, steps, ctx.target.live);
     const [assignment] = ws.variableAssignments(name);
-    if (assignment) return inExpression(ctx, assignment.file, attributeExpression(assignment.node), steps, `\`${name}\` in \`${assignment.file}\``, depth);
+    if (assignment) {
+      const shared = othersAt(lift(ctx), assignment.file, 0);
+      // a var file other workspaces read too: this workspace's own var file overrides it
+      if (shared) return liftAssignment(ctx, name, attributeExpression(assignment.node), steps, shared);
+      return inExpression(ctx, assignment.file, attributeExpression(assignment.node), steps, `\`${name}\` in \`${assignment.file}\``, depth);
+    }
   } else {
     const call = ws.findBlock(ctx.dirs[depth - 1]!, "module", ctx.address.modules[depth - 1]!.name);
     const argument = call && findAttribute(blockBody(call.node), name);
@@ -167,7 +197,12 @@ function followVariable(ctx: Context, name: string, steps: PathStep[], depth: nu
   }
   const variable = ws.findBlock(dir, "variable", name);
   const fallback = variable && findAttribute(blockBody(variable.node), "default");
-  if (variable && fallback) return inExpression(ctx, variable.file, attributeExpression(fallback), steps, `the default of \`var.${name}\``, depth);
+  if (variable && fallback) {
+    const shared = othersAt(lift(ctx), variable.file, depth);
+    // the module already has an input for it: the drifted caller sets that input, the default stays for the others
+    if (shared) return lifted(liftDefault(lift(ctx), depth, name, attributeExpression(fallback), steps, ctx.target.live, shared));
+    return inExpression(ctx, variable.file, attributeExpression(fallback), steps, `the default of \`var.${name}\``, depth);
+  }
   return refused(`\`var.${name}\` has no value in the var files or as a default (it may come from TF_VAR_${name} or -var), so there is no code to change.`);
 }
 
@@ -187,6 +222,40 @@ function followEach(ctx: Context, path: PathStep[], steps: PathStep[], depth: nu
   const forEach = findAttribute(blockBody(instance.block), "for_each");
   if (!forEach) return refused("the instance key does not come from a for_each argument.");
   return inExpression({ ...ctx, viaEach: true }, instance.file, attributeExpression(forEach), [instance.key, ...path.slice(1), ...steps], "the for_each collection", depth);
+}
+
+/** A literal where it was found, when that place is the drifted instance's own; else lifted to the first level that is. */
+function placed(ctx: Context, resolution: Extract<Resolution, { kind: "literal" }>, depth: number): Resolution {
+  const shared = othersAt(lift(ctx), resolution.file, depth);
+  if (!shared) return resolution;
+  if (!resolution.file.endsWith(".tf")) return refused(`${shared}, and driftback cannot tell which of this workspace's own files should override it.`);
+  return lifted(parameterizeLiteral(lift(ctx), depth, resolution.file, resolution.expression, resolution.steps, ctx.target.live, shared));
+}
+
+function liftAssignment(ctx: Context, name: string, expression: Node, steps: PathStep[], shared: string): Resolution {
+  const current = evaluateExpression(expression);
+  const value = current.kind === "literal" ? setIn(current.value, steps, ctx.target.live) : undefined;
+  if (current.kind !== "literal" || value === undefined) return refused(`${shared}, and its value for \`${name}\` is not a literal driftback can copy into this workspace's own var file.`);
+  return lifted(liftInput(lift(ctx), 0, name, current.value, value, [], shared));
+}
+
+/** `merge(<anything>, var.x)`: the variable whose keys override the rest. */
+function mergeOverrides(node: Node): string | undefined {
+  let inner: Node | null = node;
+  while (inner?.type === "expression" && inner.namedChildCount === 1) inner = inner.namedChild(0);
+  if (inner?.type !== "function_call" || inner.namedChild(0)?.text !== "merge") return undefined;
+  const args = inner.namedChildren.find((c) => c?.type === "function_arguments")?.namedChildren.filter((c): c is Node => c?.type === "expression") ?? [];
+  const last = args.at(-1);
+  const source = last ? evaluateExpression(last) : undefined;
+  return args.length >= 2 && source?.kind === "variable" && source.path.length === 0 ? source.name : undefined;
+}
+
+function lift(ctx: Context): LiftContext {
+  return { ws: ctx.ws, address: ctx.address, dirs: ctx.dirs, targetPath: ctx.target.path };
+}
+
+function lifted(result: Lifted): Resolution {
+  return result;
 }
 
 function sharedByInstances(ctx: Context): Resolution {

@@ -1,12 +1,22 @@
 import path from "node:path";
 import type { Node, Tree } from "web-tree-sitter";
-import { evaluateExpression, unquote } from "./evaluate.js";
-import { attributeExpression, attributeName, blockBody, blockLabels, blockType, findAttribute, topLevelAttributes, topLevelBlocks } from "./syntax.js";
+import type { RepoView } from "../repo/view.js";
+import { unquote } from "./evaluate.js";
+import { moduleCallsIn, type ModuleCall } from "./module-calls.js";
+import { attributeName, blockBody, blockLabels, blockType, findAttribute, topLevelAttributes, topLevelBlocks } from "./syntax.js";
 
 export type ParseHcl = (source: string) => Tree;
 
 /** Syntax trees kept in memory at once; a 20,000-resource workspace would otherwise hold them all. */
 const TREE_CACHE = 256;
+
+/** Who this workspace is in the repository: without it, driftback cannot tell who else evaluates a module, so it edits only the root's own files. */
+export interface WorkspaceScope {
+  view: RepoView;
+  workspace: string;
+  /** Set (to the reason) when nothing outside the root's own files may be edited, e.g. no verification plan will prove the edit. */
+  rootOnly?: string;
+}
 
 export interface Located<T = Node> {
   file: string;
@@ -31,6 +41,8 @@ export class HclWorkspace {
     readonly rootDir: string,
     /** -var-file paths relative to rootDir, in command-line order. */
     readonly varFiles: readonly string[] = [],
+    /** The repository-wide view, when driftback knows the repository's workspaces. */
+    public scope?: WorkspaceScope,
   ) {}
 
   add(file: string, source: string): void {
@@ -118,37 +130,38 @@ export class HclWorkspace {
     return undefined;
   }
 
-  /** Local module calls of a dir: name -> repo-relative dir, or the remote source string. */
-  moduleCalls(dir: string): { name: string; source: string; dir?: string }[] {
-    const calls: { name: string; source: string; dir?: string }[] = [];
-    for (const file of this.moduleFiles(dir)) {
-      for (const block of topLevelBlocks(this.tree(file)).filter((b) => blockType(b) === "module")) {
-        const sourceAttribute = findAttribute(blockBody(block), "source");
-        const value = sourceAttribute ? evaluateExpression(attributeExpression(sourceAttribute)) : undefined;
-        const source = value?.kind === "literal" && typeof value.value === "string" ? value.value : "";
-        const local = source.startsWith("./") || source.startsWith("../");
-        calls.push({ name: blockLabels(block)[0] ?? "", source, dir: local ? path.posix.normalize(path.posix.join(dir, source)) : undefined });
-      }
-    }
-    return calls;
+  /** Module calls of a dir: name -> repo-relative dir, or the remote source string. */
+  moduleCalls(dir: string): ModuleCall[] {
+    return this.moduleFiles(dir).flatMap((file) => moduleCallsIn(this.tree(file), dir));
   }
 
   /**
-   * Where a root-module variable's value is set, highest precedence first: the -var-files in
-   * reverse order, then *.auto.tfvars in reverse name order, then terraform.tfvars.
+   * The var files terraform reads for the root module, highest precedence first, among those
+   * loaded: the -var-files in reverse command-line order, then *.auto.tfvars and *.auto.tfvars.json
+   * together in reverse name order, then terraform.tfvars.json, then terraform.tfvars (terraform
+   * 1.11 checked: each later one wins; TF_VAR_ is below them all).
    */
-  variableAssignments(name: string): Located[] {
+  varFileOrder(): string[] {
     const auto = this.files()
-      .filter((f) => path.posix.dirname(f) === this.rootDir && f.endsWith(".auto.tfvars"))
-      .sort()
+      .filter((f) => path.posix.dirname(f) === this.rootDir && isAutoVarFile(path.posix.basename(f)))
+      .sort(byCodeUnits)
       .reverse();
     const ordered = [
       ...[...this.varFiles].reverse().map((f) => path.posix.normalize(path.posix.join(this.rootDir, f))),
       ...auto,
+      path.posix.join(this.rootDir, "terraform.tfvars.json"),
       path.posix.join(this.rootDir, "terraform.tfvars"),
     ];
-    return ordered
-      .filter((file) => this.has(file))
+    return [...new Set(ordered)].filter((file) => this.has(file));
+  }
+
+  /**
+   * Where a root-module variable's value is set in the HCL var files, highest precedence first
+   * (varFileOrder). JSON var files are read by json-var-file.ts: one of them may outrank these.
+   */
+  variableAssignments(name: string): Located[] {
+    return this.varFileOrder()
+      .filter((file) => !file.endsWith(".json"))
       .flatMap((file) => {
         const attribute = topLevelAttributes(this.tree(file)).find((a) => attributeName(a) === name);
         return attribute ? [{ file, node: attribute }] : [];
@@ -188,6 +201,16 @@ export class HclWorkspace {
     for (const key of keys) this.resources.set(key, file);
     this.resourceKeysByFile.set(file, keys);
   }
+}
+
+/** `*.auto.tfvars` and `*.auto.tfvars.json`: terraform reads them in name order. */
+function isAutoVarFile(name: string): boolean {
+  return name.endsWith(".auto.tfvars") || name.endsWith(".auto.tfvars.json");
+}
+
+/** Go's string order (terraform sorts directory entries so): by code unit, not by locale. */
+function byCodeUnits(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 function sameLabels(block: Node, labels: string[]): boolean {

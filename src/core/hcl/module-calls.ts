@@ -1,0 +1,31 @@
+import path from "node:path";
+import type { Tree } from "web-tree-sitter";
+import { evaluateExpression } from "./evaluate.js";
+import { attributeExpression, blockBody, blockLabels, blockType, findAttribute, topLevelBlocks } from "./syntax.js";
+
+/** One `module "name" { source = … }` block of a dir. */
+export interface ModuleCall {
+  name: string;
+  /** The source as written (`./modules/x`, `hashicorp/consul/aws`, `git::…`), "" when it is not a literal. */
+  source: string;
+  /** Repo-relative dir of a local module (`./` or `../`); undefined for registry and git modules. */
+  dir?: string;
+  /** The call has `count` or `for_each`: its module is evaluated once per instance. */
+  repeated: boolean;
+}
+
+/** The module calls of one .tf file in `dir` (repo-relative, posix). Pure. */
+export function moduleCallsIn(tree: Tree, dir: string): ModuleCall[] {
+  const calls: ModuleCall[] = [];
+  for (const block of topLevelBlocks(tree)) {
+    if (blockType(block) !== "module") continue;
+    const body = blockBody(block);
+    const sourceAttribute = findAttribute(body, "source");
+    const value = sourceAttribute ? evaluateExpression(attributeExpression(sourceAttribute)) : undefined;
+    const source = value?.kind === "literal" && typeof value.value === "string" ? value.value : "";
+    const local = source.startsWith("./") || source.startsWith("../");
+    const repeated = findAttribute(body, "count") !== undefined || findAttribute(body, "for_each") !== undefined;
+    calls.push({ name: blockLabels(block)[0] ?? "", source, dir: local ? path.posix.normalize(path.posix.join(dir, source)) : undefined, repeated });
+  }
+  return calls;
+}

@@ -1,0 +1,92 @@
+import { changedAttributes } from "../drift/pairing.js";
+import { valueAt } from "../drift/evidence.js";
+import { formatAttributePath } from "../hcl/address.js";
+import { deepEqual } from "../render/values.js";
+import type { JsonValue, PathStep, ResourceChange } from "./model.js";
+
+/** Actions that leave a resource as it is. */
+const KEEPS = new Set(["no-op", "read", "forget"]);
+
+/**
+ * How a plan of edited code differs from the plan of the same commit without the edit, resource
+ * by resource: what the edit would do when applied, beyond what was already planned.
+ * `new`: a resource the base plan left alone now changes; `action`: the action changed;
+ * `attribute`: an attribute now changes, or changes to another value; `gone`: a change the base
+ * plan had is no longer planned (drift the edit settles). Names only, never values.
+ */
+export interface ChangeDifference {
+  address: string;
+  kind: "new" | "action" | "attribute" | "gone";
+  /** The attribute paths concerned, `""` for the whole resource. */
+  paths: string[];
+}
+
+/**
+ * Differences between a base plan and the plan of the edited code. `expected(address, path)` says
+ * which changes the edit is meant to remove (the codified drift): their disappearance is not a
+ * difference, and their staying is the caller's to report (still changes), not one here either.
+ */
+export function differencesFromBase(
+  base: readonly ResourceChange[],
+  edited: readonly ResourceChange[],
+  expected: (address: string, path: readonly PathStep[]) => boolean = () => false,
+): ChangeDifference[] {
+  const changing = (changes: readonly ResourceChange[]) => new Map(changes.filter((c) => !KEEPS.has(c.action)).map((c) => [c.address, c]));
+  const before = changing(base);
+  const after = changing(edited);
+  const out: ChangeDifference[] = [];
+  for (const address of [...new Set([...before.keys(), ...after.keys()])].sort()) {
+    const b = before.get(address);
+    const e = after.get(address);
+    if (b && !e) {
+      const paths = attributePaths(b).filter((p) => !expected(address, p));
+      if (paths.length > 0 || attributePaths(b).length === 0) out.push({ address, kind: "gone", paths: paths.map(formatAttributePath) });
+      continue;
+    }
+    if (!b && e) {
+      out.push({ address, kind: "new", paths: attributePaths(e).map(formatAttributePath) });
+      continue;
+    }
+    if (!b || !e) continue;
+    if (b.action !== e.action) {
+      out.push({ address, kind: "action", paths: [""] });
+      continue;
+    }
+    const moved: string[] = [];
+    const settled: string[] = [];
+    const basePaths = attributePaths(b);
+    for (const path of attributePaths(e)) {
+      if (expected(address, path)) continue;
+      const same = basePaths.some((p) => samePath(p, path)) && sameEnds(b, e, path);
+      if (!same) moved.push(formatAttributePath(path));
+    }
+    for (const path of basePaths) {
+      if (expected(address, path)) continue;
+      if (!attributePaths(e).some((p) => samePath(p, path))) settled.push(formatAttributePath(path));
+    }
+    if (moved.length > 0) out.push({ address, kind: "attribute", paths: moved });
+    if (settled.length > 0) out.push({ address, kind: "gone", paths: settled });
+  }
+  return out;
+}
+
+/** One line per difference: `module.a.x.y`: env.DB_TIMEOUT, replicas (new change). */
+export function describeDifference(difference: ChangeDifference): string {
+  const what = { new: "would now change", action: "would change its planned action", attribute: "would change differently", gone: "would no longer change" }[difference.kind];
+  const paths = difference.paths.filter(Boolean);
+  return `\`${difference.address}\` ${what}${paths.length > 0 ? ` (${paths.slice(0, 5).join(", ")}${paths.length > 5 ? ", …" : ""})` : ""}`;
+}
+
+function attributePaths(change: ResourceChange): PathStep[][] {
+  if (change.action !== "update") return [];
+  return changedAttributes(change.before ?? null, change.after ?? null, "after").map((c) => c.path);
+}
+
+function samePath(a: readonly PathStep[], b: readonly PathStep[]): boolean {
+  return a.length === b.length && a.every((step, i) => String(step) === String(b[i]));
+}
+
+function sameEnds(b: ResourceChange, e: ResourceChange, path: readonly PathStep[]): boolean {
+  const at = (value: JsonValue | undefined) => valueAt(value ?? null, path) ?? null;
+  return deepEqual(at(b.before), at(e.before)) && deepEqual(at(b.after), at(e.after));
+}
