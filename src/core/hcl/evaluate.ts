@@ -168,17 +168,36 @@ export function unquote(text: string): string {
   return out;
 }
 
-/** A heredoc's value: the lines between the markers, `<<-` indentation stripped, ending in a newline. */
+/**
+ * What HCL counts as indentation in a `<<-` heredoc: Go's unicode.IsSpace (ASCII and Latin-1
+ * spaces, NEL and no-break space included, then Unicode's White_Space), not JavaScript's `\s`
+ * (which adds U+FEFF and leaves out U+0085).
+ */
+const HCL_SPACE = /^[\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*/;
+
+const graphemes = new Intl.Segmenter("en", { granularity: "grapheme" });
+
+/** The leading run of HCL whitespace of a heredoc line. */
+export function hclIndentation(line: string): string {
+  return HCL_SPACE.exec(line)![0];
+}
+
+/**
+ * A heredoc's value, as terraform reads it: the lines between the markers, each with its newline
+ * (a CRLF file's `\r` stays), `$${` and `%%{` back to `${` and `%{`. `<<-` strips from each line
+ * as many characters (grapheme clusters) as the least indented line has; lines of whitespace only
+ * neither count nor lose any (hclsyntax's flushHeredocTemplateParts).
+ */
 export function heredocValue(text: string): string {
   const lines = text.split("\n");
-  const flush = lines[0]!.startsWith("<<-");
-  let content = lines.slice(1, -1).map((line) => line.replace(/\r$/, ""));
-  if (flush) {
-    const indents = content.filter((line) => line.trim() !== "").map((line) => /^[ \t]*/.exec(line)![0].length);
-    const strip = indents.length > 0 ? Math.min(...indents) : 0;
-    content = content.map((line) => line.slice(strip));
+  let content = lines.slice(1, -1);
+  if (lines[0]!.startsWith("<<-")) {
+    const blank = (line: string) => hclIndentation(line) === line;
+    const indents = content.filter((line) => !blank(line)).map((line) => [...graphemes.segment(hclIndentation(line))].length);
+    const strip = indents.reduce((least, n) => Math.min(least, n), Infinity);
+    content = content.map((line) => (blank(line) ? line : [...graphemes.segment(line)].slice(strip).map((s) => s.segment).join("")));
   }
-  return content.map((line) => line.replace(/([$%])\1\{/g, "$1{")).join("\n") + "\n";
+  return content.map((line) => `${line.replace(/([$%])\1\{/g, "$1{")}\n`).join("");
 }
 
 function shorten(text: string): string {

@@ -1,4 +1,5 @@
 import type { JsonValue } from "../plan/model.js";
+import { hclIndentation, heredocValue } from "./evaluate.js";
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_-]*$/;
 const INDENT = "  ";
@@ -55,11 +56,16 @@ function heredocFits(value: string): boolean {
 function heredoc(value: string, indent: string, indented: boolean): string {
   const lines = value.slice(0, -1).split("\n");
   let marker = "EOT";
-  for (let n = 2; lines.some((line) => line.trim() === marker); n++) marker = `EOT${n}`;
-  // `<<-` strips the smallest indentation of the non-blank lines: only safe when one of them has none
-  if (indented && lines.some((line) => line.trim() !== "" && !/^[ \t]/.test(line))) {
+  // terraform ends a heredoc at its marker with any whitespace around it (NEL too, which trim() keeps)
+  const bare = lines.map((line) => line.replace(/^[\s\u0085]+|[\s\u0085]+$/g, ""));
+  for (let n = 2; bare.includes(marker); n++) marker = `EOT${n}`;
+  if (indented) {
+    // `<<-` strips the least indentation of the lines that are not whitespace only (those stay as
+    // written): indent every other line, then keep the form only if terraform reads the value back
+    // (a line starting with a no-break space, or a combining mark that joins the indentation, does not)
     const inner = `${indent}  `;
-    return `<<-${marker}\n${lines.map((line) => (line === "" ? "" : inner + escapeTemplateSequences(line))).join("\n")}\n${indent}${marker}`;
+    const text = `<<-${marker}\n${lines.map((line) => (hclIndentation(line) === line ? line : inner + escapeTemplateSequences(line))).join("\n")}\n${indent}${marker}`;
+    if (heredocValue(text) === value) return text;
   }
   // `<<`: the content keeps its own indentation exactly
   return `<<${marker}\n${lines.map(escapeTemplateSequences).join("\n")}\n${marker}`;
@@ -99,8 +105,9 @@ export function renderHclValue(value: JsonValue, indent = "", eol = "\n", inList
   if (value === null) return "null";
   if (typeof value === "boolean") return String(value);
   if (typeof value === "number") return Number.isFinite(value) ? plainDecimal(value) : "null";
-  // a heredoc's closing marker must stand alone on its line, so never before a list's comma
-  if (typeof value === "string") return !inList && heredocFits(value) ? heredoc(value, indent, options.indentedHeredoc === true).replaceAll("\n", eol) : quoteHclString(value);
+  // a heredoc's closing marker must stand alone on its line, so never before a list's comma; in a
+  // CRLF file every heredoc line would end in "\r\n" in the value too, so the text is quoted there
+  if (typeof value === "string") return !inList && eol === "\n" && heredocFits(value) ? heredoc(value, indent, options.indentedHeredoc === true) : quoteHclString(value);
   const inner = indent + INDENT;
   if (Array.isArray(value)) {
     if (value.length === 0) return "[]";
