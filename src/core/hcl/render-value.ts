@@ -44,8 +44,16 @@ function escapeTemplateSequences(text: string): string {
   return text.replace(/([$%])\{/g, (_match, introducer: string) => `${introducer}${introducer}{`);
 }
 
+/**
+ * Bare words that cannot be an object key as written: `{ for = 1 }` opens a for expression (terraform
+ * refuses it), and a bare `null`, `true` or `false` key reads as that value, not as a name. The other
+ * keywords (`in`, `if`, `else`, `endif`, `endfor`) read as keys in terraform and in tree-sitter alike.
+ */
+const RESERVED_KEYS = new Set(["for", "null", "true", "false"]);
+
+/** An object key as HCL reads it back: bare when it is an identifier, quoted otherwise. */
 export function hclKey(key: string): string {
-  return IDENTIFIER.test(key) && !["null", "true", "false"].includes(key) ? key : quoteHclString(key);
+  return IDENTIFIER.test(key) && !RESERVED_KEYS.has(key) ? key : quoteHclString(key);
 }
 
 /** A heredoc reads better for multi-line text; it always ends in a newline, so only such text qualifies. */

@@ -23,7 +23,7 @@ function readBack(source: string): JsonValue {
 const tricky = fc.constantFrom('"', "\\", "${x}", "%{ if }", "$${", "\n", "\r\n", "\t", "é", "日本", "🚀", "EOT", "  indented", "\u0001", "\\n", "\n  \n", "\n\u00a0", "\n\u2003x", "\n\u0085", "\n\u0301", "\ufeff", "\n\t");
 const text = fc.oneof(fc.string({ unit: "grapheme", maxLength: 30 }), fc.array(fc.oneof(tricky, fc.string({ maxLength: 6 })), { maxLength: 8 }).map((parts) => parts.join("")));
 const number = fc.oneof(fc.integer({ min: -1_000_000_000, max: 1_000_000_000 }), fc.constantFrom(0, -1, 2 ** 53 - 1, -(2 ** 53 - 1), 1.5, -0.25, 1e21, 1e-7, -2.5e-12, 123456789.123));
-const key = fc.oneof(fc.constantFrom("Owner", "cost-center", "kubernetes.io/role", "with space", "null", "true", "a\"b", "${x}", "Émile"), fc.string({ minLength: 1, maxLength: 8 }));
+const key = fc.oneof(fc.constantFrom("Owner", "cost-center", "kubernetes.io/role", "with space", "null", "true", "a\"b", "${x}", "Émile", "for", "in", "if", "endfor", "1st", "-x"), fc.string({ minLength: 1, maxLength: 8 }));
 const value: fc.Arbitrary<JsonValue> = fc.letrec<{ value: JsonValue }>((tie) => ({
   value: fc.oneof(
     { depthSize: "small", withCrossShrink: true },
@@ -120,6 +120,12 @@ describe("HCL values round-trip through render and read-back", () => {
 
   it("writes multi-line text ending in a newline as a heredoc", () => {
     expect(renderHclValue("#!/bin/sh\necho ${HOME}\n")).toBe("<<EOT\n#!/bin/sh\necho $${HOME}\nEOT");
+  });
+
+  it.each(["for", "in", "if", "else", "endif", "endfor", "null", "true", "false", "1st", "-x", "a.b", "Émile", "with space"])("writes a map key %j so that terraform and the read-back both take it as that key", async (name) => {
+    const source = `attr = ${renderHclValue({ [name]: "v", other: 1 })}\n`;
+    expect(await terraformReads(source), source).toEqual({ [name]: "v", other: 1 });
+    expect(readBack(source)).toEqual({ [name]: "v", other: 1 });
   });
 
   it("writes maps with aligned, quoted-when-needed keys", () => {
