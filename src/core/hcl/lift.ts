@@ -56,23 +56,24 @@ export function othersAt(lc: LiftContext, file: string, depth: number): string |
 /** A literal in a place others evaluate: a variable takes its place (default: the literal), the drifted caller passes the live value. */
 export function parameterizeLiteral(lc: LiftContext, depth: number, file: string, node: Node, steps: readonly PathStep[], live: JsonValue, shared: string): Lifted {
   const current = evaluateExpression(node);
-  if (current.kind !== "literal") return refused(`${shared}, and the value there is not a literal driftback can move into a variable`);
   if (onlyRootFiles(lc) && depth > 0) return refused(`${shared}.`);
   const changes: LiftChange[] = [];
   const dir = lc.dirs[depth]!;
   const where = formatAttributePath(lc.targetPath);
+  const [key] = steps;
+  // a key the map does not have yet: merged over it, whatever its other values are
+  if (steps.length === 1 && typeof key === "string" && isObjectExpression(node)) {
+    const name = freeName(lc, depth, candidates(lc, "_overrides", 1));
+    changes.push({ kind: "replace", file, node, text: `merge(${node.text}, var.${name})` });
+    changes.push(declare(lc, depth, file, name, {}, false, `entries merged over ${formatAttributePath(lc.targetPath.slice(0, -1))} of ${lc.address.type}.${lc.address.name}; empty for every caller that keeps the module's map`));
+    return liftInput(lc, depth, name, {}, { [key]: live }, changes, `${shared}: driftback merged the input \`${name}\` of \`${dir}\` over the module's map (empty by default, so every other caller keeps it)`);
+  }
+  if (current.kind !== "literal") return refused(`${shared}, and the value there is not a literal driftback can move into a variable`);
   if (steps.length === 0) {
     const name = freeName(lc, depth, candidates(lc, ""));
     changes.push({ kind: "replace", file, node, text: `var.${name}` });
     changes.push(declare(lc, depth, file, name, current.value, false, `${where} of ${lc.address.type}.${lc.address.name}; driftback moved the literal here so one caller can set its own value`));
     return liftInput(lc, depth, name, current.value, live, changes, `${shared}: driftback made it the input \`${name}\` of \`${dir}\` (default ${short(current.value)}, what every other caller keeps)`);
-  }
-  const [key] = steps;
-  if (steps.length === 1 && typeof key === "string" && isObject(current.value)) {
-    const name = freeName(lc, depth, candidates(lc, "_overrides", 1));
-    changes.push({ kind: "replace", file, node, text: `merge(${node.text}, var.${name})` });
-    changes.push(declare(lc, depth, file, name, {}, false, `entries merged over ${formatAttributePath(lc.targetPath.slice(0, -1))} of ${lc.address.type}.${lc.address.name}; empty for every caller that keeps the module's map`));
-    return liftInput(lc, depth, name, {}, { [key]: live }, changes, `${shared}: driftback merged the input \`${name}\` of \`${dir}\` over the module's map (empty by default, so every other caller keeps it)`);
   }
   return refused(`${shared}, and \`${where}\` lies inside a literal driftback cannot parameterize (only a whole value or a map key).`);
 }
@@ -215,6 +216,13 @@ export function setIn(value: JsonValue, steps: readonly PathStep[], live: JsonVa
     return inner === undefined ? undefined : { ...value, [step]: inner };
   }
   return undefined;
+}
+
+/** An object constructor `{ … }` (possibly in parentheses). */
+function isObjectExpression(node: Node): boolean {
+  let current: Node | null = node;
+  while (current?.type === "expression" && current.namedChildCount === 1) current = current.namedChild(0);
+  return current?.type === "collection_value" && current.namedChild(0)?.type === "object";
 }
 
 function isObject(value: unknown): value is Record<string, JsonValue> {

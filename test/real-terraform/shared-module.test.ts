@@ -1,0 +1,230 @@
+import { writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterEach, beforeAll, describe, expect, inject, it, vi } from "vitest";
+import { sandboxCliEnv } from "../support/sandbox.js";
+import { applyAll, change, commitAll, copyRepo, createSandboxRepo, mergeFiles, scanPlan, tf, tfOk, type SandboxRepo } from "../support/sandbox-repo.js";
+import { runCli } from "../support/run-cli.js";
+
+const probe = inject("realTerraform");
+
+const PROVIDER = `terraform {
+  required_providers {
+    sandbox = {
+      source  = "example.com/driftback/sandbox"
+      version = "0.1.0"
+    }
+  }
+}
+`;
+
+/** One module, three environments: what a real repository looks like. */
+const FILES: Record<string, string> = {
+  "modules/service/versions.tf": PROVIDER,
+  "modules/service/variables.tf": `variable "name" {
+  type = string
+}
+
+variable "env_name" {
+  type = string
+}
+
+variable "db_timeout" {
+  type    = string
+  default = "10s"
+}
+
+variable "replicas" {
+  type    = number
+  default = 2
+}
+`,
+  "modules/service/main.tf": `resource "sandbox_deployment" "app" {
+  name     = var.name
+  replicas = var.replicas
+  image    = "registry.local/shop:1.0"
+  env = {
+    DB_TIMEOUT = var.db_timeout
+    LOG_LEVEL  = "info"
+  }
+}
+
+resource "sandbox_security_group" "app" {
+  name        = "\${var.name}-sg"
+  description = "shop"
+
+  ingress {
+    description = "https"
+    from_port   = 443
+    to_port     = 443
+    protocol    = "tcp"
+    cidr_blocks = ["10.0.0.0/16"]
+  }
+}
+
+resource "sandbox_instance" "app" {
+  name          = "\${var.name}-vm"
+  instance_type = "t3.small"
+  tags = {
+    Team        = "shop"
+    Environment = var.env_name
+  }
+}
+`,
+  "envs/staging/main.tf": `${PROVIDER}
+provider "sandbox" {}
+
+module "shop" {
+  source   = "../../modules/service"
+  name     = "shop-staging"
+  env_name = "staging"
+}
+`,
+  "envs/prod-us/main.tf": `${PROVIDER}
+provider "sandbox" {}
+
+variable "replicas" {
+  type = number
+}
+
+module "shop" {
+  source   = "../../modules/service"
+  name     = "shop-prod-us"
+  env_name = "prod"
+  replicas = var.replicas
+}
+`,
+  "envs/prod-us/prod-us.tfvars": "replicas = 3\n",
+  "envs/prod-eu/main.tf": `${PROVIDER}
+provider "sandbox" {}
+
+module "shop" {
+  source   = "../../modules/service"
+  name     = "shop-prod-eu"
+  env_name = "prod"
+}
+`,
+};
+
+const WORKSPACES = { staging: { dir: "envs/staging", varFiles: [] }, "prod-us": { dir: "envs/prod-us", varFiles: ["prod-us.tfvars"] }, "prod-eu": { dir: "envs/prod-eu", varFiles: [] } };
+
+interface PullRequestJson {
+  branch: string;
+  action: string;
+  body: string;
+  files: { path: string; diff: string }[];
+  verified: boolean | null;
+}
+
+afterEach(() => vi.restoreAllMocks());
+
+/** `driftback backport --dry-run --verify` of prod-eu's scan plan in the repository at `root`. */
+async function proposals(repo: SandboxRepo, root: string): Promise<{ code: number; err: string; prs: PullRequestJson[] }> {
+  const planFile = path.join(os.tmpdir(), `prod-eu-${process.pid}-${Date.now()}.json`);
+  writeFileSync(planFile, await scanPlan(repo, "prod-eu", root));
+  const run = await runCli(["backport", "--dir", root, "--plan-json", planFile, "--workspace", "prod-eu", "--dry-run", "--verify", "--format", "json"], sandboxCliEnv(repo));
+  return { code: run.code, err: run.err, prs: run.code === 0 ? (JSON.parse(run.out) as { pullRequests: PullRequestJson[] }).pullRequests : [] };
+}
+
+/** Code files of a pull request (drift records left out). */
+const codeFiles = (pr: PullRequestJson) => pr.files.filter((f) => !f.path.startsWith(".driftback/"));
+
+/**
+ * Issue 14, seen 1: drift in prod-eu of a module staging and prod-us call too. The pull requests are
+ * merged one by one; after each merge driftback proposes again on the new main (as the App
+ * regenerates a pull request whose base moved). After every merge staging and prod-us plan
+ * nothing, and prod-eu, once the reverts are applied, nothing either.
+ */
+describe.skipIf(!probe.available)("real terraform: drift in one environment of a shared module", { timeout: 900_000 }, () => {
+  let repo: SandboxRepo;
+  let first: { code: number; err: string; prs: PullRequestJson[] };
+  let merged: string;
+  const mergedBranches: string[] = [];
+  const otherPlans: { round: number; workspace: string; exitCode: number | undefined; output: string }[] = [];
+
+  beforeAll(async () => {
+    repo = createSandboxRepo("shared-module", FILES, WORKSPACES);
+    await applyAll(repo);
+    await commitAll(repo.dir);
+    // the incident in prod-eu: a longer DB timeout, debug logs, more replicas, a tag, SSH opened to the world
+    await change(repo, ["set", "sandbox_deployment", "shop-prod-eu", "env.DB_TIMEOUT", "60s"]);
+    await change(repo, ["set", "sandbox_deployment", "shop-prod-eu", "env.LOG_LEVEL", "debug"]);
+    await change(repo, ["set", "sandbox_deployment", "shop-prod-eu", "replicas", 6]);
+    await change(repo, ["set", "sandbox_instance", "shop-prod-eu-vm", "tags.Owner", "oncall"]);
+    await change(repo, ["append", "sandbox_security_group", "shop-prod-eu-sg", "ingress", { description: "ssh", from_port: 22, to_port: 22, protocol: "tcp", cidr_blocks: ["0.0.0.0/0"] }]);
+    first = await proposals(repo, repo.dir);
+    merged = copyRepo(repo);
+    for (const workspace of Object.keys(WORKSPACES)) await tfOk(repo, workspace, ["init", "-input=false"], [0], merged);
+    // merge the pull requests with code one at a time, proposing again after each
+    let current = first;
+    for (let round = 1; round <= 4; round++) {
+      const next = current.prs.find((pr) => codeFiles(pr).length > 0);
+      if (!next) break;
+      mergeFiles(merged, codeFiles(next));
+      await commitAll(merged, `merge ${next.branch}`);
+      mergedBranches.push(next.branch);
+      for (const workspace of ["staging", "prod-us"]) {
+        const plan = await tf(repo, workspace, ["plan", "-input=false", "-detailed-exitcode"], merged);
+        otherPlans.push({ round, workspace, exitCode: plan.exitCode, output: plan.output.slice(-3000) });
+      }
+      current = await proposals(repo, merged);
+    }
+  }, 900_000);
+
+  it("proposes verified codify pull requests for the deployment and the tag, and reverts the opened security group", () => {
+    expect(first.err).toBe("");
+    expect(first.code).toBe(0);
+    const byBranch = Object.fromEntries(first.prs.map((pr) => [pr.branch, pr]));
+    expect(Object.keys(byBranch).sort()).toEqual([
+      "driftback/prod-eu/module.shop.sandbox_deployment.app",
+      "driftback/prod-eu/module.shop.sandbox_instance.app",
+      "driftback/prod-eu/module.shop.sandbox_security_group.app",
+    ]);
+    expect(byBranch["driftback/prod-eu/module.shop.sandbox_deployment.app"]).toMatchObject({ action: "codify", verified: true });
+    expect(byBranch["driftback/prod-eu/module.shop.sandbox_instance.app"]).toMatchObject({ action: "codify", verified: true });
+    expect(byBranch["driftback/prod-eu/module.shop.sandbox_security_group.app"]).toMatchObject({ action: "revert" });
+  });
+
+  it("sets db_timeout and replicas in prod-eu's own module block, and parameterizes LOG_LEVEL with the old literal as default", () => {
+    const deployment = first.prs.find((pr) => pr.branch.endsWith("sandbox_deployment.app"))!;
+    const diff = (file: string) => deployment.files.find((f) => f.path === file)?.diff ?? "";
+    expect(diff("envs/prod-eu/main.tf")).toMatch(/^\+\s+db_timeout\s+= "60s"$/m);
+    expect(diff("envs/prod-eu/main.tf")).toMatch(/^\+\s+replicas\s+= 6$/m);
+    expect(diff("envs/prod-eu/main.tf")).toMatch(/^\+\s+log_level\s+= "debug"$/m);
+    expect(diff("modules/service/main.tf")).toMatch(/^\+\s+LOG_LEVEL\s+= var\.log_level$/m);
+    expect(diff("modules/service/variables.tf")).toMatch(/^\+variable "log_level" \{$/m);
+    expect(diff("modules/service/variables.tf")).toMatch(/^\+\s+default\s+= "info"$/m);
+    // the module's own defaults stay what the other callers get
+    expect(diff("modules/service/variables.tf")).not.toMatch(/^[-+]\s+default\s+= "10s"/m);
+    // the body names every workspace the verification planned
+    expect(deployment.body).toMatch(/in <code>prod-eu<\/code>, <code>(staging|prod-us)<\/code>, <code>(staging|prod-us)<\/code> \(every configured workspace/);
+  });
+
+  it("merges the tag into the instance's map through a new input, so the other callers keep theirs", () => {
+    const instance = first.prs.find((pr) => pr.branch.endsWith("sandbox_instance.app"))!;
+    const diff = (file: string) => instance.files.find((f) => f.path === file)?.diff ?? "";
+    expect(diff("modules/service/main.tf")).toMatch(/^\+\s+tags = merge\(\{/m);
+    expect(diff("modules/service/main.tf")).toMatch(/^\+\s+\}, var\.tags_overrides\)$/m);
+    expect(diff("envs/prod-eu/main.tf")).toMatch(/^\+\s+Owner = "oncall"$/m);
+  });
+
+  it("merges every pull request with code, one by one", () => {
+    expect(mergedBranches.sort()).toEqual(["driftback/prod-eu/module.shop.sandbox_deployment.app", "driftback/prod-eu/module.shop.sandbox_instance.app"]);
+  });
+
+  it("after each merge, staging and prod-us plan nothing", () => {
+    expect(otherPlans.length).toBeGreaterThanOrEqual(4);
+    for (const plan of otherPlans) expect(plan.exitCode, `round ${plan.round}, ${plan.workspace}:\n${plan.output}`).toBe(0);
+  });
+
+  it("after merging, prod-eu plans only the revert; once applied, it plans nothing", async () => {
+    const before = await tf(repo, "prod-eu", ["plan", "-input=false", "-detailed-exitcode"], merged);
+    expect(before.exitCode).toBe(2);
+    expect(before.output).toContain("module.shop.sandbox_security_group.app will be updated in-place");
+    expect(before.output).not.toContain("module.shop.sandbox_deployment.app will be");
+    expect(before.output).not.toContain("module.shop.sandbox_instance.app will be");
+    await tfOk(repo, "prod-eu", ["apply", "-auto-approve", "-input=false"], [0], merged);
+    const after = await tf(repo, "prod-eu", ["plan", "-input=false", "-detailed-exitcode"], merged);
+    expect(after.exitCode, after.output.slice(-3000)).toBe(0);
+  });
+});
