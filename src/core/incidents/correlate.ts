@@ -1,11 +1,12 @@
 import { printable } from "../printable.js";
 import { gatherFacts, type Fact } from "./evidence.js";
 import { IncidentIndex } from "./incident-index.js";
-import { compareRanked, confidenceOf, KIND_RANK, strongestKind, type Ranked } from "./ranking.js";
+import { WEIGHTS } from "./candidates.js";
+import { candidateConfidence, compareRanked, KIND_RANK, strongestKind, type Ranked } from "./ranking.js";
 import { driftWindow, HOUR_MS, MINUTE_MS } from "./time.js";
 import type { Correlation, CorrelationIncident, CorrelationOptions, DriftForCorrelation, Evidence, IncidentCandidate } from "./types.js";
 
-export { confidenceOf } from "./ranking.js";
+export { candidateConfidence, confidenceOf } from "./ranking.js";
 
 export const DEFAULT_TAG_KEYS = ["incident", "ticket", "change"] as const;
 export const DEFAULT_THRESHOLD = 0.5;
@@ -17,9 +18,12 @@ export const RUNNERS_UP = 3;
 /**
  * Finds the incident behind each drift. Incidents are indexed once (words of titles and texts,
  * keys, opening times), so each drift only looks up its own identifiers. Every candidate gets a
- * confidence from its evidence (see confidenceOf and WEIGHTS); the best at or above the threshold
- * is linked, the next three are listed. Ties go to the stronger evidence kind, then to the
- * incident opened closest to the first sighting, then to the key, and the evidence says so.
+ * confidence from its evidence (see candidateConfidence and WEIGHTS); the best is linked when it
+ * is at or above the threshold and some of its evidence is about the change itself (a tag, a
+ * break-glass, the setting, its new value, a change command): the resource's name, timing and
+ * service alone keep an incident a runner-up, whatever the threshold. The next three are listed.
+ * Ties go to the stronger evidence kind, then to the incident opened closest to the first
+ * sighting, then to the key, and the evidence says so.
  */
 export function correlate(drifts: readonly DriftForCorrelation[], incidents: readonly CorrelationIncident[], options: CorrelationOptions = {}): Correlation[] {
   const index = new IncidentIndex(incidents);
@@ -36,11 +40,11 @@ export function correlate(drifts: readonly DriftForCorrelation[], incidents: rea
   return drifts.map((drift) => {
     const window = driftWindow(drift.lastClean, drift.firstSeen, lookbackMs);
     const ranked = [...gatherFacts(drift, window, context, 1 + RUNNERS_UP).values()]
-      .map((facts): Ranked => {
+      .map((facts): Ranked & { capped: boolean } => {
         const opened = facts.id === null ? Number.NaN : index.entries[facts.id]!.opened;
         return {
           facts,
-          confidence: confidenceOf(facts.facts.map((fact) => fact.weight)),
+          ...candidateConfidence(facts.facts),
           strongest: strongestKind(facts.facts),
           distance: Number.isNaN(opened) ? Number.POSITIVE_INFINITY : Math.abs(window.end - opened),
         };
@@ -48,12 +52,19 @@ export function correlate(drifts: readonly DriftForCorrelation[], incidents: rea
       .filter((candidate) => candidate.confidence > 0)
       .sort(compareRanked);
     const best = ranked[0];
-    const linked = best && best.confidence >= threshold ? best : undefined;
+    const linked = best && best.aboutChange && best.confidence >= threshold ? best : undefined;
     const others = ranked.slice(linked ? 1 : 0, (linked ? 1 : 0) + RUNNERS_UP);
     const incident = linked ? toCandidate(linked, index, tieNote(linked, ranked[1])) : null;
-    return { fingerprint: drift.fingerprint, incident, candidates: others.map((candidate) => toCandidate(candidate, index)) };
+    return { fingerprint: drift.fingerprint, incident, candidates: others.map((candidate) => toCandidate(candidate, index, candidate.capped ? HELD_NOTE : undefined)) };
   });
 }
+
+/** Why a runner-up whose evidence adds up to more (the resource's name, timing, service) is held at the ceiling. */
+const HELD_NOTE: Fact = {
+  kind: "note",
+  weight: 0,
+  describe: () => `nothing about the change itself (its setting, its new value, a tag, a break-glass or a change command): at most ${WEIGHTS.contextCeiling} and not linked`,
+};
 
 /** Says why the linked incident won when the next one has the same confidence. */
 function tieNote(winner: Ranked, next: Ranked | undefined): Fact | undefined {

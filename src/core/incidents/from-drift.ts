@@ -1,7 +1,7 @@
 import type { DriftItem } from "../drift/items.js";
 import { isSecretItem } from "../drift/report.js";
 import { fingerprintOf } from "../drift/track.js";
-import type { JsonValue } from "../plan/model.js";
+import type { JsonValue, PathStep } from "../plan/model.js";
 import type { Masker } from "../render/mask.js";
 import type { DriftForCorrelation } from "./types.js";
 
@@ -22,7 +22,8 @@ export interface DriftWindowFields {
 }
 
 /**
- * What correlation needs from a drift item: its live identities (`id`, `arn`, `name`), the parts
+ * What correlation needs from a drift item: its live identities (`id`, `arn`, `name`, a Kubernetes
+ * `metadata[0].name`), another name of the changed setting (an env entry's `name`), the parts
  * of its new value that were not there before (none when the value is a secret, by the plan's
  * marks or the mask rules), and its live tags and labels. Strings the mask rules call secret are
  * left out everywhere, so they are neither searched for nor shown.
@@ -31,10 +32,9 @@ export function driftForCorrelation(item: DriftItem, window: DriftWindowFields, 
   // a resource deleted outside Terraform has no live object: its recorded one still names it
   const live = isObject(item.liveResource) ? item.liveResource : isObject(item.recordedResource) ? item.recordedResource : {};
   const shareable = (value: string) => !masker.isMaskedValue(value);
-  const identities = IDENTITY_KEYS.flatMap((key) => {
-    const value = live[key];
-    return typeof value === "string" && !masker.isMaskedKey(key) && shareable(value) ? [value] : [];
-  });
+  const identities = [...IDENTITY_KEYS.map((key) => [key, live[key]] as const), ["name", kubernetesName(live)] as const].flatMap(([key, value]) =>
+    typeof value === "string" && !masker.isMaskedKey(key) && shareable(value) ? [value] : [],
+  );
   const sensitive = isSecretItem(item, masker);
   const recorded = new Set(scalarsOf(item.before));
   const newValues = sensitive ? [] : [...new Set(scalarsOf(item.after))].filter((value) => !recorded.has(value) && shareable(value)).slice(0, MAX_NEW_VALUES);
@@ -47,18 +47,42 @@ export function driftForCorrelation(item: DriftItem, window: DriftWindowFields, 
       if (!tags.some((tag) => tag.key === key && tag.value === value)) tags.push({ source, key, value });
     }
   }
+  const settingName = entryName(live, item.path);
   return {
     fingerprint: fingerprintOf(item),
     workspace: item.workspace,
     address: item.address,
-    identities,
+    identities: [...new Set(identities)],
     attribute: item.pathText,
+    ...(settingName && !masker.isMaskedKey(settingName) ? { settingNames: [settingName] } : {}),
     newValues,
     sensitive,
     tags,
     lastClean: window.lastClean,
     firstSeen: window.firstSeen,
   };
+}
+
+/** A Kubernetes object's `metadata[0].name` (kubernetes_deployment and friends keep their name there). */
+function kubernetesName(live: { [key: string]: JsonValue }): JsonValue | undefined {
+  const metadata = live.metadata;
+  const first = Array.isArray(metadata) ? metadata[0] : metadata;
+  return isObject(first) ? first.name : undefined;
+}
+
+/**
+ * The name of a list entry whose `value` changed: `env[1].value` of a container is the setting
+ * its `name` says (DB_TIMEOUT), not "value".
+ */
+function entryName(live: { [key: string]: JsonValue }, path: readonly PathStep[]): string | undefined {
+  if (path.length < 2 || path[path.length - 1] !== "value") return undefined;
+  let at: JsonValue | undefined = live;
+  for (const step of path.slice(0, -1)) {
+    if (typeof step === "number") at = Array.isArray(at) ? at[step] : undefined;
+    else at = isObject(at) ? at[step] : undefined;
+  }
+  const name = isObject(at) ? (at.name ?? at.key) : undefined;
+  return typeof name === "string" && name.trim() ? name : undefined;
 }
 
 /** Strings and numbers inside a value (booleans never name anything). */

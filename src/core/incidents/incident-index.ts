@@ -1,4 +1,4 @@
-import { atomsOf, containsWholeToken, forEachAtom } from "./text-match.js";
+import { atomsOf, containsWholeToken, forEachAtom, wordsOf, type Word } from "./text-match.js";
 import { timeOf, type Window } from "./time.js";
 import type { CorrelationIncident } from "./types.js";
 
@@ -40,7 +40,11 @@ export class IncidentIndex {
     const keyAtomCount = new Map<string, number>();
     for (const atoms of keyAtoms) for (const atom of atoms) keyAtomCount.set(atom, (keyAtomCount.get(atom) ?? 0) + 1);
     this.entries.forEach((entry, id) => {
-      forEachAtom(entry.lowerText, (atom) => push(this.byWord, atom, id));
+      forEachAtom(entry.lowerText, (atom) => {
+        push(this.byWord, atom, id);
+        // `db_timeout` is also filed under db and timeout, so "db timeout" and DB_TIMEOUT find each other
+        if (atom.includes("_")) for (const part of atom.split("_")) if (part) push(this.byWord, part, id);
+      });
       // "INC-123" is filed under "123", the word fewest keys share
       const rarest = rarestOf(keyAtoms[id]!, (atom) => keyAtomCount.get(atom) ?? 0);
       if (rarest !== undefined) push(this.keysByRarestWord, rarest, id);
@@ -58,6 +62,23 @@ export class IncidentIndex {
     if (!candidates) return [];
     return candidates.filter((id) => containsWholeToken(this.entries[id]!.lowerText, needle));
   }
+
+  /** Incidents whose title or text has this (lower-cased) word or atom. */
+  withWord(word: string): readonly number[] {
+    return this.byWord.get(word) ?? [];
+  }
+
+  /** The incident's title and text as lower-cased lines with their words, read on first use. */
+  linesOf(id: number): readonly IncidentLine[] {
+    let lines = this.lines.get(id);
+    if (!lines) {
+      lines = this.entries[id]!.lowerText.split("\n").map((text) => ({ text, words: wordsOf(text) }));
+      this.lines.set(id, lines);
+    }
+    return lines;
+  }
+
+  private readonly lines = new Map<number, IncidentLine[]>();
 
   /** Incidents a tag value names: its key as a whole token in the value, or the value is its URL. */
   namedIn(value: string): number[] {
@@ -117,6 +138,11 @@ export class IncidentIndex {
     };
     return this.sorted;
   }
+}
+
+export interface IncidentLine {
+  text: string;
+  words: Word[];
 }
 
 interface Timeline {

@@ -1,4 +1,4 @@
-import type { CandidateFacts, Fact } from "./evidence.js";
+import { WEIGHTS, type CandidateFacts, type Fact } from "./candidates.js";
 import type { EvidenceKind } from "./types.js";
 
 export type FactKind = Exclude<EvidenceKind, "note">;
@@ -25,9 +25,23 @@ export function confidenceFrom(allWrong: number): number {
   return Math.round((1 - allWrong) * 1000) / 1000;
 }
 
+/**
+ * A candidate's confidence: the noisy-OR of its weights, held at WEIGHTS.contextCeiling when
+ * none of its evidence is about the change itself (the resource's name, timing and service say
+ * which incident is near, not that it made this change). `capped` says when the ceiling bit.
+ */
+export function candidateConfidence(facts: readonly Fact[]): { confidence: number; aboutChange: boolean; capped: boolean } {
+  const raw = confidenceOf(facts.map((fact) => fact.weight));
+  const aboutChange = facts.some((fact) => fact.change === true);
+  if (aboutChange || raw <= WEIGHTS.contextCeiling) return { confidence: raw, aboutChange, capped: false };
+  return { confidence: WEIGHTS.contextCeiling, aboutChange, capped: true };
+}
+
 export interface Ranked {
   facts: CandidateFacts;
   confidence: number;
+  /** Some evidence is about the change itself: only such a candidate can be linked. */
+  aboutChange: boolean;
   strongest: FactKind;
   /** How far its opening is from the drift's first sighting, in ms (Infinity when unknown). */
   distance: number;

@@ -88,3 +88,56 @@ export function isMeaningfulNeedle(value: string): boolean {
   if (NUMBER.test(text) && Math.abs(Number(text)) < MIN_NUMBER) return false;
   return WORD_CHAR.test(text);
 }
+
+/**
+ * Whether a value names itself wherever an incident writes it: meaningful and shaped like an
+ * identifier (a digit, a dot, a dash, a slash: `t3.large`, `10.0.0.0/8`, `8443`). A plain word
+ * (`debug`, `standard`) is prose until it stands next to its setting ("LOG_LEVEL to debug").
+ */
+export function isDistinctiveValue(value: string): boolean {
+  return isMeaningfulNeedle(value) && !PLAIN_WORD.test(value.trim());
+}
+const PLAIN_WORD = /^\p{L}+$/u;
+
+/** True for values too common to mean anything on their own (booleans, toggles, protocol words). */
+export const isCommonValue = (lower: string) => COMMON_VALUES.has(lower);
+
+/** A word of a line: a run of letters and digits, with where it starts and ends. */
+export interface Word {
+  text: string;
+  start: number;
+  end: number;
+}
+
+/**
+ * The words of a lower-cased line: runs of letters and digits. Unlike atoms, `_` separates words
+ * here, so `db_timeout`, `DB-timeout` and "db timeout" all read as the words db, timeout.
+ */
+export function wordsOf(lowerLine: string): Word[] {
+  const words: Word[] = [];
+  let start = -1;
+  for (let at = 0; at <= lowerLine.length; at++) {
+    const char = lowerLine[at];
+    const word = char !== undefined && char !== "_" && isWord(char);
+    if (word && start === -1) start = at;
+    else if (!word && start !== -1) {
+      words.push({ text: lowerLine.slice(start, at), start, end: at });
+      start = -1;
+    }
+  }
+  return words;
+}
+
+/** Every index where `needle` occurs in `haystack` (both lower-cased) as a whole token (see containsWholeToken). */
+export function wholeTokenPositions(haystack: string, needle: string): number[] {
+  const found: number[] = [];
+  if (needle.length === 0) return found;
+  const checkStart = isWord(needle[0]);
+  const checkEnd = isWord(needle[needle.length - 1]);
+  for (let at = haystack.indexOf(needle); at !== -1; at = haystack.indexOf(needle, at + 1)) {
+    if (checkStart && !isBoundaryBefore(haystack, at)) continue;
+    if (checkEnd && !isBoundaryAfter(haystack, at + needle.length)) continue;
+    found.push(at);
+  }
+  return found;
+}

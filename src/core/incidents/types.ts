@@ -29,8 +29,10 @@ export interface DriftForCorrelation {
   address: string;
   /** `id`, `arn`, `name` of the live object (strings that name the resource). */
   identities: string[];
-  /** The attribute path (`ingress[0].cidr_blocks`); empty for a whole resource. */
+  /** The attribute path (`ingress[0].cidr_blocks`, `env.DB_TIMEOUT`); empty for a whole resource. Its last named step is the changed setting. */
   attribute: string;
+  /** Other names of the changed setting (the `name` of a Kubernetes env entry whose `value` changed). */
+  settingNames?: string[];
   /** Scalar parts of the new live value that were not there before. Ignored when `sensitive`. */
   newValues: string[];
   /** The value is a secret (plan-marked or matched by mask rules): it is never matched. */
@@ -68,7 +70,10 @@ export interface CorrelationOptions {
   lookbackMs?: number;
 }
 
-/** exact: a tag or a break-glass declaration; strong: a mention; weak: timing and service; note: explains a choice. */
+/**
+ * exact: a tag or a break-glass declaration; strong: a mention (of the resource, the setting, its
+ * new value, a change command); weak: timing, service and region; note: explains a choice.
+ */
 export type EvidenceKind = "exact" | "strong" | "weak" | "note";
 
 export interface Evidence {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { correlate, WEIGHTS, type CorrelationOptions, type CorrelationIncident, type DriftForCorrelation } from "../../../src/core/incidents/index.js";
+import { correlate, WEIGHTS, type Correlation, type CorrelationOptions, type CorrelationIncident, type DriftForCorrelation } from "../../../src/core/incidents/index.js";
 import type { Incident } from "../../../src/ports.js";
 import { at, drift, incident } from "./support.js";
 
@@ -10,6 +10,9 @@ function only(drifts: DriftForCorrelation[], incidents: CorrelationIncident[], o
   const [result] = correlate(drifts, incidents, options);
   return result!;
 }
+
+/** The best candidate, linked or not (timing alone is never linked, whatever the threshold). */
+const top = (result: Correlation) => result.incident ?? result.candidates[0];
 
 describe("correlate: each kind of evidence links the incident with a sentence a person can check", () => {
   const cases: { name: string; drift: DriftForCorrelation; incidents: CorrelationIncident[]; options?: CorrelationOptions; linked: string; sentence: string; kind: string }[] = [
@@ -28,17 +31,6 @@ describe("correlate: each kind of evidence links the incident with a sentence a 
       sentence: "break-glass for INC-123 by @alice until 04:00",
       kind: "exact",
     },
-    { name: "the text mentions the live id", drift: drift(), incidents: [incident("INC-123", { text: "Opened sg-0abc to the office." })], linked: "INC-123", sentence: "INC-123 mentions sg-0abc", kind: "strong" },
-    { name: "the title mentions the address", drift: drift(), incidents: [incident("INC-123", { title: "aws_security_group.web blocks checkout" })], linked: "INC-123", sentence: "INC-123 mentions aws_security_group.web", kind: "strong" },
-    {
-      name: "the text mentions the ARN",
-      drift: drift({ identities: ["sg-0abc", "arn:aws:ec2:eu-west-1:123456789012:security-group/sg-0abc"] }),
-      incidents: [incident("INC-123", { text: "see arn:aws:ec2:eu-west-1:123456789012:security-group/sg-0abc" })],
-      linked: "INC-123",
-      sentence: "INC-123 mentions sg-0abc and arn:aws:ec2:eu-west-1:123456789012:security-group/sg-0abc",
-      kind: "strong",
-    },
-    { name: "the text mentions the name, in other case", drift: drift({ identities: ["checkout-web"] }), incidents: [incident("INC-123", { text: "CHECKOUT-WEB could not reach the db" })], linked: "INC-123", sentence: "INC-123 mentions checkout-web", kind: "strong" },
     {
       name: "the text mentions the new value",
       drift: drift(),
@@ -56,6 +48,36 @@ describe("correlate: each kind of evidence links the incident with a sentence a 
     expect(result.incident?.strongest).toBe(kind);
     expect(result.incident?.evidence.map((e) => e.text)).toContain(sentence);
     expect(result.incident?.evidence.find((e) => e.text === sentence)?.kind).toBe(kind);
+  });
+});
+
+describe("correlate: the resource's name alone (with timing) keeps an incident a runner-up, with a sentence and a note saying why", () => {
+  const held = `nothing about the change itself (its setting, its new value, a tag, a break-glass or a change command): at most ${WEIGHTS.contextCeiling} and not linked`;
+  const cases: { name: string; drift: DriftForCorrelation; incidents: CorrelationIncident[]; sentence: string }[] = [
+    { name: "the text mentions the live id", drift: drift(), incidents: [incident("INC-123", { text: "Opened sg-0abc to the office." })], sentence: "INC-123 mentions sg-0abc" },
+    { name: "the title mentions the address", drift: drift(), incidents: [incident("INC-123", { title: "aws_security_group.web blocks checkout" })], sentence: "INC-123 mentions aws_security_group.web" },
+    {
+      name: "the text mentions the ARN",
+      drift: drift({ identities: ["sg-0abc", "arn:aws:ec2:eu-west-1:123456789012:security-group/sg-0abc"] }),
+      incidents: [incident("INC-123", { text: "see arn:aws:ec2:eu-west-1:123456789012:security-group/sg-0abc" })],
+      sentence: "INC-123 mentions sg-0abc and arn:aws:ec2:eu-west-1:123456789012:security-group/sg-0abc",
+    },
+    { name: "the text mentions the name, in other case", drift: drift({ identities: ["checkout-web"] }), incidents: [incident("INC-123", { text: "CHECKOUT-WEB could not reach the db" })], sentence: "INC-123 mentions checkout-web" },
+  ];
+  it.each(cases)("$name", ({ drift: d, incidents, sentence }) => {
+    const result = only([d], incidents);
+    expect(result.incident).toBeNull();
+    const [runnerUp] = result.candidates;
+    expect(runnerUp?.key).toBe("INC-123");
+    expect(runnerUp?.confidence).toBe(WEIGHTS.contextCeiling);
+    expect(runnerUp?.evidence.find((e) => e.text === sentence)).toEqual({ kind: "strong", weight: WEIGHTS.strong, text: sentence });
+    expect(runnerUp?.evidence.at(-1)).toEqual({ kind: "note", weight: 0, text: held });
+  });
+
+  it("even a threshold of 0 links no incident on the resource's name and timing alone", () => {
+    const result = only([drift()], [incident("INC-123", { text: "sg-0abc" })], { threshold: 0 });
+    expect(result.incident).toBeNull();
+    expect(result.candidates.map((c) => c.key)).toEqual(["INC-123"]);
   });
 });
 
@@ -98,7 +120,7 @@ describe("correlate: sensitive values are never matched nor shown", () => {
   });
 
   it("with other evidence linking, the secret appears in no sentence", () => {
-    const result = only([drift({ sensitive: true, newValues: [secret] })], [incident("INC-123", { text: `sg-0abc password now ${secret}` })]);
+    const result = only([drift({ sensitive: true, attribute: "master_password", newValues: [secret] })], [incident("INC-123", { text: `rotated master_password on sg-0abc, now ${secret}` })]);
     expect(result.incident?.key).toBe("INC-123");
     const texts = result.incident!.evidence.map((e) => e.text);
     expect(texts.join("\n")).not.toContain(secret);
@@ -119,7 +141,7 @@ describe("correlate: sensitive values are never matched nor shown", () => {
 describe("correlate: timing (weak evidence)", () => {
   const weakOf = (d: DriftForCorrelation, i: CorrelationIncident, options?: CorrelationOptions) => {
     const result = only([d], [i], { threshold: 0, ...options });
-    return result.incident?.evidence.filter((e) => e.kind === "weak") ?? [];
+    return top(result)?.evidence.filter((e) => e.kind === "weak") ?? [];
   };
 
   it("an incident open for part of the window counts by the share it covers (skew widens its edges)", () => {
@@ -171,7 +193,7 @@ describe("correlate: timing (weak evidence)", () => {
   it("an incident whose opening time does not parse gives no timing evidence and does not throw", () => {
     expect(weakOf(drift(), incident("INC-1", { openedAt: "yesterday-ish", text: "sg-0abc" }))).toEqual([]);
     const result = only([drift()], [incident("INC-1", { openedAt: "yesterday-ish", text: "sg-0abc" })], { threshold: 0 });
-    expect(result.incident?.evidence.map((e) => e.weight)).toEqual([WEIGHTS.strongOutsideWindow]);
+    expect(top(result)?.evidence.map((e) => e.weight)).toEqual([WEIGHTS.strongOutsideWindow]);
   });
 });
 
@@ -186,7 +208,7 @@ describe("correlate: clock skew at the window edges", () => {
   ];
   it.each(cases)("$name", ({ incident: fields, skewMs, weak, mentionWeight }) => {
     const result = only([drift()], [incident("INC-1", { ...fields, text: "sg-0abc" })], { threshold: 0, ...(skewMs !== undefined ? { skewMs } : {}) });
-    const evidence = result.incident!.evidence;
+    const evidence = top(result)!.evidence;
     expect(evidence.some((e) => e.kind === "weak")).toBe(weak);
     expect(evidence.find((e) => e.kind === "strong")!.weight).toBe(mentionWeight);
     if (!weak) expect(evidence.find((e) => e.kind === "strong")!.text).toBe("INC-1 mentions sg-0abc, but was not open during the drift window");
@@ -204,7 +226,7 @@ describe("correlate: the incident's service and the workspace", () => {
   ];
   it.each(cases)("$name", ({ service, services, weights, sentences }) => {
     const result = only([drift()], [incident("INC-1", { ...full, ...(service ? { service } : {}) })], { services, threshold: 0 });
-    const evidence = result.incident!.evidence;
+    const evidence = top(result)!.evidence;
     expect(evidence.map((e) => e.weight)).toEqual(weights.map((w) => Math.round(w * 1000) / 1000));
     expect(evidence.slice(1).map((e) => e.text)).toEqual(sentences);
   });
@@ -261,17 +283,18 @@ describe("correlate: confidence, threshold and runners-up", () => {
       open("INC-D", "01:00", "02:00"), // 70
       open("INC-E", "01:00", "03:00"), // 130
       open("INC-F", "02:00", "02:30"), // 40, same as INC-C: key decides
-      incident("INC-G", { openedAt: at("03:50"), resolvedAt: null, text: "sg-0abc" }), // a mention: best
+      incident("INC-G", { openedAt: at("03:50"), resolvedAt: null, text: "sg-0abc opened to 10.20.30.0/24" }), // mentions the change: best
     ];
     const expected = [["INC-G"], ["INC-B", "INC-E", "INC-D"]];
     for (const order of [incidents, [...incidents].reverse(), [...incidents.slice(3), ...incidents.slice(0, 3)]]) {
       const result = only([drift()], order);
       expect([[result.incident?.key], result.candidates.map((c) => c.key)]).toEqual(expected);
     }
-    const lowThreshold = only([drift({ identities: [], newValues: [] })], incidents, { threshold: 0 });
-    expect([lowThreshold.incident?.key, ...lowThreshold.candidates.map((c) => c.key)]).toEqual(["INC-B", "INC-E", "INC-D", "INC-C"]);
+    // timing alone links nothing: the three best are listed
+    const timingOnly = only([drift({ identities: [], newValues: [] })], incidents, { threshold: 0 });
+    expect([timingOnly.incident, timingOnly.candidates.map((c) => c.key)]).toEqual([null, ["INC-B", "INC-E", "INC-D"]]);
     const withoutBest = only([drift({ identities: [], newValues: [] })], incidents.filter((i) => !["INC-B", "INC-E", "INC-D"].includes(i.key)), { threshold: 0 });
-    expect([withoutBest.incident?.key, ...withoutBest.candidates.map((c) => c.key)]).toEqual(["INC-C", "INC-F", "INC-A", "INC-G"]);
+    expect([withoutBest.incident, withoutBest.candidates.map((c) => c.key)]).toEqual([null, ["INC-C", "INC-F", "INC-A"]]);
   });
 
   it("a break-glass declaration naming an incident no source returned still links it, with the key only", () => {
@@ -293,12 +316,12 @@ describe("correlate: confidence, threshold and runners-up", () => {
   });
 
   it("takes the port's Incident as it is (the neutral shape, source included)", () => {
-    const fromSource: Incident = { ...incident("INC-1", { text: "sg-0abc" }), source: "github" };
+    const fromSource: Incident = { ...incident("INC-1", { text: "sg-0abc opened to 10.20.30.0/24" }), source: "github" };
     expect(only([drift()], [fromSource]).incident?.key).toBe("INC-1");
   });
 
   it("each drift gets its own correlation, in input order", () => {
-    const results = correlate([drift({ fingerprint: "aaaa" }), drift({ fingerprint: "bbbb", identities: ["sg-0other"], newValues: [] })], [incident("INC-1", { text: "sg-0abc" })]);
+    const results = correlate([drift({ fingerprint: "aaaa" }), drift({ fingerprint: "bbbb", identities: ["sg-0other"], newValues: [] })], [incident("INC-1", { text: "sg-0abc opened to 10.20.30.0/24" })]);
     expect(results.map((r) => [r.fingerprint, r.incident?.key ?? null])).toEqual([["aaaa", "INC-1"], ["bbbb", null]]);
   });
 });
@@ -308,12 +331,12 @@ describe("correlate: ties are broken deterministically and the evidence says how
   const cases: { name: string; drift: DriftForCorrelation; incidents: CorrelationIncident[]; options?: CorrelationOptions; linked: string; note: string }[] = [
     {
       name: "the stronger evidence kind wins an equal confidence",
-      // 01:00–03:40 is 160 minutes; 02:05–03:35 widened by 5 minutes covers 100: 0.4 x 0.625 = 0.25
-      drift: drift({ firstSeen: at("03:40") }),
-      incidents: [incident("INC-9", { openedAt: at("02:05"), resolvedAt: at("03:35") }), incident("INC-1", { ...yesterday, text: "sg-0abc" })],
-      options: { threshold: 0.2 },
+      // INC-9: the setting (0.6), the value next to it (0.8) and timing: 01:10–03:40 of the 160-minute window, 0.4 x 150/160 = 0.375;
+      // 1 - 0.4 x 0.2 x 0.625 = 0.95, the weight of INC-1's tag
+      drift: drift({ firstSeen: at("03:40"), tags: [{ source: "tag", key: "incident", value: "INC-1" }] }),
+      incidents: [incident("INC-9", { openedAt: at("01:15"), resolvedAt: null, text: "set cidr_blocks to 10.20.30.0/24" }), incident("INC-1", yesterday)],
       linked: "INC-1",
-      note: "tied with INC-9 at 0.25: chosen for its stronger evidence (strong over weak)",
+      note: "tied with INC-9 at 0.95: chosen for its stronger evidence (exact over strong)",
     },
     {
       name: "then the incident opened closer to the first sighting",
@@ -341,7 +364,7 @@ describe("correlate: ties are broken deterministically and the evidence says how
   });
 
   it("no note when the runner-up has a lower confidence", () => {
-    const result = only([drift()], [incident("INC-1", { text: "sg-0abc" }), incident("INC-2")]);
+    const result = only([drift()], [incident("INC-1", { text: "sg-0abc opened to 10.20.30.0/24" }), incident("INC-2")]);
     expect(result.incident!.evidence.some((e) => e.kind === "note")).toBe(false);
   });
 });
