@@ -1,5 +1,6 @@
 import type { Node } from "web-tree-sitter";
-import { parseResourceAddress } from "./address.js";
+import { describeEvaluators } from "../repo/view.js";
+import { parseResourceAddress, type ResourceAddress } from "./address.js";
 import { lineEnd, lineStart } from "./syntax.js";
 import type { HclWorkspace } from "./workspace.js";
 
@@ -10,7 +11,8 @@ export type Removal = { file: string; source: string; container: { start: number
  * Removes a resource's block from the code: what codifying "this resource is gone" means. The
  * block goes with the comment lines right above it and one blank line that separated it from
  * what came before. Refused when the block stands for more than this instance (count, for_each,
- * a module called more than once) or anything else in its module refers to it. Pure.
+ * a module called more than once anywhere in the repository, a root no configured workspace plans
+ * calling it) or anything else in its module refers to it. Pure.
  */
 export function removeResourceBlock(ws: HclWorkspace, address: string): Removal {
   const parsed = parseResourceAddress(address);
@@ -27,6 +29,8 @@ export function removeResourceBlock(ws: HclWorkspace, address: string): Removal 
     dirs.push(call.dir);
   }
   const dir = dirs.at(-1)!;
+  const others = evaluatedElsewhere(ws, dir, parsed.modules);
+  if (others) return { refused: `\`${dir}\` is evaluated by more than this instance (${others}): removing the block would destroy the resource in every one of them.` };
   const found = ws.findResource(dir, parsed.type, parsed.name);
   if (!found) return { refused: `no \`resource "${parsed.type}" "${parsed.name}"\` block in \`${dir}\`: nothing to remove.` };
   if (ws.hasSyntaxError(found.file)) return { refused: `\`${found.file}\` does not parse, so driftback will not edit it.` };
@@ -53,6 +57,14 @@ export function removeResourceBlock(ws: HclWorkspace, address: string): Removal 
   // the first block of a file leaves no blank line at the top
   if (start === 0) edited = edited.replace(/^(?:[ \t]*\r?\n)+/, "");
   return { file: found.file, source: edited, container: { start, end } };
+}
+
+/** Who else evaluates the block's dir, across the repository; undefined when only this instance does. */
+function evaluatedElsewhere(ws: HclWorkspace, dir: string, modules: ResourceAddress["modules"]): string | undefined {
+  const scope = ws.scope;
+  if (!scope) return modules.length === 0 ? undefined : "driftback was given a directory, not the repository's workspaces, so it cannot tell who else calls this module";
+  const others = scope.view.othersEvaluating(dir, { workspace: scope.workspace, modules });
+  return others ? (others.length > 0 ? describeEvaluators(others) : "callers driftback cannot list") : undefined;
 }
 
 function countOrEach(block: Node): boolean {

@@ -4,6 +4,7 @@ import { hclToolchain } from "../../../src/adapters/hcl/toolchain.js";
 import { removeResourceBlock } from "../../../src/core/hcl/remove.js";
 import { HclWorkspace } from "../../../src/core/hcl/workspace.js";
 import { expectGolden } from "../../support/golden.js";
+import { scopedWorkspace } from "../../support/repo-view.js";
 
 const MAIN = `terraform {
   required_version = ">= 1.5"
@@ -25,11 +26,9 @@ resource "aws_s3_bucket" "logs" {
 }
 `;
 
-async function workspace(files: Record<string, string>): Promise<HclWorkspace> {
-  const parser = await loadHclParser();
-  const ws = new HclWorkspace((source) => parser.parse(source), "infra");
-  for (const [file, source] of Object.entries(files)) ws.add(file, source);
-  return ws;
+/** The repository holds `infra` as its one configured workspace, plus whatever other roots `files` has. */
+async function workspace(files: Record<string, string>, workspaces = [{ name: "infra", dir: "infra", varFiles: [] }], name = "infra"): Promise<HclWorkspace> {
+  return scopedWorkspace(await loadHclParser(), files, workspaces, name);
 }
 
 const golden = (name: string) => new URL(`../../fixtures/remove-block/${name}`, import.meta.url);
@@ -68,6 +67,58 @@ describe("removeResourceBlock: codifying a resource deleted outside Terraform", 
     const ws = await workspace({ "infra/main.tf": source, "infra/app/main.tf": 'resource "aws_instance" "x" {}\n' });
     const removal = removeResourceBlock(ws, address);
     expect("refused" in removal && removal.refused).toMatch(reason);
+  });
+
+  describe("across the repository (issue 14, seen 3)", () => {
+    const module = 'resource "aws_instance" "sidecar" {\n  ami = "ami-1"\n}\n';
+    const caller = (name: string) => `module "${name}" {\n  source = "../../modules/app"\n}\n`;
+    const two = [
+      { name: "staging", dir: "envs/staging", varFiles: [] },
+      { name: "prod", dir: "envs/prod", varFiles: [] },
+    ];
+
+    it("refuses a block in a module called twice in one workspace (blue and green)", async () => {
+      const files = { "envs/prod/main.tf": caller("blue") + caller("green"), "modules/app/main.tf": module };
+      const removal = removeResourceBlock(await workspace(files, two.slice(1), "prod"), "module.blue.aws_instance.sidecar");
+      expect("refused" in removal && removal.refused).toMatch(/`modules\/app` is evaluated by more than this instance \(`prod` \(`module\.green`\)\)/);
+    });
+
+    it("refuses a block in a module another configured workspace calls", async () => {
+      const files = { "envs/prod/main.tf": caller("app"), "envs/staging/main.tf": caller("app"), "modules/app/main.tf": module };
+      const removal = removeResourceBlock(await workspace(files, two, "prod"), "module.app.aws_instance.sidecar");
+      expect("refused" in removal && removal.refused).toMatch(/`staging` \(`module\.app`\)/);
+    });
+
+    it("refuses a block in a module a root no workspace plans calls, naming that root", async () => {
+      const files = { "envs/prod/main.tf": caller("app"), "envs/dev/main.tf": caller("app"), "modules/app/main.tf": module };
+      const removal = removeResourceBlock(await workspace(files, two.slice(1), "prod"), "module.app.aws_instance.sidecar");
+      expect("refused" in removal && removal.refused).toMatch(/`envs\/dev` \(a root no configured workspace plans\)/);
+    });
+
+    it("refuses a block in the root two workspaces share", async () => {
+      const files = { "envs/prod/main.tf": module };
+      const shared = [
+        { name: "prod-a", dir: "envs/prod", varFiles: ["a.tfvars"] },
+        { name: "prod-b", dir: "envs/prod", varFiles: ["b.tfvars"] },
+      ];
+      const removal = removeResourceBlock(await workspace(files, shared, "prod-a"), "aws_instance.sidecar");
+      expect("refused" in removal && removal.refused).toMatch(/`prod-b`/);
+    });
+
+    it("removes a block in a module only this workspace calls, once", async () => {
+      const files = { "envs/prod/main.tf": caller("app"), "envs/staging/main.tf": 'resource "aws_s3_bucket" "x" {}\n', "modules/app/main.tf": module };
+      const removal = removeResourceBlock(await workspace(files, two, "prod"), "module.app.aws_instance.sidecar");
+      expect(removal).toMatchObject({ file: "modules/app/main.tf", source: "" });
+    });
+
+    it("refuses a module's block without the repository's workspaces (a directory given alone)", async () => {
+      const parser = await loadHclParser();
+      const ws = new HclWorkspace((source) => parser.parse(source), "envs/prod");
+      ws.add("envs/prod/main.tf", caller("app"));
+      ws.add("modules/app/main.tf", module);
+      const removal = removeResourceBlock(ws, "module.app.aws_instance.sidecar");
+      expect("refused" in removal && removal.refused).toMatch(/cannot tell who else calls this module/);
+    });
   });
 
   it("leaves the workspace as it was: the caller decides whether to keep the edit", async () => {
