@@ -93,7 +93,7 @@ export function parameterizeAbsent(lc: LiftContext, depth: number, file: string,
   const name = freeName(lc, depth, candidates(lc, ""));
   const changes: LiftChange[] = [
     { kind: "argument", file, block, name: attribute, value: null, raw: `var.${name}` },
-    declare(lc, depth, file, name, null, true, `${attribute} of ${lc.address.type}.${lc.address.name}; null leaves it unset, as before`),
+    { ...declare(lc, depth, file, name, null, true, `${attribute} of ${lc.address.type}.${lc.address.name}; null leaves it unset, as before`), type: hclType(live) },
   ];
   return liftInput(lc, depth, name, null, live, changes, `${shared}: driftback added the input \`${name}\` (default null, unset as before) and the drifted caller sets it`);
 }

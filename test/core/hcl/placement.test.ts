@@ -1,0 +1,226 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import { loadHclParser, type HclParser } from "../../../src/adapters/hcl/parser.js";
+import { hclToolchain } from "../../../src/adapters/hcl/toolchain.js";
+import { applyEdits, planEdits } from "../../../src/core/hcl/edit.js";
+import { evaluateExpression } from "../../../src/core/hcl/evaluate.js";
+import { resolveTarget, type DriftTarget } from "../../../src/core/hcl/resolve.js";
+import { readBack } from "../../../src/core/hcl/verify.js";
+import { RepoView, type WorkspaceRoot } from "../../../src/core/repo/view.js";
+import { scopedWorkspace } from "../../support/repo-view.js";
+
+/**
+ * The placement rule (issue 14, must 2): a drifted value is written where it belongs to the drifted
+ * instance alone. Each case: a repository, the drift, where the edit lands, and what every other
+ * evaluator of the edited code reads afterwards (the value it had).
+ */
+
+let parser: HclParser;
+beforeAll(async () => {
+  parser = await loadHclParser();
+});
+
+const MODULE_MAIN = `resource "sandbox_deployment" "app" {
+  name     = var.name
+  replicas = var.replicas
+  image    = "shop:1.0"
+  env = {
+    DB_TIMEOUT = var.db_timeout
+    LOG_LEVEL  = "info"
+  }
+}
+`;
+const MODULE_VARIABLES = `variable "name" {
+  type = string
+}
+
+variable "replicas" {
+  type    = number
+  default = 2
+}
+
+variable "db_timeout" {
+  type    = string
+  default = "10s"
+}
+`;
+const call = (label: string, name: string, extra = "") => `module "${label}" {\n  source = "../../modules/service"\n  name   = "${name}"\n${extra}}\n`;
+const THREE: WorkspaceRoot[] = [
+  { name: "staging", dir: "envs/staging", varFiles: [] },
+  { name: "prod-us", dir: "envs/prod-us", varFiles: [] },
+  { name: "prod-eu", dir: "envs/prod-eu", varFiles: ["eu.tfvars"] },
+];
+const SHARED = {
+  "modules/service/main.tf": MODULE_MAIN,
+  "modules/service/variables.tf": MODULE_VARIABLES,
+  "envs/staging/main.tf": call("shop", "shop-staging"),
+  "envs/prod-us/main.tf": call("shop", "shop-prod-us"),
+  "envs/prod-eu/main.tf": call("shop", "shop-prod-eu"),
+  "envs/prod-eu/eu.tfvars": "",
+};
+
+const target = (address: string, path: (string | number)[], live: unknown): DriftTarget => ({ address, path, live: live as never, liveResource: path.length === 1 ? { [path[0]!]: live as never } : {}, recordedResource: {}, sensitive: false, managed: true });
+
+/** Resolves, edits (all files), reads back, and returns the edited files; throws with the refusal. */
+async function codify(files: Record<string, string>, workspaces: WorkspaceRoot[], name: string, t: DriftTarget): Promise<Record<string, string>> {
+  const ws = scopedWorkspace(parser, files, workspaces, name);
+  const resolution = resolveTarget(ws, t);
+  if (resolution.kind === "refused") throw new Error(resolution.reason);
+  const plans = planEdits(ws, resolution, t.live);
+  if ("refused" in plans) throw new Error(plans.refused);
+  const edited: Record<string, string> = {};
+  for (const plan of plans) {
+    const text = await hclToolchain.format(applyEdits(ws.source(plan.file), plan.edits));
+    expect(await hclToolchain.validate(plan.file, text), plan.file).toBeUndefined();
+    ws.update(plan.file, text);
+    edited[plan.file] = text;
+  }
+  expect(readBack(ws, t)).toEqual({ ok: true });
+  return edited;
+}
+
+function refusal(files: Record<string, string>, workspaces: WorkspaceRoot[], name: string, t: DriftTarget): string {
+  const resolution = resolveTarget(scopedWorkspace(parser, files, workspaces, name), t);
+  return resolution.kind === "refused" ? resolution.reason : `not refused: ${resolution.kind}`;
+}
+
+/**
+ * What another evaluator reads for the same attribute after the edit: its value must be the one it
+ * had. Read as if it were the repository's only root, so the code's value is found, not placed.
+ */
+function valueSeenBy(files: Record<string, string>, workspaces: WorkspaceRoot[], name: string, address: string, path: (string | number)[]): unknown {
+  const root = workspaces.find((w) => w.name === name)!;
+  const others = workspaces.filter((w) => w.dir !== root.dir).map((w) => `${w.dir}/`);
+  const alone = Object.fromEntries(Object.entries(files).filter(([file]) => !others.some((dir) => file.startsWith(dir))));
+  const ws = scopedWorkspace(parser, alone, [root], name);
+  const instance = /^module\.(\w+)/.exec(address)?.[1];
+  // a sibling module call of the same workspace would make the module shared again: read that instance alone
+  const resolution = resolveTarget(instance ? onlyCall(ws, instance) : ws, target(address, path, null));
+  if (resolution.kind === "literal") {
+    const value = evaluateExpression(resolution.expression);
+    return resolution.steps.length === 0 && value.kind === "literal" ? value.value : `${resolution.kind} at ${resolution.file}`;
+  }
+  return resolution.kind === "refused" ? resolution.reason : `${resolution.kind} at ${resolution.file}`;
+}
+
+/** The workspace with its view rebuilt as if the root called only `module.<name>` (the code itself is unchanged). */
+function onlyCall(ws: ReturnType<typeof scopedWorkspace>, name: string): ReturnType<typeof scopedWorkspace> {
+  const view = ws.scope!.view;
+  const calls = new Map([...view.graph.calls].map(([dir, list]) => [dir, dir === ws.rootDir ? list.filter((c) => c.name === name) : list]));
+  ws.scope = { view: new RepoView({ calls }, view.workspaces), workspace: ws.scope!.workspace };
+  return ws;
+}
+
+describe("placement: where a drifted value is written", () => {
+  it("a module input the drifted caller does not set: set it in that caller's module block, the default stays", async () => {
+    const edited = await codify(SHARED, THREE, "prod-eu", target("module.shop.sandbox_deployment.app", ["env", "DB_TIMEOUT"], "60s"));
+    expect(Object.keys(edited)).toEqual(["envs/prod-eu/main.tf"]);
+    expect(edited["envs/prod-eu/main.tf"]).toMatch(/db_timeout = "60s"/);
+    const after = { ...SHARED, ...edited };
+    expect(valueSeenBy(after, THREE, "staging", "module.shop.sandbox_deployment.app", ["env", "DB_TIMEOUT"])).toBe("10s");
+    expect(valueSeenBy(after, THREE, "prod-us", "module.shop.sandbox_deployment.app", ["env", "DB_TIMEOUT"])).toBe("10s");
+  });
+
+  it("a literal map value in a shared module: a variable (default: the literal) takes its place, the caller passes the live value", async () => {
+    const edited = await codify(SHARED, THREE, "prod-eu", target("module.shop.sandbox_deployment.app", ["env", "LOG_LEVEL"], "debug"));
+    expect(Object.keys(edited).sort()).toEqual(["envs/prod-eu/main.tf", "modules/service/main.tf", "modules/service/variables.tf"]);
+    expect(edited["modules/service/main.tf"]).toMatch(/LOG_LEVEL\s+= var\.log_level/);
+    expect(edited["modules/service/variables.tf"]).toMatch(/variable "log_level" \{[^}]*type\s+= string[^}]*default\s+= "info"[^}]*nullable\s+= false/s);
+    expect(edited["envs/prod-eu/main.tf"]).toMatch(/log_level\s+= "debug"/);
+    const after = { ...SHARED, ...edited };
+    expect(valueSeenBy(after, THREE, "staging", "module.shop.sandbox_deployment.app", ["env", "LOG_LEVEL"])).toBe("info");
+  });
+
+  it("a key a shared module's map does not have: merged over the map through an overrides input (default {})", async () => {
+    const edited = await codify(SHARED, THREE, "prod-eu", target("module.shop.sandbox_deployment.app", ["env", "FEATURE_X"], "on"));
+    expect(edited["modules/service/main.tf"]).toMatch(/env = merge\(\{[\s\S]*\}, var\.env_overrides\)/);
+    expect(edited["modules/service/variables.tf"]).toMatch(/variable "env_overrides" \{[^}]*type\s+= map\(string\)[^}]*default\s+= \{\}/s);
+    expect(edited["envs/prod-eu/main.tf"]).toMatch(/env_overrides = \{\s*FEATURE_X = "on"\s*\}/);
+  });
+
+  it("a literal attribute of a shared module's resource: parameterized, and a second key of the same map reuses the caller's input", async () => {
+    const first = await codify(SHARED, THREE, "prod-eu", target("module.shop.sandbox_deployment.app", ["image"], "shop:1.1"));
+    expect(first["modules/service/main.tf"]).toMatch(/image\s+= var\.image/);
+    expect(first["envs/prod-eu/main.tf"]).toMatch(/image\s+= "shop:1.1"/);
+    const after = { ...SHARED, ...first };
+    expect(valueSeenBy(after, THREE, "prod-us", "module.shop.sandbox_deployment.app", ["image"])).toBe("shop:1.0");
+  });
+
+  it("an attribute a shared module's resource does not set: a new input (default null, unset as before)", async () => {
+    const edited = await codify(SHARED, THREE, "prod-eu", target("module.shop.sandbox_deployment.app", ["memory"], "2Gi"));
+    expect(edited["modules/service/main.tf"]).toMatch(/memory\s+= var\.memory/);
+    expect(edited["modules/service/variables.tf"]).toMatch(/variable "memory" \{[^}]*default\s+= null/s);
+    expect(edited["modules/service/variables.tf"]).not.toMatch(/variable "memory" \{[^}]*nullable/s);
+    expect(edited["envs/prod-eu/main.tf"]).toMatch(/memory\s+= "2Gi"/);
+  });
+
+  it("a literal in a module only the drifted instance evaluates: edited where it is", async () => {
+    const files = { ...SHARED, "envs/staging/main.tf": 'resource "sandbox_instance" "x" {}\n', "envs/prod-us/main.tf": 'resource "sandbox_instance" "y" {}\n' };
+    const edited = await codify(files, THREE, "prod-eu", target("module.shop.sandbox_deployment.app", ["env", "LOG_LEVEL"], "debug"));
+    expect(Object.keys(edited)).toEqual(["modules/service/main.tf"]);
+    expect(edited["modules/service/main.tf"]).toMatch(/LOG_LEVEL\s+= "debug"/);
+  });
+
+  it("a module called twice in one workspace (blue and green): blue's block only", async () => {
+    const files = { ...SHARED, "envs/prod-eu/main.tf": call("blue", "shop-blue") + call("green", "shop-green") };
+    const edited = await codify(files, THREE, "prod-eu", target("module.blue.sandbox_deployment.app", ["replicas"], 6));
+    expect(edited["envs/prod-eu/main.tf"]).toMatch(/module "blue" \{[^}]*replicas = 6[^}]*\}\s*module "green" \{[^}]*\}/s);
+    const after = { ...files, ...edited };
+    expect(valueSeenBy(after, THREE, "prod-eu", "module.green.sandbox_deployment.app", ["replicas"])).toBe(2);
+  });
+
+  it("nested shared modules: each shared level gets an input passed on unchanged, the drifted root sets it", async () => {
+    const files = {
+      "modules/platform/main.tf": 'variable "name" {\n  type = string\n}\n\nmodule "svc" {\n  source = "../service"\n  name   = var.name\n}\n',
+      "modules/service/main.tf": MODULE_MAIN,
+      "modules/service/variables.tf": MODULE_VARIABLES,
+      "envs/staging/main.tf": 'module "platform" {\n  source = "../../modules/platform"\n  name   = "staging"\n}\n',
+      "envs/prod-us/main.tf": 'module "platform" {\n  source = "../../modules/platform"\n  name   = "prod-us"\n}\n',
+      "envs/prod-eu/main.tf": 'module "platform" {\n  source = "../../modules/platform"\n  name   = "prod-eu"\n}\n',
+    };
+    const edited = await codify(files, THREE, "prod-eu", target("module.platform.module.svc.sandbox_deployment.app", ["replicas"], 6));
+    expect(edited["modules/platform/main.tf"]).toMatch(/replicas = var\.replicas/);
+    expect(edited["modules/platform/main.tf"]).toMatch(/variable "replicas" \{[^}]*default\s+= 2/s);
+    expect(edited["envs/prod-eu/main.tf"]).toMatch(/replicas = 6/);
+    expect(edited["modules/service/variables.tf"]).toBeUndefined();
+    const after = { ...files, ...edited };
+    expect(valueSeenBy(after, THREE, "staging", "module.platform.module.svc.sandbox_deployment.app", ["replicas"])).toBe(2);
+  });
+
+  it("a var file two workspaces read: this workspace's own -var-file overrides it", async () => {
+    const roots: WorkspaceRoot[] = [
+      { name: "eu", dir: "envs/prod", varFiles: ["eu.tfvars"] },
+      { name: "us", dir: "envs/prod", varFiles: ["us.tfvars"] },
+    ];
+    const files = { "envs/prod/main.tf": 'variable "size" {}\n\nresource "sandbox_instance" "x" {\n  instance_type = var.size\n}\n', "envs/prod/terraform.tfvars": 'size = "t3.small"\n', "envs/prod/eu.tfvars": "", "envs/prod/us.tfvars": "" };
+    const edited = await codify(files, roots, "eu", target("sandbox_instance.x", ["instance_type"], "t3.large"));
+    expect(edited).toEqual({ "envs/prod/eu.tfvars": 'size = "t3.large"\n' });
+  });
+
+  it("a literal in a root two workspaces share: a root variable, set in this workspace's own -var-file", async () => {
+    const roots: WorkspaceRoot[] = [
+      { name: "eu", dir: "envs/prod", varFiles: ["eu.tfvars"] },
+      { name: "us", dir: "envs/prod", varFiles: ["us.tfvars"] },
+    ];
+    const files = { "envs/prod/main.tf": 'resource "sandbox_instance" "x" {\n  instance_type = "t3.small"\n}\n', "envs/prod/eu.tfvars": "", "envs/prod/us.tfvars": "" };
+    const edited = await codify(files, roots, "eu", target("sandbox_instance.x", ["instance_type"], "t3.large"));
+    expect(edited["envs/prod/main.tf"]).toMatch(/instance_type = var\.instance_type/);
+    expect(edited["envs/prod/main.tf"]).toMatch(/variable "instance_type" \{[^}]*default\s+= "t3.small"/s);
+    expect(edited["envs/prod/eu.tfvars"]).toBe('instance_type = "t3.large"\n');
+  });
+
+  it.each([
+    ["a root two workspaces share when this one names no var file of its own", [{ name: "a", dir: "env", varFiles: [] }, { name: "b", dir: "env", varFiles: [] }], { "env/main.tf": 'resource "sandbox_instance" "x" {\n  instance_type = "t3.small"\n}\n' }, "sandbox_instance.x", ["instance_type"], /names no `-var-file` of its own/],
+    ["a module called with for_each", [{ name: "a", dir: "env", varFiles: [] }], { "env/main.tf": 'module "svc" {\n  source   = "../mod"\n  for_each = toset(["x", "y"])\n}\n', "mod/main.tf": 'resource "sandbox_instance" "x" {\n  instance_type = "t3.small"\n}\n' }, 'module.svc["x"].sandbox_instance.x', ["instance_type"], /called with count or for_each/],
+    ["a registry module", [{ name: "a", dir: "env", varFiles: [] }], { "env/main.tf": 'module "vpc" {\n  source = "terraform-aws-modules/vpc/aws"\n}\n' }, "module.vpc.aws_vpc.this", ["cidr_block"], /not from this repository/],
+    ["an expression in a shared module", THREE, { ...SHARED, "modules/service/main.tf": MODULE_MAIN.replace('"shop:1.0"', '"shop:${var.name}"') }, "module.shop.sandbox_deployment.app", ["image"], /only rewrites literal values/],
+  ])("refuses %s", (_name, roots, files, address, path, reason) => {
+    expect(refusal(files as Record<string, string>, roots as WorkspaceRoot[], (roots as WorkspaceRoot[])[0]!.name === "staging" ? "prod-eu" : (roots as WorkspaceRoot[])[0]!.name, target(address, path, "x"))).toMatch(reason);
+  });
+
+  it("without the repository's workspaces, a module's literal is not edited, and says why", () => {
+    const ws = scopedWorkspace(parser, SHARED, THREE, "prod-eu");
+    ws.scope = undefined;
+    const resolution = resolveTarget(ws, target("module.shop.sandbox_deployment.app", ["env", "LOG_LEVEL"], "debug"));
+    expect(resolution.kind === "refused" && resolution.reason).toMatch(/given a directory, not the repository's workspaces/);
+  });
+});
