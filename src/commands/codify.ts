@@ -7,6 +7,7 @@ import { hclToolchain } from "../adapters/hcl/toolchain.js";
 import { classifyDrift } from "../core/drift/items.js";
 import { isSecretItem } from "../core/drift/report.js";
 import { Masker } from "../core/render/mask.js";
+import { plannedVariablesIn } from "../core/hcl/planned-inputs.js";
 import type { DriftTarget } from "../core/hcl/resolve.js";
 import { parsePlan } from "../core/plan/parse.js";
 import { escapeForOneLine } from "../core/printable.js";
@@ -37,7 +38,8 @@ export async function codifyCommand(options: CodifyCommandOptions): Promise<{ re
   const dir = path.relative(repoRoot, absoluteDir).split(path.sep).join("/") || ".";
 
   await requireDirectory(absoluteDir, "--dir", options.dir);
-  const model = parsePlan(await readPlanJson(path.resolve(cwd, options.planJson), "--plan-json", { displayName: options.planJson }));
+  const planJson = await readPlanJson(path.resolve(cwd, options.planJson), "--plan-json", { displayName: options.planJson });
+  const model = parsePlan(planJson);
   const masker = new Masker({ attributes: options.maskAttributes, values: options.maskValues });
   const targets: DriftTarget[] = classifyDrift(model, dir)
     .filter((item) => item.class === "actionable")
@@ -49,6 +51,9 @@ export async function codifyCommand(options: CodifyCommandOptions): Promise<{ re
   const { workspace: ws, unparsable } = await loadWorkspace(await loadHclParser(), repoRoot, dir, options.varFiles, { boundary });
   // every other root under the current directory counts as another caller of the modules it shares with --dir
   ws.scope = { view: await loadRepoView(await loadHclParser(), repoRoot, [{ name: dir, dir, varFiles: options.varFiles }]), workspace: dir };
+  // what terraform planned each root variable with: a value the code and var files resolve otherwise is refused
+  const planned = plannedVariablesIn(planJson);
+  if (planned) ws.planned = planned;
   requireTfFiles(ws, options.dir);
   const parseErrors = await workspaceParseErrors(ws, unparsable, hclToolchain, repoRoot);
   // code that does not parse says why on its own; code that parses must be the plan's workspace

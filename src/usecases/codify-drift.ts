@@ -3,6 +3,7 @@ import type { HclToolchain } from "../adapters/hcl/toolchain.js";
 import { formatAttributePath } from "../core/hcl/address.js";
 import { applyEdits, planEdits, type EditPlan } from "../core/hcl/edit.js";
 import { renderHclValue } from "../core/hcl/render-value.js";
+import { plannedInputMismatch } from "../core/hcl/planned-inputs.js";
 import { resolveTarget, type DriftTarget } from "../core/hcl/resolve.js";
 import { lineOf } from "../core/hcl/syntax.js";
 import { readBack } from "../core/hcl/verify.js";
@@ -34,9 +35,14 @@ async function codifyOne(deps: CodifyDeps, ws: HclWorkspace, target: DriftTarget
   const path = formatAttributePath(target.path);
   const refuse = (reason: string): CodifyResult => ({ address: target.address, path, status: "refused", reason, snippet: snippetFor(target) });
   // 1. Find where the value lives, or why it must not be touched.
-  const resolution = resolveTarget(ws, target);
-  if (resolution.kind === "refused") return refuse(resolution.reason);
-  if (readBack(ws, target).ok) return refuse("the code already says what is running; nothing to change.");
+  const roots: string[] = [];
+  const resolution = resolveTarget(ws, target, (name) => roots.push(name));
+  // terraform planned a root variable the value flows through with another value (a var file driftback was not given)
+  const unplanned = ws.planned ? plannedInputMismatch(ws, roots, ws.planned) : undefined;
+  if (resolution.kind === "refused") return refuse(unplanned?.reason ?? resolution.reason);
+  // the code says the live value, unless terraform read a var file driftback was not given (then the code is not what it uses)
+  if (!unplanned?.unreadVarFile && readBack(ws, target).ok) return refuse("the code already says what is running; nothing to change.");
+  if (unplanned) return refuse(unplanned.reason);
   // 2. Plan the smallest edits (several files when the value is lifted out of shared code).
   const plans = planEdits(ws, resolution, target.live);
   if ("refused" in plans) return refuse(plans.refused);
@@ -46,7 +52,7 @@ async function codifyOne(deps: CodifyDeps, ws: HclWorkspace, target: DriftTarget
     const original = originals.get(plan.file)!;
     const edited = applyEdits(original, plan.edits);
     // 3. Keep formatted files formatted (hclwrite alignment), leave unformatted ones alone.
-    const wasFormatted = (await deps.toolchain.format(original)) === original;
+    const wasFormatted = !plan.file.endsWith(".json") && (await deps.toolchain.format(original)) === original; // a .tfvars.json file keeps its own layout
     const output = wasFormatted ? await deps.toolchain.format(edited) : edited;
     // 4. Check each file before keeping any.
     const problem = await checkFile(deps, plan, original, output, wasFormatted);

@@ -1,5 +1,6 @@
 import { lstat, readdir, realpath } from "node:fs/promises";
 import path from "node:path";
+import { parseJsonSpans } from "../../core/hcl/json-var-file.js";
 import { HclWorkspace } from "../../core/hcl/workspace.js";
 import { escapeForOneLine } from "../../core/printable.js";
 import { fsReason, LocalFileError, readLocalTextFile } from "../local-file.js";
@@ -14,7 +15,8 @@ export interface LoadWorkspaceOptions {
 
 /**
  * Reads a workspace: the root module's .tf files and var files (configured, *.auto.tfvars,
- * terraform.tfvars), then every local module it calls (`source = "./…"` or `"../…"`, in .tf or
+ * terraform.tfvars and their .json forms; the root's other *.tfvars are kept unread by terraform,
+ * see HclWorkspace.varFileOrder), then every local module it calls (`source = "./…"` or `"../…"`, in .tf or
  * .tf.json), transitively. `dir` and all paths are relative to `repoRoot`; modules outside it are skipped.
  * `unparsable` lists the files tree-sitter found syntax errors in.
  */
@@ -50,7 +52,9 @@ export async function loadWorkspace(
     try {
       reading = file;
       ws.add(file, source);
-      if (!file.endsWith(".tf") && ws.hasSyntaxError(file)) unparsable.add(file);
+      if (file.endsWith(".json")) {
+        if (jsonProblem(source) !== undefined) unparsable.add(file);
+      } else if (!file.endsWith(".tf") && ws.hasSyntaxError(file)) unparsable.add(file);
     } catch (error) {
       // the parser names no file: say which one it was reading
       throw new LocalFileError(file, `cannot parse ${shownPath(repoRoot, file)}: ${(error as Error).message}`, { cause: error });
@@ -59,12 +63,19 @@ export async function loadWorkspace(
     }
   };
   const entries = await listDir(repoRoot, rootDir);
-  for (const name of entries.filter((f) => f.endsWith(".tf") || f.endsWith(".auto.tfvars") || f === "terraform.tfvars")) {
+  for (const name of entries.filter((f) => f.endsWith(".tf") || isReadVarFile(f))) {
     await read(path.posix.join(rootDir, name));
   }
-  for (const varFile of varFiles.filter((f) => !f.endsWith(".json"))) {
+  for (const varFile of varFiles) {
     const file = path.posix.normalize(path.posix.join(rootDir, varFile));
     if (!ws.has(file)) await read(file);
+  }
+  // the root's other var files are not read by terraform unless named: kept to say which one a plan used (planned-inputs.ts)
+  for (const name of entries.filter((f) => /\.tfvars(?:\.json)?$/.test(f))) {
+    const file = path.posix.join(rootDir, name);
+    if (ws.has(file)) continue;
+    const source = await readSource(repoRoot, file, boundary).catch(() => undefined);
+    if (source !== undefined) ws.add(file, source);
   }
   const queue = [rootDir];
   const seen = new Set(queue);
@@ -81,6 +92,21 @@ export async function loadWorkspace(
     }
   }
   return { workspace: ws, moduleDirs, unparsable: [...unparsable] };
+}
+
+/** The var files terraform reads without being told: terraform.tfvars, *.auto.tfvars and their .json forms. */
+function isReadVarFile(name: string): boolean {
+  return name === "terraform.tfvars" || name === "terraform.tfvars.json" || name.endsWith(".auto.tfvars") || name.endsWith(".auto.tfvars.json");
+}
+
+/** Why a JSON var file does not parse, or undefined. */
+function jsonProblem(source: string): string | undefined {
+  try {
+    parseJsonSpans(source);
+    return undefined;
+  } catch (error) {
+    return (error as Error).message;
+  }
 }
 
 /** Repo-relative dirs of the local modules a root module calls, transitively (which PRs touch a workspace). */

@@ -1,6 +1,7 @@
 import path from "node:path";
 import type { Node, Tree } from "web-tree-sitter";
 import type { RepoView } from "../repo/view.js";
+import type { PlannedVariables } from "./planned-inputs.js";
 import { unquote } from "./evaluate.js";
 import { moduleCallsIn, type ModuleCall } from "./module-calls.js";
 import { attributeName, blockBody, blockLabels, blockType, findAttribute, topLevelAttributes, topLevelBlocks } from "./syntax.js";
@@ -44,6 +45,12 @@ export class HclWorkspace {
     /** The repository-wide view, when driftback knows the repository's workspaces. */
     public scope?: WorkspaceScope,
   ) {}
+
+  /**
+   * The value terraform planned each root variable with (the plan's `variables`), when the plan being
+   * codified is known: codify refuses a value the code and var files resolve otherwise (planned-inputs.ts).
+   */
+  planned?: PlannedVariables;
 
   add(file: string, source: string): void {
     if (!this.sources.has(file) && file.endsWith(".tf")) {
