@@ -48,6 +48,13 @@ export function planEdits(ws: HclWorkspace, resolution: Exclude<Resolution, { ki
         plan.edits.push(appendText(source, eol, renderVariable(change, eol)));
         plan.containers.push({ start: source.length, end: source.length });
         break;
+      case "entry": {
+        const entry = literalEdit(change.file, source, eol, change.node, [change.key], change.value);
+        if ("refused" in entry) return entry;
+        plan.edits.push(...entry.edits);
+        plan.containers.push(...entry.containers);
+        break;
+      }
       case "assign":
         plan.edits.push(appendText(source, eol, `${hclKey(change.name)} = ${renderHclValue(change.value, "", eol)}${eol}`, false));
         plan.containers.push({ start: source.length, end: source.length });

@@ -3,8 +3,9 @@ import type { Node } from "web-tree-sitter";
 import type { JsonValue, PathStep } from "../plan/model.js";
 import { describeEvaluators } from "../repo/view.js";
 import { formatAttributePath, type ResourceAddress } from "./address.js";
-import { evaluateExpression } from "./evaluate.js";
-import { blockBody, findAttribute, topLevelAttributes } from "./syntax.js";
+import { evaluateExpression, objectElements, objectKey } from "./evaluate.js";
+import { quoteHclString, renderHclValue } from "./render-value.js";
+import { attributeExpression, blockBody, findAttribute, topLevelAttributes } from "./syntax.js";
 import type { HclWorkspace } from "./workspace.js";
 
 /**
@@ -24,6 +25,8 @@ export type LiftChange =
   | { kind: "declare"; file: string; name: string; type: string; value: JsonValue; nullable: boolean; description: string }
   /** Add an argument to a block (a module call, or a resource getting `attr = var.x`). */
   | { kind: "argument"; file: string; block: Node; name: string; value: JsonValue; raw?: string }
+  /** Add a key to an object constructor (a for_each entry). */
+  | { kind: "entry"; file: string; node: Node; key: string; value: JsonValue }
   /** Add `name = value` at the end of a var file. */
   | { kind: "assign"; file: string; name: string; value: JsonValue };
 
@@ -93,7 +96,7 @@ export function parameterizeAbsent(lc: LiftContext, depth: number, file: string,
   const name = freeName(lc, depth, candidates(lc, ""));
   const changes: LiftChange[] = [
     { kind: "argument", file, block, name: attribute, value: null, raw: `var.${name}` },
-    { ...declare(lc, depth, file, name, null, true, `${attribute} of ${lc.address.type}.${lc.address.name}; null leaves it unset, as before`), type: hclType(live) },
+    declare(lc, depth, file, name, null, true, `${attribute} of ${lc.address.type}.${lc.address.name}; null leaves it unset, as before`, hclType(live)),
   ];
   return liftInput(lc, depth, name, null, live, changes, `${shared}: driftback added the input \`${name}\` (default null, unset as before) and the drifted caller sets it`);
 }
@@ -112,13 +115,11 @@ export function liftInput(lc: LiftContext, depth: number, name: string, oldValue
     return { kind: "lifted", file: varFile, changes, via: `${via}, set in \`${varFile}\`` };
   }
   const module = lc.address.modules[depth - 1]!;
-  if (module.key !== undefined) {
-    return refused(`${via}; but \`module.${module.name}\` is called with count or for_each, so its module block sets the input for every instance: move the value into the for_each collection to let one instance differ`);
-  }
   const call = lc.ws.findBlock(lc.dirs[depth - 1]!, "module", module.name);
   if (!call) return refused(`\`module.${module.name}\` is not declared in \`${lc.dirs[depth - 1]}\`.`);
   if (findAttribute(blockBody(call.node), name)) return refused(`${via}; but \`module.${module.name}\` already has an argument \`${name}\` driftback did not expect`);
   const shared = othersAt(lc, call.file, depth - 1);
+  if (module.key !== undefined) return liftIntoEntry(lc, depth, call, module, name, oldValue, value, changes, via, shared);
   if (!shared) {
     changes.push({ kind: "argument", file: call.file, block: call.node, name, value });
     return { kind: "lifted", file: call.file, changes, via: `${via}, in \`module.${module.name}\` (\`${call.file}\`)` };
@@ -138,6 +139,44 @@ function onlyRootFiles(lc: LiftContext): string | undefined {
   return scope.rootOnly;
 }
 
+/**
+ * A module called with for_each over a literal map of objects: the call reads the input from each
+ * entry, `lookup(each.value, "<name>", <today's value>)`, and only the drifted entry gets the key,
+ * so every other instance keeps today's value.
+ */
+function liftIntoEntry(
+  lc: LiftContext,
+  depth: number,
+  call: { file: string; node: Node },
+  module: { name: string; key?: string | number },
+  name: string,
+  oldValue: JsonValue,
+  value: JsonValue,
+  changes: LiftChange[],
+  via: string,
+  shared: string | undefined,
+): Lifted {
+  const cannot = (why: string) => refused(`${via}; but \`module.${module.name}\` is called with ${why}, so its module block sets the input for every instance: move the value into the for_each collection to let one instance differ`);
+  if (typeof module.key !== "string") return cannot("count");
+  if (shared) return cannot(`for_each in code that is shared too (${shared})`);
+  const forEach = findAttribute(blockBody(call.node), "for_each");
+  const collection = forEach ? objectOf(attributeExpression(forEach)) : undefined;
+  const entry = collection ? objectElements(collection).find((e) => objectKey(e.key) === module.key) : undefined;
+  if (!entry || !objectOf(entry.value)) return cannot("for_each over something other than a literal map of objects (a set, a variable, or an entry that is not an object)");
+  if (objectElements(objectOf(entry.value)!).some((e) => objectKey(e.key) === name)) return cannot(`for_each whose \`${String(module.key)}\` entry already has \`${name}\``);
+  changes.push({ kind: "argument", file: call.file, block: call.node, name, value: null, raw: `lookup(each.value, ${quoteHclString(name)}, ${renderHclValue(oldValue)})` });
+  changes.push({ kind: "entry", file: call.file, node: entry.value, key: name, value });
+  return { kind: "lifted", file: call.file, changes, via: `${via}, in the \`${String(module.key)}\` entry of \`module.${module.name}\`'s for_each (the other entries keep ${short(oldValue)})` };
+}
+
+/** The object constructor an expression is, if it is one. */
+function objectOf(node: Node): Node | undefined {
+  let current: Node | null = node;
+  while (current?.type === "expression" && current.namedChildCount === 1) current = current.namedChild(0);
+  const inner = current?.type === "collection_value" ? current.namedChild(0) : undefined;
+  return inner?.type === "object" ? inner : undefined;
+}
+
 /** The last -var-file only this workspace reads: values set there win over terraform.tfvars, *.auto.tfvars and earlier var files. */
 function ownVarFile(lc: LiftContext): string | undefined {
   const scope = lc.ws.scope;
@@ -148,10 +187,10 @@ function ownVarFile(lc: LiftContext): string | undefined {
 }
 
 /** Where a new variable goes: the module's variables.tf when it has one, else the file it is needed in. */
-function declare(lc: LiftContext, depth: number, file: string, name: string, value: JsonValue, nullable: boolean, description: string): LiftChange {
+function declare(lc: LiftContext, depth: number, file: string, name: string, value: JsonValue, nullable: boolean, description: string, type = hclType(value)): LiftChange {
   const dir = lc.dirs[depth]!;
   const variables = path.posix.join(dir, "variables.tf");
-  return { kind: "declare", file: lc.ws.has(variables) ? variables : file, name, type: hclType(value), value, nullable, description };
+  return { kind: "declare", file: lc.ws.has(variables) ? variables : file, name, type, value, nullable, description };
 }
 
 /** Name candidates from the attribute path: `env.LOG_LEVEL` -> log_level, env_log_level, app_env_log_level. */

@@ -164,6 +164,9 @@ function inExpression(ctx: Context, file: string, expression: Node, steps: PathS
       // merge({ … }, var.x): the last argument wins a key, and driftback writes keys there (see lift.ts)
       const overrides = remaining.length > 0 ? mergeOverrides(node) : undefined;
       if (overrides) return followVariable(ctx, overrides, remaining, depth);
+      // lookup(each.value, "x", default): the entry's own key, which driftback adds when it is missing (see lift.ts)
+      const entryKey = lookupInEach(node);
+      if (entryKey !== undefined) return followEach(ctx, ["value", entryKey], remaining, depth);
       return refused(`\`${path}\` is set by ${source.description} in ${via}; driftback only rewrites literal values. Change the inputs of that expression instead.`);
     }
   }
@@ -248,6 +251,19 @@ function mergeOverrides(node: Node): string | undefined {
   const last = args.at(-1);
   const source = last ? evaluateExpression(last) : undefined;
   return args.length >= 2 && source?.kind === "variable" && source.path.length === 0 ? source.name : undefined;
+}
+
+/** `lookup(each.value, "x", …)`: the key of each.value it reads. */
+function lookupInEach(node: Node): string | undefined {
+  let inner: Node | null = node;
+  while (inner?.type === "expression" && inner.namedChildCount === 1) inner = inner.namedChild(0);
+  if (inner?.type !== "function_call" || inner.namedChild(0)?.text !== "lookup") return undefined;
+  const args = inner.namedChildren.find((c) => c?.type === "function_arguments")?.namedChildren.filter((c): c is Node => c?.type === "expression") ?? [];
+  if (args.length !== 3) return undefined;
+  const map = evaluateExpression(args[0]!);
+  const key = evaluateExpression(args[1]!);
+  const readsEach = map.kind === "each" && map.path.length === 1 && map.path[0] === "value";
+  return readsEach && key.kind === "literal" && typeof key.value === "string" ? key.value : undefined;
 }
 
 function lift(ctx: Context): LiftContext {

@@ -186,6 +186,22 @@ describe("placement: where a drifted value is written", () => {
     expect(valueSeenBy(after, THREE, "staging", "module.platform.module.svc.sandbox_deployment.app", ["replicas"])).toBe(2);
   });
 
+  it("a module called with for_each over a map of objects: lookup(each.value, …) in the call, the key in the drifted entry only", async () => {
+    const roots: WorkspaceRoot[] = [{ name: "prod", dir: "envs/prod", varFiles: [] }];
+    const files = {
+      ...SHARED,
+      "envs/prod/main.tf": 'module "svc" {\n  source   = "../../modules/service"\n  for_each = {\n    api = { name = "api" }\n    web = { name = "web" }\n  }\n  name = each.value.name\n}\n',
+    };
+    const edited = await codify(files, roots, "prod", target('module.svc["web"].sandbox_deployment.app', ["env", "LOG_LEVEL"], "debug"));
+    expect(edited["envs/prod/main.tf"]).toMatch(/log_level\s+= lookup\(each\.value, "log_level", "info"\)/);
+    expect(edited["envs/prod/main.tf"]).toMatch(/web = \{ name = "web", log_level = "debug" \}/);
+    expect(edited["envs/prod/main.tf"]).toMatch(/api = \{ name = "api" \}/);
+    // a second instance drifting the same way takes the key in its own entry
+    const again = await codify({ ...files, ...edited }, roots, "prod", target('module.svc["api"].sandbox_deployment.app', ["env", "LOG_LEVEL"], "warn"));
+    expect(again["envs/prod/main.tf"]).toMatch(/api = \{ name = "api", log_level = "warn" \}/);
+    expect(again["modules/service/main.tf"]).toBeUndefined();
+  });
+
   it("a var file two workspaces read: this workspace's own -var-file overrides it", async () => {
     const roots: WorkspaceRoot[] = [
       { name: "eu", dir: "envs/prod", varFiles: ["eu.tfvars"] },
@@ -210,7 +226,8 @@ describe("placement: where a drifted value is written", () => {
 
   it.each([
     ["a root two workspaces share when this one names no var file of its own", [{ name: "a", dir: "env", varFiles: [] }, { name: "b", dir: "env", varFiles: [] }], { "env/main.tf": 'resource "sandbox_instance" "x" {\n  instance_type = "t3.small"\n}\n' }, "sandbox_instance.x", ["instance_type"], /names no `-var-file` of its own/],
-    ["a module called with for_each", [{ name: "a", dir: "env", varFiles: [] }], { "env/main.tf": 'module "svc" {\n  source   = "../mod"\n  for_each = toset(["x", "y"])\n}\n', "mod/main.tf": 'resource "sandbox_instance" "x" {\n  instance_type = "t3.small"\n}\n' }, 'module.svc["x"].sandbox_instance.x', ["instance_type"], /called with count or for_each/],
+    ["a module called with for_each over a set", [{ name: "a", dir: "env", varFiles: [] }], { "env/main.tf": 'module "svc" {\n  source   = "../mod"\n  for_each = toset(["x", "y"])\n}\n', "mod/main.tf": 'resource "sandbox_instance" "x" {\n  instance_type = "t3.small"\n}\n' }, 'module.svc["x"].sandbox_instance.x', ["instance_type"], /for_each over something other than a literal map of objects/],
+    ["a module called with count", [{ name: "a", dir: "env", varFiles: [] }], { "env/main.tf": 'module "svc" {\n  source = "../mod"\n  count  = 2\n}\n', "mod/main.tf": 'resource "sandbox_instance" "x" {\n  instance_type = "t3.small"\n}\n' }, "module.svc[1].sandbox_instance.x", ["instance_type"], /called with count/],
     ["a registry module", [{ name: "a", dir: "env", varFiles: [] }], { "env/main.tf": 'module "vpc" {\n  source = "terraform-aws-modules/vpc/aws"\n}\n' }, "module.vpc.aws_vpc.this", ["cidr_block"], /not from this repository/],
     ["an expression in a shared module", THREE, { ...SHARED, "modules/service/main.tf": MODULE_MAIN.replace('"shop:1.0"', '"shop:${var.name}"') }, "module.shop.sandbox_deployment.app", ["image"], /only rewrites literal values/],
   ])("refuses %s", (_name, roots, files, address, path, reason) => {

@@ -33,7 +33,8 @@ describe("resolveTarget", () => {
       "root/modules/b/main.tf": 'variable "size" {}\nresource "aws_instance" "web" {\n  instance_type = var.size\n  ami           = "ami-1"\n}\n',
     });
     expect(located(ws, target("module.a.module.b.aws_instance.web", ["instance_type"]))).toEqual({ file: "root/main.tf", value: "small", via: "the `size` input of `module.a`" });
-    expect(located(ws, target("module.a.module.b.aws_instance.web", ["ami"]))).toMatchObject({ file: "root/modules/b/main.tf", value: "ami-1" });
+    // a literal inside a module: without the repository's workspaces nobody can say who else calls it
+    expect(located(ws, target("module.a.module.b.aws_instance.web", ["ami"]))).toMatch(/given a directory, not the repository's workspaces/);
   });
 
   it("follows each.value of a module's for_each to the collection entry of that key", () => {
