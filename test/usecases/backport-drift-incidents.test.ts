@@ -34,7 +34,7 @@ const incidentsOf = (...sources: IncidentSource[]): BackportIncidentsInput => ({
 describe("backportDrift with incidents", () => {
   it("asks each source once per scan and links the incident naming the resource in body, marker, record and report", async () => {
     const github = newGitHub();
-    const tracker = source(() => [incident("acme/incidents#42", "someone edited sg-1 by hand at 2am")]);
+    const tracker = source(() => [incident("acme/incidents#42", "someone edited sg-1 by hand at 2am: description now open to all")]);
     const { report, items } = await scanOnce(github, [apiDrift(), sgDrift()], { incidents: incidentsOf(tracker) });
     expect(tracker.calls).toBe(1);
 
@@ -55,7 +55,7 @@ describe("backportDrift with incidents", () => {
 
   it("writes nothing when it scans the same drift and incidents again", async () => {
     const github = newGitHub();
-    const tracker = source(() => [incident("acme/incidents#42", "sg-1")]);
+    const tracker = source(() => [incident("acme/incidents#42", "sg-1 description: open to all")]);
     await scanOnce(github, [sgDrift()], { incidents: incidentsOf(tracker) });
     const again = await scanOnce(github, [sgDrift()], { incidents: incidentsOf(tracker) });
     expect(again.report.writes).toBe(0);
@@ -67,7 +67,7 @@ describe("backportDrift with incidents", () => {
     let down = true;
     const tracker = source(() => {
       if (down) throw new IncidentSourceError("unauthorized", "GitHub answered 401: the installation cannot read acme/incidents");
-      return [incident("acme/incidents#42", "sg-1")];
+      return [incident("acme/incidents#42", "sg-1 description: open to all")];
     });
     const first = await scanOnce(github, [sgDrift()], { incidents: incidentsOf(tracker) });
     const [pr] = github.openPrs();
@@ -84,18 +84,18 @@ describe("backportDrift with incidents", () => {
 
   it("refreshes only the body when the linked incident resolves, and moves to a new commit when another incident is linked", async () => {
     const github = newGitHub();
-    let answer: Incident[] = [{ ...incident("acme/incidents#42", "sg-1"), status: "open", resolvedAt: null }];
+    let answer: Incident[] = [{ ...incident("acme/incidents#42", "sg-1 description: open to all"), status: "open", resolvedAt: null }];
     const tracker = source(() => answer);
     await scanOnce(github, [sgDrift()], { incidents: incidentsOf(tracker) });
     expect(github.openPrs()[0]!.body).toContain("(open)");
 
-    answer = [incident("acme/incidents#42", "sg-1")];
+    answer = [incident("acme/incidents#42", "sg-1 description: open to all")];
     const resolved = await scanOnce(github, [sgDrift()], { incidents: incidentsOf(tracker) });
     expect(resolved.report.operations.map((o) => o.kind)).toEqual(["refresh-body"]);
     expect(github.openPrs()[0]!.body).toContain("(resolved)");
 
     const commits = github.commitsOn(SG).length;
-    answer = [incident("acme/incidents#43", "sg-1")];
+    answer = [incident("acme/incidents#43", "sg-1 description: open to all")];
     const relinked = await scanOnce(github, [sgDrift()], { incidents: incidentsOf(tracker) });
     expect(relinked.report.operations.map((o) => o.kind)).toEqual(["update"]);
     expect(github.commitsOn(SG).length).toBe(commits + 1);
@@ -118,7 +118,7 @@ describe("backportDrift with incidents", () => {
 
   it("groups drift linked to one incident into one pull request with group_by: incident", async () => {
     const github = newGitHub();
-    const tracker = source(() => [incident("acme/incidents#42", "sg-1 changed, and aws_instance.api too")]);
+    const tracker = source(() => [incident("acme/incidents#42", "sg-1 set to open to all, and aws_instance.api resized to t3.large too")]);
     await scanOnce(github, [apiDrift(), sgDrift()], { incidents: incidentsOf(tracker), config: configOf({ backport: { group_by: "incident" } }) });
     const prs = github.openPrs();
     expect(prs.map((pr) => pr.branch)).toEqual([expect.stringMatching(/^driftback\/incident\/acme-incidents-42-[0-9a-f]{8}\/prod$/)]);

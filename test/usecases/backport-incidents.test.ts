@@ -79,7 +79,7 @@ describe("lookUpIncidents", () => {
 
   it("keeps going when one source fails, and says which one and why without its message details", async () => {
     const failing = fakeSource("pagerduty", new IncidentSourceError("unauthorized", "PagerDuty answered 401: check PAGERDUTY_API_TOKEN"));
-    const lookup = await lookUpIncidents(input([failing, fakeSource("github", [incident("INC-123", { text: "sg-0abc" })])]), [sg], ctx);
+    const lookup = await lookUpIncidents(input([failing, fakeSource("github", [incident("INC-123", { text: "sg-0abc opened to 0.0.0.0/0" })])]), [sg], ctx);
     expect(lookup.failures).toEqual(["pagerduty: PagerDuty answered 401: check PAGERDUTY_API_TOKEN"]);
     expect(lookup.correlations.get(fingerprintOf(sg))?.incident?.key).toBe("INC-123");
   });
@@ -129,7 +129,7 @@ async function plan(items: DriftItem[], sources: IncidentSource[], existing: Exi
 
 describe("planIncidents: which incident each pull request links", () => {
   it("links the best correlated incident with its confidence, evidence and runners-up", async () => {
-    const [p] = await plan([sg], [fakeSource("github", [incident("INC-123", { text: "sg-0abc" }), incident("INC-124")])]);
+    const [p] = await plan([sg], [fakeSource("github", [incident("INC-123", { text: "sg-0abc opened to 0.0.0.0/0" }), incident("INC-124")])]);
     expect(p!.incident!.linked).toMatchObject({ link: { key: "INC-123", source: "github", url: "https://example.com/INC-123" }, title: "Outage INC-123", status: "resolved" });
     expect(p!.incident!.linked!.confidence).toBeGreaterThan(0.5);
     expect(p!.incident!.linked!.evidence.length).toBeGreaterThan(0);
@@ -138,7 +138,7 @@ describe("planIncidents: which incident each pull request links", () => {
 
   it("keeps a person's pinned incident over a better correlation", async () => {
     const pinned = { key: "OPS-1", source: "manual" as const, pinned: true };
-    const [p] = await plan([sg], [fakeSource("github", [incident("INC-123", { text: "sg-0abc" })])], [existingWith([sg], pinned)]);
+    const [p] = await plan([sg], [fakeSource("github", [incident("INC-123", { text: "sg-0abc opened to 0.0.0.0/0" })])], [existingWith([sg], pinned)]);
     expect(p!.incident!.linked).toMatchObject({ link: pinned, evidence: [] });
     expect(p!.incident!.candidates.map((c) => c.key)).toEqual(["INC-123"]);
   });
@@ -156,13 +156,13 @@ describe("planIncidents: which incident each pull request links", () => {
 
   it("never links an incident whose key the marker could not hold (the next scan could not read the pull request)", async () => {
     const long = "K".repeat(501);
-    const [p] = await plan([sg], [fakeSource("github", [incident(long, { text: "sg-0abc" })])]);
+    const [p] = await plan([sg], [fakeSource("github", [incident(long, { text: "sg-0abc opened to 0.0.0.0/0" })])]);
     expect(p!.incident!.linked).toBeNull();
   });
 
   it("changes the digest when the linked incident changes, so the body is refreshed", async () => {
-    const [a] = await plan([sg], [fakeSource("github", [incident("INC-123", { text: "sg-0abc" })])]);
-    const [b] = await plan([sg], [fakeSource("github", [incident("INC-999", { text: "sg-0abc" })])]);
+    const [a] = await plan([sg], [fakeSource("github", [incident("INC-123", { text: "sg-0abc opened to 0.0.0.0/0" })])]);
+    const [b] = await plan([sg], [fakeSource("github", [incident("INC-999", { text: "sg-0abc opened to 0.0.0.0/0" })])]);
     const [none] = await plan([sg], [fakeSource("github", [])]);
     expect(new Set([a!.digest, b!.digest, none!.digest]).size).toBe(3);
   });
@@ -171,7 +171,7 @@ describe("planIncidents: which incident each pull request links", () => {
 describe("group_by: incident", () => {
   it("puts all drift linked to one incident in one pull request per workspace, and the rest by resource", async () => {
     const other = driftItem("aws_instance.api", "instance_type", { before: "t3.micro", after: "t3.large", liveResource: { id: "i-0123" } as never });
-    const plans = await plan([sg, db, other], [fakeSource("github", [incident("INC-123", { text: "sg-0abc and main-db were changed by hand" })])], [], "incident");
+    const plans = await plan([sg, db, other], [fakeSource("github", [incident("INC-123", { text: "sg-0abc opened to 0.0.0.0/0 and main-db resized to db.r5.large by hand" })])], [], "incident");
     expect(plans.map((p) => [p.key, p.branch, p.items.length])).toEqual([
       ["prod/aws_instance.api", "driftback/prod/aws_instance.api", 1],
       ["prod/incident:INC-123", expect.stringMatching(/^driftback\/incident\/inc-123-[0-9a-f]{8}\/prod$/), 2],
@@ -181,7 +181,7 @@ describe("group_by: incident", () => {
 
   it("groups by a pinned incident even when correlation finds another", async () => {
     const pinned = { key: "acme/incidents#42", source: "github" as const, pinned: true };
-    const plans = await plan([sg], [fakeSource("github", [incident("INC-123", { text: "sg-0abc" })])], [existingWith([sg], pinned)], "incident");
+    const plans = await plan([sg], [fakeSource("github", [incident("INC-123", { text: "sg-0abc opened to 0.0.0.0/0" })])], [existingWith([sg], pinned)], "incident");
     expect(plans.map((p) => p.key)).toEqual(["prod/incident:acme/incidents#42"]);
     expect(plans[0]!.incident!.linked!.link).toEqual(pinned);
   });
@@ -189,7 +189,7 @@ describe("group_by: incident", () => {
 
 describe("linkedPullRequests", () => {
   it("lists each pull request carrying an incident once, with its status and the incident's title", async () => {
-    const lookup = await lookUpIncidents(input([fakeSource("github", [incident("INC-123", { text: "sg-0abc" })])]), [sg], ctx);
+    const lookup = await lookUpIncidents(input([fakeSource("github", [incident("INC-123", { text: "sg-0abc opened to 0.0.0.0/0" })])]), [sg], ctx);
     const plans = planBackports(decideAll([sg], configWith(), masker), { config: configWith(), masker, templates, incidents: planIncidents(lookup, []) });
     const merged = existingWith([db], { key: "INC-1", source: "pagerduty" }, { number: 3, state: "closed", merged: true });
     const report = { drift: { [fingerprintOf(sg)]: { status: "open", pr: 9 } } };

@@ -13,7 +13,7 @@ const incident: Incident = {
   status: "resolved",
   openedAt: "2024-05-01T02:10:00Z",
   resolvedAt: "2024-05-01T03:40:00Z",
-  text: "opened sg-1 to the world by hand while customer jo@example.com waited",
+  text: "opened sg-1 to the world by hand (description: open to all) while customer jo@example.com waited",
   source: "github",
 };
 
