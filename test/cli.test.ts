@@ -82,6 +82,26 @@ describe("driftback codify", () => {
     expect(io.out()).toContain("1 codified, 0 refused; files written");
     expect(snapshot(dir).get("main.tf")).toContain('instance_type = "t3.large"');
   });
+
+  it("says a drift is already up to date, not refused, when run again after --write with the same plan", async () => {
+    const { scratchCopy, snapshot } = await import("./support/codify-cases.js");
+    const dir = scratchCopy("literal-string");
+    const args = ["node", "driftback", "codify", "--dir", dir, "--plan-json", `${dir}/plan.json`];
+    capture();
+    expect(await main([...args, "--write"])).toBe(0);
+    vi.restoreAllMocks();
+    const written = snapshot(dir);
+
+    const text = capture();
+    expect(await main([...args, "--write"])).toBe(0);
+    expect(text.out()).toBe("# up to date aws_instance.web instance_type (in the resource block): the code already says what is running\n# 0 codified, 1 already up to date, 0 refused\n");
+    vi.restoreAllMocks();
+
+    const json = capture();
+    expect(await main([...args, "--format", "json"])).toBe(0);
+    expect(JSON.parse(json.out())).toEqual({ results: [{ address: "aws_instance.web", path: "instance_type", status: "up-to-date", via: "the resource block" }] });
+    expect(snapshot(dir)).toEqual(written);
+  });
 });
 
 describe("driftback codify on symbolic links", () => {

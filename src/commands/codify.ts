@@ -69,11 +69,14 @@ export async function codifyCommand(options: CodifyCommandOptions): Promise<{ re
 }
 
 function describe(templates: Templates, results: readonly CodifyResult[], written: boolean): string {
-  const codified = results.filter((r) => r.status === "codified").length;
+  const count = (status: CodifyResult["status"]) => results.filter((r) => r.status === status).length;
   return templates.codifyReport({
-    results: results.map((r) => (r.status === "codified" ? { ...r, snippetLines: [] } : { ...r, diff: null, snippetLines: r.snippet.split("\n") })),
-    codified,
-    refused: results.length - codified,
+    results: results.map((r) =>
+      r.status === "refused" ? { ...r, diff: null, upToDate: false, snippetLines: r.snippet.split("\n") } : { ...r, diff: r.status === "codified" ? r.diff : null, upToDate: r.status === "up-to-date", snippetLines: [] },
+    ),
+    codified: count("codified"),
+    upToDate: count("up-to-date"),
+    refused: count("refused"),
     written,
   });
 }

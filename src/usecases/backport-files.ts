@@ -66,7 +66,7 @@ export class WorkspaceCode {
     const results = await codifyDrift({ toolchain: this.toolchain }, this.ws, attributes.map(targetOf));
     attributes.forEach((planned, index) => {
       const result = results[index]!;
-      outcomes.set(planned.fingerprint, result.status === "codified" ? { status: "codified", file: result.file, files: result.files, via: result.via } : { status: "refused", reason: result.reason, snippet: result.snippet });
+      outcomes.set(planned.fingerprint, result.status === "codified" ? { status: "codified", file: result.file, files: result.files, via: result.via } : result.status === "up-to-date" ? { status: "refused", reason: "the code already says what is running; nothing to change.", snippet: "" } : { status: "refused", reason: result.reason, snippet: result.snippet });
     });
     for (const planned of items.filter((i) => i.item.class === "deleted")) outcomes.set(planned.fingerprint, await this.removeBlock(planned.item.address));
     return { outcomes, files: this.changedFiles() };

@@ -13,6 +13,8 @@ import type { JsonValue } from "../core/plan/model.js";
 export type CodifyResult =
   /** `file` is where the live value is written; `files` every file edited (more than one when it was lifted out of shared code). */
   | { address: string; path: string; status: "codified"; file: string; files: string[]; diff: string; via: string }
+  /** The code already says what is running (a plan made before the code changed, as after `codify --write`): nothing to do, and no refusal. */
+  | { address: string; path: string; status: "up-to-date"; via: string }
   | { address: string; path: string; status: "refused"; reason: string; snippet: string };
 
 export interface CodifyDeps {
@@ -40,8 +42,8 @@ async function codifyOne(deps: CodifyDeps, ws: HclWorkspace, target: DriftTarget
   // terraform planned a root variable the value flows through with another value (a var file driftback was not given)
   const unplanned = ws.planned ? plannedInputMismatch(ws, roots, ws.planned) : undefined;
   if (resolution.kind === "refused") return refuse(unplanned?.reason ?? resolution.reason);
-  // the code says the live value, unless terraform read a var file driftback was not given (then the code is not what it uses)
-  if (!unplanned?.unreadVarFile && readBack(ws, target).ok) return refuse("the code already says what is running; nothing to change.");
+  // the code says the live value: up to date, unless terraform read a var file driftback was not given (then the code is not what it uses)
+  if (!unplanned?.unreadVarFile && readBack(ws, target).ok) return { address: target.address, path, status: "up-to-date", via: resolution.via };
   if (unplanned) return refuse(unplanned.reason);
   // 2. Plan the smallest edits (several files when the value is lifted out of shared code).
   const plans = planEdits(ws, resolution, target.live);

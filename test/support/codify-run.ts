@@ -24,7 +24,7 @@ export function caseProblems(run: CodifyRun, c: CodifyCase): string[] {
   const problems: string[] = [];
   const mine = run.results.filter((r) => c.addresses.includes(r.address) && !r.path.startsWith("tags_all"));
   if (mine.length === 0) problems.push(`no codify result for ${c.addresses.join(", ")}`);
-  for (const r of mine) if (r.status !== "codified") problems.push(`${r.address} ${r.path} refused: ${r.reason}`);
+  for (const r of mine) if (r.status !== "codified") problems.push(`${r.address} ${r.path} ${r.status === "refused" ? `refused: ${r.reason}` : "already up to date (the plan is older than the code?)"}`);
   for (const [file, expected] of Object.entries(c.diff)) {
     const changed = run.changes.get(file) ?? { removed: [], added: [] };
     for (const line of withoutEach(changed.removed, expected.removed).missing) problems.push(`${file}: expected the line \`${line}\` to be removed`);

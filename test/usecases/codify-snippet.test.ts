@@ -44,3 +44,14 @@ describe("the snippet a refused codify suggests is HCL terraform accepts, whatev
     await expect(hcl2json("snippet.tf", `${snippet}\n`), snippet).resolves.toEqual(expected);
   });
 });
+
+describe("a drift the code already says", () => {
+  it("is up to date, not refused: the plan was made before the code changed (as when codify runs again after --write)", async () => {
+    const ws = new HclWorkspace((source) => parser.parse(source), "infra");
+    ws.add("infra/main.tf", 'resource "aws_instance" "web" {\n  instance_type = "t3.large"\n}\n');
+    const target: DriftTarget = { address: "aws_instance.web", path: ["instance_type"], live: "t3.large", liveResource: null, recordedResource: null, sensitive: false, managed: true };
+    const results = await codifyDrift({ toolchain: hclToolchain }, ws, [target]);
+    expect(results).toEqual([{ address: "aws_instance.web", path: "instance_type", status: "up-to-date", via: "the resource block" }]);
+    expect(ws.source("infra/main.tf")).toContain('instance_type = "t3.large"');
+  });
+});
