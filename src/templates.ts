@@ -2,10 +2,10 @@ import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import Handlebars from "handlebars";
-import type { BackportBodyView, BackportClosedView, BackportHumanPushView, BackportTitleView, DriftRecordView } from "./core/backport/view.js";
-import type { BackportApplyView } from "./core/backport/apply-view.js";
-import type { BackportIgnoredView } from "./core/backport/command.js";
-import type { FollowUpView } from "./core/incidents/follow-up-view.js";
+import type { Render, Templates } from "./core/templates.js";
+
+/** The interface lives in core (core renders through it and imports nothing above itself); this file implements it. */
+export type { Templates } from "./core/templates.js";
 
 export const TEMPLATES_DIR = fileURLToPath(new URL("../templates/", import.meta.url));
 
@@ -22,65 +22,6 @@ const COMPILE_OPTIONS: CompileOptions = {
   knownHelpersOnly: true,
   knownHelpers: Object.fromEntries(Object.keys(helpers).map((name) => [name, true])),
 };
-
-type Render = (view: object) => string;
-
-export interface Templates {
-  comment: Render;
-  tooLarge: Render;
-  checkSummary: Render;
-  checkText: Render;
-  configError: Render;
-  resourceDiff: Render;
-  resourceNames: Render;
-  resourceRow: Render;
-  outputs: Render;
-  dashboard: Render;
-  driftItems: Render;
-  demo: Render;
-  codifyReport: Render;
-  /** `driftback backport`'s markdown output: the pull requests a dry run would open, or what a real run opened. */
-  backportCli: Render;
-  /** Backport pull requests: title, body, drift record file, and the closing and person-pushed comments. */
-  backportTitle: (view: BackportTitleView) => string;
-  backportBody: (view: BackportBodyView) => string;
-  driftRecord: (view: DriftRecordView) => string;
-  backportClosed: (view: BackportClosedView) => string;
-  backportHumanPush: (view: BackportHumanPushView) => string;
-  /** `/driftback ignore`: the comment that goes with closing the pull request. */
-  backportIgnored: (view: BackportIgnoredView) => string;
-  /** apply.on_merge: the result comment on a merged revert pull request. */
-  backportApply: (view: BackportApplyView) => string;
-  /** `/driftback break-glass`: the reply confirming the window (UTC), or one line saying what is wrong. */
-  breakGlassReply: Render;
-  /** The follow-up on an incident (issue 9 §4): the list edited in place (GitHub, Jira), and PagerDuty's two notes. */
-  incidentFollowUp: (view: FollowUpView) => string;
-  incidentNoteOpened: (view: FollowUpView) => string;
-  incidentNoteReconciled: (view: FollowUpView) => string;
-  /** One sentence: the plan's format_version is newer than driftback knows ({ formatVersion, knownMajor }). */
-  formatNotice: Render;
-  /** Short check-run messages, one template each. */
-  status: { planning: Render; superseded: Render; internalError: Render; forkNotPlanned: Render };
-  /** The `error` messages of driftback's HTTP endpoints (JSON answers: values are made printable by the caller). */
-  http: {
-    bodyTooLarge: Render;
-    malformedRequest: Render;
-    scanOff: Render;
-    scanMethod: Render;
-    scanUnauthorized: Render;
-    scanBadRepo: Render;
-    /** POST /driftback/incidents/<source>: unknown source, webhook off, wrong method, refused delivery, body not JSON. */
-    incidentUnknown: Render;
-    incidentOff: Render;
-    incidentMethod: Render;
-    incidentUnauthorized: Render;
-    incidentMalformed: Render;
-    /** GET /readyz answered 503: shutting down, Redis not answering, the app not loaded yet. */
-    notReadyShuttingDown: Render;
-    notReadyRedis: Render;
-    notReadyLoading: Render;
-  };
-}
 
 /** Compiles every template eagerly: a broken template fails at start-up, not on a user's PR. */
 export function loadTemplates(dir: string = TEMPLATES_DIR): Templates {

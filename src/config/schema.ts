@@ -2,16 +2,8 @@ import path from "node:path";
 import { Cron } from "croner";
 import { z } from "zod";
 
-/** Attribute-name globs masked by default, on top of whatever a repo adds. */
-export const DEFAULT_MASKED_ATTRIBUTES = ["*password*", "*secret*", "*token*", "*private_key*", "*access_key*"];
-/** Value patterns masked by default: cloud keys and tokens a provider may not mark sensitive. */
-export const DEFAULT_MASKED_VALUES = [
-  "AKIA[0-9A-Z]{16}",
-  "gh[pousr]_[A-Za-z0-9]{36,}",
-  "github_pat_[A-Za-z0-9_]{22,}",
-  "xox[abprs]-[A-Za-z0-9-]{10,}",
-  "-----BEGIN [A-Z ]*PRIVATE KEY-----",
-];
+/** The masks that always apply live with the masking itself, in core; the config only adds to them. */
+export { DEFAULT_MASKED_ATTRIBUTES, DEFAULT_MASKED_VALUES } from "../core/render/mask.js";
 
 const DURATION = /^(\d+)(ms|s|m|h)$/;
 

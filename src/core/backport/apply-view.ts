@@ -5,7 +5,7 @@ import { actionText } from "../render/labels.js";
 import type { Masker } from "../render/mask.js";
 import { isJsonObject } from "../render/values.js";
 import { collectSensitive } from "../render/workspace-view.js";
-import type { Templates } from "../../templates.js";
+import type { Templates } from "../templates.js";
 import type { ApplyDifference, ExpectedChange } from "./apply-check.js";
 
 /** Starts driftback's apply-result comment on a merged revert pull request: at most one per pull request. */

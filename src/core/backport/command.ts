@@ -1,5 +1,5 @@
 import type { SwitchAction } from "../policy/decide.js";
-import type { Templates } from "../../templates.js";
+import type { Templates } from "../templates.js";
 import { encodeMarker, parseMarker, type BackportMarker } from "./marker.js";
 
 /** A slash command a writer may give on a backport pull request (`/driftback plan` has its own handler). */

@@ -5,7 +5,7 @@ import { isSecretItem } from "../drift/report.js";
 import { fingerprintOf, valueHashOf, type Severity } from "../drift/track.js";
 import type { Decision, SwitchAction } from "../policy/decide.js";
 import type { Masker } from "../render/mask.js";
-import type { Templates } from "../../templates.js";
+import type { Templates } from "../templates.js";
 import { backportKey, branchFor, type BackportGroup } from "./branch.js";
 import type { IncidentLink } from "./marker.js";
 import type { BackportTitleView } from "./view.js";

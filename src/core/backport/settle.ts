@@ -2,7 +2,7 @@ import path from "node:path";
 import type { Config } from "../../config/schema.js";
 import type { SwitchAction } from "../policy/decide.js";
 import type { Masker } from "../render/mask.js";
-import type { Templates } from "../../templates.js";
+import type { Templates } from "../templates.js";
 import { MARKER_VERSION, type BackportMarker } from "./marker.js";
 import { actionOf, labelsFor, titleFor, type BackportPlan, type PlanAction, type PlannedDrift } from "./plan.js";
 

@@ -6,7 +6,7 @@ import { fenceFor } from "../render/fence.js";
 import { actionIcon, actionText } from "../render/labels.js";
 import { SENSITIVE_PLACEHOLDER, type Masker } from "../render/mask.js";
 import { COMMENT_LIMIT } from "../render/preview.js";
-import type { Templates } from "../../templates.js";
+import type { Templates } from "../templates.js";
 import { incidentRecordView, incidentSectionView, type IncidentRecordView, type IncidentSectionView } from "./incident-view.js";
 import { encodeMarker } from "./marker.js";
 import type { CloseReason, Operation } from "./reconcile.js";

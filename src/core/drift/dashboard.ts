@@ -1,4 +1,4 @@
-import type { Templates } from "../../templates.js";
+import type { Templates } from "../templates.js";
 import { COMMENT_LIMIT } from "../render/preview.js";
 import { breakGlassRows, overdueDrift } from "./break-glass-view.js";
 import { encodeState, type DashboardState, type TrackedItem } from "./state.js";

@@ -1,5 +1,15 @@
 import picomatch from "picomatch";
-import { DEFAULT_MASKED_ATTRIBUTES, DEFAULT_MASKED_VALUES } from "../../config/schema.js";
+
+/** Attribute-name globs masked by default, on top of whatever a repo adds (`mask.attributes`). */
+export const DEFAULT_MASKED_ATTRIBUTES = ["*password*", "*secret*", "*token*", "*private_key*", "*access_key*"];
+/** Value patterns masked by default: cloud keys and tokens a provider may not mark sensitive (`mask.values` adds more). */
+export const DEFAULT_MASKED_VALUES = [
+  "AKIA[0-9A-Z]{16}",
+  "gh[pousr]_[A-Za-z0-9]{36,}",
+  "github_pat_[A-Za-z0-9_]{22,}",
+  "xox[abprs]-[A-Za-z0-9-]{10,}",
+  "-----BEGIN [A-Z ]*PRIVATE KEY-----",
+];
 
 export interface MaskRules {
   /** Attribute-name globs (case-insensitive), added to the defaults. */

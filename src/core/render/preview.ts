@@ -1,4 +1,4 @@
-import type { Templates } from "../../templates.js";
+import type { Templates } from "../templates.js";
 import { diffLines, changedAttributeNames, namedDiffLines } from "./diff.js";
 import { fenceFor } from "./fence.js";
 import { actionIcon, actionText, driftText, summaryTitle } from "./labels.js";

@@ -1,0 +1,68 @@
+import type { BackportBodyView, BackportClosedView, BackportHumanPushView, BackportTitleView, DriftRecordView } from "./backport/view.js";
+import type { BackportApplyView } from "./backport/apply-view.js";
+import type { BackportIgnoredView } from "./backport/command.js";
+import type { FollowUpView } from "./incidents/follow-up-view.js";
+
+/**
+ * Every word users read, by message: core renders its view models through this interface and
+ * never loads a template itself. `src/templates.ts` implements it (Handlebars, compiled at start-up);
+ * it lives in core so core depends on nothing above it.
+ */
+export type Render = (view: object) => string;
+
+export interface Templates {
+  comment: Render;
+  tooLarge: Render;
+  checkSummary: Render;
+  checkText: Render;
+  configError: Render;
+  resourceDiff: Render;
+  resourceNames: Render;
+  resourceRow: Render;
+  outputs: Render;
+  dashboard: Render;
+  driftItems: Render;
+  demo: Render;
+  codifyReport: Render;
+  /** `driftback backport`'s markdown output: the pull requests a dry run would open, or what a real run opened. */
+  backportCli: Render;
+  /** Backport pull requests: title, body, drift record file, and the closing and person-pushed comments. */
+  backportTitle: (view: BackportTitleView) => string;
+  backportBody: (view: BackportBodyView) => string;
+  driftRecord: (view: DriftRecordView) => string;
+  backportClosed: (view: BackportClosedView) => string;
+  backportHumanPush: (view: BackportHumanPushView) => string;
+  /** `/driftback ignore`: the comment that goes with closing the pull request. */
+  backportIgnored: (view: BackportIgnoredView) => string;
+  /** apply.on_merge: the result comment on a merged revert pull request. */
+  backportApply: (view: BackportApplyView) => string;
+  /** `/driftback break-glass`: the reply confirming the window (UTC), or one line saying what is wrong. */
+  breakGlassReply: Render;
+  /** The follow-up on an incident (issue 9 §4): the list edited in place (GitHub, Jira), and PagerDuty's two notes. */
+  incidentFollowUp: (view: FollowUpView) => string;
+  incidentNoteOpened: (view: FollowUpView) => string;
+  incidentNoteReconciled: (view: FollowUpView) => string;
+  /** One sentence: the plan's format_version is newer than driftback knows ({ formatVersion, knownMajor }). */
+  formatNotice: Render;
+  /** Short check-run messages, one template each. */
+  status: { planning: Render; superseded: Render; internalError: Render; forkNotPlanned: Render };
+  /** The `error` messages of driftback's HTTP endpoints (JSON answers: values are made printable by the caller). */
+  http: {
+    bodyTooLarge: Render;
+    malformedRequest: Render;
+    scanOff: Render;
+    scanMethod: Render;
+    scanUnauthorized: Render;
+    scanBadRepo: Render;
+    /** POST /driftback/incidents/<source>: unknown source, webhook off, wrong method, refused delivery, body not JSON. */
+    incidentUnknown: Render;
+    incidentOff: Render;
+    incidentMethod: Render;
+    incidentUnauthorized: Render;
+    incidentMalformed: Render;
+    /** GET /readyz answered 503: shutting down, Redis not answering, the app not loaded yet. */
+    notReadyShuttingDown: Render;
+    notReadyRedis: Render;
+    notReadyLoading: Render;
+  };
+}
