@@ -20,6 +20,8 @@ const CLIS: Readonly<Record<string, (argument: string) => boolean>> = {
   gcloud: (arg) => CLOUD_VERBS.has(arg) || [...CLOUD_VERBS].some((verb) => arg.startsWith(`${verb}-`)),
   az: (arg) => CLOUD_VERBS.has(arg) || [...CLOUD_VERBS].some((verb) => arg.startsWith(`${verb}-`)),
 };
+/** An operation name as the CLIs spell them; anything else is not shown (evidence never repeats other incident text). */
+const OPERATION = /^[a-z][a-z0-9-]{0,59}$/;
 /** How many arguments after the CLI may come before its verb (`kubectl -n prod edit`, `aws --region eu-west-1 ec2 modify-...`). */
 const VERB_REACH = 4;
 /** Quoting around a pasted command: backticks, quotes, a shell prompt. */
@@ -32,7 +34,7 @@ export function changeCommandIn(lowerLine: string): string | undefined {
     const writes = Object.hasOwn(CLIS, args[at]!) ? CLIS[args[at]!] : undefined;
     if (!writes) continue;
     const reach = args.slice(at + 1, at + 1 + VERB_REACH);
-    const verbAt = reach.findIndex(writes);
+    const verbAt = reach.findIndex((arg) => OPERATION.test(arg) && writes(arg));
     if (verbAt === -1) continue;
     const verb = reach[verbAt]!;
     if (verb !== "rollout") return `${args[at]} ${verb}`;

@@ -11,6 +11,8 @@ import { valueFormsOf, type ValueForm } from "./value-forms.js";
 
 /** A value this many words or fewer from its setting stands next to it ("DB_TIMEOUT from 10s to 60s", "replicas on api-server from 3 to 6"). */
 const NEAR_WORDS = 6;
+/** Occurrences of a setting or a value looked at per line: a pasted log line of thousands says no more. */
+const MAX_PER_LINE = 100;
 /** Words an incident line must contain before it is read for a change command. */
 const CLI_WORDS = ["kubectl", "oc ", "aws ", "gcloud", "az "];
 
@@ -118,20 +120,18 @@ function mentionedBy(index: IncidentIndex, needles: readonly Needle[]): Map<numb
 }
 
 /**
- * The incidents worth reading line by line: those with the setting's rarest word, with its last
- * word or a scale word when a value could stand next to it, and those naming the resource on a
- * line that may hold a command or a value's console wording.
+ * The incidents worth reading line by line: those with the setting's last word (or its words
+ * joined), with a scale word when a count could stand next to it, and those naming the resource
+ * where a line may hold a command or a value's console wording.
  */
 function toRead(index: IncidentIndex, settings: readonly Setting[], values: readonly ValueForm[], byResource: ReadonlyMap<number, unknown>): Set<number> {
   const ids = new Set<number>();
   const add = (list: readonly number[]) => list.forEach((id) => ids.add(id));
   const withAny = (word: string) => [word, `${word}s`].flatMap((form) => index.withWord(form));
   for (const setting of settings) {
-    const joined = setting.words.length > 1 ? index.withWord(setting.words.join("")) : [];
-    const rarest = setting.words.map(withAny).reduce((a, b) => (b.length < a.length ? b : a));
-    add(rarest);
-    add(joined);
-    if (values.some((value) => value.tier !== "bare")) add(withAny(setting.head));
+    // every spelling ends with the last word (whole, tail, head alone), except the joined one
+    add(withAny(setting.head));
+    if (setting.words.length > 1) add(index.withWord(setting.words.join("")));
     if (setting.countLike && values.length > 0) for (const word of SCALE_WORDS) add(index.withWord(word));
   }
   const aliases = values.flatMap((value) => value.aliases);
@@ -155,9 +155,9 @@ function readLines(lines: readonly IncidentLine[], settings: readonly Setting[],
       if (setting.countLike) anchors.push(...wordSpans(words, SCALE_WORDS).map((span) => ({ span, anchor: "scaled", full: true })));
     }
     for (const value of reading.near ? [] : values) {
-      const usable = anchors.filter((a) => a.full || value.tier !== "bare");
+      const usable = anchors.filter((a) => a.full || value.tier !== "bare").slice(0, MAX_PER_LINE);
       if (usable.length === 0) break;
-      const spans = value.needles.flatMap((needle) => wholeTokenPositions(text, needle).map((start) => ({ start, end: start + needle.length })));
+      const spans = value.needles.flatMap((needle) => wholeTokenPositions(text, needle).map((start) => ({ start, end: start + needle.length }))).slice(0, MAX_PER_LINE);
       const hit = usable.find((a) => spans.some((span) => !overlaps(span, a.span) && wordsBetween(words, span, a.span) <= NEAR_WORDS));
       if (hit) reading.near = { value, anchor: hit.anchor };
     }

@@ -23,6 +23,8 @@ export interface Setting {
 
 /** Words that say "the count changed" in responders' shorthand ("scaled api to 6"). */
 export const SCALE_WORDS: ReadonlySet<string> = new Set(["scale", "scaled", "scaling", "rescaled"]);
+/** Steps that hold a setting rather than name it (`env[1].value`): the step before names it. */
+const HOLDERS = new Set(["value", "values", "data", "content"]);
 /** Last words of count settings (replicas, desired_capacity, node_count, instance_count). */
 const COUNT_HEADS = new Set(["replica", "capacity", "count"]);
 
@@ -32,7 +34,7 @@ const COUNT_HEADS = new Set(["replica", "capacity", "count"]);
  */
 export function settingsOf(attribute: string, extraNames: readonly string[] = []): Setting[] {
   const steps = attribute ? safeSteps(attribute) : [];
-  const last = [...steps].reverse().find((step): step is string => typeof step === "string");
+  const last = [...steps].reverse().find((step): step is string => typeof step === "string" && !HOLDERS.has(step.toLowerCase()));
   const settings = new Map<string, Setting>();
   for (const name of [...(last === undefined ? [] : [last]), ...extraNames]) {
     const words = splitName(name).map(stem);
@@ -94,12 +96,22 @@ export function wordSpans(words: readonly Word[], wanted: ReadonlySet<string>): 
   return words.filter((word) => wanted.has(stem(word.text))).map((word) => ({ start: word.start, end: word.end }));
 }
 
-/** How many words stand between two spans of a line (0 when they touch or overlap). */
+/** How many words stand between two spans of a line (0 when they touch or overlap); binary searches, as a pasted log can be one long line. */
 export function wordsBetween(words: readonly Word[], a: Span, b: Span): number {
   const [first, second] = a.start <= b.start ? [a, b] : [b, a];
-  let count = 0;
-  for (const word of words) if (word.start >= first.end && word.end <= second.start) count++;
-  return count;
+  return Math.max(0, firstStartingAt(words, second.start) - firstStartingAt(words, first.end));
+}
+
+/** The index of the first word that starts at or after `at` (the length when none). */
+function firstStartingAt(words: readonly Word[], at: number): number {
+  let lo = 0;
+  let hi = words.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (words[mid]!.start < at) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 /** A path that does not parse (it came from a plan) still names nothing rather than throwing. */

@@ -74,6 +74,7 @@ const COMMON_VALUES = new Set([
   "latest", "main", "master", "http", "https", "icmp", "ingress", "egress", "read", "write",
 ]);
 const NUMBER = /^[-+]?\d+(\.\d+)?$/;
+const PLAIN_WORD = /^\p{L}+$/u;
 /** Shorter needles (and numbers below this) match by chance; a port like 8443 or an account id is specific. */
 const MIN_LENGTH = 4;
 const MIN_NUMBER = 1000;
@@ -97,7 +98,6 @@ export function isMeaningfulNeedle(value: string): boolean {
 export function isDistinctiveValue(value: string): boolean {
   return isMeaningfulNeedle(value) && !PLAIN_WORD.test(value.trim());
 }
-const PLAIN_WORD = /^\p{L}+$/u;
 
 /** True for values too common to mean anything on their own (booleans, toggles, protocol words). */
 export const isCommonValue = (lower: string) => COMMON_VALUES.has(lower);

@@ -61,6 +61,22 @@ describe("driftForCorrelation: what a drift item offers as evidence", () => {
     if (identities) expect(result.identities).toEqual(identities);
   });
 
+  it("a Kubernetes object is named by its metadata[0].name, and an env entry's value by the entry's name", () => {
+    const container = { env: [{ name: "LOG_LEVEL", value: "info" }, { name: "DB_TIMEOUT", value: "60s" }] };
+    const live = { id: "shop/api-server", metadata: [{ name: "api-server", namespace: "shop" }], spec: [{ template: [{ spec: [{ container: [container] }] }] }] };
+    const item = driftItem("kubernetes_deployment.api_server", "spec[0].template[0].spec[0].container[0].env[1].value", { before: "10s", after: "60s", liveResource: live });
+    const result = driftForCorrelation(item, window, masker);
+    expect(result.identities).toEqual(["shop/api-server", "api-server"]);
+    expect(result.settingNames).toEqual(["DB_TIMEOUT"]);
+    expect(result.newValues).toEqual(["60s"]);
+  });
+
+  it("an env entry whose name the mask rules call secret gives no setting name", () => {
+    const live = { env: [{ name: "API_TOKEN", value: "x" }] };
+    const item = driftItem("kubernetes_deployment.api", "env[0].value", { before: "a", after: "b", liveResource: live });
+    expect(driftForCorrelation(item, window, masker).settingNames).toBeUndefined();
+  });
+
   it("identities and tags that the mask rules call secret are left out", () => {
     const strict = new Masker({ values: ["^secret-"] });
     const item = driftItem("aws_instance.web", "instance_type", { after: "t3.large", liveResource: { id: "i-1", name: "secret-host", tags: { incident: "secret-INC-1", api_token: "INC-2" } } });
