@@ -141,6 +141,7 @@ export function buildProgram(): Command {
     .requiredOption("--dir <repo>", "the repository's root (without --workspace: the workspace's root module)")
     .requiredOption("--plan-json <plan.json>", "output of `terraform show -json <planfile>` for that workspace at this commit")
     .option("--workspace <name>", "a workspace of the repository's .github/driftback.yml (its dir, var files and binary)")
+    .option("--var-file <file>", "a -var-file the plan used, relative to the workspace's dir (repeatable, in order; with --workspace, after its var_files)", collect, [])
     .option("--dry-run", "print the pull requests with their diffs; nothing on GitHub or on disk changes", false)
     .option("--verify", "plan the codified code (on a scratch copy) with the configured binary before proposing a codify", false)
     .option("--repo <owner/name>", "open the pull requests in this repository, with the token in GITHUB_TOKEN")
@@ -149,8 +150,9 @@ export function buildProgram(): Command {
     .option("--incidents-from <file.json>", "with --dry-run: correlate the drift with the incidents in this JSON array (key, title, url, status, opened_at, resolved_at, text, service)")
     .option("--last-clean <time>", "with --incidents-from: the workspace's last clean scan, ISO 8601 (default: 24 hours before the plan's timestamp)")
     .addOption(new Option("--format <format>", "markdown, or json: {\"pullRequests\": [...]}").choices(["json", "markdown"]).default("markdown"))
-    .action(async (options: { dir: string; planJson: string; workspace?: string; dryRun: boolean; verify: boolean; repo?: string; base?: string; botLogin?: string; format: "json" | "markdown"; incidentsFrom?: string; lastClean?: string }) => {
-      const result = await backportCommand({ ...options, templates: bundledTemplates(), notice: warn });
+    .action(async (options: { dir: string; planJson: string; workspace?: string; varFile: string[]; dryRun: boolean; verify: boolean; repo?: string; base?: string; botLogin?: string; format: "json" | "markdown"; incidentsFrom?: string; lastClean?: string }) => {
+      const { varFile, ...rest } = options;
+      const result = await backportCommand({ ...rest, varFiles: varFile, templates: bundledTemplates(), notice: warn });
       process.stdout.write(result.text);
       const failed = failureLine(result.report);
       if (failed) throw new CommandInputError(failed);

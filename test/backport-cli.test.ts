@@ -306,3 +306,59 @@ describe("driftback backport --repo opens the pull requests on GitHub with GITHU
     expect(err).toMatch(/^driftback: 1 drift could not be backported; first: .*permission/m);
   });
 });
+
+describe("driftback backport --var-file: the var files the plan used (issue 14, seen 6)", () => {
+  /** The example with instance_type from var.size (default t3.small; prod.tfvars says t3.medium, what the scan planned with). */
+  function varFileCopy(config?: string): { dir: string; plan: string } {
+    const dir = exampleCopy();
+    const main = readFileSync(path.join(dir, "workspace", "main.tf"), "utf8").replace('instance_type = "t3.medium"', "instance_type = var.size");
+    writeFileSync(path.join(dir, "workspace", "main.tf"), `variable "size" {\n  default = "t3.small"\n}\n\n${main}`);
+    writeFileSync(path.join(dir, "workspace", "prod.tfvars"), 'size = "t3.medium"\n');
+    const plan = JSON.parse(readFileSync(SCAN_PLAN, "utf8")) as Record<string, unknown>;
+    writeFileSync(path.join(dir, "scan-plan.json"), JSON.stringify({ ...plan, variables: { size: { value: "t3.medium" } } }));
+    if (config !== undefined) writeFileSync(path.join(dir, ".github", "driftback.yml"), config);
+    return { dir, plan: path.join(dir, "scan-plan.json") };
+  }
+  const codifyOf = (out: string) => (JSON.parse(out) as { pullRequests: PullRequestJson[] }).pullRequests.find((pr) => pr.branch.endsWith("/aws_instance.web"))!;
+
+  it("without it, the codify is refused naming --var-file, and the default is never edited", async () => {
+    const { dir, plan } = varFileCopy();
+    const { code, out } = await cli(["backport", "--dir", path.join(dir, "workspace"), "--plan-json", plan, "--dry-run", "--format", "json"]);
+    expect(code).toBe(0);
+    const pr = codifyOf(out);
+    expect(pr.action).toBe("revert");
+    expect(pr.files.map((f) => f.path)).not.toContain("main.tf");
+    expect(pr.body).toContain("`--var-file prod.tfvars`");
+  });
+
+  it("with it, the value is codified in that var file", async () => {
+    const { dir, plan } = varFileCopy();
+    const { code, out } = await cli(["backport", "--dir", path.join(dir, "workspace"), "--plan-json", plan, "--var-file", "prod.tfvars", "--dry-run", "--format", "json"]);
+    expect(code).toBe(0);
+    const pr = codifyOf(out);
+    expect(pr.action).toBe("codify");
+    expect(pr.files.find((f) => f.path === "prod.tfvars")!.diff).toContain('-size = "t3.medium"\n+size = "t3.large"');
+  });
+
+  it("with --workspace the config's var_files apply, and a --var-file comes after them (a .tfvars.json edited in place)", async () => {
+    const { dir, plan } = varFileCopy("workspaces:\n  - name: prod\n    dir: workspace\n    var_files: [prod.tfvars]\n");
+    expect(codifyOf((await cli(["backport", "--dir", dir, "--plan-json", plan, "--workspace", "prod", "--dry-run", "--format", "json"])).out).files[0]!.path).toBe("workspace/prod.tfvars");
+    writeFileSync(path.join(dir, "workspace", "extra.tfvars.json"), '{\n  "size": "t3.medium"\n}\n');
+    const { code, out } = await cli(["backport", "--dir", dir, "--plan-json", plan, "--workspace", "prod", "--var-file", "extra.tfvars.json", "--dry-run", "--format", "json"]);
+    expect(code).toBe(0);
+    const json = codifyOf(out).files.find((f) => f.path === "workspace/extra.tfvars.json")!;
+    expect(json.diff).toContain('-  "size": "t3.medium"\n+  "size": "t3.large"');
+  });
+
+  it.each([
+    [["--var-file", "nope.tfvars"], undefined, "driftback: --var-file nope.tfvars: nope.tfvars cannot be read (var files are relative to the workspace's dir): no such file or directory; check the path (ENOENT)\n"],
+    [["--var-file", "/etc/passwd"], undefined, "driftback: --var-file /etc/passwd must be a path relative to the workspace's dir (.), not an absolute path\n"],
+    [["--var-file", "../../x.tfvars"], undefined, "driftback: --var-file ../../x.tfvars climbs out of the repository once joined to the workspace's dir (.)\n"],
+    [["--workspace", "prod"], "workspaces:\n  - name: prod\n    dir: workspace\n    var_files: [gone.tfvars]\n", "driftback: var_files of workspace prod in .github/driftback.yml: gone.tfvars: workspace/gone.tfvars cannot be read (var files are relative to the workspace's dir): no such file or directory; check the path (ENOENT)\n"],
+  ])("refuses %j in one line, before anything runs", async (args, config, message) => {
+    const { dir, plan } = varFileCopy(config);
+    const at = config === undefined ? path.join(dir, "workspace") : dir;
+    const { code, out, err } = await cli(["backport", "--dir", at, "--plan-json", plan, ...args, "--dry-run"]);
+    expect({ code, out, err }).toEqual({ code: 1, out: "", err: message });
+  });
+});

@@ -1,7 +1,7 @@
 import { stat } from "node:fs/promises";
 import path from "node:path";
 import { parse as parseYaml, YAMLParseError } from "yaml";
-import { readLocalTextFile } from "../adapters/local-file.js";
+import { fsReason, readLocalTextFile } from "../adapters/local-file.js";
 import { workspaceSchema, type Config, type WorkspaceConfig } from "../config/schema.js";
 import { CONFIG_PATH, validateConfig } from "../config/validate.js";
 import { classifyDrift, type DriftItem } from "../core/drift/items.js";
@@ -34,6 +34,8 @@ export interface BackportSetupOptions {
   planJson: string;
   /** A workspace named in `.github/driftback.yml`; without it `dir` is the workspace. */
   workspace?: string;
+  /** `--var-file`s, relative to the workspace's dir, in order: after the workspace's `var_files` with --workspace. */
+  varFiles?: readonly string[];
 }
 
 /** Reads and checks everything the command needs before anything runs: the first bad input ends it with one line. */
@@ -45,10 +47,13 @@ export async function loadBackportSetup(options: BackportSetupOptions): Promise<
     throw new CommandInputError(`--workspace ${escapeForOneLine(options.workspace)} needs ${shownConfig(options.dir)}, which does not exist; leave out --workspace to use --dir as the workspace`);
   }
   const config = file?.config ?? defaultConfig();
-  const workspace = options.workspace === undefined ? workspaceSchema.parse({ name: "default", dir: "." }) : pickWorkspace(config, options.workspace, options.dir);
+  const picked = options.workspace === undefined ? workspaceSchema.parse({ name: "default", dir: "." }) : pickWorkspace(config, options.workspace, options.dir);
+  // --var-file goes after the config's var_files, as a later -var-file on terraform's command line
+  const workspace = { ...picked, var_files: [...picked.var_files, ...(options.varFiles ?? []).map((f) => checkedVarFile(f, picked.dir))] };
   // without --workspace the config's own workspaces are not what was planned: --dir is
-  const effective: Config = options.workspace === undefined ? { ...config, workspaces: [workspace] } : config;
+  const effective: Config = options.workspace === undefined ? { ...config, workspaces: [workspace] } : { ...config, workspaces: config.workspaces.map((w) => (w.name === workspace.name ? workspace : w)) };
   if (options.workspace !== undefined) await requireDirectory(path.join(repoDir, workspace.dir), `workspace ${escapeForOneLine(workspace.name)}'s dir`, workspace.dir);
+  await requireVarFiles(repoDir, workspace, picked.var_files.length, options.workspace !== undefined ? file?.config : undefined);
 
   const planJson = await readPlanJson(options.planJson, "--plan-json");
   let model: PlanModel;
@@ -60,6 +65,28 @@ export async function loadBackportSetup(options: BackportSetupOptions): Promise<
   }
   const items = withoutIgnored(classifyDrift(model, workspace.name), effective.drift.ignore);
   return { repoDir, config: effective, workspace, ...(file ? { configFile: CONFIG_PATH } : {}), planJson, model, items };
+}
+
+/** A --var-file as terraform takes it: relative to the workspace's dir, inside the repository. */
+function checkedVarFile(file: string, dir: string): string {
+  const normalized = file.replaceAll("\\", "/");
+  if (path.posix.isAbsolute(normalized) || path.win32.isAbsolute(file)) throw new CommandInputError(`--var-file ${escapeForOneLine(file)} must be a path relative to the workspace's dir (${escapeForOneLine(dir)}), not an absolute path`);
+  if (path.posix.normalize(path.posix.join(dir, normalized)).startsWith("..")) throw new CommandInputError(`--var-file ${escapeForOneLine(file)} climbs out of the repository once joined to the workspace's dir (${escapeForOneLine(dir)})`);
+  return normalized;
+}
+
+/** Every var file the workspace is planned with is there: a missing one is named with where it came from (the config or --var-file). */
+async function requireVarFiles(repoDir: string, workspace: WorkspaceConfig, fromConfig: number, config: Config | undefined): Promise<void> {
+  for (const [index, file] of workspace.var_files.entries()) {
+    const shown = escapeForOneLine(path.posix.join(workspace.dir, file));
+    const problem = await stat(path.join(repoDir, workspace.dir, file)).then(
+      (info) => (info.isFile() ? undefined : "is not a file"),
+      (error: unknown) => fsReason(error),
+    );
+    if (problem === undefined) continue;
+    const source = index < fromConfig && config ? `var_files of workspace ${escapeForOneLine(workspace.name)} in ${CONFIG_PATH}: ${escapeForOneLine(file)}` : `--var-file ${escapeForOneLine(file)}`;
+    throw new CommandInputError(`${source}: ${shown} ${problem.startsWith("is ") ? `${problem} (var files are relative to the workspace's dir)` : `cannot be read (var files are relative to the workspace's dir): ${problem}`}`);
+  }
 }
 
 function pickWorkspace(config: Config, name: string, dirShown: string): WorkspaceConfig {

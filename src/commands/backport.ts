@@ -23,6 +23,8 @@ export interface BackportCommandOptions {
   dir: string;
   planJson: string;
   workspace?: string;
+  /** `--var-file`s, relative to the workspace's dir, in order (after the workspace's `var_files` with --workspace). */
+  varFiles?: string[];
   dryRun: boolean;
   /** Run the verification plan (always on in a real run unless the config says `backport.verify: false`). */
   verify: boolean;
@@ -71,7 +73,7 @@ export async function backportCommand(options: BackportCommandOptions): Promise<
   if (!options.dryRun && !repo) throw new CommandInputError("give --dry-run to print the pull requests, or --repo owner/name (with a token in GITHUB_TOKEN) to open them");
   const token = env.GITHUB_TOKEN?.trim();
   if (!options.dryRun && !token) throw new CommandInputError("GITHUB_TOKEN is not set: --repo opens pull requests with the token in GITHUB_TOKEN (contents and pull requests: write); or use --dry-run");
-  const setup = await loadBackportSetup({ dir: options.dir, planJson: options.planJson, ...(options.workspace !== undefined ? { workspace: options.workspace } : {}) });
+  const setup = await loadBackportSetup({ dir: options.dir, planJson: options.planJson, ...(options.workspace !== undefined ? { workspace: options.workspace } : {}), ...(options.varFiles ? { varFiles: options.varFiles } : {}) });
   const config = withVerify(setup.config, options.dryRun ? options.verify : options.verify || setup.config.backport.verify);
   const incidents = options.incidentsFrom === undefined ? undefined : await offlineIncidents(options.incidentsFrom, options.lastClean, setup.planJson, setup.workspace.name, config);
   // a workspace that declares none of the drift is not the one planned: nothing it proposed would be right

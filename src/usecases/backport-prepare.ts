@@ -9,6 +9,7 @@ import type { RepoView } from "../core/repo/view.js";
 import type { Logger } from "../ports.js";
 import { buildBackport, memoizedToolchain, WorkspaceCode, type BuildContext, type BuiltBackport } from "./backport-files.js";
 import { verifyCodify, type VerifyDeps } from "./backport-verify.js";
+import { plannedVariablesIn } from "../core/hcl/planned-inputs.js";
 
 /** Operations that make a commit: their codify edits are new or changed, so they are verified. */
 const COMMITS = new Set<Operation["kind"]>(["open", "resume", "update", "regenerate"]);
@@ -68,6 +69,9 @@ export async function prepareBackports(deps: PrepareDeps, ctx: BuildContext, ope
       fail(`could not read the code of workspace ${name}: ${ctx.masker.scrubText((error as Error).message).split("\n")[0]}`);
       continue;
     }
+    // what terraform planned the root variables with (the scan's plan): codify refuses a value the code resolves otherwise
+    const planned = plannedVariablesIn(input.planExcerpts?.get(name));
+    if (planned) code.ws.planned = planned;
     const revertChanges = excerptChanges(input.planExcerpts?.get(name), deps.logger, name);
     const codifyItems = (op: WithPlan) => op.plan.items.filter((i) => i.decision.action === "codify");
 

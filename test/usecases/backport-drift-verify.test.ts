@@ -76,6 +76,29 @@ describe("backportDrift: verified codify (issue 8 §2)", () => {
     expect(prOf(github, API)!.body).toContain("✅ Verified");
   });
 
+  it("names the variable a failed verification plan had no value for, and where to give it", async () => {
+    const github = newGitHub();
+    // terraform 1.11's words (the sentence under the error wraps; the boxes are its -no-color-less frame)
+    const output = [
+      "╷",
+      "│ Error: No value for required variable",
+      "│ ",
+      '│   on variables.tf line 6:',
+      '│    6: variable "db_password" {',
+      "│ ",
+      '│ The root module input variable "db_password" is not set, and has no default',
+      "│ value. Use a -var or -var-file command line argument to provide a value for",
+      "│ this variable.",
+      "╵",
+      "",
+    ].join("\n");
+    const failed = await scanOnce(github, [apiDrift()], { failPlan: output });
+    const api = fingerprintOf(failed.items.find((i) => i.address === "aws_instance.api")!);
+    expect((failed.report.drift[api] as { reason: string }).reason).toMatch(
+      /the verification plan of prod failed: .*: Error: No value for required variable `db_password`: plan with the var file that sets it \(the workspace's `var_files` in \.github\/driftback\.yml, or `--var-file`\)$/,
+    );
+  });
+
   it("says so when the verification plan times out", async () => {
     const github = newGitHub();
     const terraform = { plan: async (_request: PlanRequest) => ({ ok: false as const, stage: "plan" as const, message: "`terraform plan` ran past the configured plan.timeout and was stopped", output: "", timedOut: true, cancelled: false }) };
