@@ -13,7 +13,7 @@ import { valueFormsOf, type ValueForm } from "./value-forms.js";
 const NEAR_WORDS = 6;
 /** Occurrences of a setting or a value looked at per line: a pasted log line of thousands says no more. */
 const MAX_PER_LINE = 100;
-/** Words an incident line must contain before it is read for a change command. */
+/** A cheap filter: an incident naming the resource is read line by line only when its text has one of these (a CLI's name). */
 const CLI_WORDS = ["kubectl", "oc ", "aws ", "gcloud", "az "];
 
 interface Needle {
@@ -156,7 +156,7 @@ function readLines(lines: readonly IncidentLine[], settings: readonly Setting[],
     }
     for (const value of reading.near ? [] : values) {
       const usable = anchors.filter((a) => a.full || value.tier !== "bare").slice(0, MAX_PER_LINE);
-      if (usable.length === 0) break;
+      if (usable.length === 0) continue;
       const spans = value.needles.flatMap((needle) => wholeTokenPositions(text, needle).map((start) => ({ start, end: start + needle.length }))).slice(0, MAX_PER_LINE);
       const hit = usable.find((a) => spans.some((span) => !overlaps(span, a.span) && wordsBetween(words, span, a.span) <= NEAR_WORDS));
       if (hit) reading.near = { value, anchor: hit.anchor };

@@ -91,6 +91,7 @@ describe("what counts as naming the change, and what does not", () => {
     { name: "a bare number too far from the count's name", drift: deployment({ attribute: "replicas", newValues: ["6"] }), text: "replicas were fine but later, after the cache and the db and the queue were checked, 6 pods restarted", linked: false },
     { name: "a value with a unit next to the setting's last word", drift: deployment(), text: "bumped the timeout to 60s", linked: true },
     { name: "a value with a unit alone", drift: deployment(), text: "p99 went over 60s", linked: false },
+    { name: "a value with a unit next to the last word, after a bare value that is not", drift: deployment({ attribute: "env.UPSTREAM_TIMEOUT", newValues: ["3", "90s"] }), text: "bumped the timeout to 90s", linked: true },
     { name: "a plain word value next to the setting", drift: deployment({ attribute: "env.LOG_LEVEL", newValues: ["debug"] }), text: "LOG_LEVEL=debug", linked: true },
     { name: "a plain word value in prose", drift: deployment({ attribute: "env.LOG_LEVEL", newValues: ["debug"] }), text: "turned on debug logging", linked: false },
     { name: "the tail of a setting alone could be another setting", drift: deployment({ attribute: "env.DB_POOL_SIZE", newValues: ["10"] }), text: "the pool size looks too small", linked: false },

@@ -100,7 +100,7 @@ describe("correlate: what is not evidence", () => {
       incidents: [incident("INC-123", yesterday)],
       options: { breakGlass: [{ workspace: "prod", incidentKey: "INC-123", from: at("00:00"), until: at("00:50"), by: "alice" }] },
     },
-    { name: "a value too short to mean anything (60s)", drift: drift({ newValues: ["60s"] }), incidents: [incident("INC-123", { ...yesterday, text: "set DB_TIMEOUT to 60s" })] },
+    { name: "a short value (60s) with no setting of this drift next to it", drift: drift({ newValues: ["60s"] }), incidents: [incident("INC-123", { ...yesterday, text: "set DB_TIMEOUT to 60s" })] },
     { name: "a boolean new value", drift: drift({ newValues: ["true"] }), incidents: [incident("INC-123", { ...yesterday, text: "flag set to true" })] },
     { name: "an incident opened after the drift was first seen", drift: drift(), incidents: [incident("INC-123", { openedAt: at("05:00"), resolvedAt: null })] },
   ];
