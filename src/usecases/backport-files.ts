@@ -186,3 +186,8 @@ export function expectedChanges(settled: SettledBackport, changes: readonly Reso
     return { address: masker.scrubText(address), paths: [...new Set(paths.map((p) => masker.scrubText(p)))].sort() };
   });
 }
+
+/** Every file a codify outcome edited. */
+export function fileOf(outcome: CodifyOutcome | undefined): string[] {
+  return outcome?.status === "codified" ? (outcome.files ?? [outcome.file]) : [];
+}

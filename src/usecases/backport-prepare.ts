@@ -8,7 +8,10 @@ import { parsePlan } from "../core/plan/parse.js";
 import type { RepoView } from "../core/repo/view.js";
 import type { Logger } from "../ports.js";
 import { buildBackport, memoizedToolchain, WorkspaceCode, type BuildContext, type BuiltBackport } from "./backport-files.js";
-import { verifyCodify, type VerifyDeps } from "./backport-verify.js";
+import type { VerifyDeps } from "./backport-verify.js";
+import { NOT_VERIFIED, verifyWorkspaceEdits, type WithPlan } from "./backport-verify-workspace.js";
+
+export type { WithPlan };
 import { plannedVariablesIn } from "../core/hcl/planned-inputs.js";
 
 /** Operations that make a commit: their codify edits are new or changed, so they are verified. */
@@ -16,7 +19,6 @@ const COMMITS = new Set<Operation["kind"]>(["open", "resume", "update", "regener
 /** Operations that write a body: they need the settled pull request. */
 const BODIES = new Set<Operation["kind"]>([...COMMITS, "refresh-body", "comment-human-push"]);
 
-export type WithPlan = Extract<Operation, { plan: BackportPlan }>;
 
 export function needsBody(operation: Operation): operation is WithPlan {
   return BODIES.has(operation.kind) && "plan" in operation;
@@ -75,51 +77,14 @@ export async function prepareBackports(deps: PrepareDeps, ctx: BuildContext, ope
     const revertChanges = excerptChanges(input.planExcerpts?.get(name), deps.logger, name);
     const codifyItems = (op: WithPlan) => op.plan.items.filter((i) => i.decision.action === "codify");
 
-    // 1. One verification plan for every codify edit this workspace's commits would carry.
-    const verified = new Map<string, CodifyOutcome>();
-    let verificationChanges: ResourceChange[] | undefined;
+    // 1. Verification of every codify edit this workspace's commits would carry (see verifyWorkspaceEdits).
     const committing = ops.filter((op) => COMMITS.has(op.kind) && codifyItems(op).length > 0);
-    const failedKeys = new Set<string>();
-    const reused = new Map<string, { outcomes: Map<string, CodifyOutcome>; files: Map<string, string> }>();
-    let verifiedIn: string[] | undefined;
-    if (ctx.config.backport.verify && committing.length > 0) {
-      const all = committing.flatMap(codifyItems);
-      const combined = await code.codify(all);
-      code.restore();
-      const codified = all.filter((i) => combined.outcomes.get(i.fingerprint)?.status === "codified");
-      const owners = fileOwners(committing, combined.outcomes);
-      for (const item of all) if (combined.outcomes.get(item.fingerprint)?.status === "refused") verified.set(item.fingerprint, combined.outcomes.get(item.fingerprint)!);
-      if (codified.length > 0) {
-        const filesOf = new Map(codified.map((i) => [i.fingerprint, fileOf(combined.outcomes.get(i.fingerprint))]));
-        const result = await verifyCodify(deps, {
-          config: ctx.config,
-          workspace,
-          checkoutDir: input.checkoutDir,
-          files: combined.files,
-          items: codified,
-          filesOf,
-          ...(view ? { view } : {}),
-          ...(input.planExcerpts ? { basePlans: input.planExcerpts } : {}),
-          ...(input.signal ? { signal: input.signal } : {}),
-        });
-        if (!result.ok) {
-          fail(result.reason, committing);
-          committing.forEach((op) => failedKeys.add(op.key));
-        } else {
-          for (const fingerprint of result.stillChanges) verified.set(fingerprint, { status: "still-changes" });
-          for (const [fingerprint, reason] of result.sideEffects) if (!result.stillChanges.has(fingerprint)) verified.set(fingerprint, { status: "still-changes", reason });
-          if (result.stillChanges.size > 0) verificationChanges = result.changes;
-          verifiedIn = result.verified;
-          // a pull request whose files no other one edits, and whose edits all passed, needs no second codify pass
-          for (const op of committing) {
-            const own = codifyItems(op);
-            const files = new Set(own.flatMap((i) => fileOf(combined.outcomes.get(i.fingerprint))));
-            if (own.some((i) => result.stillChanges.has(i.fingerprint) || result.sideEffects.has(i.fingerprint)) || [...files].some((f) => owners.get(f)!.size > 1)) continue;
-            reused.set(op.key, { outcomes: new Map(own.map((i) => [i.fingerprint, combined.outcomes.get(i.fingerprint)!])), files: new Map([...combined.files].filter(([f]) => files.has(f))) });
-          }
-        }
-      }
-    }
+    const { verified, verificationChanges, verifiedIn, failed, reused } =
+      ctx.config.backport.verify && committing.length > 0
+        ? await verifyWorkspaceEdits(deps, { config: ctx.config, workspace, code, committing, codifyItems, checkoutDir: input.checkoutDir, ...(view ? { view } : {}), ...(input.planExcerpts ? { basePlans: input.planExcerpts } : {}), ...(input.signal ? { signal: input.signal } : {}) })
+        : NOT_VERIFIED;
+    for (const [key, reason] of failed) prepared.set(key, { failed: reason });
+    const failedKeys = new Set(failed.keys());
 
     // 2. Each pull request on its own: its edits only, then its words and files.
     for (const op of ops) {
@@ -162,18 +127,6 @@ async function repoViewOf(deps: PrepareDeps, input: PrepareInput): Promise<RepoV
   }
 }
 
-/** Per code file, the operations whose codified drift edited it in the combined pass. */
-function fileOwners(operations: readonly WithPlan[], outcomes: ReadonlyMap<string, CodifyOutcome>): Map<string, Set<string>> {
-  const owners = new Map<string, Set<string>>();
-  for (const op of operations) {
-    for (const item of op.plan.items) for (const file of fileOf(outcomes.get(item.fingerprint))) owners.set(file, (owners.get(file) ?? new Set()).add(op.key));
-  }
-  return owners;
-}
-
-function fileOf(outcome: CodifyOutcome | undefined): string[] {
-  return outcome?.status === "codified" ? (outcome.files ?? [outcome.file]) : [];
-}
 
 /**
  * Without a commit there is no new verification: a drift the marker says was reverted although

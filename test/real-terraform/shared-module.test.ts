@@ -1,10 +1,5 @@
-import { writeFileSync } from "node:fs";
-import os from "node:os";
-import path from "node:path";
 import { afterEach, beforeAll, describe, expect, inject, it, vi } from "vitest";
-import { sandboxCliEnv } from "../support/sandbox.js";
-import { applyAll, change, commitAll, copyRepo, createSandboxRepo, mergeFiles, scanPlan, tf, tfOk, type SandboxRepo } from "../support/sandbox-repo.js";
-import { runCli } from "../support/run-cli.js";
+import { applyAll, change, codeFiles, commitAll, copyRepo, createSandboxRepo, mergeFiles, proposeBackports, tf, tfOk, type ProposedPullRequest, type SandboxRepo } from "../support/sandbox-repo.js";
 
 const probe = inject("realTerraform");
 
@@ -108,26 +103,11 @@ module "shop" {
 
 const WORKSPACES = { staging: { dir: "envs/staging", varFiles: [] }, "prod-us": { dir: "envs/prod-us", varFiles: ["prod-us.tfvars"] }, "prod-eu": { dir: "envs/prod-eu", varFiles: [] } };
 
-interface PullRequestJson {
-  branch: string;
-  action: string;
-  body: string;
-  files: { path: string; diff: string }[];
-  verified: boolean | null;
-}
+type PullRequestJson = ProposedPullRequest;
 
 afterEach(() => vi.restoreAllMocks());
 
-/** `driftback backport --dry-run --verify` of prod-eu's scan plan in the repository at `root`. */
-async function proposals(repo: SandboxRepo, root: string): Promise<{ code: number; err: string; prs: PullRequestJson[] }> {
-  const planFile = path.join(os.tmpdir(), `prod-eu-${process.pid}-${Date.now()}.json`);
-  writeFileSync(planFile, await scanPlan(repo, "prod-eu", root));
-  const run = await runCli(["backport", "--dir", root, "--plan-json", planFile, "--workspace", "prod-eu", "--dry-run", "--verify", "--format", "json"], sandboxCliEnv(repo));
-  return { code: run.code, err: run.err, prs: run.code === 0 ? (JSON.parse(run.out) as { pullRequests: PullRequestJson[] }).pullRequests : [] };
-}
-
-/** Code files of a pull request (drift records left out). */
-const codeFiles = (pr: PullRequestJson) => pr.files.filter((f) => !f.path.startsWith(".driftback/"));
+const proposals = (repo: SandboxRepo, root: string) => proposeBackports(repo, "prod-eu", root);
 
 /**
  * Issue 14, seen 1: drift in prod-eu of a module staging and prod-us call too. The pull requests are

@@ -3,7 +3,8 @@ import os from "node:os";
 import path from "node:path";
 import { applyPatch } from "diff";
 import { execa } from "execa";
-import { createSandbox, outOfBand, type ConsoleCommand, type Sandbox } from "./sandbox.js";
+import { runCli } from "./run-cli.js";
+import { createSandbox, outOfBand, sandboxCliEnv, type ConsoleCommand, type Sandbox } from "./sandbox.js";
 
 /**
  * A real repository for the sandbox provider: several environment roots calling shared modules,
@@ -11,17 +12,20 @@ import { createSandbox, outOfBand, type ConsoleCommand, type Sandbox } from "./s
  * repository root; terraform runs in `<root>/<env dir>`.
  */
 export interface SandboxRepo extends Sandbox {
-  /** Workspace name -> its dir and var files, as `.github/driftback.yml` lists them. */
-  workspaces: Record<string, { dir: string; varFiles: string[] }>;
+  /** Workspace name -> its dir, var files and terraform workspace, as `.github/driftback.yml` lists them. */
+  workspaces: Record<string, { dir: string; varFiles: string[]; workspace?: string }>;
 }
 
-export function createSandboxRepo(name: string, files: Record<string, string>, workspaces: SandboxRepo["workspaces"]): SandboxRepo {
-  const sandbox = createSandbox(name, { ...files, ".github/driftback.yml": configYaml(workspaces) });
+/** `config` is more of `.github/driftback.yml` (YAML), after the workspaces. */
+export function createSandboxRepo(name: string, files: Record<string, string>, workspaces: SandboxRepo["workspaces"], config = ""): SandboxRepo {
+  const sandbox = createSandbox(name, { ...files, ".github/driftback.yml": configYaml(workspaces) + config });
   return { ...sandbox, workspaces };
 }
 
 function configYaml(workspaces: SandboxRepo["workspaces"]): string {
-  const entries = Object.entries(workspaces).map(([name, w]) => `  - name: ${name}\n    dir: ${w.dir}\n${w.varFiles.length > 0 ? `    var_files: [${w.varFiles.join(", ")}]\n` : ""}`);
+  const entries = Object.entries(workspaces).map(
+    ([name, w]) => `  - name: ${name}\n    dir: ${w.dir}\n${w.varFiles.length > 0 ? `    var_files: [${w.varFiles.join(", ")}]\n` : ""}${w.workspace ? `    workspace: ${w.workspace}\n` : ""}`,
+  );
   return `workspaces:\n${entries.join("")}`;
 }
 
@@ -35,7 +39,8 @@ export interface TfRun {
 export async function tf(repo: SandboxRepo, workspace: string, args: string[], root = repo.dir): Promise<TfRun> {
   const w = repo.workspaces[workspace]!;
   const varFiles = ["plan", "apply"].includes(args[0]!) ? w.varFiles.map((f) => `-var-file=${f}`) : [];
-  const run = await execa("terraform", [...args, ...varFiles, "-no-color"], { cwd: path.join(root, w.dir), env: repo.env, extendEnv: false, reject: false, all: true, timeout: 180_000 });
+  const env = { ...repo.env, ...(w.workspace ? { TF_WORKSPACE: w.workspace } : {}) };
+  const run = await execa("terraform", [...args, ...varFiles, "-no-color"], { cwd: path.join(root, w.dir), env, extendEnv: false, reject: false, all: true, timeout: 180_000 });
   return { exitCode: run.exitCode, stdout: run.stdout, output: run.all ?? "" };
 }
 
@@ -45,12 +50,18 @@ export async function tfOk(repo: SandboxRepo, workspace: string, args: string[],
   return run;
 }
 
-/** init + apply every workspace, in parallel: the sandbox cloud holds what the code says. */
-export async function applyAll(repo: SandboxRepo): Promise<void> {
+/** init + apply every workspace (those sharing a dir one after the other, each in its terraform workspace): the sandbox cloud holds what the code says. */
+export async function applyAll(repo: SandboxRepo, root = repo.dir): Promise<void> {
+  const byDir = new Map<string, string[]>();
+  for (const [name, w] of Object.entries(repo.workspaces)) byDir.set(w.dir, [...(byDir.get(w.dir) ?? []), name]);
   await Promise.all(
-    Object.keys(repo.workspaces).map(async (name) => {
-      await tfOk(repo, name, ["init", "-input=false"]);
-      await tfOk(repo, name, ["apply", "-auto-approve", "-input=false"]);
+    [...byDir.values()].map(async (names) => {
+      for (const name of names) {
+        const w = repo.workspaces[name]!;
+        if (w.workspace) await execa("terraform", ["workspace", "new", w.workspace], { cwd: path.join(root, w.dir), env: repo.env, extendEnv: false, reject: false });
+        await tfOk(repo, name, ["init", "-input=false"], [0], root);
+        await tfOk(repo, name, ["apply", "-auto-approve", "-input=false"], [0], root);
+      }
     }),
   );
 }
@@ -62,7 +73,7 @@ export function change(repo: SandboxRepo, command: ConsoleCommand): Promise<void
 /** A workspace's plan through the project's runner (as a scan makes it): its `show -json`. */
 export async function scanPlan(repo: SandboxRepo, workspace: string, root = repo.dir): Promise<string> {
   const w = repo.workspaces[workspace]!;
-  const outcome = await repo.runner.plan({ dir: path.join(root, w.dir), binary: "terraform", workspace: "default", varFiles: w.varFiles, backendConfig: [], timeoutMs: 180_000, lockTimeout: "30s" });
+  const outcome = await repo.runner.plan({ dir: path.join(root, w.dir), binary: "terraform", workspace: w.workspace ?? "default", varFiles: w.varFiles, backendConfig: [], timeoutMs: 180_000, lockTimeout: "30s" });
   if (!outcome.ok) throw new Error(`the runner failed at ${outcome.stage}: ${outcome.message}\n${outcome.output.slice(-4000)}`);
   return outcome.planJson;
 }
@@ -96,3 +107,22 @@ export function mergeFiles(root: string, files: readonly { path: string; diff: s
     writeFileSync(target, patched);
   }
 }
+
+export interface ProposedPullRequest {
+  branch: string;
+  action: string;
+  body: string;
+  files: { path: string; diff: string }[];
+  verified: boolean | null;
+}
+
+/** `driftback backport --dry-run --verify` of one workspace's scan plan, in the repository at `root`. */
+export async function proposeBackports(repo: SandboxRepo, workspace: string, root = repo.dir): Promise<{ code: number; err: string; prs: ProposedPullRequest[] }> {
+  const planFile = path.join(os.tmpdir(), `${workspace}-${process.pid}-${Date.now()}.json`);
+  writeFileSync(planFile, await scanPlan(repo, workspace, root));
+  const run = await runCli(["backport", "--dir", root, "--plan-json", planFile, "--workspace", workspace, "--dry-run", "--verify", "--format", "json"], sandboxCliEnv(repo));
+  return { code: run.code, err: run.err, prs: run.code === 0 ? (JSON.parse(run.out) as { pullRequests: ProposedPullRequest[] }).pullRequests : [] };
+}
+
+/** Code files of a pull request (drift records left out). */
+export const codeFiles = (pr: ProposedPullRequest) => pr.files.filter((f) => !f.path.startsWith(".driftback/"));

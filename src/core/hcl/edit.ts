@@ -57,7 +57,8 @@ export function planEdits(ws: HclWorkspace, resolution: Exclude<Resolution, { ki
       }
       case "assign":
         plan.edits.push(appendText(source, eol, `${hclKey(change.name)} = ${renderHclValue(change.value, "", eol)}${eol}`, false));
-        plan.containers.push({ start: source.length, end: source.length });
+        // a var file is one flat list of assignments: formatting may realign the ones the new line joins
+        plan.containers.push({ start: 0, end: source.length });
         break;
     }
   }

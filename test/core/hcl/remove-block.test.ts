@@ -3,6 +3,7 @@ import { loadHclParser } from "../../../src/adapters/hcl/parser.js";
 import { hclToolchain } from "../../../src/adapters/hcl/toolchain.js";
 import { removeResourceBlock } from "../../../src/core/hcl/remove.js";
 import { HclWorkspace } from "../../../src/core/hcl/workspace.js";
+import type { WorkspaceRoot } from "../../../src/core/repo/view.js";
 import { expectGolden } from "../../support/golden.js";
 import { scopedWorkspace } from "../../support/repo-view.js";
 
@@ -27,7 +28,7 @@ resource "aws_s3_bucket" "logs" {
 `;
 
 /** The repository holds `infra` as its one configured workspace, plus whatever other roots `files` has. */
-async function workspace(files: Record<string, string>, workspaces = [{ name: "infra", dir: "infra", varFiles: [] }], name = "infra"): Promise<HclWorkspace> {
+async function workspace(files: Record<string, string>, workspaces: WorkspaceRoot[] = [{ name: "infra", dir: "infra", varFiles: [] }], name = "infra"): Promise<HclWorkspace> {
   return scopedWorkspace(await loadHclParser(), files, workspaces, name);
 }
 
