@@ -117,18 +117,25 @@ function unreadVarFiles(ws: HclWorkspace, name: string, planned: JsonValue): str
 
 /**
  * Whether a value from the code is the one terraform planned, after terraform's conversions:
- * `"3"` and `3`, `"true"` and `true` are the same input, and an object attribute the code leaves
- * out is the null an optional attribute plans as.
+ * `"3"` and `3`, `"true"` and `true` are the same input; a set (or a list) may come back in
+ * another order; an object attribute the code leaves out may come back as null or as an optional
+ * attribute's default. Lenient on purpose: only a value the code really says otherwise differs.
  */
 export function sameInput(code: JsonValue, planned: JsonValue): boolean {
   if (code === null || planned === null) return code === planned;
   if (Array.isArray(code) || Array.isArray(planned)) {
-    return Array.isArray(code) && Array.isArray(planned) && code.length === planned.length && code.every((v, i) => sameInput(v, planned[i]!));
+    if (!Array.isArray(code) || !Array.isArray(planned) || code.length !== planned.length) return false;
+    if (code.every((v, i) => sameInput(v, planned[i]!))) return true;
+    // a set: each planned element matched by one of the code's
+    const left = [...code];
+    return planned.every((p) => {
+      const at = left.findIndex((c) => sameInput(c, p));
+      return at !== -1 && left.splice(at, 1).length === 1;
+    });
   }
   if (isObject(code) || isObject(planned)) {
     if (!isObject(code) || !isObject(planned)) return false;
-    const keys = new Set([...Object.keys(code), ...Object.keys(planned)]);
-    return [...keys].every((k) => sameInput((code[k] ?? null) as JsonValue, (planned[k] ?? null) as JsonValue));
+    return Object.keys(code).every((k) => sameInput(code[k] as JsonValue, (planned[k] ?? null) as JsonValue));
   }
   return String(code) === String(planned);
 }

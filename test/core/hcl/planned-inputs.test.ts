@@ -96,6 +96,9 @@ describe("codify checks the plan's own variables: terraform planned with the var
     expect(sameInput("3", 3)).toBe(true);
     expect(sameInput(true, "true")).toBe(true);
     expect(sameInput({ a: 1 }, { a: 1, optional: null })).toBe(true);
+    expect(sameInput({ a: 1 }, { a: 1, optional: "its default" })).toBe(true);
+    expect(sameInput(["b", "a"], ["a", "b"])).toBe(true); // a set comes back sorted
+    expect(sameInput({ a: 1, b: 2 }, { a: 1 })).toBe(false);
     expect(sameInput([1, 2], [1, 2, 3])).toBe(false);
     expect(sameInput({ a: 1 }, { a: 2 })).toBe(false);
     expect(sameInput(null, "")).toBe(false);
