@@ -17,6 +17,8 @@ export const WEIGHTS = {
   setting: 0.6,
   /** The new value next to its setting ("DB_TIMEOUT=60s", "scaled to 6 replicas"): says what changed to what. */
   valueBySetting: 0.8,
+  /** The new value next to a word any resource's setting could have (replicas, the timeout, scaled), in an incident that does not point at this resource: context. */
+  valueUnplaced: 0.3,
   /** A well-known value in console wording ("Anywhere-IPv4") on a line naming the resource. */
   valueAlias: 0.6,
   /** A change command (kubectl edit, aws ... modify-...) on a line naming the resource. */

@@ -63,7 +63,7 @@ export function correlate(drifts: readonly DriftForCorrelation[], incidents: rea
 const HELD_NOTE: Fact = {
   kind: "note",
   weight: 0,
-  describe: () => `nothing about the change itself (its setting, its new value, a tag, a break-glass or a change command): at most ${WEIGHTS.contextCeiling} and not linked`,
+  describe: () => `no evidence about the change itself (its setting, its new value where it names the setting or the resource, a tag, a break-glass or a change command): at most ${WEIGHTS.contextCeiling} and not linked`,
 };
 
 /** Says why the linked incident won when the next one has the same confidence. */

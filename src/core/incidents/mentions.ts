@@ -26,7 +26,7 @@ interface Reading {
   /** A specific setting named in its own words. */
   setting?: Setting;
   /** A new value next to the setting, its last word, or a scale word: the anchor as the sentence shows it. */
-  near?: { value: ValueForm; anchor: string };
+  near?: { value: ValueForm; anchor: string; specific: boolean };
   alias?: { value: ValueForm; said: string };
   command?: { run: string; on: string };
 }
@@ -40,7 +40,7 @@ interface Reading {
  */
 export function addMentionFacts(drift: DriftForCorrelation, window: Window, context: FactContext, candidates: Candidates): void {
   const { index, skewMs } = context;
-  const { names: resources, serviceWords } = resourceNeedles(drift, context.services);
+  const { names: resources, serviceWords, nameWords } = resourceNeedles(drift, context.services);
   const named = new Set(resources.map((needle) => needle.lower));
   const values = drift.sensitive ? [] : valueFormsOf(drift.newValues).filter((value) => !named.has(value.needles[0]!));
   const settings = settingsOf(drift.attribute, drift.settingNames);
@@ -70,9 +70,13 @@ export function addMentionFacts(drift: DriftForCorrelation, window: Window, cont
     const words = shown ? undefined : byServiceWord.get(id);
     if (words) entry.facts.push({ ...fact(WEIGHTS.serviceWord, `names ${listed(words)}`), kind: "weak", change: false });
     const reading = readings.get(id) ?? {};
+    // "replicas", "the timeout", "scaled" could be any resource's: they speak of this change when the incident points at this resource
+    const service = index.entries[id]!.lowerService;
+    const pointsHere = shown !== undefined || words !== undefined || (service !== null && nameWords.has(service));
     if (reading.setting) entry.facts.push(fact(WEIGHTS.setting, `names ${reading.setting.shown}, the setting that changed${reading.setting.shown === attribute ? "" : ` (${attribute})`}`));
     const valuesSaid = byValue.get(id);
-    if (reading.near) entry.facts.push(fact(WEIGHTS.valueBySetting, `mentions ${reading.near.value.shown} next to ${reading.near.anchor}, the new value of ${attribute}`));
+    if (reading.near && (reading.near.specific || pointsHere)) entry.facts.push(fact(WEIGHTS.valueBySetting, `mentions ${reading.near.value.shown} next to ${reading.near.anchor}, the new value of ${attribute}`));
+    else if (reading.near && !valuesSaid) entry.facts.push({ ...fact(WEIGHTS.valueUnplaced, `mentions ${reading.near.value.shown} next to ${reading.near.anchor}, the new value of ${attribute}, but not this resource`), change: false });
     else if (valuesSaid) entry.facts.push(fact(WEIGHTS.strong, `mentions ${listed(valuesSaid)}, the new value of ${attribute}`));
     else if (reading.alias) entry.facts.push(fact(WEIGHTS.valueAlias, `says ${reading.alias.said} (${reading.alias.value.shown}) beside the resource's name, the new value of ${attribute}`));
     if (reading.command) entry.facts.push(fact(WEIGHTS.command, `shows ${reading.command.run} run on ${reading.command.on}`));
@@ -86,7 +90,7 @@ export function addMentionFacts(drift: DriftForCorrelation, window: Window, cont
  * chance, unless they are a configured service's name. Apart: words of a name that are a
  * configured service (`api` of api-server), which name the resource less surely ("scaled api").
  */
-export function resourceNeedles(drift: DriftForCorrelation, services: ReadonlyMap<string, readonly string[]>): { names: Needle[]; serviceWords: Needle[] } {
+export function resourceNeedles(drift: DriftForCorrelation, services: ReadonlyMap<string, readonly string[]>): { names: Needle[]; serviceWords: Needle[]; nameWords: Set<string> } {
   const own = parseResourceAddress(drift.address)?.name;
   const ownNames = own && /[-_\d]/.test(own) ? [own, own.replaceAll("_", "-")] : [];
   const all = [...drift.identities, drift.address, ...ownNames].map((name) => name.trim());
@@ -97,13 +101,16 @@ export function resourceNeedles(drift: DriftForCorrelation, services: ReadonlyMa
     names.set(lower, { lower, shown: printable(name, 80) });
   }
   const serviceWords = new Map<string, Needle>();
+  const nameWords = new Set<string>();
   // names only: an id like default/api-server, an ARN or the address is not split into words
   for (const name of all.filter((n) => n !== drift.address && !n.includes("/") && !n.includes(":"))) {
+    nameWords.add(name.toLowerCase());
     for (const word of splitName(name)) {
+      nameWords.add(word);
       if (services.has(word) && !names.has(word) && !serviceWords.has(word)) serviceWords.set(word, { lower: word, shown: `service ${printable(word, 40)} (of ${printable(name, 80)})` });
     }
   }
-  return { names: [...names.values()], serviceWords: [...serviceWords.values()] };
+  return { names: [...names.values()], serviceWords: [...serviceWords.values()], nameWords };
 }
 
 /** Incident -> the needles it mentions as whole tokens, in needle order. */
@@ -146,20 +153,23 @@ function toRead(index: IncidentIndex, settings: readonly Setting[], values: read
 function readLines(lines: readonly IncidentLine[], settings: readonly Setting[], values: readonly ValueForm[], resources: readonly Needle[]): Reading {
   const reading: Reading = {};
   for (const { text, words } of lines) {
-    const anchors: { span: Span; anchor: string; full: boolean }[] = [];
+    // full: a bare value may stand next to it; specific: it names this setting rather than any resource's
+    const anchors: { span: Span; anchor: string; full: boolean; specific: boolean }[] = [];
     for (const setting of settings) {
       const spelled = settingSpans(words, setting);
       if (setting.specific && spelled.some((span) => span.whole)) reading.setting ??= setting;
-      anchors.push(...spelled.map((span) => ({ span, anchor: setting.shown, full: true })));
-      if (setting.words.length > 1) anchors.push(...wordSpans(words, new Set([setting.head])).map((span) => ({ span, anchor: setting.head, full: false })));
-      if (setting.countLike) anchors.push(...wordSpans(words, SCALE_WORDS).map((span) => ({ span, anchor: "scaled", full: true })));
+      anchors.push(...spelled.map((span) => ({ span, anchor: setting.shown, full: true, specific: setting.specific })));
+      if (setting.words.length > 1) anchors.push(...wordSpans(words, new Set([setting.head])).map((span) => ({ span, anchor: setting.head, full: false, specific: false })));
+      if (setting.countLike) anchors.push(...wordSpans(words, SCALE_WORDS).map((span) => ({ span, anchor: "scaled", full: true, specific: false })));
     }
-    for (const value of reading.near ? [] : values) {
+    anchors.sort((a, b) => Number(b.specific) - Number(a.specific));
+    for (const value of reading.near?.specific ? [] : values) {
       const usable = anchors.filter((a) => a.full || value.tier !== "bare").slice(0, MAX_PER_LINE);
       if (usable.length === 0) continue;
       const spans = value.needles.flatMap((needle) => wholeTokenPositions(text, needle).map((start) => ({ start, end: start + needle.length }))).slice(0, MAX_PER_LINE);
       const hit = usable.find((a) => spans.some((span) => !overlaps(span, a.span) && wordsBetween(words, span, a.span) <= NEAR_WORDS));
-      if (hit) reading.near = { value, anchor: hit.anchor };
+      if (hit && !reading.near) reading.near = { value, anchor: hit.anchor, specific: hit.specific };
+      else if (hit?.specific) reading.near = { value, anchor: hit.anchor, specific: true };
     }
     const on = reading.command && reading.alias ? undefined : resources.find((needle) => containsWholeToken(text, needle.lower));
     if (!on) continue;

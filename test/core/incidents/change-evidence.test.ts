@@ -35,9 +35,15 @@ describe("issue 14, 'What was seen' 8: the seed's own incident is found", () => 
     expect(result.incident!.confidence).toBeGreaterThan(only(deployment(), [seed]).incident!.confidence);
   });
 
-  it("links the replicas drift of the same deployment by '6 replicas'", () => {
+  it("links the replicas drift of the same deployment by '6 replicas', the incident being filed under api, a word of api-server", () => {
     const result = only(deployment({ attribute: "replicas", newValues: ["6"] }), [seed]);
     expect(result.incident?.evidence.map((e) => e.text)).toContain("INC-1 mentions 6 next to replicas, the new value of replicas");
+  });
+
+  it("the same words filed under another service say '6 replicas' of some other deployment: a runner-up", () => {
+    const result = only(deployment({ attribute: "replicas", newValues: ["6"] }), [{ ...seed, service: "search" }]);
+    expect(result.incident).toBeNull();
+    expect(result.candidates[0]!.evidence.map((e) => [e.weight, e.text])).toContainEqual([WEIGHTS.valueUnplaced, "INC-1 mentions 6 next to replicas, the new value of replicas, but not this resource"]);
   });
 });
 
@@ -80,7 +86,7 @@ describe("a link needs evidence about the change itself", () => {
   it("a long-open incident of another region that only names the resource stays a runner-up, and says why", () => {
     const result = only(deployment({ workspace: "prod-eu" }), [incident("INC-US", { text: "api-server in prod-us flapping", service: "api", ...longOpen })], { services: { api: ["prod-eu", "prod-us"] } });
     expect(result.incident).toBeNull();
-    expect(result.candidates[0]!.evidence.at(-1)!.text).toMatch(/^nothing about the change itself/);
+    expect(result.candidates[0]!.evidence.at(-1)!.text).toMatch(/^no evidence about the change itself/);
   });
 });
 
@@ -89,14 +95,17 @@ describe("what counts as naming the change, and what does not", () => {
     { name: "a bare number alone is chance", drift: deployment({ attribute: "replicas", newValues: ["6"] }), text: "api-server: 6 pods were evicted", linked: false },
     { name: "a bare number next to the count's name", drift: deployment({ attribute: "replicas", newValues: ["6"] }), text: "replicas on api-server from 3 to 6", linked: true },
     { name: "a bare number too far from the count's name", drift: deployment({ attribute: "replicas", newValues: ["6"] }), text: "replicas were fine but later, after the cache and the db and the queue were checked, 6 pods restarted", linked: false },
-    { name: "a value with a unit next to the setting's last word", drift: deployment(), text: "bumped the timeout to 60s", linked: true },
+    { name: "a value with a unit next to the setting's last word, in an incident naming the resource", drift: deployment(), text: "api-server: bumped the timeout to 60s", linked: true },
+    { name: "a value next to the setting's last word, in an incident naming no resource: which timeout?", drift: deployment(), text: "bumped the timeout to 60s", linked: false },
     { name: "a value with a unit alone", drift: deployment(), text: "p99 went over 60s", linked: false },
-    { name: "a value with a unit next to the last word, after a bare value that is not", drift: deployment({ attribute: "env.UPSTREAM_TIMEOUT", newValues: ["3", "90s"] }), text: "bumped the timeout to 90s", linked: true },
+    { name: "a value with a unit next to the last word, after a bare value that is not", drift: deployment({ attribute: "env.UPSTREAM_TIMEOUT", newValues: ["3", "90s"] }), text: "api-server: bumped the timeout to 90s", linked: true },
     { name: "a plain word value next to the setting", drift: deployment({ attribute: "env.LOG_LEVEL", newValues: ["debug"] }), text: "LOG_LEVEL=debug", linked: true },
     { name: "a plain word value in prose", drift: deployment({ attribute: "env.LOG_LEVEL", newValues: ["debug"] }), text: "turned on debug logging", linked: false },
     { name: "the tail of a setting alone could be another setting", drift: deployment({ attribute: "env.DB_POOL_SIZE", newValues: ["10"] }), text: "the pool size looks too small", linked: false },
-    { name: "'scaled' next to a number names a count", drift: deployment({ attribute: "replicas", newValues: ["6"] }), text: "scaled it to 6", linked: true },
-    { name: "'scaled' does not name a setting that is not a count", drift: deployment({ attribute: "env.DB_POOL_SIZE", newValues: ["6"] }), text: "scaled it to 6", linked: false },
+    { name: "'scaled' next to a number names a count of the resource it names", drift: deployment({ attribute: "replicas", newValues: ["6"] }), text: "scaled api-server to 6", linked: true },
+    { name: "'scaled it to 6' names no resource: which count?", drift: deployment({ attribute: "replicas", newValues: ["6"] }), text: "scaled it to 6", linked: false },
+    { name: "'6 replicas' in an incident about another deployment", drift: deployment({ attribute: "replicas", newValues: ["6"] }), text: "search-indexer now at 6 replicas", linked: false },
+    { name: "'scaled' does not name a setting that is not a count", drift: deployment({ attribute: "env.DB_POOL_SIZE", newValues: ["6"] }), text: "scaled api-server to 6", linked: false },
     { name: "a change command on the resource", drift: deployment({ attribute: "image", newValues: [] }), text: "kubectl edit deploy/api-server", linked: true },
     { name: "a change command on another resource", drift: deployment({ attribute: "image", newValues: [] }), text: "kubectl edit deploy/search", linked: false },
     { name: "a reading command on the resource", drift: deployment({ attribute: "image", newValues: [] }), text: "kubectl describe deploy/api-server", linked: false },
@@ -119,13 +128,14 @@ describe("context that ranks without linking", () => {
     expect(result.incident!.evidence.map((e) => e.text)).toContain("INC-EU mentions eu, as in workspace prod-eu");
   });
 
-  it("a short service name counts only when it is configured", () => {
+  it("a short service name points at the resource only when it is configured: 'scaled api to 6 replicas'", () => {
     const text = { text: "scaled api to 6 replicas" };
     const replicas = deployment({ attribute: "replicas", newValues: ["6"] });
     const configured = only(replicas, [incident("INC-1", text)], { services: { api: ["prod"] } });
     const unconfigured = only(replicas, [incident("INC-1", text)]);
     expect(configured.incident!.evidence.map((e) => e.text)).toContain("INC-1 names service api (of api-server)");
-    expect(unconfigured.incident!.evidence.map((e) => e.text).join("\n")).not.toContain("api");
+    expect(unconfigured.incident).toBeNull();
+    expect(unconfigured.candidates[0]!.evidence.map((e) => e.text).join("\n")).not.toContain("service api");
   });
 
   it("every fact of the linked incident and of the runners-up has its weight, and context never adds a candidate", () => {

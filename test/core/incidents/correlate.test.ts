@@ -52,7 +52,7 @@ describe("correlate: each kind of evidence links the incident with a sentence a 
 });
 
 describe("correlate: the resource's name alone (with timing) keeps an incident a runner-up, with a sentence and a note saying why", () => {
-  const held = `nothing about the change itself (its setting, its new value, a tag, a break-glass or a change command): at most ${WEIGHTS.contextCeiling} and not linked`;
+  const held = `no evidence about the change itself (its setting, its new value where it names the setting or the resource, a tag, a break-glass or a change command): at most ${WEIGHTS.contextCeiling} and not linked`;
   const cases: { name: string; drift: DriftForCorrelation; incidents: CorrelationIncident[]; sentence: string }[] = [
     { name: "the text mentions the live id", drift: drift(), incidents: [incident("INC-123", { text: "Opened sg-0abc to the office." })], sentence: "INC-123 mentions sg-0abc" },
     { name: "the title mentions the address", drift: drift(), incidents: [incident("INC-123", { title: "aws_security_group.web blocks checkout" })], sentence: "INC-123 mentions aws_security_group.web" },
