@@ -36,7 +36,9 @@ interface Reading {
  * name such as api-server) are context: they say which resource, not that it changed. The changed
  * setting, its new value (see value-forms.ts for where each kind of value counts), a well-known
  * value in console wording and a change command on the resource are evidence about the change,
- * when the incident was open during the drift window. Secrets are never matched.
+ * when the incident was open during the drift window. A value next to a word any resource's
+ * setting could have (replicas, "the timeout", "scaled") counts only where the incident points at
+ * this resource. Secrets are never matched.
  */
 export function addMentionFacts(drift: DriftForCorrelation, window: Window, context: FactContext, candidates: Candidates): void {
   const { index, skewMs } = context;
