@@ -5,6 +5,7 @@ import { benchIncidents } from "./incidents.js";
 import { benchIncidentResolved } from "./incident-resolved.js";
 import { benchPreviewRender } from "./preview-render.js";
 import { benchQueue } from "./queue.js";
+import { benchRepoView } from "./repo-view.js";
 import { benchScan } from "./scan.js";
 
 // Figures and ratios measured in one run on this machine; no timing assertions live in tests.
@@ -14,6 +15,7 @@ if (!only || only === "codify") await benchCodify();
 if (!only || only === "scan") await benchScan();
 if (!only || only === "drift") await benchDriftCli();
 if (!only || only === "backport") await benchBackport();
+if (!only || only === "repo-view") await benchRepoView();
 if (!only || only === "incidents") benchIncidents();
 if (!only || only === "incident-resolved") await benchIncidentResolved();
 if (!only || only === "queue") await benchQueue();

@@ -1,20 +1,12 @@
-import path from "node:path";
 import type { HclParser } from "../../src/adapters/hcl/parser.js";
-import { moduleCallsIn, type ModuleCall } from "../../src/core/hcl/module-calls.js";
+import { repoGraphOf } from "../../src/core/repo/graph.js";
 import { HclWorkspace } from "../../src/core/hcl/workspace.js";
 import { RepoView, type WorkspaceRoot } from "../../src/core/repo/view.js";
 
 /** The repository-wide view of in-memory files (repo-relative path -> source), as load-repo-view builds it from a checkout. */
 export function viewOf(parser: HclParser, files: Record<string, string>, workspaces: readonly WorkspaceRoot[]): RepoView {
-  const calls = new Map<string, ModuleCall[]>();
-  for (const [file, source] of Object.entries(files)) {
-    if (!file.endsWith(".tf")) continue;
-    const dir = path.posix.dirname(file);
-    const tree = parser.parse(source);
-    calls.set(dir, [...(calls.get(dir) ?? []), ...moduleCallsIn(tree, dir)]);
-    tree.delete();
-  }
-  return new RepoView({ calls }, workspaces);
+  const sources = new Map(Object.entries(files).filter(([file]) => file.endsWith(".tf")));
+  return new RepoView({ calls: repoGraphOf((source) => parser.parse(source), sources) }, workspaces);
 }
 
 /** One workspace's HclWorkspace over in-memory files, scoped by the view of all of them. */

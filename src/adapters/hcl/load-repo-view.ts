@@ -1,6 +1,7 @@
-import { lstat, readdir, readFile } from "node:fs/promises";
+import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
-import { moduleCallsIn, type ModuleCall } from "../../core/hcl/module-calls.js";
+import type { ModuleCall } from "../../core/hcl/module-calls.js";
+import { repoGraphOf } from "../../core/repo/graph.js";
 import { RepoView, type WorkspaceRoot } from "../../core/repo/view.js";
 import { MAX_HCL_FILE_BYTES, type HclParser } from "./parser.js";
 
@@ -10,13 +11,12 @@ const SKIPPED = new Set([".git", ".terraform", "node_modules", ".terragrunt-cach
 const MAX_FILES = 50_000;
 
 /**
- * The module call graph of a checkout: every dir holding .tf files, each file parsed once. Links
- * are not followed (a module reached through a link is the linked dir's own code) and unreadable
- * files are skipped: terraform reports them when it plans.
+ * The .tf files of a checkout, every dir that holds them: repo-relative path -> text. Links are
+ * not followed (a module reached through a link is the linked dir's own code) and unreadable or
+ * oversized files are left out: terraform reports them when it plans.
  */
-export async function loadRepoGraph(parser: HclParser, checkoutDir: string): Promise<Map<string, ModuleCall[]>> {
-  const calls = new Map<string, ModuleCall[]>();
-  let files = 0;
+export async function readRepoSources(checkoutDir: string): Promise<Map<string, string>> {
+  const sources = new Map<string, string>();
   const walk = async (dir: string): Promise<void> => {
     let entries;
     try {
@@ -26,26 +26,21 @@ export async function loadRepoGraph(parser: HclParser, checkoutDir: string): Pro
     }
     entries.sort((a, b) => (a.name < b.name ? -1 : 1));
     for (const entry of entries.filter((e) => e.isFile() && e.name.endsWith(".tf"))) {
-      if (files++ >= MAX_FILES) return;
-      const file = path.join(checkoutDir, dir, entry.name);
-      const size = (await lstat(file).catch(() => undefined))?.size ?? Infinity;
-      if (size > MAX_HCL_FILE_BYTES) continue;
-      const source = await readFile(file, "utf8").catch(() => undefined);
-      if (source === undefined) continue;
-      const tree = parser.parse(source);
-      try {
-        const repoDir = dir === "" ? "." : dir;
-        calls.set(repoDir, [...(calls.get(repoDir) ?? []), ...moduleCallsIn(tree, repoDir)]);
-      } finally {
-        tree.delete();
-      }
+      if (sources.size >= MAX_FILES) return;
+      const source = await readFile(path.join(checkoutDir, dir, entry.name), "utf8").catch(() => undefined);
+      if (source !== undefined && source.length <= MAX_HCL_FILE_BYTES) sources.set(dir === "" ? entry.name : `${dir}/${entry.name}`, source);
     }
     for (const entry of entries.filter((e) => e.isDirectory() && !SKIPPED.has(e.name) && !e.name.startsWith("."))) {
       await walk(dir === "" ? entry.name : `${dir}/${entry.name}`);
     }
   };
   await walk("");
-  return calls;
+  return sources;
+}
+
+/** The module call graph of a checkout: every dir holding .tf files, each file parsed once. */
+export async function loadRepoGraph(parser: HclParser, checkoutDir: string): Promise<Map<string, ModuleCall[]>> {
+  return repoGraphOf((source) => parser.parse(source), await readRepoSources(checkoutDir));
 }
 
 /** The repository-wide view of a checkout for its configured workspaces. */
