@@ -1,3 +1,6 @@
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { execa } from "execa";
 import { afterEach, beforeAll, describe, expect, inject, it, vi } from "vitest";
 import { applyAll, change, codeFiles, commitAll, copyRepo, createSandboxRepo, mergeFiles, proposeBackports, tf, tfOk, type ProposedPullRequest, type SandboxRepo } from "../support/sandbox-repo.js";
 
@@ -206,5 +209,63 @@ describe.skipIf(!probe.available)("real terraform: drift in one environment of a
     await tfOk(repo, "prod-eu", ["apply", "-auto-approve", "-input=false"], [0], merged);
     const after = await tf(repo, "prod-eu", ["plan", "-input=false", "-detailed-exitcode"], merged);
     expect(after.exitCode, after.output.slice(-3000)).toBe(0);
+  });
+});
+
+/**
+ * Issue 14, must 2: two workspaces drifted alike need the same edit of the shared module. Each pull
+ * request makes it the same way, so git merges them in either order without a conflict and the
+ * module declares its new input once; afterwards every workspace plans nothing.
+ */
+describe.skipIf(!probe.available)("real terraform: two environments drifted alike, their pull requests merged in either order", { timeout: 900_000 }, () => {
+  let repo: SandboxRepo;
+  const proposed: Record<string, ProposedPullRequest> = {};
+  const outcomes: { order: string; merges: number[]; declarations: number; plans: Record<string, number | undefined> }[] = [];
+
+  beforeAll(async () => {
+    repo = createSandboxRepo("alike", FILES, WORKSPACES);
+    await applyAll(repo);
+    await commitAll(repo.dir);
+    await change(repo, ["set", "sandbox_deployment", "shop-prod-eu", "env.LOG_LEVEL", "debug"]);
+    await change(repo, ["set", "sandbox_deployment", "shop-prod-us", "env.LOG_LEVEL", "debug"]);
+    for (const workspace of ["prod-eu", "prod-us"]) {
+      const { prs } = await proposeBackports(repo, workspace);
+      proposed[workspace] = prs.find((pr) => pr.branch.endsWith("sandbox_deployment.app"))!;
+    }
+    for (const order of [["prod-eu", "prod-us"], ["prod-us", "prod-eu"]]) {
+      const copy = copyRepo(repo);
+      const git = (args: string[]) => execa("git", args, { cwd: copy, reject: false, env: { ...process.env, GIT_AUTHOR_NAME: "t", GIT_AUTHOR_EMAIL: "t@example.com", GIT_COMMITTER_NAME: "t", GIT_COMMITTER_EMAIL: "t@example.com" } });
+      for (const workspace of order) {
+        await git(["checkout", "-q", "-b", workspace, "main"]);
+        mergeFiles(copy, codeFiles(proposed[workspace]!));
+        await git(["commit", "-q", "-am", `codify ${workspace}`]);
+      }
+      await git(["checkout", "-q", "main"]);
+      const merges: number[] = [];
+      for (const workspace of order) merges.push((await git(["merge", "--no-edit", "-q", workspace])).exitCode ?? -1);
+      const declarations = (readFileSync(path.join(copy, "modules/service/variables.tf"), "utf8").match(/variable "log_level"/g) ?? []).length;
+      const plans: Record<string, number | undefined> = {};
+      for (const workspace of Object.keys(WORKSPACES)) {
+        await tfOk(repo, workspace, ["init", "-input=false"], [0], copy);
+        plans[workspace] = (await tf(repo, workspace, ["plan", "-input=false", "-detailed-exitcode"], copy)).exitCode;
+      }
+      outcomes.push({ order: order.join(" then "), merges, declarations, plans });
+    }
+  }, 900_000);
+
+  it("proposes a verified codify for each, both parameterizing the module the same way", () => {
+    expect(proposed["prod-eu"]).toMatchObject({ action: "codify", verified: true });
+    expect(proposed["prod-us"]).toMatchObject({ action: "codify", verified: true });
+    const moduleDiff = (pr: ProposedPullRequest) => codeFiles(pr).filter((f) => f.path.startsWith("modules/")).map((f) => f.diff.replace(/^(---|\+\+\+|Index|=+).*$/gm, ""));
+    expect(moduleDiff(proposed["prod-eu"]!)).toEqual(moduleDiff(proposed["prod-us"]!));
+  });
+
+  it("merges in either order without a conflict, declares log_level once, and leaves every workspace planning nothing", () => {
+    expect(outcomes).toHaveLength(2);
+    for (const outcome of outcomes) {
+      expect(outcome.merges, outcome.order).toEqual([0, 0]);
+      expect(outcome.declarations, outcome.order).toBe(1);
+      expect(outcome.plans, outcome.order).toEqual({ staging: 0, "prod-us": 0, "prod-eu": 0 });
+    }
   });
 });
