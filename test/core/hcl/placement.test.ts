@@ -234,6 +234,18 @@ describe("placement: where a drifted value is written", () => {
     expect(refusal(files as Record<string, string>, roots as WorkspaceRoot[], (roots as WorkspaceRoot[])[0]!.name === "staging" ? "prod-eu" : (roots as WorkspaceRoot[])[0]!.name, target(address, path, "x"))).toMatch(reason);
   });
 
+  it("with backport.verify false, only the root's own files are edited: a module input yes, a module's literal no", async () => {
+    const rootOnly = (t: DriftTarget) => {
+      const ws = scopedWorkspace(parser, SHARED, THREE, "prod-eu");
+      ws.scope = { ...ws.scope!, rootOnly: "`backport.verify` is false" };
+      return resolveTarget(ws, t);
+    };
+    const input = rootOnly(target("module.shop.sandbox_deployment.app", ["env", "DB_TIMEOUT"], "60s"));
+    expect(input.kind === "lifted" && input.changes.map((c) => `${c.kind} ${c.file}`)).toEqual(["argument envs/prod-eu/main.tf"]);
+    const literal = rootOnly(target("module.shop.sandbox_deployment.app", ["env", "LOG_LEVEL"], "debug"));
+    expect(literal.kind === "refused" && literal.reason).toMatch(/`backport.verify` is false/);
+  });
+
   it("without the repository's workspaces, a module's literal is not edited, and says why", () => {
     const ws = scopedWorkspace(parser, SHARED, THREE, "prod-eu");
     ws.scope = undefined;
