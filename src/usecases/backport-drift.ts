@@ -4,6 +4,7 @@ import type { HclToolchain } from "../adapters/hcl/toolchain.js";
 import type { Config } from "../config/schema.js";
 import {
   activeIgnores,
+  clearedMarkers,
   clearedMerges,
   isWrite,
   planBackports,
@@ -18,6 +19,7 @@ import {
   type Operation,
   type PlanIncident,
 } from "../core/backport/index.js";
+import { withMarker } from "../core/backport/command.js";
 import { MAX_DRIFT_PER_PULL_REQUEST } from "../core/backport/plan.js";
 import type { DriftItem } from "../core/drift/items.js";
 import { fingerprintOf } from "../core/drift/track.js";
@@ -258,7 +260,21 @@ export async function backportDrift(deps: BackportDeps, input: BackportInput): P
     }
   }
 
-  // 10. The pull requests carrying an incident, for the follow-up on each incident.
+  // 10. Merged pull requests whose drift is gone say so in their marker too (one write each, once): a run without a dashboard remembers it.
+  for (const { pr, marker } of clearedMarkers(state.existing, report.cleared)) {
+    const pull = prByNumber.get(pr);
+    const body = pull ? withMarker(pull.body, marker) : undefined;
+    if (body === undefined || stopped !== undefined || input.signal?.aborted) continue;
+    try {
+      await counted.host.updatePullRequest(input.repo, pr, { body });
+    } catch (error) {
+      if (!(error instanceof BackportHostError)) throw error;
+      if (error.kind === "rate-limited") stopped = error.reason;
+      deps.logger.warn({ repo: repoName(input.repo), pr, reason: masker.scrubText(error.reason) }, "could not record a merged pull request's drift as gone; the dashboard still does, the next scan tries again");
+    }
+  }
+
+  // 11. The pull requests carrying an incident, for the follow-up on each incident.
   report.incidents = linkedPullRequests(plans, report, state.existing, lookup);
   if (input.incidents) report.incidentSections = Object.fromEntries(plans.flatMap((plan) => (plan.incident ? [[plan.branch, plan.incident]] : [])));
   return done();

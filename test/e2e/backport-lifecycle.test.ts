@@ -1,5 +1,6 @@
 import nock from "nock";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { parseMarker } from "../../src/core/backport/index.js";
 import { API_BRANCH, API_FP, BackportScenario, OWNER, REPO, SSH_BRANCH, SSH_FP } from "./backport-harness.js";
 
 let scenario: BackportScenario;
@@ -177,13 +178,17 @@ describe("drift that comes back after its revert was merged and applied (issue 1
     expect(scenario.world.describeWrites(before)).toEqual([]);
     expect(scenario.dashboard()).toContain("| #20 merged · revert |");
 
-    // applied: a scan finds no drift; the dashboard remembers the merge is done with
+    // applied: a scan finds no drift; the dashboard and the merged pull request's marker remember the merge is done with
     scenario.live({ instanceType: null, cidr: null });
     before = scenario.world.writes().length;
     await app.scan();
-    expect(scenario.world.describeWrites(before)).toEqual([]);
+    expect(scenario.world.describeWrites(before)).toEqual(["PATCH /pulls/20"]);
+    expect(parseMarker(scenario.world.pulls.get(20)!.body)!.cleared).toEqual([SSH_FP]);
     expect(scenario.dashboardState().items).toEqual({});
     expect(scenario.dashboardState().cleared).toEqual([{ fingerprint: SSH_FP, pr: 20 }]);
+    before = scenario.world.writes().length;
+    await app.scan();
+    expect(scenario.world.describeWrites(before)).toEqual([]); // recorded once
 
     // the same rule is opened again: a new pull request on the same branch
     scenario.live({ instanceType: null, cidr: ["0.0.0.0/0"] });

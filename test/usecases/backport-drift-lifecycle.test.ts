@@ -44,6 +44,33 @@ describe("backportDrift lifecycle across scans (issue 8 §6)", () => {
     expect(await settle(github, [apiDrift(), goneDrift()])).toBe(0);
   });
 
+  it("a merged revert whose drift a scan found gone gets a new pull request when the drift returns, with no dashboard (the CLI): the merged pull request's marker remembers (issue 14, seen 4)", async () => {
+    const github = newGitHub();
+    await scanOnce(github, [sgDrift()]);
+    const first = prOf(github, SG);
+    github.personMerges(first.number);
+    const waiting = await scanOnce(github, [sgDrift()]); // not applied yet
+    expect(waiting.report.writes).toBe(0);
+    expect(waiting.report.operations).toEqual([{ kind: "leave-alone", key: "prod/aws_security_group.web", pr: first.number }]);
+
+    const from = github.writeCalls().length;
+    const gone = await scanOnce(github, []); // applied: a successful scan without it
+    expect(writesSince(github, from)).toEqual(["updatePullRequest"]);
+    const fingerprint = gone.report.cleared![0]!.fingerprint;
+    expect(gone.report.cleared).toEqual([{ fingerprint, pr: first.number }]);
+    expect(parseMarker(github.prs.get(first.number)!.body)!.cleared).toEqual([fingerprint]);
+    expect((await scanOnce(github, [])).report.writes).toBe(0); // recorded once
+
+    const back = await scanOnce(github, [sgDrift()]); // the same rule opened again
+    expect(back.report.operations).toEqual([{ kind: "open", key: "prod/aws_security_group.web", pr: expect.any(Number) }]);
+    const second = prOf(github, SG);
+    expect(second.number).not.toBe(first.number);
+    // the drift record (the drift's log, unchanged otherwise: a revert changes no code) says it came back, so the branch has a commit
+    expect(github.filesOf(SG).get(`.driftback/drift/prod/${fingerprint}.md`)).toContain(`| Came back | after #${first.number} was merged and a scan found it gone |`);
+    expect(await settle(github, [sgDrift()])).toBe(0);
+    expect(github.openPrs().map((pr) => pr.number)).toEqual([second.number]);
+  });
+
   it("ignores drift a person closed unmerged until its live value changes, then opens a new pull request on the same branch", async () => {
     const github = newGitHub();
     await scanOnce(github, [apiDrift()]);

@@ -14,7 +14,7 @@
  *     drift a person closed unmerged stays out until its live value changes (`ignored` goes to the dashboard).
  *  5. `planBackports(active, { config, masker, templates, firstSeen })` -> BackportPlan[] (grouped, titled, labelled, branch named).
  *  6. `clearedMerges(existing, rememberedCleared, { scanned, drifting })`: merged pull requests whose drift a
- *     successful scan found gone (kept in the dashboard state), then
+ *     successful scan found gone (kept in the dashboard state, and by `clearedMarkers` in those pull requests' markers), then
  *     `reconcileBackports(plans, existing, branches, { scanned, configured, drifting, reopen, cleared, maxOpen, labels })`
  *     -> Operation[]: one primary operation per key; `isWrite(op)` tells the writes.
  *  7. For each open / resume / update / regenerate operation: check out base, `codifyDrift` the
@@ -37,7 +37,7 @@ export { backportKey, branchFor, workspaceSlug, BRANCH_PREFIX, INCIDENT_FOLDER, 
 export { encodeMarker, parseMarker, MARKER_VERSION, INCIDENT_LINK_SOURCES, type BackportMarker, type IncidentLink, type IncidentLinkSource } from "./marker.js";
 export { planBackports, actionOf, labelsFor, titleFor, ACTION_LABELS, TITLE_LIMIT, type BackportPlan, type DecidedDrift, type PlannedDrift, type PlanAction, type PlanOptions, type PlanIncident, type PlanIncidents } from "./plan.js";
 export { activeIgnores, splitIgnored, switchedActions, type ExistingBranch, type ExistingPullRequest, type IgnoredDrift } from "./existing.js";
-export { clearedMerges, CLEARED_LIMIT, type ClearContext, type ClearedMerge } from "./recurrence.js";
+export { clearedMarkers, clearedMerges, CLEARED_LIMIT, type ClearContext, type ClearedMerge } from "./recurrence.js";
 export { reconcileBackports, changesBetween, isWrite, type CloseReason, type DriftChanges, type LeaveReason, type Operation, type ReconcileContext } from "./reconcile.js";
 export { settleBackport, recordPath, recordedItems, type CodifyOutcome, type SettledBackport, type SettledDrift } from "./settle.js";
 export {

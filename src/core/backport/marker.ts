@@ -26,6 +26,8 @@ const markerSchema = z.object({
   ignoredBy: z.string().min(1).max(100).optional(),
   /** Revert drift: [address, attribute paths] the plan excerpt showed apply will change (no paths: the whole resource). */
   expect: z.array(z.tuple([z.string().min(1), z.array(z.string())])).optional(),
+  /** Merged pull requests only: its drift a successful scan found gone after the merge (recurrence.ts); that drift coming back is new. */
+  cleared: z.array(z.string().regex(/^[0-9a-f]{16}$/)).max(1000).optional(),
   /** The incident linked to this pull request (issue 9); `pinned` when a person linked it with `/driftback incident`. */
   incident: z
     .object({ key: z.string().min(1).max(500), source: z.enum(INCIDENT_LINK_SOURCES), url: z.string().min(1).max(2000).optional(), pinned: z.boolean().optional() })
@@ -47,6 +49,8 @@ export type BackportMarker = {
   expect?: { address: string; paths: string[] }[];
   /** The incident linked to this pull request; `pinned`: a person linked it with `/driftback incident <url-or-key>`, so correlation never replaces it. */
   incident?: IncidentLink;
+  /** Written on a merged pull request: the fingerprints of its drift a successful scan found gone after the merge. */
+  cleared?: string[];
 };
 
 export interface IncidentLink {
@@ -73,6 +77,7 @@ export function encodeMarker(marker: BackportMarker): string {
     ...(marker.ignoredBy ? { ignoredBy: marker.ignoredBy } : {}),
     ...(marker.expect ? { expect: marker.expect.map((e) => [e.address, e.paths]) } : {}),
     ...(marker.incident ? { incident: incidentOf(marker.incident) } : {}),
+    ...(marker.cleared && marker.cleared.length > 0 ? { cleared: marker.cleared } : {}),
   };
   const json = JSON.stringify(compact).replace(/[<>&]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
   return `${PREFIX}${json}${SUFFIX}`;
@@ -91,10 +96,11 @@ export function parseMarker(body: string | null | undefined): BackportMarker | u
     if (end - start > MAX_MARKER) continue;
     const parsed = markerSchema.safeParse(safeJson(body.slice(start + PREFIX.length, end)));
     if (!parsed.success) continue;
-    const { v, items, expect, incident, ...rest } = parsed.data;
+    const { v, items, expect, incident, cleared, ...rest } = parsed.data;
     return {
       version: v,
       ...rest,
+      ...(cleared && cleared.length > 0 ? { cleared } : {}),
       ...(incident ? { incident: incidentOf(incident) } : {}),
       items: items.map(([fingerprint, valueHash, action, settled]) => ({ fingerprint, valueHash, action, settled })),
       ...(expect ? { expect: expect.map(([address, paths]) => ({ address, paths })) } : {}),

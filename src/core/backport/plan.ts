@@ -55,6 +55,8 @@ export interface BackportPlan {
   digest: string;
   /** The incident section (issue 9); undefined when nothing about incidents is known. */
   incident?: PlanIncident;
+  /** Set by reconcile: this drift came back after that merged pull request and a scan that found it gone (recurrence.ts); its drift records say so. */
+  returnedAfter?: number;
 }
 
 /** What a pull request says about the incident behind its drift. */

@@ -112,8 +112,10 @@ export function reconcileBackports(desired: readonly BackportPlan[], existing: r
 
   // 2. Each desired pull request against what exists for its key.
   const toOpen: Operation[] = [];
-  for (const plan of plans) {
-    const prs = byKey.get(plan.key) ?? [];
+  for (const desired of plans) {
+    const prs = byKey.get(desired.key) ?? [];
+    const after = returnedAfter(desired, prs, context.cleared);
+    const plan = after === undefined ? desired : { ...desired, returnedAfter: after };
     const open = prs.filter((pr) => pr.state === "open");
     const [kept, ...duplicates] = open;
     for (const duplicate of duplicates) operations.push(closeOp(plan.key, duplicate, "duplicate", { key: plan.key, pr: kept!.number }));
@@ -124,7 +126,7 @@ export function reconcileBackports(desired: readonly BackportPlan[], existing: r
     }
     const latest = prs.at(-1);
     const reopened = plan.items.some((i) => context.reopen?.has(i.fingerprint));
-    const returned = latest?.merged === true && plan.items.some((i) => context.cleared?.get(i.fingerprint) === latest.number);
+    const returned = latest?.merged === true && after === latest.number;
     if (latest && !reopened && !returned && latest.marker && carriedAtSameValues(latest.marker, plan)) {
       if (latest.merged) {
         operations.push({ kind: "leave-alone", key: plan.key, pr: latest.number, reason: "merged" });
@@ -241,6 +243,15 @@ export function changesBetween(marker: BackportMarker | undefined, plan: Backpor
     }
   }
   return changes;
+}
+
+/**
+ * The newest merged pull request of the key whose drift a successful scan found gone (the cleared
+ * merges, or its own marker's record) for some drift of the plan: the drift came back after it.
+ */
+function returnedAfter(plan: BackportPlan, prs: readonly ExistingPullRequest[], cleared: ReadonlyMap<string, number> | undefined): number | undefined {
+  const fingerprints = plan.items.map((i) => i.fingerprint);
+  return prs.filter((pr) => pr.merged && fingerprints.some((f) => cleared?.get(f) === pr.number || pr.marker?.cleared?.includes(f))).at(-1)?.number;
 }
 
 /** Every drift of the plan was in that pull request at the same live value: a person closed or merged exactly this. */

@@ -1,4 +1,5 @@
 import type { ExistingPullRequest } from "./existing.js";
+import type { BackportMarker } from "./marker.js";
 
 /**
  * A merged pull request whose drift a successful scan of its workspace then found gone: the
@@ -36,7 +37,9 @@ export function clearedMerges(existing: readonly ExistingPullRequest[], remember
     }
   }
   const cleared = new Map<string, number>();
-  for (const entry of remembered) {
+  // the dashboard's list, and what merged pull requests' markers say (the record a run without a dashboard keeps)
+  const recorded = existing.flatMap((pr) => (pr.merged ? (pr.marker?.cleared ?? []).map((fingerprint) => ({ fingerprint, pr: pr.number })) : []));
+  for (const entry of [...remembered, ...recorded]) {
     const carried = newest.get(entry.fingerprint);
     if (!carried || carried.number === entry.pr) cleared.set(entry.fingerprint, entry.pr);
   }
@@ -48,4 +51,24 @@ export function clearedMerges(existing: readonly ExistingPullRequest[], remember
     .map(([fingerprint, pr]) => ({ fingerprint, pr }))
     .sort((a, b) => b.pr - a.pr || (a.fingerprint < b.fingerprint ? -1 : a.fingerprint > b.fingerprint ? 1 : 0))
     .slice(0, CLEARED_LIMIT);
+}
+
+/**
+ * The merged pull requests whose marker does not yet list every fingerprint of theirs in `cleared`,
+ * with the marker to write: the record lives on the pull request too, so a run without a dashboard
+ * (the CLI in a scheduled job) remembers it on its next run. Writing it again changes nothing.
+ */
+export function clearedMarkers(existing: readonly ExistingPullRequest[], cleared: readonly ClearedMerge[]): { pr: number; marker: BackportMarker }[] {
+  const byPr = new Map<number, string[]>();
+  for (const entry of cleared) byPr.set(entry.pr, [...(byPr.get(entry.pr) ?? []), entry.fingerprint]);
+  const updates: { pr: number; marker: BackportMarker }[] = [];
+  for (const pr of existing) {
+    const wanted = byPr.get(pr.number);
+    if (!pr.merged || !pr.marker || !wanted) continue;
+    const carried = new Set(pr.marker.items.map((i) => i.fingerprint));
+    const known = new Set(pr.marker.cleared ?? []);
+    const missing = wanted.filter((f) => carried.has(f) && !known.has(f));
+    if (missing.length > 0) updates.push({ pr: pr.number, marker: { ...pr.marker, cleared: [...known, ...missing].sort() } });
+  }
+  return updates;
 }

@@ -182,6 +182,8 @@ export interface DriftRecordView {
   pr: number | null;
   incident: IncidentRecordView | null;
   fingerprint: string;
+  /** The merged pull request this drift came back after (a scan found it gone in between); null for a first occurrence. */
+  returnedAfter: number | null;
 }
 
 /** The drift record file for one drift: deterministic, so an unchanged drift never makes a new commit. */
@@ -213,6 +215,7 @@ export function renderDriftRecord(input: RecordInput, ctx: { masker: Masker; tem
     pr: input.pr ?? null,
     incident: incidentRecordView(settled.plan.incident, ctx.masker),
     fingerprint: drift.fingerprint,
+    returnedAfter: settled.plan.returnedAfter ?? null,
   };
   return { path: recordPath(input.recordsDir, settled.plan.workspace, drift.fingerprint), contents: ctx.masker.scrubText(ctx.templates.driftRecord(view)) };
 }

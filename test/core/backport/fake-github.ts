@@ -1,5 +1,6 @@
 import {
   activeIgnores,
+  clearedMarkers,
   clearedMerges,
   encodeMarker,
   isWrite,
@@ -107,6 +108,13 @@ export class FakeGitHub {
     const marker = parseMarker(pr.body)!;
     pr.body = pr.body.replace(encodeMarker(marker), encodeMarker({ ...marker, override: action }));
   }
+  /** What the use case does for clearedMarkers: the merged pull request's marker, rewritten in place. */
+  recordMarker(number: number, marker: ReturnType<typeof parseMarker> & object): void {
+    const pr = this.prs.get(number)!;
+    const current = parseMarker(pr.body)!;
+    const body = pr.body.replace(encodeMarker(current), encodeMarker(marker));
+    if (body !== pr.body) this.write(() => (pr.body = body));
+  }
   personPushes(branch: string): void {
     this.branches.get(branch)!.commits.push("person");
   }
@@ -208,6 +216,8 @@ export class FakeGitHub {
 
 export interface ScanOptions {
   config: Config;
+  /** false: a run without a dashboard (the CLI in a scheduled job), which remembers nothing between runs but the pull requests. */
+  dashboard?: boolean;
   scanned?: readonly string[];
   reopen?: ReadonlySet<string>;
 }
@@ -223,7 +233,7 @@ function scanOnce(github: FakeGitHub, items: readonly DriftItem[], options: Scan
   const existing = github.pullRequests();
   const scanned = new Set(options.scanned ?? config.workspaces.map((w) => w.name));
   const drifting = new Set(items.filter((i) => i.class === "actionable" || i.class === "deleted").map(fingerprintOf));
-  const cleared = clearedMerges(existing, github.cleared, { scanned, drifting });
+  const cleared = clearedMerges(existing, options.dashboard === false ? [] : github.cleared, { scanned, drifting });
   const decided = decideAll(items, config, masker, switchedActions(existing), fingerprintOf);
   const { active } = splitIgnored(decided, activeIgnores(existing, [], options.reopen), masker);
   const plans = planBackports(active, { config, masker, templates: bundledTemplates() });
@@ -243,7 +253,8 @@ function scanOnce(github: FakeGitHub, items: readonly DriftItem[], options: Scan
 export function scanAndApply(github: FakeGitHub, items: readonly DriftItem[], options: ScanOptions): Operation[] {
   const { operations, cleared } = scanOnce(github, items, options);
   for (const operation of operations) github.apply(operation, options.config, new Masker());
-  github.cleared = cleared;
+  for (const { pr, marker } of clearedMarkers(github.pullRequests(), cleared)) github.recordMarker(pr, marker);
+  if (options.dashboard !== false) github.cleared = cleared;
   return operations;
 }
 

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { parseMarker } from "../../../src/core/backport/index.js";
 import { fingerprintOf } from "../../../src/core/drift/track.js";
 import { driftItem } from "../../support/drift-item.js";
 import { describeOp } from "./describe-op.js";
@@ -160,12 +161,30 @@ describe("backport lifecycle against an in-memory GitHub", () => {
       const github = new FakeGitHub();
       settle(github, [ssh]);
       github.personMerges(github.openPrs()[0]!.number);
-      expect(settle(github, [], { config }, 5)).toBe(0);
-      github.cleared = []; // undo: replay with failed scans only
       expect(writesOf(scanAndApply(github, [], { config, scanned: [] }))).toEqual([]); // prod failed to plan
       expect(writesOf(scanAndApply(github, [], { config, scanned: ["staging"] }))).toEqual([]); // only another workspace planned
       expect(github.cleared).toEqual([]);
+      expect(parseMarker(github.prs.get(1)!.body)!.cleared).toBeUndefined();
       expect(reconcileScan(github, [ssh], { config }).map(describeOp)).toEqual(["leave-alone #1 (merged)"]);
+    });
+
+    it("a run without a dashboard (the CLI in a scheduled job) remembers it in the merged pull request's marker, written once", () => {
+      const cli = { config, dashboard: false };
+      const github = new FakeGitHub();
+      settle(github, [ssh], cli);
+      const [first] = github.openPrs();
+      github.personMerges(first!.number);
+      expect(writesOf(scanAndApply(github, [ssh], cli))).toEqual([]);
+      const before = github.writes;
+      scanAndApply(github, [], cli); // applied: gone
+      expect(github.writes).toBe(before + 1); // the marker, once
+      expect(parseMarker(github.prs.get(first!.number)!.body)!.cleared).toEqual([sshFp]);
+      scanAndApply(github, [], cli);
+      expect(github.writes).toBe(before + 1);
+      expect(github.cleared).toEqual([]); // no dashboard was involved
+      expect(writesOf(scanAndApply(github, [ssh], cli)).map(describeOp)).toEqual(["open prod/aws_security_group_rule.ssh (returned-after-merge, reusing the branch)"]);
+      expect(writesOf(scanAndApply(github, [ssh], cli))).toEqual([]);
+      expect(github.openPrs()).toHaveLength(1);
     });
 
     it("only the drift the scan found gone clears: another attribute of the same pull request still drifting keeps it merged", () => {

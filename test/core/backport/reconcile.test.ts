@@ -82,6 +82,13 @@ const cases: (Case & { drifting: DriftItem[] })[] = [
     expected: ["open prod/aws_instance.api (returned-after-merge, reusing the branch)"],
   },
   {
+    name: "a merged pull request's own marker record counts as cleared (a run without a dashboard)",
+    desired: plan([api]),
+    existing: [{ ...closedPr(5, one([api]), { merged: true, closedBy: undefined }), marker: { ...closedPr(5, one([api])).marker!, cleared: [fingerprintOf(api)] } }],
+    drifting: [api],
+    expected: ["open prod/aws_instance.api (returned-after-merge)"],
+  },
+  {
     name: "a cleared entry of an older pull request does not lift a newer merge",
     desired: plan([api]),
     existing: [closedPr(3, one([api]), { merged: true, closedBy: undefined }), closedPr(5, one([api]), { merged: true, closedBy: undefined })],
@@ -187,5 +194,18 @@ describe("activeIgnores and splitIgnored", () => {
     ["a ticked checkbox lifts it", [closedPr(5, one([api]))], [], new Set([fp]), false],
   ])("%s", (_name, existing, remembered, reopen, ignoredExpected) => {
     expect(activeIgnores(existing, remembered, reopen).has(fp)).toBe(ignoredExpected);
+  });
+});
+
+describe("a drift that came back", () => {
+  it("carries the merged pull request it came back after on every operation's plan, while its new pull request is open too", () => {
+    const merged = closedPr(5, one([api]), { merged: true, closedBy: undefined });
+    const opened = reconcileBackports(plan([api]), [merged], [], context([api], { cleared: new Map([[fingerprintOf(api), 5]]) }));
+    expect(opened.map((op) => ("plan" in op ? op.plan.returnedAfter : "none"))).toEqual([5]);
+    const marked = { ...merged, marker: { ...merged.marker!, cleared: [fingerprintOf(api)] } };
+    const kept = reconcileBackports(plan([apiMoved]), [marked, openPr(7, one([api]))], [], context([apiMoved]));
+    expect(kept.map(describeOp)).toEqual(["update #7 +0 -0 ~1 ⇄0"]);
+    expect(kept.map((op) => ("plan" in op ? op.plan.returnedAfter : "none"))).toEqual([5]);
+    expect(reconcileBackports(plan([api]), [], [], context([api])).map((op) => ("plan" in op ? op.plan.returnedAfter : "none"))).toEqual([undefined]);
   });
 });

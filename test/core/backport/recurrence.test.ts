@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { clearedMerges, CLEARED_LIMIT, type ClearedMerge, type ExistingPullRequest } from "../../../src/core/backport/index.js";
+import { clearedMarkers, clearedMerges, CLEARED_LIMIT, encodeMarker, parseMarker, type ClearedMerge, type ExistingPullRequest } from "../../../src/core/backport/index.js";
 import type { DriftItem } from "../../../src/core/drift/items.js";
 import { fingerprintOf } from "../../../src/core/drift/track.js";
 import { driftItem } from "../../support/drift-item.js";
@@ -35,6 +35,8 @@ const cases: Case[] = [
   { name: "a newer pull request carrying the drift ends the entry", existing: [merged(3, [ssh]), openPr(5, one([ssh]))], remembered: [{ fingerprint: SSH, pr: 3 }], drifting: [ssh], expected: [] },
   { name: "a newer merge is cleared on its own scan, not by the older entry", existing: [merged(3, [ssh]), merged(5, [ssh])], remembered: [{ fingerprint: SSH, pr: 3 }], drifting: [ssh], expected: [] },
   { name: "an entry whose pull request is no longer listed is kept", existing: [], remembered: [{ fingerprint: SSH, pr: 3 }], expected: [{ fingerprint: SSH, pr: 3 }] },
+  { name: "what a merged pull request's marker records counts as remembered", existing: [{ ...merged(3, [ssh]), marker: { ...merged(3, [ssh]).marker!, cleared: [SSH] } }], drifting: [ssh], expected: [{ fingerprint: SSH, pr: 3 }] },
+  { name: "a marker's record on a pull request that is not merged counts for nothing", existing: [{ ...openPr(3, one([ssh])), marker: { ...openPr(3, one([ssh])).marker!, cleared: [SSH] } }], drifting: [ssh], expected: [] },
   { name: "each drift of a merged pull request clears on its own", existing: [merged(3, [api, driftItem("aws_instance.api", "tags.Owner")])], drifting: [driftItem("aws_instance.api", "tags.Owner")], expected: [{ fingerprint: API, pr: 3 }] },
 ];
 
@@ -49,5 +51,21 @@ describe("clearedMerges", () => {
     expect(kept).toHaveLength(CLEARED_LIMIT);
     expect(kept[0]!.pr).toBe(CLEARED_LIMIT + 5);
     expect(kept.at(-1)!.pr).toBe(6);
+  });
+});
+
+describe("clearedMarkers", () => {
+  it("gives the marker to write on each merged pull request that does not list its cleared drift yet, and nothing once it does", () => {
+    const sshPort = driftItem("aws_security_group_rule.ssh", "from_port", { before: 22, after: 2222 });
+    const PORT = fingerprintOf(sshPort);
+    const pr = merged(3, [ssh, sshPort]);
+    const [update, ...rest] = clearedMarkers([pr, openPr(4, one([stagingDb]))], [{ fingerprint: SSH, pr: 3 }, { fingerprint: fingerprintOf(stagingDb), pr: 4 }, { fingerprint: PORT, pr: 9 }]);
+    expect(rest).toEqual([]);
+    expect(update).toEqual({ pr: 3, marker: { ...pr.marker, cleared: [SSH] } });
+    // it round-trips through the body, and asking again writes nothing
+    const written = { ...pr, marker: parseMarker(encodeMarker(update!.marker)) };
+    expect(written.marker!.cleared).toEqual([SSH]);
+    expect(clearedMarkers([written], [{ fingerprint: SSH, pr: 3 }])).toEqual([]);
+    expect(clearedMarkers([written], [{ fingerprint: SSH, pr: 3 }, { fingerprint: PORT, pr: 3 }, { fingerprint: API, pr: 3 }])).toEqual([{ pr: 3, marker: { ...written.marker, cleared: [PORT, SSH].sort() } }]); // API: not carried by #3
   });
 });
