@@ -164,14 +164,15 @@ describe("driftback backport --dry-run --verify plans the codified code on a scr
     return { dir, before, calls: fake.calls(), prs: (JSON.parse(result.text) as { pullRequests: PullRequestJson[] }).pullRequests };
   }
 
-  it("marks the codify verified when the targeted plan of the edited copy proposes nothing, and leaves the repository alone", async () => {
+  it("marks the codify verified when the plan of the edited copy proposes nothing new, and leaves the repository alone", async () => {
     const { dir, before, calls, prs } = await verify("t3.large");
     const codify = prs.find((pr) => pr.branch === "driftback/prod/aws_instance.web")!;
     expect(codify).toMatchObject({ action: "codify", verified: true });
-    expect(codify.body).toContain("Verified: `terraform plan` on this branch, `-target`ed at <code>aws_instance.web</code>");
+    expect(codify.body).toContain("Verified: `terraform plan` of this branch in <code>prod</code> (every configured workspace that loads an edited file) proposes no change to the codified attributes of <code>aws_instance.web</code>");
+    // one plan of the whole workspace with the edit; the plan JSON given is the base it is compared with
     const plans = calls.filter((c) => c.args[0] === "plan");
     expect(plans).toHaveLength(1);
-    expect(plans[0]!.args).toContain("-target=aws_instance.web");
+    expect(plans[0]!.args.filter((a) => a.startsWith("-target="))).toEqual([]);
     // the plan ran on a copy holding the edit, never in the repository
     expect(plans[0]!.cwd.startsWith(dir)).toBe(false);
     expect(snapshot(dir)).toEqual(before);
@@ -252,7 +253,7 @@ describe("driftback backport --repo opens the pull requests on GitHub with GITHU
       ["driftback/prod/aws_instance.web", "main", "Codify drift: aws_instance.web instance_type (prod)"],
     ]);
     expect(opened[1].body).toContain("<!-- driftback:backport ");
-    expect(opened[1].body).toContain("Verified: `terraform plan` on this branch");
+    expect(opened[1].body).toContain("Verified: `terraform plan` of this branch in");
     expect(api.sent("POST", "/repos/acme/infra/issues/8/labels").map((r) => r.body)).toEqual([{ labels: ["drift", "drift:codify", "infrastructure"] }]);
     expect(api.requests.every((r) => r.authorization === `token ${TOKEN}`)).toBe(true);
     // nothing on disk changed: the edit went to GitHub only

@@ -2,6 +2,7 @@ import nock from "nock";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { parseMarker } from "../../src/core/backport/index.js";
 import { API_BRANCH, API_FP, BackportScenario, OWNER, REPO, SSH_BRANCH, SSH_FP } from "./backport-harness.js";
+import { scanPlanCalls } from "../support/fake-terraform.js";
 
 let scenario: BackportScenario;
 beforeEach(() => {
@@ -84,8 +85,8 @@ describe("backport pull requests follow reality across scans (probot, nock, fake
     expect(scenario.dashboardWrites()).toBe(dashboardWrites);
 
     // 3. edits that tick nothing new, or made by a bot, start no scan
-    // scans, not verification plans (those are -target'ed)
-    const plans = () => app.fake.calls().filter((c) => c.args[0] === "plan" && !c.args.some((a) => a.startsWith("-target="))).length;
+    // scans, not verification plans
+    const plans = () => scanPlanCalls(app.fake.calls()).length;
     const planned = plans();
     const ticked = ignoredBody.replace(box, box.replace("- [ ]", "- [x]"));
     await app.receive("issues", dashboardEdited(ignoredBody.replace("Drift dashboard", "Drift dashboard (edited)"), ignoredBody));
@@ -150,7 +151,7 @@ describe("backport pull requests follow reality across scans (probot, nock, fake
     scenario.live({ instanceType: "t3.large", cidr: null }, { sleepMs: { plan: 1_000 } });
     const app = await scenario.startApp();
     const [found] = await app.driftback.scans().discover();
-    const scans = () => app.fake.calls().filter((c) => c.args[0] === "plan" && !c.args.some((a) => a.startsWith("-target="))).length;
+    const scans = () => scanPlanCalls(app.fake.calls()).length;
 
     expect(app.driftback.scans().start(found!.repo, found!.octokit)).toBe(true);
     expect(app.driftback.scans().start(found!.repo, found!.octokit)).toBe(false); // a plain request while running: dropped

@@ -84,10 +84,10 @@ describe.skipIf(!probe.available)("real terraform: driftback backport --dry-run 
     expect(prs.map((pr) => `${pr.action} ${pr.branch}`).sort()).toEqual(["codify driftback/default/sandbox_deployment.api", "revert driftback/default/sandbox_security_group.web"]);
   });
 
-  it("verifies the codify with a real targeted plan of the edited copy, which proposes nothing", () => {
+  it("verifies the codify with a real plan of the edited copy, which proposes nothing new", () => {
     const codify = prs.find((pr) => pr.action === "codify")!;
     expect(codify.verified).toBe(true);
-    expect(codify.body).toContain("Verified: `terraform plan` on this branch, `-target`ed at <code>sandbox_deployment.api</code>");
+    expect(codify.body).toContain("Verified: `terraform plan` of this branch in <code>default</code> (every configured workspace that loads an edited file) proposes no change to the codified attributes of <code>sandbox_deployment.api</code>");
     expect(codify.files.find((f) => f.path === "main.tf")!.diff).toMatch(/-  replicas = 2\n\+  replicas = 5\n/);
   });
 

@@ -102,7 +102,7 @@ export interface ScanOptions {
   config?: Config;
   /** Incident sources and the window (issue 9). */
   incidents?: BackportInput["incidents"];
-  /** What the verification plan (the fake terraform's targeted plan) replays; undefined: a plan that proposes nothing for every drifted resource. */
+  /** What the verification plan replays; undefined: a plan that proposes nothing for every drifted resource. */
   verifyPlan?: string;
   /** The fake terraform fails every plan with this stderr. */
   failPlan?: string;

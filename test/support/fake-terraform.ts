@@ -7,7 +7,7 @@ export const FAKE_TERRAFORM_DIR = fileURLToPath(new URL("./fake-terraform", impo
 
 export interface FakeControl {
   plan?: string;
-  /** Replayed instead of `plan` when the plan gets `-target`s (a verification plan). */
+  /** Replayed instead of `plan` for a verification plan (`-target`ed, or run in the driftback-verify-* copy). */
   planWhenTargeted?: string;
   fail?: Record<string, { code?: number; stderr?: string }>;
   hang?: string[];
@@ -40,6 +40,11 @@ export interface FakeCall {
 }
 
 /** A workspace dir holding a plan to replay and the control file. */
+/** Plans a scan made: not a backport verification (run in a driftback-verify-* copy, or -target'ed) nor the base plan it is compared with. */
+export function scanPlanCalls(calls: readonly FakeCall[]): FakeCall[] {
+  return calls.filter((c) => c.args[0] === "plan" && !c.args.some((a) => a.startsWith("-target=")) && !/[\\/]driftback-(verify|base)-/.test(c.cwd));
+}
+
 export function fakeWorkspace(planJson: string, control: FakeControl = {}): string {
   const dir = mkdtempSync(path.join(os.tmpdir(), "fake-ws-"));
   writeFileSync(path.join(dir, "plan.json"), planJson);

@@ -1,6 +1,7 @@
 import type { RedisSettings } from "../../src/adapters/redis/connection.js";
 import type { DriftbackOptions } from "../../src/index.js";
 import type { BackportScenario } from "../e2e/backport-harness.js";
+import { scanPlanCalls } from "./fake-terraform.js";
 
 /** One driftback replica of a backport scenario: its own Probot, fake terraform and scratch dir, sharing GitHub and Redis. */
 export type ScenarioReplica = Awaited<ReturnType<BackportScenario["startApp"]>>;
@@ -13,9 +14,9 @@ export function startScenarioReplica(scenario: BackportScenario, redis: RedisSet
   return scenario.startApp({ redis, queueWorker: QUICK_TAKEOVER, startScheduler: false, ...overrides });
 }
 
-/** Scans' plans (not the backport step's verification plans, which are `-target`ed) every replica ran. */
+/** Scans' plans (not the backport step's verification plans, run in a driftback-verify-* copy) every replica ran. */
 export function scanPlans(replicas: readonly ScenarioReplica[]): number {
-  return replicas.flatMap((r) => r.fake.calls()).filter((c) => c.args[0] === "plan" && !c.args.some((a) => a.startsWith("-target="))).length;
+  return scanPlanCalls(replicas.flatMap((r) => r.fake.calls())).length;
 }
 
 /** Waits until `condition` holds (polling), or fails naming `what`. */
