@@ -19,6 +19,7 @@ import type { BranchSource, Checkout, DashboardIssue, DriftHost, IncidentSource,
 import type { Templates } from "../templates.js";
 import type { BackportReport } from "./backport-drift.js";
 import { backportStep, type BackportStepResult, type RunBackports, type RunIncidentFollowUp } from "./scan-backport.js";
+import { lastErrorLine } from "./terraform-error.js";
 
 export interface ScanDeps {
   host: DriftHost;
@@ -222,13 +223,6 @@ export async function scanWorkspace(deps: Pick<ScanDeps, "terraform" | "metrics"
     items,
     planJson: outcome.planJson,
   };
-}
-
-/** terraform's most telling line: the last "Error: …", else the last non-empty line. */
-function lastErrorLine(output: string): string {
-  const lines = output.split("\n").map((l) => l.replace(/^[│╷╵\s]+/, "").trim()).filter(Boolean);
-  const error = [...lines].reverse().find((l) => l.startsWith("Error"));
-  return (error ?? lines.at(-1) ?? "").slice(0, 300);
 }
 
 function firstLine(text: string): string {
