@@ -3,7 +3,7 @@ import type { JsonValue, PathStep } from "../plan/model.js";
 import { deepEqual } from "../render/values.js";
 import { evaluateBody } from "./blocks.js";
 import { objectElements } from "./evaluate.js";
-import { planJsonEdit } from "./json-var-file.js";
+import { planJsonAssignment, planJsonEdit } from "./json-var-file.js";
 import type { LiftChange } from "./lift.js";
 import { hclKey, quoteHclString, renderHclValue } from "./render-value.js";
 import type { Resolution } from "./resolve.js";
@@ -56,6 +56,13 @@ export function planEdits(ws: HclWorkspace, resolution: Exclude<Resolution, { ki
         break;
       }
       case "assign":
+        if (change.file.endsWith(".json")) {
+          const edit = planJsonAssignment(source, change.name, change.value);
+          if ("refused" in edit) return { refused: `driftback cannot set \`${change.name}\` in \`${change.file}\`: ${edit.refused}` };
+          plan.edits.push({ start: edit.start, end: edit.end, text: edit.text });
+          plan.containers.push({ start: 0, end: source.length });
+          break;
+        }
         plan.edits.push(appendText(source, eol, `${hclKey(change.name)} = ${renderHclValue(change.value, "", eol)}${eol}`, false));
         // a var file is one flat list of assignments: formatting may realign the ones the new line joins
         plan.containers.push({ start: 0, end: source.length });

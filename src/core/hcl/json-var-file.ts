@@ -1,6 +1,4 @@
 import type { JsonValue, PathStep } from "../plan/model.js";
-import { liftInput, othersAt, setIn, type LiftContext } from "./lift.js";
-import type { Resolution } from "./resolve.js";
 import { indentationAt, lineEnd } from "./syntax.js";
 import type { HclWorkspace } from "./workspace.js";
 
@@ -123,6 +121,26 @@ export function planJsonEdit(source: string, name: string, steps: readonly PathS
   const indent = indentationAt(source, last.keyStart);
   const at = last.value.end;
   return { start: at, end: at, text: `,${eol}${indent}${JSON.stringify(key)}: ${renderJson(value, indent, eol, unitOf(source))}`, container: { start: container.start, end: Math.max(container.end, lineEnd(source, at)) } };
+}
+
+/** The one text edit that makes a JSON var file set `name` to `value`: its entry rewritten, or a new last entry of the top-level object. */
+export function planJsonAssignment(source: string, name: string, value: JsonValue): JsonEdit | { refused: string } {
+  let root: JsonNode;
+  try {
+    root = parseJsonSpans(source);
+  } catch (error) {
+    return { refused: `it is not valid JSON (${(error as Error).message})` };
+  }
+  if (root.kind !== "object") return { refused: "it is not a JSON object of variable names" };
+  if (root.entries.some((e) => e.key === name)) return planJsonEdit(source, name, [], value);
+  const eol = source.includes("\r\n") ? "\r\n" : "\n";
+  const last = root.entries.at(-1);
+  const whole = { start: root.start, end: root.end };
+  if (!last) return { start: root.start, end: root.end, text: `{${eol}${unitOf(source)}${JSON.stringify(name)}: ${renderJson(value, unitOf(source), eol, unitOf(source))}${eol}}`, container: whole };
+  const multiLine = source.slice(root.start, root.end).includes("\n");
+  if (!multiLine) return { start: last.value.end, end: last.value.end, text: `, ${JSON.stringify(name)}: ${renderJson(value, undefined, eol, unitOf(source))}`, container: whole };
+  const indent = indentationAt(source, last.keyStart);
+  return { start: last.value.end, end: last.value.end, text: `,${eol}${indent}${JSON.stringify(name)}: ${renderJson(value, indent, eol, unitOf(source))}`, container: whole };
 }
 
 /** JSON text for a value: on one line (`indent` undefined), or spread over lines the way the file indents, starting at `indent`. */
@@ -269,17 +287,4 @@ export function winningJsonAssignment(ws: HclWorkspace, name: string): JsonAssig
     }
   }
   return undefined;
-}
-
-/**
- * Where a root variable set in a JSON var file is codified: that value's text, in place; or, when
- * other workspaces read that file too, this workspace's own var file (lift.ts).
- */
-export function resolveJsonAssignment(lc: LiftContext, found: JsonAssignment | { refused: string }, steps: readonly PathStep[], live: JsonValue): Resolution {
-  if ("refused" in found) return { kind: "refused", reason: found.refused };
-  const shared = othersAt(lc, found.file, 0);
-  if (!shared) return { kind: "json", file: found.file, name: found.name, steps: [...steps], via: `\`${found.name}\` in \`${found.file}\`` };
-  const value = setIn(found.value, steps, live);
-  if (value === undefined) return { kind: "refused", reason: `${shared}, and its value for \`${found.name}\` has no place for that path.` };
-  return liftInput(lc, 0, found.name, found.value, value, [], shared);
 }

@@ -4,6 +4,7 @@ import type { JsonValue, PathStep } from "../plan/model.js";
 import { describeEvaluators } from "../repo/view.js";
 import { formatAttributePath, type ResourceAddress } from "./address.js";
 import { evaluateExpression, objectElements, objectKey } from "./evaluate.js";
+import { jsonVariableNames } from "./json-var-file.js";
 import { quoteHclString, renderHclValue } from "./render-value.js";
 import { attributeExpression, blockBody, findAttribute, topLevelAttributes } from "./syntax.js";
 import type { HclWorkspace } from "./workspace.js";
@@ -183,7 +184,7 @@ function ownVarFile(lc: LiftContext): string | undefined {
   if (!scope) return undefined;
   const files = lc.ws.varFiles.map((f) => path.posix.normalize(path.posix.join(lc.ws.rootDir, f)));
   const last = files.at(-1);
-  return last && lc.ws.has(last) && !last.endsWith(".json") && !scope.view.othersReading(last, scope.workspace) ? last : undefined;
+  return last && lc.ws.has(last) && !scope.view.othersReading(last, scope.workspace) ? last : undefined;
 }
 
 /** Where a new variable goes: the module's variables.tf when it has one, else the file it is needed in. */
@@ -213,7 +214,9 @@ function freeName(lc: LiftContext, depth: number, names: readonly string[]): str
 }
 
 function assigns(ws: HclWorkspace, file: string, name: string): boolean {
-  return ws.has(file) && !file.endsWith(".json") && topLevelAttributes(ws.tree(file)).some((a) => a.namedChild(0)?.text === name);
+  if (!ws.has(file)) return false;
+  if (file.endsWith(".json")) return jsonVariableNames(ws.source(file)).includes(name);
+  return topLevelAttributes(ws.tree(file)).some((a) => a.namedChild(0)?.text === name);
 }
 
 function snake(text: string): string {

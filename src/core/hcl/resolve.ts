@@ -6,7 +6,8 @@ import { formatAttributePath, parseResourceAddress, type ResourceAddress } from 
 import { evaluateExpression, objectElements, objectKey } from "./evaluate.js";
 import { literalAttributes } from "./blocks.js";
 import { liftDefault, liftInput, othersAt, parameterizeAbsent, parameterizeLiteral, setIn, type LiftChange, type LiftContext, type Lifted } from "./lift.js";
-import { resolveJsonAssignment, winningJsonAssignment } from "./json-var-file.js";
+import { winningJsonAssignment } from "./json-var-file.js";
+import { resolveJsonAssignment } from "./json-var-resolve.js";
 import { attributeExpression, blockBody, bodyBlocks, dynamicBlocks, findAttribute } from "./syntax.js";
 import type { HclWorkspace } from "./workspace.js";
 

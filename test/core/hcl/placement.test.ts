@@ -224,6 +224,23 @@ describe("placement: where a drifted value is written", () => {
     expect(edited["envs/prod/eu.tfvars"]).toBe('instance_type = "t3.large"\n');
   });
 
+  it("a literal in a root two workspaces share, this one's own var file being JSON: a new key in it, the rest of the file as it was", async () => {
+    const roots: WorkspaceRoot[] = [
+      { name: "eu", dir: "envs/prod", varFiles: ["eu.tfvars.json"] },
+      { name: "us", dir: "envs/prod", varFiles: ["us.tfvars"] },
+    ];
+    const files = { "envs/prod/main.tf": 'resource "sandbox_instance" "x" {\n  instance_type = "t3.small"\n}\n', "envs/prod/eu.tfvars.json": '{\n    "region": "eu-west-1"\n}\n', "envs/prod/us.tfvars": "" };
+    const ws = scopedWorkspace(parser, files, roots, "eu");
+    const t = target("sandbox_instance.x", ["instance_type"], "t3.large");
+    const resolution = resolveTarget(ws, t);
+    if (resolution.kind === "refused") throw new Error(resolution.reason);
+    const plans = planEdits(ws, resolution, t.live);
+    if ("refused" in plans) throw new Error(plans.refused);
+    for (const plan of plans) ws.update(plan.file, applyEdits(ws.source(plan.file), plan.edits));
+    expect(ws.source("envs/prod/eu.tfvars.json")).toBe('{\n    "region": "eu-west-1",\n    "instance_type": "t3.large"\n}\n');
+    expect(readBack(ws, t)).toEqual({ ok: true });
+  });
+
   it.each([
     ["a root two workspaces share when this one names no var file of its own", [{ name: "a", dir: "env", varFiles: [] }, { name: "b", dir: "env", varFiles: [] }], { "env/main.tf": 'resource "sandbox_instance" "x" {\n  instance_type = "t3.small"\n}\n' }, "sandbox_instance.x", ["instance_type"], /names no `-var-file` of its own/],
     ["a module called with for_each over a set", [{ name: "a", dir: "env", varFiles: [] }], { "env/main.tf": 'module "svc" {\n  source   = "../mod"\n  for_each = toset(["x", "y"])\n}\n', "mod/main.tf": 'resource "sandbox_instance" "x" {\n  instance_type = "t3.small"\n}\n' }, 'module.svc["x"].sandbox_instance.x', ["instance_type"], /for_each over something other than a literal map of objects/],
