@@ -2,7 +2,7 @@ import { IncidentSourceError } from "../adapters/incidents/errors.js";
 import type { ExistingPullRequest, IncidentLink, PlanIncident, PlanIncidents, PlannedDrift } from "../core/backport/index.js";
 import type { DriftItem } from "../core/drift/items.js";
 import { fingerprintOf } from "../core/drift/track.js";
-import { correlate, DEFAULT_LOOKBACK_MS, DEFAULT_SKEW_MS, driftForCorrelation, RUNNERS_UP, type Correlation, type CorrelationOptions, type IncidentCandidate } from "../core/incidents/index.js";
+import { correlate, DEFAULT_LOOKBACK_MS, DEFAULT_SKEW_MS, driftForCorrelation, RUNNERS_UP, type Correlation, type CorrelationOptions, type Evidence, type IncidentCandidate } from "../core/incidents/index.js";
 import { escapeForOneLine } from "../core/printable.js";
 import type { Masker } from "../core/render/mask.js";
 import type { Incident, IncidentSource, Logger } from "../ports.js";
@@ -140,7 +140,7 @@ export function planIncidents(lookup: IncidentLookup, existing: readonly Existin
         ? {
             link: chosen.link,
             ...(incident ? { title: incident.title, status: incident.status } : {}),
-            ...("candidate" in chosen && chosen.candidate ? { confidence: chosen.candidate.confidence, evidence: chosen.candidate.evidence.map((e) => e.text) } : { evidence: [] }),
+            ...("candidate" in chosen && chosen.candidate ? { confidence: chosen.candidate.confidence, evidence: chosen.candidate.evidence.map(weighed) } : { evidence: [] }),
             ...("kept" in chosen && chosen.kept ? { kept: true } : {}),
           }
         : null;
@@ -174,7 +174,12 @@ function runnersUp(items: readonly PlannedDrift[], lookup: IncidentLookup, linke
   return [...seen.values()]
     .sort((a, b) => b.confidence - a.confidence || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
     .slice(0, RUNNERS_UP)
-    .map((c) => ({ key: c.key, confidence: c.confidence, ...(c.title ? { title: c.title } : {}), ...(c.url ? { url: c.url } : {}) }));
+    .map((c) => ({ key: c.key, confidence: c.confidence, ...(c.title ? { title: c.title } : {}), ...(c.url ? { url: c.url } : {}), evidence: c.evidence.map(weighed) }));
+}
+
+/** An evidence sentence with its share of the confidence, so a reader can weigh the link (notes carry none). */
+function weighed(evidence: Evidence): string {
+  return evidence.kind === "note" || evidence.weight === 0 ? evidence.text : `${evidence.text} (weight ${evidence.weight.toFixed(2)})`;
 }
 
 /** A day the dashboard first saw a drift means its end (never later than now); no day: now. */

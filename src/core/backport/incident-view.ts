@@ -17,7 +17,7 @@ export interface IncidentSectionView {
     confidence: string | null;
     evidence: string[];
   } | null;
-  candidates: { key: string; url: string | null; title: string | null; confidence: string }[];
+  candidates: { key: string; url: string | null; title: string | null; confidence: string; evidence: string[] }[];
   failures: string[];
 }
 
@@ -46,7 +46,7 @@ export function incidentSectionView(incident: PlanIncident | undefined, masker: 
           evidence: linked.evidence.map((sentence) => markdownText(sentence, masker, 400)),
         }
       : null,
-    candidates: (incident?.candidates ?? []).map((c) => ({ key: plain(c.key, masker, KEY_MAX), url: safeUrl(c.url), title: c.title ? markdownText(c.title, masker) : null, confidence: c.confidence.toFixed(2) })),
+    candidates: (incident?.candidates ?? []).map((c) => ({ key: plain(c.key, masker, KEY_MAX), url: safeUrl(c.url), title: c.title ? markdownText(c.title, masker) : null, confidence: c.confidence.toFixed(2), evidence: (c.evidence ?? []).map((sentence) => markdownText(sentence, masker, 400)) })),
     failures: (incident?.failures ?? []).map((reason) => plain(reason, masker, 300).replace(/\.+$/, "")),
   };
 }

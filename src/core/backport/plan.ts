@@ -68,13 +68,13 @@ export interface PlanIncident {
     status?: "open" | "resolved";
     /** Correlation's confidence in [0, 1]; absent for a pinned or kept link. */
     confidence?: number;
-    /** Correlation's evidence sentences, strongest first. */
+    /** Correlation's evidence sentences, strongest first, each ending with its weight (`(weight 0.60)`); notes without. */
     evidence: string[];
     /** Kept from the marker because this scan could not look incidents up. */
     kept?: boolean;
   } | null;
   /** Runners-up, best first. */
-  candidates: { key: string; title?: string; url?: string; confidence: number }[];
+  candidates: { key: string; title?: string; url?: string; confidence: number; /** Its evidence, as for the linked one. */ evidence?: string[] }[];
   /** One reason per incident source that could not be read this scan (never a token). */
   failures: string[];
 }
@@ -104,7 +104,7 @@ export const MAX_DRIFT_PER_PULL_REQUEST = 400;
 /** GitHub's limit for a pull-request title. */
 export const TITLE_LIMIT = 256;
 /** Bump when a template change should refresh the bodies of open backport pull requests. */
-const BODY_REVISION = 2;
+const BODY_REVISION = 3; // 3: the verification names every workspace planned, lifted edits say where and why, runners-up show their evidence
 const SEVERITY_RANK: Record<Severity, number> = { low: 0, medium: 1, high: 2, critical: 3 };
 
 /**

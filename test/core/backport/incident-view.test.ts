@@ -23,9 +23,12 @@ const correlated: PlanIncident = {
     title: "Checkout down",
     status: "resolved",
     confidence: 0.874,
-    evidence: ["INC-123 mentions sg-0abc", "open 02:10–03:40; drift first seen 04:00 (last clean scan 01:00)"],
+    evidence: ["INC-123 mentions 0.0.0.0/0 next to ingress, the new value of cidr_blocks (weight 0.80)", "open 02:10–03:40; drift first seen 04:00 (last clean scan 01:00) (weight 0.40)"],
   },
-  candidates: [{ key: "INC-120", title: "Slow search", url: "https://acme.atlassian.net/browse/INC-120", confidence: 0.3 }],
+  candidates: [
+    { key: "INC-120", title: "Slow search", url: "https://acme.atlassian.net/browse/INC-120", confidence: 0.3, evidence: ["open 03:00–05:00, around the drift (weight 0.30)", "held under the threshold: nothing in it speaks of the change itself"] },
+    { key: "INC-99", confidence: 0.1 },
+  ],
   failures: ["pagerduty: PagerDuty answered 401: check PAGERDUTY_API_TOKEN"],
 };
 
@@ -57,8 +60,10 @@ describe("backport body: the incident section", () => {
   it("says the candidates stay under the threshold when none is linked", () => {
     const { settled, masker, config } = settledWith({ linked: null, candidates: correlated.candidates, failures: [] });
     const body = renderBackportBody({ settled, revertChanges: [], config }, { masker, templates });
-    expect(body).toContain("No incident found for this drift with enough evidence (the candidates below stay under `incidents.threshold`).");
-    expect(body).toContain("Other candidates: [INC-120](https://acme.atlassian.net/browse/INC-120) (Slow search), confidence 0.30.");
+    expect(body).toContain("No incident found for this drift with enough evidence (the candidates below stay under `incidents.threshold`, or say nothing about the change itself).");
+    expect(body).toContain("Other candidates: [INC-120](https://acme.atlassian.net/browse/INC-120) (Slow search), confidence 0.30; INC-99, confidence 0.10.");
+    // each runner-up with the evidence it had and its weight
+    expect(body).toContain("- [INC-120](https://acme.atlassian.net/browse/INC-120) (confidence 0.30)\n  - open 03:00–05:00, around the drift \\(weight 0.30\\)\n");
   });
 
   it.each([
