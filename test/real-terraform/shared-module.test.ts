@@ -1,4 +1,5 @@
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { execa } from "execa";
 import { afterEach, beforeAll, describe, expect, inject, it, vi } from "vitest";
@@ -110,7 +111,20 @@ type PullRequestJson = ProposedPullRequest;
 
 afterEach(() => vi.restoreAllMocks());
 
-const proposals = (repo: SandboxRepo, root: string) => proposeBackports(repo, "prod-eu", root);
+const proposals = (repo: SandboxRepo, root: string, extra: string[] = []) => proposeBackports(repo, "prod-eu", root, extra);
+
+/** What responders wrote during the prod-eu incident, and what else was open around it (issue 14, seen 8). */
+function incidentsFile(): string {
+  const at = (minutesAgo: number) => new Date(Date.now() - minutesAgo * 60_000).toISOString();
+  const incidents = [
+    { key: "INC-7", title: "EU checkout timeouts", url: "https://incidents.example.com/INC-7", status: "resolved", opened_at: at(50), resolved_at: at(5), service: "shop", text: "kubectl set env deployment/shop-prod-eu DB_TIMEOUT=60s LOG_LEVEL=debug, then scaled shop-prod-eu to 6 replicas" },
+    { key: "INC-8", title: "staging flaky", url: "https://incidents.example.com/INC-8", status: "open", opened_at: at(40), resolved_at: null, service: "shop", text: "shop-staging pods restarting" },
+    { key: "INC-2", title: "old timeout change", url: "https://incidents.example.com/INC-2", status: "resolved", opened_at: at(60 * 24 * 20), resolved_at: at(60 * 24 * 19), service: "shop", text: "DB_TIMEOUT raised to 60s on shop-prod-eu" },
+  ];
+  const file = path.join(os.tmpdir(), `incidents-${process.pid}-${Date.now()}.json`);
+  writeFileSync(file, JSON.stringify(incidents));
+  return file;
+}
 
 /**
  * Issue 14, seen 1: drift in prod-eu of a module staging and prod-us call too. The pull requests are
@@ -135,7 +149,7 @@ describe.skipIf(!probe.available)("real terraform: drift in one environment of a
     await change(repo, ["set", "sandbox_deployment", "shop-prod-eu", "replicas", 6]);
     await change(repo, ["set", "sandbox_instance", "shop-prod-eu-vm", "tags.Owner", "oncall"]);
     await change(repo, ["append", "sandbox_security_group", "shop-prod-eu-sg", "ingress", { description: "ssh", from_port: 22, to_port: 22, protocol: "tcp", cidr_blocks: ["0.0.0.0/0"] }]);
-    first = await proposals(repo, repo.dir);
+    first = await proposals(repo, repo.dir, ["--incidents-from", incidentsFile(), "--last-clean", new Date(Date.now() - 60 * 60_000).toISOString()]);
     merged = copyRepo(repo);
     for (const workspace of Object.keys(WORKSPACES)) await tfOk(repo, workspace, ["init", "-input=false"], [0], merged);
     // merge the pull requests with code one at a time, proposing again after each
@@ -181,6 +195,14 @@ describe.skipIf(!probe.available)("real terraform: drift in one environment of a
     expect(diff("modules/service/variables.tf")).not.toMatch(/^[-+]\s+default\s+= "10s"/m);
     // the body names every workspace the verification planned
     expect(deployment.body).toMatch(/in <code>prod-eu<\/code>, <code>(staging|prod-us)<\/code>, <code>(staging|prod-us)<\/code> \(every configured workspace/);
+  });
+
+  it("links the deployment's pull request to the incident whose responders changed it, not to the other shop incidents", () => {
+    const deployment = first.prs.find((pr) => pr.branch.endsWith("sandbox_deployment.app"))!;
+    expect(deployment.incident).toMatchObject({ key: "INC-7" });
+    expect(deployment.incident!.evidence.join("\n")).toMatch(/DB_TIMEOUT|60s/);
+    expect(deployment.body).toContain("[INC-7](https://incidents.example.com/INC-7)");
+    for (const distractor of ["INC-8", "INC-2"]) expect(deployment.incident!.key).not.toBe(distractor);
   });
 
   it("merges the tag into the instance's map through a new input, so the other callers keep theirs", () => {

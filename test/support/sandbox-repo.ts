@@ -114,13 +114,16 @@ export interface ProposedPullRequest {
   body: string;
   files: { path: string; diff: string }[];
   verified: boolean | null;
+  /** With --incidents-from. */
+  incident?: { key: string; confidence: number | null; evidence: string[] } | null;
+  candidates?: { key: string; confidence: number }[];
 }
 
-/** `driftback backport --dry-run --verify` of one workspace's scan plan, in the repository at `root`. */
-export async function proposeBackports(repo: SandboxRepo, workspace: string, root = repo.dir): Promise<{ code: number; err: string; prs: ProposedPullRequest[] }> {
+/** `driftback backport --dry-run --verify` of one workspace's scan plan, in the repository at `root`; `extra` flags after. */
+export async function proposeBackports(repo: SandboxRepo, workspace: string, root = repo.dir, extra: string[] = []): Promise<{ code: number; err: string; prs: ProposedPullRequest[] }> {
   const planFile = path.join(os.tmpdir(), `${workspace}-${process.pid}-${Date.now()}.json`);
   writeFileSync(planFile, await scanPlan(repo, workspace, root));
-  const run = await runCli(["backport", "--dir", root, "--plan-json", planFile, "--workspace", workspace, "--dry-run", "--verify", "--format", "json"], sandboxCliEnv(repo));
+  const run = await runCli(["backport", "--dir", root, "--plan-json", planFile, "--workspace", workspace, "--dry-run", "--verify", "--format", "json", ...extra], sandboxCliEnv(repo));
   return { code: run.code, err: run.err, prs: run.code === 0 ? (JSON.parse(run.out) as { pullRequests: ProposedPullRequest[] }).pullRequests : [] };
 }
 
