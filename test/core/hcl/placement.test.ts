@@ -153,6 +153,28 @@ describe("placement: where a drifted value is written", () => {
     expect(edited["envs/prod-eu/main.tf"]).toMatch(/memory\s+= "2Gi"/);
   });
 
+  it("a local's literal in a shared module: parameterized in the local, the caller passes the live value", async () => {
+    const files = { ...SHARED, "modules/service/main.tf": MODULE_MAIN.replace('image    = "shop:1.0"', "image    = local.image") + 'locals {\n  image = "shop:1.0"\n}\n' };
+    const edited = await codify(files, THREE, "prod-eu", target("module.shop.sandbox_deployment.app", ["image"], "shop:1.1"));
+    expect(edited["modules/service/main.tf"]).toMatch(/locals \{\s*image = var\.image\s*\}/);
+    expect(edited["envs/prod-eu/main.tf"]).toMatch(/image\s+= "shop:1.1"/);
+  });
+
+  it("an attribute of a nested block in a shared module: the literal inside the block is parameterized", async () => {
+    const files = { ...SHARED, "modules/service/main.tf": `${MODULE_MAIN}\nresource "sandbox_instance" "vm" {\n  name          = var.name\n  instance_type = "t3.small"\n\n  root_block_device {\n    volume_size = 20\n  }\n}\n` };
+    const edited = await codify(files, THREE, "prod-eu", target("module.shop.sandbox_instance.vm", ["root_block_device", 0, "volume_size"], 50));
+    expect(edited["modules/service/main.tf"]).toMatch(/volume_size = var\.volume_size/);
+    expect(edited["modules/service/variables.tf"]).toMatch(/variable "volume_size" \{[^}]*type\s+= number[^}]*default\s+= 20/s);
+    expect(edited["envs/prod-eu/main.tf"]).toMatch(/volume_size\s+= 50/);
+  });
+
+  it("a set of nested blocks in a shared module (security group rules): refused, reverted instead", () => {
+    const files = { ...SHARED, "modules/service/main.tf": `${MODULE_MAIN}\nresource "sandbox_security_group" "sg" {\n  name = var.name\n\n  ingress {\n    from_port   = 443\n    to_port     = 443\n    protocol    = "tcp"\n    cidr_blocks = ["10.0.0.0/16"]\n  }\n}\n` };
+    const live = [{ from_port: 443, to_port: 443, protocol: "tcp", cidr_blocks: ["10.0.0.0/16"] }, { from_port: 22, to_port: 22, protocol: "tcp", cidr_blocks: ["0.0.0.0/0"] }];
+    const t = { ...target("module.shop.sandbox_security_group.sg", ["ingress"], live), liveResource: { ingress: live } };
+    expect(refusal(files, THREE, "prod-eu", t)).toMatch(/set of nested blocks in code that is shared: `modules\/service` is also evaluated by `staging`/);
+  });
+
   it("a literal in a module only the drifted instance evaluates: edited where it is", async () => {
     const files = { ...SHARED, "envs/staging/main.tf": 'resource "sandbox_instance" "x" {}\n', "envs/prod-us/main.tf": 'resource "sandbox_instance" "y" {}\n' };
     const edited = await codify(files, THREE, "prod-eu", target("module.shop.sandbox_deployment.app", ["env", "LOG_LEVEL"], "debug"));
