@@ -4,7 +4,7 @@ import path from "node:path";
 import { applyPatch } from "diff";
 import { afterEach, beforeAll, describe, expect, inject, it, vi } from "vitest";
 import { main } from "../../src/cli.js";
-import { createSandbox, fileBytes, initAndApply, outOfBand, planWithRunner, terraform, type PlanJson, type Sandbox, sandboxCliEnv } from "../support/sandbox.js";
+import { createSandbox, fileBytes, initAndApply, outOfBand, planWithRunner, terraform, type PlanJson, type Sandbox, sandboxCliEnv, SANDBOX_PROVIDER_BLOCK } from "../support/sandbox.js";
 import { runCli } from "../support/run-cli.js";
 
 const cli = (sandbox: Sandbox, args: string[]) => runCli(args, sandboxCliEnv(sandbox));
@@ -12,15 +12,7 @@ const cli = (sandbox: Sandbox, args: string[]) => runCli(args, sandboxCliEnv(san
 const probe = inject("realTerraform");
 
 const FILES = {
-  "main.tf": `terraform {
-  required_providers {
-    sandbox = {
-      source  = "example.com/driftback/sandbox"
-      version = "0.1.0"
-    }
-  }
-}
-
+  "main.tf": `${SANDBOX_PROVIDER_BLOCK}
 provider "sandbox" {}
 
 resource "sandbox_deployment" "api" {

@@ -11,19 +11,11 @@ import { parsePlan } from "../../src/core/plan/parse.js";
 import { bundledTemplates } from "../../src/templates.js";
 import { backportDrift, type BackportReport } from "../../src/usecases/backport-drift.js";
 import { BOT, MemoryGitHub } from "../support/memory-github.js";
-import { createSandbox, initAndApply, outOfBand, planWithRunner, terraformOk, type Sandbox } from "../support/sandbox.js";
+import { createSandbox, initAndApply, outOfBand, planWithRunner, terraformOk, type Sandbox, SANDBOX_PROVIDER_BLOCK } from "../support/sandbox.js";
 
 const probe = inject("realTerraform");
 
-const MAIN_TF = `terraform {
-  required_providers {
-    sandbox = {
-      source  = "example.com/driftback/sandbox"
-      version = "0.1.0"
-    }
-  }
-}
-
+const MAIN_TF = `${SANDBOX_PROVIDER_BLOCK}
 provider "sandbox" {}
 
 resource "sandbox_security_group" "web" {

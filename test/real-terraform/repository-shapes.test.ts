@@ -1,4 +1,5 @@
 import { afterEach, beforeAll, describe, expect, inject, it, vi } from "vitest";
+import { SANDBOX_PROVIDER_BLOCK } from "../support/sandbox.js";
 import {
   applyAll,
   change,
@@ -16,16 +17,6 @@ import {
 
 const probe = inject("realTerraform");
 
-const PROVIDER = `terraform {
-  required_providers {
-    sandbox = {
-      source  = "example.com/driftback/sandbox"
-      version = "0.1.0"
-    }
-  }
-}
-`;
-
 /**
  * The other shapes of a real repository (issue 14, Tests): one module called twice in a workspace
  * (blue, green) and with for_each (svc), a module nested in a module two roots call (platform), a
@@ -33,7 +24,7 @@ const PROVIDER = `terraform {
  * var files (.tfvars and .tfvars.json).
  */
 const FILES: Record<string, string> = {
-  "modules/app/main.tf": `${PROVIDER}
+  "modules/app/main.tf": `${SANDBOX_PROVIDER_BLOCK}
 variable "name" {
   type = string
 }
@@ -70,7 +61,7 @@ module "inner" {
   name   = var.name
 }
 `,
-  "envs/main/main.tf": `${PROVIDER}
+  "envs/main/main.tf": `${SANDBOX_PROVIDER_BLOCK}
 provider "sandbox" {}
 
 module "blue" {
@@ -103,7 +94,7 @@ resource "sandbox_deployment" "worker" {
   replicas = module.green.replicas
 }
 `,
-  "envs/other/main.tf": `${PROVIDER}
+  "envs/other/main.tf": `${SANDBOX_PROVIDER_BLOCK}
 provider "sandbox" {}
 
 module "plat" {
@@ -111,7 +102,7 @@ module "plat" {
   name   = "plat-other"
 }
 `,
-  "envs/shared/main.tf": `${PROVIDER}
+  "envs/shared/main.tf": `${SANDBOX_PROVIDER_BLOCK}
 provider "sandbox" {}
 
 variable "vm_name" {

@@ -3,23 +3,14 @@ import os from "node:os";
 import path from "node:path";
 import { execa } from "execa";
 import { afterEach, beforeAll, describe, expect, inject, it, vi } from "vitest";
+import { SANDBOX_PROVIDER_BLOCK } from "../support/sandbox.js";
 import { applyAll, change, codeFiles, commitAll, copyRepo, createSandboxRepo, mergeFiles, proposeBackports, tf, tfOk, type ProposedPullRequest, type SandboxRepo } from "../support/sandbox-repo.js";
 
 const probe = inject("realTerraform");
 
-const PROVIDER = `terraform {
-  required_providers {
-    sandbox = {
-      source  = "example.com/driftback/sandbox"
-      version = "0.1.0"
-    }
-  }
-}
-`;
-
 /** One module, three environments: what a real repository looks like. */
 const FILES: Record<string, string> = {
-  "modules/service/versions.tf": PROVIDER,
+  "modules/service/versions.tf": SANDBOX_PROVIDER_BLOCK,
   "modules/service/variables.tf": `variable "name" {
   type = string
 }
@@ -70,7 +61,7 @@ resource "sandbox_instance" "app" {
   }
 }
 `,
-  "envs/staging/main.tf": `${PROVIDER}
+  "envs/staging/main.tf": `${SANDBOX_PROVIDER_BLOCK}
 provider "sandbox" {}
 
 module "shop" {
@@ -79,7 +70,7 @@ module "shop" {
   env_name = "staging"
 }
 `,
-  "envs/prod-us/main.tf": `${PROVIDER}
+  "envs/prod-us/main.tf": `${SANDBOX_PROVIDER_BLOCK}
 provider "sandbox" {}
 
 variable "replicas" {
@@ -94,7 +85,7 @@ module "shop" {
 }
 `,
   "envs/prod-us/prod-us.tfvars": "replicas = 3\n",
-  "envs/prod-eu/main.tf": `${PROVIDER}
+  "envs/prod-eu/main.tf": `${SANDBOX_PROVIDER_BLOCK}
 provider "sandbox" {}
 
 module "shop" {

@@ -4,7 +4,7 @@ import { afterEach, beforeAll, describe, expect, inject, it, vi } from "vitest";
 import { codifyCommand } from "../../src/commands/codify.js";
 import type { CodifyResult } from "../../src/usecases/codify-drift.js";
 import { runCli } from "../support/run-cli.js";
-import { createSandbox, initAndApply, outOfBand, planWithRunner, sandboxCliEnv, verificationPlan, type PlanJson, type Sandbox } from "../support/sandbox.js";
+import { createSandbox, initAndApply, outOfBand, planWithRunner, sandboxCliEnv, verificationPlan, type PlanJson, type Sandbox, SANDBOX_PROVIDER_BLOCK } from "../support/sandbox.js";
 
 const probe = inject("realTerraform");
 
@@ -14,15 +14,7 @@ const probe = inject("realTerraform");
  * terraform reads them, so that a real plan with the same var files proposes nothing.
  */
 const FILES = {
-  "main.tf": `terraform {
-  required_providers {
-    sandbox = {
-      source  = "example.com/driftback/sandbox"
-      version = "0.1.0"
-    }
-  }
-}
-
+  "main.tf": `${SANDBOX_PROVIDER_BLOCK}
 provider "sandbox" {}
 
 variable "replicas" {

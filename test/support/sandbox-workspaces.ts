@@ -1,20 +1,10 @@
-import type { ConsoleCommand } from "./sandbox.js";
+import { SANDBOX_PROVIDER_BLOCK, type ConsoleCommand } from "./sandbox.js";
 
 /**
  * The workspaces the real-terraform suite applies, changes out of band and codifies, with what
  * each case expects. The fixture generator (sandbox-generate-plans.ts) uses the same ones, so
  * the plans in test/fixtures/real-plans/ come from exactly this code.
  */
-
-const TERRAFORM_BLOCK = `terraform {
-  required_providers {
-    sandbox = {
-      source  = "example.com/driftback/sandbox"
-      version = "0.1.0"
-    }
-  }
-}
-`;
 
 export interface CodifyCase {
   name: string;
@@ -34,7 +24,7 @@ export interface WorkspaceSpec {
 export const CODIFY_WORKSPACE: WorkspaceSpec = {
   varFiles: ["prod.tfvars"],
   files: {
-    "main.tf": `${TERRAFORM_BLOCK}
+    "main.tf": `${SANDBOX_PROVIDER_BLOCK}
 provider "sandbox" {
   default_tags = {
     managed_by = "terraform"
@@ -184,7 +174,7 @@ variable "worker_replicas" {
 }
 `,
     "prod.tfvars": `api_image = "registry.local/api:1.0"\n`,
-    "modules/queue/main.tf": `${TERRAFORM_BLOCK}
+    "modules/queue/main.tf": `${SANDBOX_PROVIDER_BLOCK}
 variable "replicas" {
   type = number
 }
@@ -310,7 +300,7 @@ export const SANDBOX_DB_PASSWORD_CHANGED = "n3w-Cons0le-Pa55";
 export const REFUSAL_WORKSPACE: WorkspaceSpec = {
   varFiles: [],
   files: {
-    "main.tf": `${TERRAFORM_BLOCK}
+    "main.tf": `${SANDBOX_PROVIDER_BLOCK}
 provider "sandbox" {}
 
 variable "app" {

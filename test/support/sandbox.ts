@@ -14,6 +14,17 @@ import { TerraformCli } from "../../src/adapters/terraform/cli-runner.js";
 export const REPO_ROOT = fileURLToPath(new URL("../..", import.meta.url));
 export const SANDBOX_PROVIDER_DIR = path.resolve(REPO_ROOT, "../shared/tools/sandbox-provider");
 
+/** The `terraform` block every sandbox root (and module) declares: the provider from the filesystem mirror. */
+export const SANDBOX_PROVIDER_BLOCK = `terraform {
+  required_providers {
+    sandbox = {
+      source  = "example.com/driftback/sandbox"
+      version = "0.1.0"
+    }
+  }
+}
+`;
+
 export type TerraformProbe = { available: true; version: string } | { available: false; reason: string };
 
 /** Whether a real terraform and the sandbox provider are both here, and if not, why. */

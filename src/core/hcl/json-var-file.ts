@@ -88,17 +88,11 @@ export interface JsonEdit {
  * replaced, or a missing key is added to the object that should hold it; nothing else changes.
  */
 export function planJsonEdit(source: string, name: string, steps: readonly PathStep[], live: JsonValue): JsonEdit | { refused: string } {
-  let root: JsonNode;
-  try {
-    root = parseJsonSpans(source);
-  } catch (error) {
-    return { refused: `it is not valid JSON (${(error as Error).message})` };
-  }
-  if (root.kind !== "object") return { refused: "it is not a JSON object of variable names" };
+  const root = varFileRoot(source);
+  if ("refused" in root) return root;
   const entry = root.entries.findLast((e) => e.key === name);
   if (!entry) return { refused: `it does not set \`${name}\`` };
   const container = { start: entry.keyStart, end: entry.value.end };
-  const eol = source.includes("\r\n") ? "\r\n" : "\n";
   let node = entry.value;
   let index = 0;
   for (; index < steps.length; index++) {
@@ -109,11 +103,35 @@ export function planJsonEdit(source: string, name: string, steps: readonly PathS
   const rest = steps.slice(index);
   if (rest.length === 0) {
     const multiLine = source.slice(node.start, node.end).includes("\n");
-    return { start: node.start, end: node.end, text: renderJson(live, multiLine ? indentationAt(source, node.start) : undefined, eol, unitOf(source)), container };
+    return { start: node.start, end: node.end, text: renderJson(live, multiLine ? indentationAt(source, node.start) : undefined, eolOf(source), unitOf(source)), container };
   }
   const [key, ...inner] = rest;
   if (node.kind !== "object" || typeof key !== "string") return { refused: `\`${name}\` has no place for that key there: the value is not an object` };
-  const value = inner.reduceRight<JsonValue>((acc, step) => ({ [String(step)]: acc }), live);
+  return addKey(source, node, key, inner.reduceRight<JsonValue>((acc, step) => ({ [String(step)]: acc }), live), container);
+}
+
+/** The one text edit that makes a JSON var file set `name` to `value`: its entry rewritten, or a new last entry of the top-level object. */
+export function planJsonAssignment(source: string, name: string, value: JsonValue): JsonEdit | { refused: string } {
+  const root = varFileRoot(source);
+  if ("refused" in root) return root;
+  if (root.entries.some((e) => e.key === name)) return planJsonEdit(source, name, [], value);
+  return addKey(source, root, name, value, { start: root.start, end: root.end });
+}
+
+/** The top-level object of a JSON var file, or why it is not one. */
+function varFileRoot(source: string): Extract<JsonNode, { kind: "object" }> | { refused: string } {
+  let root: JsonNode;
+  try {
+    root = parseJsonSpans(source);
+  } catch (error) {
+    return { refused: `it is not valid JSON (${(error as Error).message})` };
+  }
+  return root.kind === "object" ? root : { refused: "it is not a JSON object of variable names" };
+}
+
+/** A new last entry of an object, laid out as the object's own entries are (one line, or one entry a line). */
+function addKey(source: string, node: Extract<JsonNode, { kind: "object" }>, key: string, value: JsonValue, container: { start: number; end: number }): JsonEdit {
+  const eol = eolOf(source);
   const last = node.entries.at(-1);
   if (!last) return { start: node.start, end: node.end, text: renderJson({ [key]: value }, undefined, eol, unitOf(source)), container };
   const multiLine = source.slice(node.start, node.end).includes("\n");
@@ -123,24 +141,8 @@ export function planJsonEdit(source: string, name: string, steps: readonly PathS
   return { start: at, end: at, text: `,${eol}${indent}${JSON.stringify(key)}: ${renderJson(value, indent, eol, unitOf(source))}`, container: { start: container.start, end: Math.max(container.end, lineEnd(source, at)) } };
 }
 
-/** The one text edit that makes a JSON var file set `name` to `value`: its entry rewritten, or a new last entry of the top-level object. */
-export function planJsonAssignment(source: string, name: string, value: JsonValue): JsonEdit | { refused: string } {
-  let root: JsonNode;
-  try {
-    root = parseJsonSpans(source);
-  } catch (error) {
-    return { refused: `it is not valid JSON (${(error as Error).message})` };
-  }
-  if (root.kind !== "object") return { refused: "it is not a JSON object of variable names" };
-  if (root.entries.some((e) => e.key === name)) return planJsonEdit(source, name, [], value);
-  const eol = source.includes("\r\n") ? "\r\n" : "\n";
-  const last = root.entries.at(-1);
-  const whole = { start: root.start, end: root.end };
-  if (!last) return { start: root.start, end: root.end, text: `{${eol}${unitOf(source)}${JSON.stringify(name)}: ${renderJson(value, unitOf(source), eol, unitOf(source))}${eol}}`, container: whole };
-  const multiLine = source.slice(root.start, root.end).includes("\n");
-  if (!multiLine) return { start: last.value.end, end: last.value.end, text: `, ${JSON.stringify(name)}: ${renderJson(value, undefined, eol, unitOf(source))}`, container: whole };
-  const indent = indentationAt(source, last.keyStart);
-  return { start: last.value.end, end: last.value.end, text: `,${eol}${indent}${JSON.stringify(name)}: ${renderJson(value, indent, eol, unitOf(source))}`, container: whole };
+function eolOf(source: string): string {
+  return source.includes("\r\n") ? "\r\n" : "\n";
 }
 
 /** JSON text for a value: on one line (`indent` undefined), or spread over lines the way the file indents, starting at `indent`. */
