@@ -60,7 +60,7 @@ export function othersAt(lc: LiftContext, file: string, depth: number): string |
 /** A literal in a place others evaluate: a variable takes its place (default: the literal), the drifted caller passes the live value. */
 export function parameterizeLiteral(lc: LiftContext, depth: number, file: string, node: Node, steps: readonly PathStep[], live: JsonValue, shared: string): Lifted {
   const current = evaluateExpression(node);
-  if (onlyRootFiles(lc) && depth > 0) return refused(`${shared}.`);
+  if (onlyRootFiles(lc)) return refused(`${shared}; ${onlyRootFiles(lc)}.`);
   const changes: LiftChange[] = [];
   const dir = lc.dirs[depth]!;
   const where = formatAttributePath(lc.targetPath);
@@ -68,15 +68,19 @@ export function parameterizeLiteral(lc: LiftContext, depth: number, file: string
   // a key the map does not have yet: merged over it, whatever its other values are
   if (steps.length === 1 && typeof key === "string" && isObjectExpression(node)) {
     const name = freeName(lc, depth, candidates(lc, "_overrides", 1));
+    // typed by what it carries: map(string) for a string, any for an object (a map of objects)
+    const type = hclType({ [key]: live });
     changes.push({ kind: "replace", file, node, text: `merge(${node.text}, var.${name})` });
-    changes.push(declare(lc, depth, file, name, {}, false, `entries merged over ${formatAttributePath(lc.targetPath.slice(0, -1))} of ${lc.address.type}.${lc.address.name}; empty for every caller that keeps the module's map`));
+    changes.push(declare(lc, depth, file, name, {}, false, `entries merged over ${formatAttributePath(lc.targetPath.slice(0, -1))} of ${lc.address.type}.${lc.address.name}; empty for every caller that keeps the module's map`, type));
     return liftInput(lc, depth, name, {}, { [key]: live }, changes, `${shared}: driftback merged the input \`${name}\` of \`${dir}\` over the module's map (empty by default, so every other caller keeps it)`);
   }
   if (current.kind !== "literal") return refused(`${shared}, and the value there is not a literal driftback can move into a variable`);
   if (steps.length === 0) {
     const name = freeName(lc, depth, candidates(lc, ""));
     changes.push({ kind: "replace", file, node, text: `var.${name}` });
-    changes.push(declare(lc, depth, file, name, current.value, false, `${where} of ${lc.address.type}.${lc.address.name}; driftback moved the literal here so one caller can set its own value`));
+    // a null literal stays possible for the other callers: such an input is nullable, typed from the live value
+    const type = current.value === null ? hclType(live) : hclType(current.value);
+    changes.push(declare(lc, depth, file, name, current.value, current.value === null, `${where} of ${lc.address.type}.${lc.address.name}; driftback moved the literal here so one caller can set its own value`, type));
     return liftInput(lc, depth, name, current.value, live, changes, `${shared}: driftback made it the input \`${name}\` of \`${dir}\` (default ${short(current.value)}, what every other caller keeps)`);
   }
   return refused(`${shared}, and \`${where}\` lies inside a literal driftback cannot parameterize (only a whole value or a map key).`);
@@ -93,7 +97,7 @@ export function liftDefault(lc: LiftContext, depth: number, name: string, defaul
 
 /** An attribute a module's resource does not set yet: the resource reads a new input (default null: unset for every other caller). */
 export function parameterizeAbsent(lc: LiftContext, depth: number, file: string, block: Node, attribute: string, live: JsonValue, shared: string): Lifted {
-  if (onlyRootFiles(lc) && depth > 0) return refused(`${shared}.`);
+  if (onlyRootFiles(lc)) return refused(`${shared}; ${onlyRootFiles(lc)}.`);
   const name = freeName(lc, depth, candidates(lc, ""));
   const changes: LiftChange[] = [
     { kind: "argument", file, block, name: attribute, value: null, raw: `var.${name}` },
@@ -129,7 +133,8 @@ export function liftInput(lc: LiftContext, depth: number, name: string, oldValue
   // the caller's own module is shared too: it gets an input of its own, passed on unchanged
   const outer = freeName(lc, depth - 1, [name, ...candidates(lc, "")]);
   changes.push({ kind: "argument", file: call.file, block: call.node, name, value: null, raw: `var.${outer}` });
-  changes.push(declare(lc, depth - 1, call.file, outer, oldValue, oldValue !== null, `passed to module.${module.name} as ${name}`));
+  const inner = changes.find((c): c is Extract<LiftChange, { kind: "declare" }> => c.kind === "declare" && c.name === name);
+  changes.push(declare(lc, depth - 1, call.file, outer, oldValue, oldValue === null, `passed to module.${module.name} as ${name}`, inner?.type ?? hclType(oldValue)));
   return liftInput(lc, depth - 1, outer, oldValue, value, changes, `${via}; ${shared}, so it is passed through its input \`${outer}\``);
 }
 
@@ -164,8 +169,11 @@ function liftIntoEntry(
   const collection = forEach ? objectOf(attributeExpression(forEach)) : undefined;
   const entry = collection ? objectElements(collection).find((e) => objectKey(e.key) === module.key) : undefined;
   if (!entry || !objectOf(entry.value)) return cannot("for_each over something other than a literal map of objects (a set, a variable, or an entry that is not an object)");
-  if (objectElements(objectOf(entry.value)!).some((e) => objectKey(e.key) === name)) return cannot(`for_each whose \`${String(module.key)}\` entry already has \`${name}\``);
-  changes.push({ kind: "argument", file: call.file, block: call.node, name, value: null, raw: `lookup(each.value, ${quoteHclString(name)}, ${renderHclValue(oldValue)})` });
+  // an entry that already holds the key would start to use it: its instance would change too
+  const holder = objectElements(collection!).find((e) => objectOf(e.value) && objectElements(objectOf(e.value)!).some((f) => objectKey(f.key) === name));
+  if (holder) return cannot(`for_each whose \`${objectKey(holder.key) ?? "?"}\` entry already has \`${name}\``);
+  const eol = lc.ws.source(call.file).includes("\r\n") ? "\r\n" : "\n";
+  changes.push({ kind: "argument", file: call.file, block: call.node, name, value: null, raw: `lookup(each.value, ${quoteHclString(name)}, ${renderHclValue(oldValue, "  ", eol)})` });
   changes.push({ kind: "entry", file: call.file, node: entry.value, key: name, value });
   return { kind: "lifted", file: call.file, changes, via: `${via}, in the \`${String(module.key)}\` entry of \`module.${module.name}\`'s for_each (the other entries keep ${short(oldValue)})` };
 }
@@ -201,13 +209,18 @@ function candidates(lc: LiftContext, suffix: string, drop = 0): string[] {
   return [`${last}${suffix}`, `${steps.join("_")}${suffix}`, `${snake(lc.address.name)}_${steps.join("_")}${suffix}`];
 }
 
-/** The first candidate no variable of the dir (or argument of the block calling it) already uses; numbered after that. */
+/** Names terraform reserves for a module block's own arguments or forbids as variable names. */
+const RESERVED = new Set(["source", "version", "providers", "count", "for_each", "depends_on", "lifecycle", "locals"]);
+
+/** The first candidate no variable of the dir (or argument of the block calling it, or var file of the root) already uses, and terraform does not reserve; numbered after that. */
 function freeName(lc: LiftContext, depth: number, names: readonly string[]): string {
   const dir = lc.dirs[depth]!;
   const call = depth > 0 ? lc.ws.findBlock(lc.dirs[depth - 1]!, "module", lc.address.modules[depth - 1]!.name) : undefined;
   const taken = (n: string) =>
+    RESERVED.has(n) ||
     lc.ws.findBlock(dir, "variable", n) !== undefined ||
     (call !== undefined && findAttribute(blockBody(call.node), n) !== undefined) ||
+    (depth === 0 && lc.ws.files().some((f) => !f.endsWith(".tf") && path.posix.dirname(f) === lc.ws.rootDir && assigns(lc.ws, f, n))) ||
     (depth === 0 && lc.ws.varFiles.some((f) => assigns(lc.ws, path.posix.normalize(path.posix.join(lc.ws.rootDir, f)), n)));
   for (const name of names) if (!taken(name)) return name;
   for (let i = 2; ; i++) if (!taken(`${names.at(-1)}_${i}`)) return `${names.at(-1)}_${i}`;

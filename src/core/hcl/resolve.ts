@@ -176,6 +176,8 @@ function inExpression(ctx: Context, file: string, expression: Node, steps: PathS
 function followVariable(ctx: Context, name: string, steps: PathStep[], depth: number): Resolution {
   const { ws } = ctx;
   const dir = ctx.dirs[depth]!;
+  // a count/for_each instance reading a variable: wherever its value is set, it is set for every instance
+  if (ctx.instance && !ctx.viaEach) return sharedByInstances(ctx);
   if (depth === 0) ctx.onRootVariable?.(name);
   if (ws.countReferences(dir, "var", name) > 1) return sharedReference(ctx, `var.${name}`, dir);
   if (depth === 0) {

@@ -285,6 +285,51 @@ describe("placement: where a drifted value is written", () => {
     expect(literal.kind === "refused" && literal.reason).toMatch(/`backport.verify` is false/);
   });
 
+  describe("generated code terraform accepts", () => {
+    const declarations = (text: string) => [...text.matchAll(/variable "([^"]+)" \{([^}]*)\}/g)].map((m) => ({ name: m[1]!, body: m[2]! }));
+
+    it("never declares a null default with nullable = false (a null literal, an input passed through a shared module)", async () => {
+      const files = {
+        ...SHARED,
+        "modules/platform/main.tf": 'variable "name" {\n  type = string\n}\n\nmodule "svc" {\n  source = "../service"\n  name   = var.name\n}\n',
+        "modules/service/main.tf": MODULE_MAIN.replace('image    = "shop:1.0"', "image    = null"),
+        "envs/staging/main.tf": 'module "platform" {\n  source = "../../modules/platform"\n  name   = "s"\n}\n',
+        "envs/prod-us/main.tf": 'module "platform" {\n  source = "../../modules/platform"\n  name   = "u"\n}\n',
+        "envs/prod-eu/main.tf": 'module "platform" {\n  source = "../../modules/platform"\n  name   = "e"\n}\n',
+      };
+      for (const path of [["image"], ["memory"]]) {
+        const edited = await codify(files, THREE, "prod-eu", target("module.platform.module.svc.sandbox_deployment.app", path, "x"));
+        for (const text of Object.values(edited)) {
+          for (const d of declarations(text)) if (/default\s+= null/.test(d.body)) expect(d.body, d.name).not.toMatch(/nullable\s+= false/);
+        }
+        const passed = declarations(edited["modules/platform/main.tf"]!).filter((d) => d.name !== "name");
+        expect(passed.map((d) => d.body)).toEqual([expect.stringMatching(/type\s+= string[\s\S]*default\s+= null/)]);
+      }
+    });
+
+    it("never names a new input after an argument terraform reserves (version, count, …)", async () => {
+      const files = { ...SHARED, "modules/service/main.tf": 'resource "x_cluster" "c" {\n  name    = var.name\n  version = "1.29"\n}\n' };
+      const edited = await codify(files, THREE, "prod-eu", target("module.shop.x_cluster.c", ["version"], "1.30"));
+      expect(edited["modules/service/main.tf"]).toMatch(/version = var\.c_version|version = var\.version_2/);
+      expect(edited["envs/prod-eu/main.tf"]).not.toMatch(/^\s*version\s*=/m);
+    });
+
+    it("types a merged overrides input by what it carries (a map of objects takes any)", async () => {
+      const files = { ...SHARED, "modules/service/main.tf": 'resource "x_app" "a" {\n  name = var.name\n  rules = {\n    a = { port = 80 }\n  }\n}\n' };
+      const edited = await codify(files, THREE, "prod-eu", target("module.shop.x_app.a", ["rules", "b"], { port: 443 }));
+      expect(declarations(edited["modules/service/variables.tf"]!).find((d) => d.name === "rules_overrides")!.body).toMatch(/type\s+= any/);
+    });
+  });
+
+  it.each([
+    ["a count instance whose value the caller sets", { "modules/service/main.tf": 'variable "size" {\n  type = string\n}\n\nresource "x_vm" "w" {\n  count = 2\n  size  = var.size\n}\n', "envs/prod-eu/main.tf": 'module "shop" {\n  source = "../../modules/service"\n  size   = "small"\n}\n' }, "module.shop.x_vm.w[0]", /one of several instances/],
+    ["a count instance whose value is a shared module default", { "modules/service/main.tf": 'variable "size" {\n  default = "small"\n}\n\nresource "x_vm" "w" {\n  count = 2\n  size  = var.size\n}\n' }, "module.shop.x_vm.w[1]", /one of several instances/],
+    ["a for_each call whose other entry already holds the key", { "envs/prod-eu/main.tf": 'module "shop" {\n  source   = "../../modules/service"\n  for_each = {\n    blue  = { name = "b", size = "huge" }\n    green = { name = "g" }\n  }\n  name = each.value.name\n}\n', "modules/service/main.tf": 'variable "name" {}\n\nresource "x_vm" "w" {\n  size = "small"\n}\n' }, 'module.shop["green"].x_vm.w', /`blue` entry already has `size`/],
+  ])("refuses %s", (_name, extra, address, reason) => {
+    const { "modules/service/variables.tf": _v, ...rest } = SHARED;
+    expect(refusal({ ...rest, ...extra } as Record<string, string>, THREE, "prod-eu", target(address, ["size"], "large"))).toMatch(reason);
+  });
+
   it("without the repository's workspaces, a module's literal is not edited, and says why", () => {
     const ws = scopedWorkspace(parser, SHARED, THREE, "prod-eu");
     ws.scope = undefined;
