@@ -5,8 +5,8 @@ import type { LimitFunction } from "p-limit";
 import stripAnsi from "strip-ansi";
 import type { Config, WorkspaceConfig } from "../config/schema.js";
 import type { PlannedDrift } from "../core/backport/index.js";
-import { describeDifference, differencesFromBase } from "../core/plan/compare-changes.js";
-import type { PathStep } from "../core/plan/model.js";
+import { describeDifference, differencesFromBase, KEEPS, outputDifferences } from "../core/plan/compare-changes.js";
+import type { OutputChange, PathStep } from "../core/plan/model.js";
 import type { RepoView } from "../core/repo/view.js";
 import { overlaps } from "../core/drift/evidence.js";
 import { changedAttributes } from "../core/drift/pairing.js";
@@ -53,8 +53,6 @@ export type VerifyResult =
   /** A plan failed or timed out: a readable, masked reason. */
   | { ok: false; reason: string };
 
-/** Actions that leave a resource as it is. */
-const KEEPS = new Set(["no-op", "read", "forget"]);
 
 /**
  * Verified codify, for the whole repository: plans a copy of the checkout with the edits written
@@ -80,9 +78,11 @@ export async function verifyCodify(deps: VerifyDeps, request: VerifyRequest): Pr
     // 3. Each one's plan of the edited code, and of the same commit without it, all within the plan limit.
     const limit = <T>(run: () => Promise<T>) => (deps.planLimit ? deps.planLimit(run) : run());
     const planOf = (workspace: WorkspaceConfig, dir: string) => limit(() => deps.terraform.plan(planRequestFor(request.config, workspace, dir, request.signal)));
-    const baseOf = async (workspace: WorkspaceConfig): Promise<PlanRead> => {
-      const known = request.basePlans?.get(workspace.name);
-      if (known !== undefined) return readPlan(known, deps.masker, `the scan's plan of ${workspace.name}`);
+    const baseOf = async (workspace: WorkspaceConfig, fresh = false): Promise<PlanRead> => {
+      const known = fresh ? undefined : request.basePlans?.get(workspace.name);
+      const read = known !== undefined ? readPlan(known, deps.masker, `the scan's plan of ${workspace.name}`) : undefined;
+      // a refresh-only plan shows no pending change to compare with: the base is planned here
+      if (read && (!read.ok || !read.refreshOnly)) return read;
       baseCopy ??= makeScratch(deps, "driftback-base-").then(async (made) => {
         if ("reason" in made) return made;
         const failed = await copyTree(request.checkoutDir, made.dir, new Map(), deps.masker);
@@ -98,27 +98,50 @@ export async function verifyCodify(deps: VerifyDeps, request: VerifyRequest): Pr
         return { workspace, edited, base };
       }),
     );
-    const failed = results.find((r) => !r.edited.ok || !r.base.ok);
-    if (failed) return { ok: false, reason: (!failed.edited.ok ? failed.edited.reason : !failed.base.ok ? failed.base.reason : "") };
+    // a workspace that cannot be planned without the edit either: nothing is known (retried next scan)
+    const broken = results.find((r) => !r.base.ok);
+    if (broken && !broken.base.ok) return { ok: false, reason: broken.base.reason };
+    const sideEffects = new Map<string, string>();
+    const blame = (why: string, workspace: string) => {
+      for (const item of request.items) {
+        const files = request.filesOf?.get(item.fingerprint);
+        const concerned = workspace === request.workspace.name || !files || files.some((f) => request.view?.readersOf(f).includes(workspace));
+        if (concerned && !sideEffects.has(item.fingerprint)) sideEffects.set(item.fingerprint, deps.masker.scrubText(why));
+      }
+    };
+    // a timeout or a cancel says nothing about the edit: retried next scan
+    const stopped = results.find((r) => !r.edited.ok && r.edited.stopped);
+    if (stopped && !stopped.edited.ok) return { ok: false, reason: stopped.edited.reason };
+    // a plan that fails only with the edit (the same commit plans without it, now): the edit broke it, so it is not kept
+    for (const r of results) {
+      if (r.edited.ok) continue;
+      const now = request.basePlans?.has(r.workspace.name) ? await baseOf(r.workspace, true) : r.base;
+      // it fails without the edit too: the workspace cannot be planned now (retried next scan)
+      if (!now.ok) return { ok: false, reason: r.edited.reason };
+      blame(`the plan of \`${r.workspace.name}\` fails with the edit (it plans without it): ${r.edited.reason}`, r.workspace.name);
+    }
+    if (results.some((r) => !r.edited.ok)) {
+      const own = results.find((r) => r.workspace.name === request.workspace.name)!;
+      return { ok: true, stillChanges: new Set(), changes: own.edited.ok ? own.edited.changes : [], verified: workspaces.map((w) => w.name), sideEffects };
+    }
     // 4. What each plan says about the edit.
     const own = results.find((r) => r.workspace.name === name)!;
     const ownChanges = (own.edited as PlanOk).changes;
     const stillChanges = stillChanged(request.items, ownChanges);
-    const sideEffects = new Map<string, string>();
     const codifiedPath = (address: string, path: readonly PathStep[]) => request.items.some((i) => i.item.address === address && overlaps(i.item.path, path));
     for (const { workspace, edited, base } of results) {
       const mine = workspace.name === name;
-      const differences = differencesFromBase((base as PlanOk).changes, (edited as PlanOk).changes, mine ? (address, path) => codifiedPath(address, path) || request.items.some((i) => i.item.address === address && i.item.class === "deleted") : undefined).filter(
-        // in the drifted workspace, a change that is gone is drift the edit settles; anywhere else it is a change of that workspace's code
-        (d) => !(mine && d.kind === "gone"),
-      );
+      const b = base as PlanOk;
+      const e = edited as PlanOk;
+      const expected = mine ? (address: string, path: readonly PathStep[]) => codifiedPath(address, path) || request.items.some((i) => i.item.address === address && i.item.class === "deleted") : undefined;
+      // in the drifted workspace, a pending change that is gone is fine where it was drift the scan found (the edit settles
+      // it too), and its outputs follow the codified value (state recorded the old one); anywhere else nothing may differ
+      const differences = [
+        ...differencesFromBase(b.changes, e.changes, expected).filter((d) => !(mine && d.kind === "gone" && b.drifted.has(d.address))),
+        ...(mine ? [] : outputDifferences(b.outputs, e.outputs)),
+      ];
       if (differences.length === 0) continue;
-      const why = `applying the edit would also change \`${workspace.name}\`: ${differences.slice(0, 3).map(describeDifference).join("; ")}${differences.length > 3 ? `; and ${differences.length - 3} more` : ""}`;
-      for (const item of request.items) {
-        const files = request.filesOf?.get(item.fingerprint);
-        const concerned = mine || !files || files.some((f) => request.view?.readersOf(f).includes(workspace.name));
-        if (concerned && !sideEffects.has(item.fingerprint)) sideEffects.set(item.fingerprint, deps.masker.scrubText(why));
-      }
+      blame(`applying the edit would also change \`${workspace.name}\`: ${differences.slice(0, 3).map(describeDifference).join("; ")}${differences.length > 3 ? `; and ${differences.length - 3} more` : ""}`, workspace.name);
     }
     return { ok: true, stillChanges, changes: ownChanges, verified: workspaces.map((w) => w.name), sideEffects };
   } finally {
@@ -128,8 +151,8 @@ export async function verifyCodify(deps: VerifyDeps, request: VerifyRequest): Pr
   }
 }
 
-type PlanOk = { ok: true; changes: ResourceChange[] };
-type PlanRead = PlanOk | { ok: false; reason: string };
+type PlanOk = { ok: true; changes: ResourceChange[]; outputs: OutputChange[]; /** Addresses the plan found changed outside terraform. */ drifted: Set<string>; refreshOnly: boolean };
+type PlanRead = PlanOk | { ok: false; reason: string; /** Timed out or cancelled: nothing to say about the code. */ stopped?: boolean };
 
 async function makeScratch(deps: VerifyDeps, prefix: string): Promise<{ dir: string } | { reason: string }> {
   try {
@@ -157,7 +180,7 @@ async function copyTree(from: string, to: string, files: ReadonlyMap<string, str
 function fromOutcome(outcome: Awaited<ReturnType<TerraformRunner["plan"]>>, masker: Masker, what: string): PlanRead {
   if (!outcome.ok) {
     const detail = lastErrorLine(masker.scrubText(stripAnsi(outcome.output)));
-    return { ok: false, reason: `${what} failed: ${masker.scrubText(outcome.message)}${detail ? `: ${detail}` : ""}` };
+    return { ok: false, reason: `${what} failed: ${masker.scrubText(outcome.message)}${detail ? `: ${detail}` : ""}`, stopped: outcome.timedOut || outcome.cancelled };
   }
   return readPlan(outcome.planJson, masker, what);
 }
@@ -166,7 +189,7 @@ function readPlan(planJson: string, masker: Masker, what: string): PlanRead {
   try {
     const model = parsePlan(planJson);
     if (model.errored) return { ok: false, reason: `${what} errored: terraform could not finish it` };
-    return { ok: true, changes: model.resourceChanges };
+    return { ok: true, changes: model.resourceChanges, outputs: model.outputChanges, drifted: new Set(model.resourceDrift.map((c) => c.address)), refreshOnly: model.refreshOnly };
   } catch (error) {
     return { ok: false, reason: `${what}'s JSON is not usable: ${masker.scrubText((error as Error).message).split("\n")[0]}` };
   }

@@ -52,6 +52,10 @@ resource "sandbox_security_group" "app" {
   }
 }
 
+output "replicas" {
+  value = sandbox_deployment.app.replicas
+}
+
 resource "sandbox_instance" "app" {
   name          = "\${var.name}-vm"
   instance_type = "t3.small"
@@ -92,6 +96,11 @@ module "shop" {
   source   = "../../modules/service"
   name     = "shop-prod-eu"
   env_name = "prod"
+}
+
+# the codified replicas flow out here: the output follows the value, not a side effect
+output "shop_replicas" {
+  value = module.shop.replicas
 }
 `,
 };

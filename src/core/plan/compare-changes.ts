@@ -2,10 +2,10 @@ import { changedAttributes } from "../drift/pairing.js";
 import { valueAt } from "../drift/evidence.js";
 import { formatAttributePath } from "../hcl/address.js";
 import { deepEqual } from "../render/values.js";
-import type { JsonValue, PathStep, ResourceChange } from "./model.js";
+import type { JsonValue, OutputChange, PathStep, ResourceChange } from "./model.js";
 
 /** Actions that leave a resource as it is. */
-const KEEPS = new Set(["no-op", "read", "forget"]);
+export const KEEPS: ReadonlySet<string> = new Set(["no-op", "read", "forget"]);
 
 /**
  * How a plan of edited code differs from the plan of the same commit without the edit, resource
@@ -52,6 +52,13 @@ export function differencesFromBase(
       out.push({ address, kind: "action", paths: [""] });
       continue;
     }
+    if (b.action !== "update") {
+      // a create or a replacement: what it creates, and what stays unknown until apply, must be the same
+      const paths = changedAttributes(b.after ?? null, e.after ?? null, "after").map((c) => c.path);
+      const unknown = !deepEqual(b.afterUnknown ?? null, e.afterUnknown ?? null);
+      if (paths.length > 0 || unknown) out.push({ address, kind: "attribute", paths: paths.length > 0 ? paths.map(formatAttributePath) : ["(known after apply)"] });
+      continue;
+    }
     const moved: string[] = [];
     const settled: string[] = [];
     const basePaths = attributePaths(b);
@@ -64,8 +71,25 @@ export function differencesFromBase(
       if (expected(address, path)) continue;
       if (!attributePaths(e).some((p) => samePath(p, path))) settled.push(formatAttributePath(path));
     }
+    // a value that becomes, or stops being, known only after apply is a change of its own
+    if (moved.length === 0 && !deepEqual(b.afterUnknown ?? null, e.afterUnknown ?? null)) moved.push("(known after apply)");
     if (moved.length > 0) out.push({ address, kind: "attribute", paths: moved });
     if (settled.length > 0) out.push({ address, kind: "gone", paths: settled });
+  }
+  return out;
+}
+
+/** Output changes that differ between the base plan and the edited one (names only). */
+export function outputDifferences(base: readonly OutputChange[], edited: readonly OutputChange[]): ChangeDifference[] {
+  const changing = (changes: readonly OutputChange[]) => new Map(changes.filter((c) => !KEEPS.has(c.action)).map((c) => [c.name, c]));
+  const before = changing(base);
+  const after = changing(edited);
+  const out: ChangeDifference[] = [];
+  for (const name of [...new Set([...before.keys(), ...after.keys()])].sort()) {
+    const b = before.get(name);
+    const e = after.get(name);
+    const same = b && e && b.action === e.action && deepEqual(b.after ?? null, e.after ?? null) && deepEqual(b.afterUnknown ?? null, e.afterUnknown ?? null);
+    if (!same) out.push({ address: `output.${name}`, kind: !b ? "new" : !e ? "gone" : "attribute", paths: [] });
   }
   return out;
 }
