@@ -63,7 +63,7 @@ async function benchIndex(parser: HclParser, dir: string): Promise<void> {
   const files = writeCorpus(dir);
   const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
   // the same sources, read once as the adapter reads them; interleaved rounds, medians of 5
-  const sources = await readRepoSources(dir);
+  const { sources } = await readRepoSources(dir);
   if (sources.size !== files.length) throw new Error(`bench read ${sources.size} of ${files.length} files`);
   const parse = (source: string) => parser.parse(source);
   for (const source of [...sources.values()].slice(0, 100)) parser.parse(source).delete();
@@ -75,7 +75,7 @@ async function benchIndex(parser: HclParser, dir: string): Promise<void> {
     for (const source of sources.values()) parser.parse(source).delete();
     raw.push(performance.now() - start);
     start = performance.now();
-    const graph = repoGraphOf(parse, sources);
+    const graph = repoGraphOf(parse, sources).calls;
     new RepoView({ calls: graph }, Array.from({ length: 20 }, (_, e) => ({ name: `env${e}`, dir: `envs/env${e}`, varFiles: [] })));
     indexed.push(performance.now() - start);
     dirs = graph.size;
@@ -110,7 +110,7 @@ async function benchVerification(parser: HclParser, dir: string): Promise<void> 
   }
   const config = validateConfig({ workspaces: names.map((name) => ({ name, dir: `envs/${name}` })), parallelism: PARALLELISM });
   if (!config.ok) throw new Error(`bench config: ${JSON.stringify(config)}`);
-  const view = new RepoView({ calls: await loadRepoGraph(parser, dir) }, config.config.workspaces.map((w) => ({ name: w.name, dir: w.dir, varFiles: w.var_files })));
+  const view = new RepoView(await loadRepoGraph(parser, dir), config.config.workspaces.map((w) => ({ name: w.name, dir: w.dir, varFiles: w.var_files })));
   const model = parsePlan(drifted);
   const items: PlannedDrift[] = classifyDrift(model, "w0").map((item) => ({ item, fingerprint: fingerprintOf(item), valueHash: "", secret: false, decision: { action: "codify" } as PlannedDrift["decision"] }));
   const code = await WorkspaceCode.load(parser, hclToolchain, dir, config.config.workspaces[0]!, view);

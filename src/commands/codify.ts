@@ -30,6 +30,10 @@ export interface CodifyCommandOptions {
 }
 
 /** `driftback codify`: read the plan and the code, codify what can be, write only with --write. */
+/** Why `codify` leaves module code alone. */
+const CODIFY_ROOT_ONLY =
+  "`driftback codify` plans nothing, so it edits only the root's own files; `driftback backport --workspace NAME --dry-run --verify` lifts the value out of the module and proves the edit for every workspace that calls it";
+
 export async function codifyCommand(options: CodifyCommandOptions): Promise<{ results: CodifyResult[]; text: string; parseErrors: string[] }> {
   const cwd = path.resolve(options.cwd ?? process.cwd());
   const absoluteDir = path.resolve(cwd, options.dir);
@@ -49,8 +53,8 @@ export async function codifyCommand(options: CodifyCommandOptions): Promise<{ re
   // symbolic links are followed inside the current directory (or inside --dir when it lies elsewhere)
   const boundary = repoRoot === cwd ? cwd : absoluteDir;
   const { workspace: ws, unparsable } = await loadWorkspace(await loadHclParser(), repoRoot, dir, options.varFiles, { boundary });
-  // every other root under the current directory counts as another caller of the modules it shares with --dir
-  ws.scope = { view: await loadRepoView(await loadHclParser(), repoRoot, [{ name: dir, dir, varFiles: options.varFiles }]), workspace: dir };
+  // the roots under the current directory say who else reads a var file; with no plan to prove an edit of a module, only the root's own files are edited
+  ws.scope = { view: await loadRepoView(await loadHclParser(), repoRoot, [{ name: dir, dir, varFiles: options.varFiles }]), workspace: dir, rootOnly: CODIFY_ROOT_ONLY };
   // what terraform planned each root variable with: a value the code and var files resolve otherwise is refused
   const planned = plannedVariablesIn(planJson);
   if (planned) ws.planned = planned;

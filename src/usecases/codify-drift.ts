@@ -48,6 +48,8 @@ async function codifyOne(deps: CodifyDeps, ws: HclWorkspace, target: DriftTarget
   // 2. Plan the smallest edits (several files when the value is lifted out of shared code).
   const plans = planEdits(ws, resolution, target.live);
   if ("refused" in plans) return refuse(plans.refused);
+  const linked = plans.find((plan) => ws.linked.has(plan.file));
+  if (linked) return refuse(linkedReason(linked.file));
   const originals = new Map(plans.map((plan) => [plan.file, ws.source(plan.file)]));
   const outputs = new Map<string, string>();
   for (const plan of plans) {
@@ -118,4 +120,9 @@ function snippetFor(target: DriftTarget): string {
   if (tail.length === 0) return `# ${inside}\n${renderHclValue(target.live)}`;
   const value = tail.slice(1).reduceRight<JsonValue>((inner, step) => ({ [String(step)]: inner }), target.live);
   return `# in ${inside}:\n${String(tail[0])} = ${renderHclValue(value)}`;
+}
+
+/** Why a file reached through a symbolic link is never edited. */
+export function linkedReason(file: string): string {
+  return `\`${file}\` is reached through a symbolic link: the same code may be reached another way (another workspace, another module path), so driftback does not edit it; change the linked file by hand.`;
 }

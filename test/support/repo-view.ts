@@ -6,7 +6,7 @@ import { RepoView, type WorkspaceRoot } from "../../src/core/repo/view.js";
 /** The repository-wide view of in-memory files (repo-relative path -> source), as load-repo-view builds it from a checkout. */
 export function viewOf(parser: HclParser, files: Record<string, string>, workspaces: readonly WorkspaceRoot[]): RepoView {
   const sources = new Map(Object.entries(files).filter(([file]) => file.endsWith(".tf")));
-  return new RepoView({ calls: repoGraphOf((source) => parser.parse(source), sources) }, workspaces);
+  return new RepoView(repoGraphOf((source) => parser.parse(source), sources), workspaces);
 }
 
 /** One workspace's HclWorkspace over in-memory files, scoped by the view of all of them. */

@@ -44,7 +44,7 @@ export async function loadWorkspace(
   const read = async (file: string) => {
     let source: string;
     try {
-      source = await readSource(repoRoot, file, boundary);
+      source = await readSource(repoRoot, file, boundary, (through) => ws.linked.add(through));
     } catch (error) {
       if (options.skipUnreadable && error instanceof LocalFileError) return;
       throw error;
@@ -74,7 +74,7 @@ export async function loadWorkspace(
   for (const name of entries.filter((f) => /\.tfvars(?:\.json)?$/.test(f))) {
     const file = path.posix.join(rootDir, name);
     if (ws.has(file)) continue;
-    const source = await readSource(repoRoot, file, boundary).catch(() => undefined);
+    const source = await readSource(repoRoot, file, boundary, (through) => ws.linked.add(through)).catch(() => undefined);
     if (source !== undefined) ws.add(file, source);
   }
   const queue = [rootDir];
@@ -136,20 +136,21 @@ async function jsonModuleDirs(repoRoot: string, dir: string, boundary: string): 
  * target stays inside `boundary` and refused by name otherwise: a pull request must not make
  * driftback read, or codify write, a file elsewhere on the machine.
  */
-async function readSource(repoRoot: string, file: string, boundary: string): Promise<string> {
+async function readSource(repoRoot: string, file: string, boundary: string, linked?: (file: string) => void): Promise<string> {
   const absolute = path.join(repoRoot, file);
   const shown = shownPath(repoRoot, file);
-  const info = await lstat(absolute).catch((error: unknown) => {
+  await lstat(absolute).catch((error: unknown) => {
     throw new LocalFileError(file, `cannot read ${shown}: ${fsReason(error)}`, { cause: error });
   });
-  if (info.isSymbolicLink()) {
-    const target = await realpath(absolute).catch((error: unknown) => {
-      throw new LocalFileError(file, `${shown} is a symbolic link that cannot be followed: ${fsReason(error)}`, { cause: error });
-    });
-    if (target !== boundary && !target.startsWith(`${boundary}${path.sep}`)) {
-      throw new LocalFileError(file, `${shown} is a symbolic link to a file outside ${escapeForOneLine(boundary)}; driftback does not follow it there: copy the file into the repository or link to a file inside it`);
-    }
+  // a link anywhere on the way (the file, or a dir above it) is followed only inside the boundary
+  const target = await realpath(absolute).catch((error: unknown) => {
+    throw new LocalFileError(file, `${shown} is reached through a symbolic link that cannot be followed: ${fsReason(error)}`, { cause: error });
+  });
+  if (target !== boundary && !target.startsWith(`${boundary}${path.sep}`)) {
+    throw new LocalFileError(file, `${shown} is a symbolic link (or lies under one) to a file outside ${escapeForOneLine(boundary)}; driftback does not follow it there: copy the file into the repository or link to a file inside it`);
   }
+  const realRoot = await realpath(repoRoot).catch(() => path.resolve(repoRoot));
+  if (path.relative(realRoot, target).split(path.sep).join("/") !== file) linked?.(file);
   return readLocalTextFile(absolute, {
     label: "source file",
     displayName: shown,

@@ -60,7 +60,7 @@ export function othersAt(lc: LiftContext, file: string, depth: number): string |
 /** A literal in a place others evaluate: a variable takes its place (default: the literal), the drifted caller passes the live value. */
 export function parameterizeLiteral(lc: LiftContext, depth: number, file: string, node: Node, steps: readonly PathStep[], live: JsonValue, shared: string): Lifted {
   const current = evaluateExpression(node);
-  if (onlyRootFiles(lc)) return refused(`${shared}; ${onlyRootFiles(lc)}.`);
+  if (onlyRootFiles(lc)) return refused(shared.includes(onlyRootFiles(lc)!) ? `${shared}.` : `${shared}; ${onlyRootFiles(lc)}.`);
   const changes: LiftChange[] = [];
   const dir = lc.dirs[depth]!;
   const where = formatAttributePath(lc.targetPath);
@@ -97,7 +97,7 @@ export function liftDefault(lc: LiftContext, depth: number, name: string, defaul
 
 /** An attribute a module's resource does not set yet: the resource reads a new input (default null: unset for every other caller). */
 export function parameterizeAbsent(lc: LiftContext, depth: number, file: string, block: Node, attribute: string, live: JsonValue, shared: string): Lifted {
-  if (onlyRootFiles(lc)) return refused(`${shared}; ${onlyRootFiles(lc)}.`);
+  if (onlyRootFiles(lc)) return refused(shared.includes(onlyRootFiles(lc)!) ? `${shared}.` : `${shared}; ${onlyRootFiles(lc)}.`);
   const name = freeName(lc, depth, candidates(lc, ""));
   const changes: LiftChange[] = [
     { kind: "argument", file, block, name: attribute, value: null, raw: `var.${name}` },

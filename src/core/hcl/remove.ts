@@ -34,6 +34,7 @@ export function removeResourceBlock(ws: HclWorkspace, address: string): Removal 
   const found = ws.findResource(dir, parsed.type, parsed.name);
   if (!found) return { refused: `no \`resource "${parsed.type}" "${parsed.name}"\` block in \`${dir}\`: nothing to remove.` };
   if (ws.hasSyntaxError(found.file)) return { refused: `\`${found.file}\` does not parse, so driftback will not edit it.` };
+  if (ws.linked.has(found.file)) return { refused: `\`${found.file}\` is reached through a symbolic link: the same code may be evaluated another way, so driftback will not remove its block.` };
   if (countOrEach(found.node)) return { refused: `\`${address}\` has \`count\` or \`for_each\`: removing its block would remove every instance.` };
   const referrer = referencesIn(ws, dir, parsed.type, parsed.name, found);
   if (referrer) return { refused: `\`${referrer}\` refers to \`${parsed.type}.${parsed.name}\`, so removing its block would break the configuration; change that first.` };

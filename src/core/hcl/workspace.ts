@@ -30,6 +30,8 @@ export interface Located<T = Node> {
  */
 export class HclWorkspace {
   private readonly sources = new Map<string, string>();
+  /** Files read through a symbolic link (the file or a dir above it): the same code may be reached another way, so driftback never edits them. */
+  readonly linked = new Set<string>();
   private readonly trees = new Map<string, Tree>();
   /** `dir|type.name` -> file declaring that resource, rebuilt per file on update. */
   private readonly resources = new Map<string, string>();

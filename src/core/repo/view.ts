@@ -21,6 +21,8 @@ export interface WorkspaceRoot {
 /** The module calls of every dir of the repository that holds .tf files. */
 export interface RepoGraph {
   calls: ReadonlyMap<string, readonly ModuleCall[]>;
+  /** Files the graph could not read: a call in one of them may reach any module, so no module is anyone's own. */
+  unread?: readonly string[];
 }
 
 /** One evaluation of a dir: a root (a configured workspace, or another root of the repository) and the module calls that reach it. */
@@ -30,6 +32,8 @@ export interface Evaluator {
   root: string;
   /** Module call names from the root down, `[]` for the root dir itself. */
   modules: string[];
+  /** Not an evaluation driftback saw: files it could not read may hold more callers (the graph's `unread`). */
+  unknown?: true;
   /** Some call on the way has count or for_each: the dir is evaluated once per instance of it. */
   repeated: boolean;
 }
@@ -97,8 +101,10 @@ export class RepoView {
     const mine = (e: Evaluator) => e.workspace === instance.workspace && !e.repeated && e.modules.length === names.length && e.modules.every((m, i) => m === names[i]);
     // a keyed call (count/for_each) evaluates the dir once per key: the instance's siblings share it
     const keyed = instance.modules.some((m) => m.key !== undefined);
-    if (all.length === 1 && mine(all[0]!) && !keyed) return undefined;
-    const others = all.filter((e) => !mine(e));
+    // callers in files driftback could not read may reach any module; a root dir is known by the config
+    const unknown: Evaluator[] = this.graph.unread && this.graph.unread.length > 0 && names.length > 0 ? [{ root: this.graph.unread[0]!, modules: [], repeated: false, unknown: true }] : [];
+    if (all.length === 1 && mine(all[0]!) && !keyed && unknown.length === 0) return undefined;
+    const others = [...all.filter((e) => !mine(e)), ...unknown];
     return others.length > 0 ? others : [...all];
   }
 
@@ -125,6 +131,7 @@ export class RepoView {
 /** How a list of evaluators reads in a reason: `staging (module.shop), prod-us (module.shop), envs/dev (not a configured workspace)`. */
 export function describeEvaluators(evaluators: readonly Evaluator[], limit = 4): string {
   const parts = evaluators.map((e) => {
+    if (e.unknown) return `callers in files driftback could not read (such as \`${e.root}\`)`;
     const where = e.modules.length > 0 ? e.modules.map((m) => `module.${m}`).join(".") : "";
     const who = e.workspace ? `\`${e.workspace}\`` : `\`${e.root}\` (a root no configured workspace plans)`;
     const repeated = e.repeated ? ", once per count/for_each instance" : "";
