@@ -6,7 +6,7 @@ import { objectElements } from "./evaluate.js";
 import { planJsonAssignment, planJsonEdit } from "./json-var-file.js";
 import type { LiftChange } from "./lift.js";
 import { hclKey, quoteHclString, renderHclValue } from "./render-value.js";
-import type { Resolution } from "./resolve.js";
+import type { Resolution } from "./resolution.js";
 import { blockBody, bodyAttributes, bodyBlocks, children, indentationAt, lineEnd, lineStart } from "./syntax.js";
 import type { HclWorkspace } from "./workspace.js";
 

@@ -1,7 +1,7 @@
 import type { JsonValue, PathStep } from "../plan/model.js";
 import type { JsonAssignment } from "./json-var-file.js";
 import { liftInput, othersAt, setIn, type LiftContext } from "./lift.js";
-import type { Resolution } from "./resolve.js";
+import type { Resolution } from "./resolution.js";
 
 /**
  * Where a root variable set in a JSON var file is codified: that value's text, in place; or, when

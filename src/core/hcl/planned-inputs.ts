@@ -3,7 +3,9 @@ import type { JsonValue } from "../plan/model.js";
 import { evaluateExpression } from "./evaluate.js";
 import { jsonAssignmentIn, winningJsonAssignment } from "./json-var-file.js";
 import { attributeExpression, attributeName, blockBody, findAttribute, topLevelAttributes } from "./syntax.js";
-import type { HclWorkspace } from "./workspace.js";
+import type { HclWorkspace, PlannedVariables } from "./workspace.js";
+
+export type { PlannedVariables };
 
 /**
  * What terraform planned the root module with, against what driftback reads from the code and the
@@ -14,7 +16,6 @@ import type { HclWorkspace } from "./workspace.js";
  */
 
 /** Root variable name -> the value terraform planned with. */
-export type PlannedVariables = ReadonlyMap<string, JsonValue>;
 
 /** The plan JSON's `variables`; undefined when it has none (an older format, a hand-made fixture). */
 export function plannedVariablesOf(plan: unknown): PlannedVariables | undefined {

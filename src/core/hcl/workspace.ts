@@ -1,7 +1,7 @@
 import path from "node:path";
 import type { Node, Tree } from "web-tree-sitter";
 import type { RepoView } from "../repo/view.js";
-import type { PlannedVariables } from "./planned-inputs.js";
+import type { JsonValue } from "../plan/model.js";
 import { unquote } from "./evaluate.js";
 import { moduleCallsIn, type ModuleCall } from "./module-calls.js";
 import { attributeName, blockBody, blockLabels, blockType, findAttribute, topLevelAttributes, topLevelBlocks } from "./syntax.js";
@@ -10,6 +10,9 @@ export type ParseHcl = (source: string) => Tree;
 
 /** Syntax trees kept in memory at once; a 20,000-resource workspace would otherwise hold them all. */
 const TREE_CACHE = 256;
+
+/** The value terraform planned each root variable with: the plan JSON's `variables` (planned-inputs.ts reads them). */
+export type PlannedVariables = ReadonlyMap<string, JsonValue>;
 
 /** Who this workspace is in the repository: without it, driftback cannot tell who else evaluates a module, so it edits only the root's own files. */
 export interface WorkspaceScope {
