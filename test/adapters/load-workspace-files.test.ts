@@ -42,13 +42,27 @@ describe("loadWorkspace reads files safely", () => {
     const outside = tree({ "secret.tf": 'password = "hunter2"\n' });
     const root = tree({ "infra/main.tf": RESOURCE });
     symlinkSync(path.join(outside, "secret.tf"), path.join(root, "infra/leak.tf"));
-    await expect(loadWorkspace(await loadHclParser(), root, "infra")).rejects.toThrow(/^infra\/leak\.tf is a symbolic link to a file outside .*; driftback does not follow it there/);
+    await expect(loadWorkspace(await loadHclParser(), root, "infra")).rejects.toThrow(/^infra\/leak\.tf is a symbolic link \(or lies under one\) to a file outside .*; driftback does not follow it there/);
+  });
+
+  it("refuses a module dir that is a symbolic link to a dir outside the repository (a link above the file)", async () => {
+    const outside = tree({ "main.tf": 'resource "x" "y" {}\n' });
+    const root = tree({ "infra/main.tf": 'module "m" {\n  source = "./mods"\n}\n' });
+    symlinkSync(outside, path.join(root, "infra/mods"));
+    await expect(loadWorkspace(await loadHclParser(), root, "infra")).rejects.toThrow(/^infra\/mods\/main\.tf is a symbolic link \(or lies under one\) to a file outside/);
+  });
+
+  it("marks a file read through a link inside the repository, so it is never edited", async () => {
+    const root = tree({ "common/providers.tf": RESOURCE, "infra/main.tf": 'variable "x" {}\n' });
+    symlinkSync("../common/providers.tf", path.join(root, "infra/providers.tf"));
+    const { workspace } = await loadWorkspace(await loadHclParser(), root, "infra");
+    expect([...workspace.linked]).toEqual(["infra/providers.tf"]);
   });
 
   it("names a dangling symbolic link", async () => {
     const root = tree({ "infra/main.tf": RESOURCE });
     symlinkSync("nowhere.tf", path.join(root, "infra/gone.tf"));
-    await expect(loadWorkspace(await loadHclParser(), root, "infra")).rejects.toThrow(/^infra\/gone\.tf is a symbolic link that cannot be followed: no such file or directory; check the path \(ENOENT\)$/);
+    await expect(loadWorkspace(await loadHclParser(), root, "infra")).rejects.toThrow(/^infra\/gone\.tf is reached through a symbolic link that cannot be followed: no such file or directory; check the path \(ENOENT\)$/);
   });
 
   it("names a missing var file instead of a raw ENOENT", async () => {

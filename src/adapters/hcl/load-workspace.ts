@@ -5,6 +5,8 @@ import { HclWorkspace } from "../../core/hcl/workspace.js";
 import { escapeForOneLine } from "../../core/printable.js";
 import { fsReason, LocalFileError, readLocalTextFile } from "../local-file.js";
 import { loadHclParser, MAX_HCL_FILE_BYTES, type HclParser } from "./parser.js";
+import { localModuleDir } from "../../core/hcl/module-calls.js";
+import { isImplicitVarFile, varFilePath } from "../../core/hcl/var-files.js";
 
 export interface LoadWorkspaceOptions {
   /** Absolute directory a symbolic link's target must stay inside to be followed; repoRoot by default. */
@@ -63,11 +65,11 @@ export async function loadWorkspace(
     }
   };
   const entries = await listDir(repoRoot, rootDir);
-  for (const name of entries.filter((f) => f.endsWith(".tf") || isReadVarFile(f))) {
+  for (const name of entries.filter((f) => f.endsWith(".tf") || isImplicitVarFile(f))) {
     await read(path.posix.join(rootDir, name));
   }
   for (const varFile of varFiles) {
-    const file = path.posix.normalize(path.posix.join(rootDir, varFile));
+    const file = varFilePath(rootDir, varFile);
     if (!ws.has(file)) await read(file);
   }
   // the root's other var files are not read by terraform unless named: kept to say which one a plan used (planned-inputs.ts)
@@ -95,10 +97,6 @@ export async function loadWorkspace(
 }
 
 /** The var files terraform reads without being told: terraform.tfvars, *.auto.tfvars and their .json forms. */
-function isReadVarFile(name: string): boolean {
-  return name === "terraform.tfvars" || name === "terraform.tfvars.json" || name.endsWith(".auto.tfvars") || name.endsWith(".auto.tfvars.json");
-}
-
 /** Why a JSON var file does not parse, or undefined. */
 function jsonProblem(source: string): string | undefined {
   try {
@@ -122,7 +120,8 @@ async function jsonModuleDirs(repoRoot: string, dir: string, boundary: string): 
       const doc = JSON.parse(await readSource(repoRoot, path.posix.join(dir, name), boundary)) as { module?: Record<string, { source?: unknown } | { source?: unknown }[]> };
       for (const block of Object.values(doc.module ?? {}).flatMap((b) => (Array.isArray(b) ? b : [b]))) {
         const source = block?.source;
-        if (typeof source === "string" && (source.startsWith("./") || source.startsWith("../"))) dirs.push(path.posix.normalize(path.posix.join(dir, source)));
+        const local = typeof source === "string" ? localModuleDir(dir, source) : undefined;
+        if (local) dirs.push(local);
       }
     } catch {
       // an unreadable file: terraform will say what is wrong with it

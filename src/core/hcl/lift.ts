@@ -8,6 +8,7 @@ import { jsonVariableNames } from "./json-var-file.js";
 import { quoteHclString, renderHclValue } from "./render-value.js";
 import { attributeExpression, blockBody, findAttribute, topLevelAttributes } from "./syntax.js";
 import type { HclWorkspace } from "./workspace.js";
+import { varFilePath } from "./var-files.js";
 
 /**
  * Lifting: a value whose code is evaluated by more than the drifted instance (a shared module, a
@@ -190,7 +191,7 @@ function objectOf(node: Node): Node | undefined {
 function ownVarFile(lc: LiftContext): string | undefined {
   const scope = lc.ws.scope;
   if (!scope) return undefined;
-  const files = lc.ws.varFiles.map((f) => path.posix.normalize(path.posix.join(lc.ws.rootDir, f)));
+  const files = lc.ws.varFiles.map((f) => varFilePath(lc.ws.rootDir, f));
   const last = files.at(-1);
   return last && lc.ws.has(last) && !scope.view.othersReading(last, scope.workspace) ? last : undefined;
 }
@@ -221,7 +222,7 @@ function freeName(lc: LiftContext, depth: number, names: readonly string[]): str
     lc.ws.findBlock(dir, "variable", n) !== undefined ||
     (call !== undefined && findAttribute(blockBody(call.node), n) !== undefined) ||
     (depth === 0 && lc.ws.files().some((f) => !f.endsWith(".tf") && path.posix.dirname(f) === lc.ws.rootDir && assigns(lc.ws, f, n))) ||
-    (depth === 0 && lc.ws.varFiles.some((f) => assigns(lc.ws, path.posix.normalize(path.posix.join(lc.ws.rootDir, f)), n)));
+    (depth === 0 && lc.ws.varFiles.some((f) => assigns(lc.ws, varFilePath(lc.ws.rootDir, f), n)));
   for (const name of names) if (!taken(name)) return name;
   for (let i = 2; ; i++) if (!taken(`${names.at(-1)}_${i}`)) return `${names.at(-1)}_${i}`;
 }
@@ -275,9 +276,7 @@ export function setIn(value: JsonValue, steps: readonly PathStep[], live: JsonVa
 
 /** An object constructor `{ … }` (possibly in parentheses). */
 function isObjectExpression(node: Node): boolean {
-  let current: Node | null = node;
-  while (current?.type === "expression" && current.namedChildCount === 1) current = current.namedChild(0);
-  return current?.type === "collection_value" && current.namedChild(0)?.type === "object";
+  return objectOf(node) !== undefined;
 }
 
 function isObject(value: unknown): value is Record<string, JsonValue> {

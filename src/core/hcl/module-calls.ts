@@ -14,6 +14,11 @@ export interface ModuleCall {
   repeated: boolean;
 }
 
+/** The repo-relative dir of a local module source (`./x`, `../x`) called from `dir`; undefined for registry and git sources. */
+export function localModuleDir(dir: string, source: string): string | undefined {
+  return source.startsWith("./") || source.startsWith("../") ? path.posix.normalize(path.posix.join(dir, source)) : undefined;
+}
+
 /** The module calls of one .tf file in `dir` (repo-relative, posix). Pure. */
 export function moduleCallsIn(tree: Tree, dir: string): ModuleCall[] {
   const calls: ModuleCall[] = [];
@@ -23,9 +28,8 @@ export function moduleCallsIn(tree: Tree, dir: string): ModuleCall[] {
     const sourceAttribute = findAttribute(body, "source");
     const value = sourceAttribute ? evaluateExpression(attributeExpression(sourceAttribute)) : undefined;
     const source = value?.kind === "literal" && typeof value.value === "string" ? value.value : "";
-    const local = source.startsWith("./") || source.startsWith("../");
     const repeated = findAttribute(body, "count") !== undefined || findAttribute(body, "for_each") !== undefined;
-    calls.push({ name: blockLabels(block)[0] ?? "", source, dir: local ? path.posix.normalize(path.posix.join(dir, source)) : undefined, repeated });
+    calls.push({ name: blockLabels(block)[0] ?? "", source, dir: localModuleDir(dir, source), repeated });
   }
   return calls;
 }

@@ -5,6 +5,7 @@ import type { JsonValue } from "../plan/model.js";
 import { unquote } from "./evaluate.js";
 import { moduleCallsIn, type ModuleCall } from "./module-calls.js";
 import { attributeName, blockBody, blockLabels, blockType, findAttribute, topLevelAttributes, topLevelBlocks } from "./syntax.js";
+import { isAutoVarFile, varFilePath } from "./var-files.js";
 
 export type ParseHcl = (source: string) => Tree;
 
@@ -159,7 +160,7 @@ export class HclWorkspace {
       .sort(byCodeUnits)
       .reverse();
     const ordered = [
-      ...[...this.varFiles].reverse().map((f) => path.posix.normalize(path.posix.join(this.rootDir, f))),
+      ...[...this.varFiles].reverse().map((f) => varFilePath(this.rootDir, f)),
       ...auto,
       path.posix.join(this.rootDir, "terraform.tfvars.json"),
       path.posix.join(this.rootDir, "terraform.tfvars"),
@@ -216,10 +217,6 @@ export class HclWorkspace {
 }
 
 /** `*.auto.tfvars` and `*.auto.tfvars.json`: terraform reads them in name order. */
-function isAutoVarFile(name: string): boolean {
-  return name.endsWith(".auto.tfvars") || name.endsWith(".auto.tfvars.json");
-}
-
 /** Go's string order (terraform sorts directory entries so): by code unit, not by locale. */
 function byCodeUnits(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;

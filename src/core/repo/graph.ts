@@ -1,5 +1,5 @@
 import path from "node:path";
-import { moduleCallsIn, type ModuleCall } from "../hcl/module-calls.js";
+import { localModuleDir, moduleCallsIn, type ModuleCall } from "../hcl/module-calls.js";
 import type { ParseHcl } from "../hcl/workspace.js";
 
 /**
@@ -44,8 +44,8 @@ function jsonModuleCalls(source: string, dir: string): ModuleCall[] | undefined 
     for (const block of Array.isArray(blocks) ? blocks : [blocks]) {
       const body = (block ?? {}) as Record<string, unknown>;
       const source = typeof body.source === "string" ? body.source : "";
-      const local = source.startsWith("./") || source.startsWith("../");
-      out.push({ name, source, ...(local ? { dir: path.posix.normalize(path.posix.join(dir, source)) } : {}), repeated: "count" in body || "for_each" in body });
+      const local = localModuleDir(dir, source);
+      out.push({ name, source, ...(local ? { dir: local } : {}), repeated: "count" in body || "for_each" in body });
     }
   }
   return out;

@@ -1,5 +1,6 @@
 import path from "node:path";
 import type { ModuleCall } from "../hcl/module-calls.js";
+import { isImplicitVarFile, varFilePath } from "../hcl/var-files.js";
 
 /**
  * The repository-wide view: which workspaces, through which module calls and instances, evaluate
@@ -86,9 +87,9 @@ export class RepoView {
     if (base.endsWith(".tf") || base.endsWith(".tf.json")) {
       for (const e of this.evaluatorsOf(dir)) if (e.workspace) readers.add(e.workspace);
     } else {
-      if (isAutoVarFile(base)) for (const name of this.workspacesAt(dir)) readers.add(name);
+      if (isImplicitVarFile(base)) for (const name of this.workspacesAt(dir)) readers.add(name);
       for (const workspace of this.workspaces) {
-        if (workspace.varFiles.some((f) => path.posix.normalize(path.posix.join(normalizeDir(workspace.dir), f)) === file)) readers.add(workspace.name);
+        if (workspace.varFiles.some((f) => varFilePath(normalizeDir(workspace.dir), f) === file)) readers.add(workspace.name);
       }
     }
     return [...readers].sort();
@@ -139,10 +140,6 @@ export function describeEvaluators(evaluators: readonly Evaluator[], limit = 4):
   });
   const shown = parts.slice(0, limit).join(", ");
   return parts.length > limit ? `${shown} and ${parts.length - limit} more` : shown;
-}
-
-function isAutoVarFile(base: string): boolean {
-  return base === "terraform.tfvars" || base === "terraform.tfvars.json" || base.endsWith(".auto.tfvars") || base.endsWith(".auto.tfvars.json");
 }
 
 export function normalizeDir(dir: string): string {
