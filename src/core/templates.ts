@@ -1,7 +1,6 @@
-import type { BackportBodyView, BackportClosedView, BackportHumanPushView, BackportTitleView, DriftRecordView } from "./backport/view.js";
-import type { BackportApplyView } from "./backport/apply-view.js";
-import type { BackportIgnoredView } from "./backport/command.js";
-import type { FollowUpView } from "./incidents/follow-up-view.js";
+// view models from type-only leaves: the modules that build them import Templates
+import type { BackportApplyView, BackportBodyView, BackportClosedView, BackportHumanPushView, BackportIgnoredView, BackportTitleView, DriftRecordView } from "./backport/view-types.js";
+import type { FollowUpView } from "./incidents/follow-up-types.js";
 
 /**
  * Every word users read, by message: core renders its view models through this interface and

@@ -7,11 +7,10 @@ import { OctokitDriftHost } from "../adapters/github/octokit-drift-host.js";
 import { GitCheckout } from "../adapters/git/checkout.js";
 import { loadHclParser } from "../adapters/hcl/parser.js";
 import { hclToolchain } from "../adapters/hcl/toolchain.js";
-import type { Config } from "../config/schema.js";
 import { windowsEnded } from "../core/drift/break-glass-state.js";
 import { sameIncident } from "../core/incidents/touched-repos.js";
 import type { BreakGlassDeclaration } from "../core/incidents/types.js";
-import type { Logger, ScanTarget } from "../ports.js";
+import type { Logger } from "../ports.js";
 import { backportDrift, type BackportDeps } from "../usecases/backport-drift.js";
 import { createIncidentSources } from "../adapters/incidents/sources.js";
 import { followUpIncidents } from "../usecases/incident-follow-up.js";
@@ -22,15 +21,11 @@ import { installationAuth, ScanQueue } from "./queued/scan-queue.js";
 import type { ScanRequestOptions } from "./queued/scan-requests.js";
 import { sharedWindows } from "./queued/schedule-windows.js";
 import { installationToken } from "../adapters/github/installation-token.js";
+import type { ScannableRepo } from "./scannable-repo.js";
+
+export type { ScannableRepo } from "./scannable-repo.js";
 
 type Octokit = InstanceType<typeof ProbotOctokit>;
-
-/** A repository driftback may scan: where it is, who can reach it, and its validated config. */
-export interface ScannableRepo {
-  target: ScanTarget;
-  installationId: number;
-  config: Config;
-}
 
 /** What a scan request queued: an id that the log lines about it carry, and its scope. */
 export interface QueuedScan {

@@ -7,6 +7,9 @@ import { isJsonObject } from "../render/values.js";
 import { collectSensitive } from "../render/workspace-view.js";
 import type { Templates } from "../templates.js";
 import type { ApplyDifference, ExpectedChange } from "./apply-check.js";
+import type { BackportApplyView } from "./view-types.js";
+
+export type { BackportApplyView } from "./view-types.js";
 
 /** Starts driftback's apply-result comment on a merged revert pull request: at most one per pull request. */
 export const APPLY_MARKER = "<!-- driftback:apply -->";
@@ -22,26 +25,6 @@ export type ApplyResult =
   | { kind: "no-workspace" }
   | { kind: "plan-failed"; message: string; output: string; timedOut: boolean }
   | { kind: "apply-failed"; changes: readonly ExpectedChange[]; message: string; output: string; timedOut: boolean };
-
-export interface BackportApplyView {
-  marker: string;
-  applied: boolean;
-  differs: boolean;
-  noExpectation: boolean;
-  noWorkspace: boolean;
-  planFailed: boolean;
-  applyFailed: boolean;
-  tool: string;
-  workspace: string;
-  shortSha: string;
-  changes: { address: string; whole: boolean; paths: string[] }[];
-  /** The plan changes nothing at all: the live values already match the code. */
-  nothingPlanned: boolean;
-  differences: { address: string; notChanged: boolean; unexpected: boolean; refused: boolean; whole: boolean; expectedWhole: boolean; action: string | null; missing: string[]; extra: string[] }[];
-  /** terraform's closing line ("Apply complete! Resources: …"), masked. */
-  summary: string | null;
-  error: { message: string; timedOut: boolean; fence: string; text: string } | null;
-}
 
 export interface ApplyViewInput {
   result: ApplyResult;

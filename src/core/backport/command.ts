@@ -1,6 +1,9 @@
 import type { SwitchAction } from "../policy/decide.js";
 import type { Templates } from "../templates.js";
 import { encodeMarker, parseMarker, type BackportMarker } from "./marker.js";
+import type { BackportIgnoredView } from "./view-types.js";
+
+export type { BackportIgnoredView } from "./view-types.js";
 
 /** A slash command a writer may give on a backport pull request (`/driftback plan` has its own handler). */
 export type BackportCommand = SwitchAction | "ignore";
@@ -38,12 +41,6 @@ export function withMarker(body: string, marker: BackportMarker): string | undef
     if (parseMarker(segment)) return body.slice(0, start) + encodeMarker(marker) + body.slice(end + MARKER_SUFFIX.length);
     from = start + MARKER_PREFIX.length;
   }
-}
-
-export interface BackportIgnoredView {
-  login: string;
-  branch: string;
-  deleteBranch: boolean;
 }
 
 /** The comment that goes with closing a pull request on `/driftback ignore`. */

@@ -1,31 +1,9 @@
 import { escapeForOneLine } from "../printable.js";
 import type { Masker } from "../render/mask.js";
 import type { PlanIncident } from "./plan.js";
+import type { IncidentRecordView, IncidentSectionView } from "./view-types.js";
 
-/** The incident section of a backport body. Only key, title, status and link of an incident are ever shown. */
-export interface IncidentSectionView {
-  linked: {
-    key: string;
-    /** http(s) only, else no link. */
-    url: string | null;
-    title: string | null;
-    status: string | null;
-    pinned: boolean;
-    /** Kept from the marker while the lookup failed. */
-    kept: boolean;
-    /** "0.87", or null for a pinned or kept link. */
-    confidence: string | null;
-    evidence: string[];
-  } | null;
-  candidates: { key: string; url: string | null; title: string | null; confidence: string; evidence: string[] }[];
-  failures: string[];
-}
-
-/** The incident line of a drift record. */
-export interface IncidentRecordView {
-  key: string;
-  url: string | null;
-}
+export type { IncidentRecordView, IncidentSectionView } from "./view-types.js";
 
 const TITLE_MAX = 120;
 const KEY_MAX = 100;

@@ -8,7 +8,7 @@ import type { Masker } from "../render/mask.js";
 import type { Templates } from "../templates.js";
 import { backportKey, branchFor, type BackportGroup } from "./branch.js";
 import type { IncidentLink } from "./marker.js";
-import type { BackportTitleView } from "./view.js";
+import type { BackportTitleView } from "./view-types.js";
 
 /** A drift and the action policy gave it. */
 export interface DecidedDrift {

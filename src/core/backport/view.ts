@@ -7,20 +7,16 @@ import { actionIcon, actionText } from "../render/labels.js";
 import { SENSITIVE_PLACEHOLDER, type Masker } from "../render/mask.js";
 import { COMMENT_LIMIT } from "../render/preview.js";
 import type { Templates } from "../templates.js";
-import { incidentRecordView, incidentSectionView, type IncidentRecordView, type IncidentSectionView } from "./incident-view.js";
+import { incidentRecordView, incidentSectionView } from "./incident-view.js";
 import { encodeMarker } from "./marker.js";
 import type { CloseReason, Operation } from "./reconcile.js";
 import { MAX_DRIFT_PER_PULL_REQUEST } from "./plan.js";
 import { recordedItems, recordPath, type SettledBackport, type SettledDrift } from "./settle.js";
+import type { BackportBodyView, BackportClosedView, BackportHumanPushView, DriftRecordView } from "./view-types.js";
 
-export interface BackportTitleView {
-  codify: boolean;
-  revert: boolean;
-  mixed: boolean;
-  workspace: string;
-  resources: { address: string; attributes: string[]; deleted: boolean }[];
-  more: number;
-}
+export type { BackportBodyView, BackportClosedView, BackportHumanPushView, BackportTitleView, DriftRecordView } from "./view-types.js";
+
+type DriftRow = BackportBodyView["rows"][number];
 
 /** What a body shows besides the settled pull request. */
 export interface BackportBodyInput {
@@ -40,42 +36,6 @@ export interface BodyContext {
   maxChars?: number;
   /** Verification was turned off by the caller (a dry run without --verify), not by the config. */
   unverifiedBy?: "dry-run";
-}
-
-interface DriftRow {
-  address: string;
-  path: string;
-  deleted: boolean;
-  recorded: string;
-  live: string;
-  since: string;
-  action: string;
-}
-
-export interface BackportBodyView {
-  workspace: string;
-  /** terraform or tofu. */
-  tool: string;
-  codify: boolean;
-  revert: boolean;
-  mixed: boolean;
-  since: string | null;
-  rows: DriftRow[];
-  hiddenRows: number;
-  reasons: { why: string; subjects: { name: string; fellBack: boolean }[]; moreSubjects: number }[];
-  /** `files`: every file edited beyond `file`; `via`: where the value was written and why (a lift out of shared code). */
-  codified: { address: string; path: string; file: string; otherFiles: string[]; via: string }[];
-  verification: { verified: boolean; disabled: boolean; dryRun: boolean; tool: string; addresses: string[]; moreAddresses: number; workspaces: string[] } | null;
-  fallbacks: { address: string; path: string; refused: boolean; reason: string; snippetFence: string; snippet: string }[];
-  reverted: { addresses: string[]; moreAddresses: number; applyOnMerge: boolean; excerpt: string[]; excerptOmitted: boolean } | null;
-  /** Drift of this group beyond what one pull request carries (at most maxPerPullRequest). */
-  overflow: number;
-  maxPerPullRequest: number;
-  stillChanging: string[];
-  records: string[];
-  hiddenRecords: number;
-  incident: IncidentSectionView;
-  marker: string;
 }
 
 type ExcerptLevel = "full" | "compact" | "none";
@@ -161,31 +121,6 @@ export interface RecordInput {
   pr?: number;
 }
 
-export interface DriftRecordView {
-  workspace: string;
-  address: string;
-  path: string;
-  deleted: boolean;
-  secret: boolean;
-  recordedFence: string;
-  recorded: string;
-  liveFence: string;
-  live: string;
-  taxonomy: string;
-  severity: string;
-  firstSeen: string | null;
-  action: string;
-  why: string;
-  /** Set when codify fell back to revert: refused by the engine (its reason), or still changed by the verification plan. */
-  fallback: { refused: boolean; reason: string } | null;
-  branch: string;
-  pr: number | null;
-  incident: IncidentRecordView | null;
-  fingerprint: string;
-  /** The merged pull request this drift came back after (a scan found it gone in between); null for a first occurrence. */
-  returnedAfter: number | null;
-}
-
 /** The drift record file for one drift: deterministic, so an unchanged drift never makes a new commit. */
 export function renderDriftRecord(input: RecordInput, ctx: { masker: Masker; templates: Pick<Templates, "driftRecord"> }): { path: string; contents: string } {
   const { drift, settled } = input;
@@ -220,17 +155,6 @@ export function renderDriftRecord(input: RecordInput, ctx: { masker: Masker; tem
   return { path: recordPath(input.recordsDir, settled.plan.workspace, drift.fingerprint), contents: ctx.masker.scrubText(ctx.templates.driftRecord(view)) };
 }
 
-export interface BackportClosedView {
-  resolved: boolean;
-  superseded: boolean;
-  ignoredByRule: boolean;
-  workspaceRemoved: boolean;
-  duplicate: boolean;
-  by: { pr: number | null; key: string } | null;
-  branch: string;
-  deleteBranch: boolean;
-}
-
 /** The comment that goes with closing a backport pull request. */
 export function renderBackportClosed(operation: Extract<Operation, { kind: "close" }>, templates: Pick<Templates, "backportClosed">): string {
   const is = (reason: CloseReason) => operation.reason === reason;
@@ -245,14 +169,6 @@ export function renderBackportClosed(operation: Extract<Operation, { kind: "clos
     deleteBranch: operation.deleteBranch,
   };
   return templates.backportClosed(view).trim();
-}
-
-export interface BackportHumanPushView {
-  changed: { address: string; path: string; live: string; deleted: boolean }[];
-  added: { address: string; path: string; live: string; deleted: boolean }[];
-  switched: { address: string; path: string; action: string }[];
-  resolved: number;
-  branch: string;
 }
 
 /** The comment on a pull request a person pushed to, when its drift changed: what changed, since driftback will not rewrite the branch. */

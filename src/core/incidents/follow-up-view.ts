@@ -1,13 +1,14 @@
 import { createHash } from "node:crypto";
 import type { IncidentLinkSource } from "../backport/marker.js";
+import type { FollowUpStatus, FollowUpView } from "./follow-up-types.js";
+
+export type { FollowUpStatus, FollowUpView } from "./follow-up-types.js";
 
 /**
  * The follow-up on an incident (issue 9 §4), pure: which backport pull requests each incident has,
  * the view its templates render, and the hidden markers that find the follow-up again. Bodies are
  * deterministic (sorted, no times) so a rescan that changes nothing renders the same text.
  */
-
-export type FollowUpStatus = "open" | "merged" | "closed";
 
 /** A backport pull request whose marker links an incident. */
 export interface LinkedPullRequest {
@@ -24,17 +25,6 @@ export interface IncidentPullRequests {
   repo: string;
   incident: { key: string; source: IncidentLinkSource; url?: string };
   pullRequests: { number: number; url: string; status: FollowUpStatus }[];
-}
-
-/** What the follow-up templates render: the pull requests (a task list on GitHub) and whether all are done. */
-export interface FollowUpView {
-  repo: string;
-  incidentKey: string;
-  pullRequests: { ref: string; number: number; url: string; status: FollowUpStatus; done: boolean }[];
-  openCount: number;
-  doneCount: number;
-  /** Every pull request is merged or closed: the incident's drift in this repository is reconciled. */
-  reconciled: boolean;
 }
 
 /** PagerDuty notes cannot be edited: one note per stage, each written once. */

@@ -4,7 +4,7 @@ import type { RedisRuntime } from "../../adapters/redis/runtime.js";
 import { isTransient } from "../../adapters/redis/retry.js";
 import type { DriftHost, Logger } from "../../ports.js";
 import { scanRepository, type ScanDeps, type ScanReport, type WorkspacePlanner } from "../../usecases/scan-drift.js";
-import type { ScannableRepo } from "../scan-service.js";
+import type { ScannableRepo } from "../scannable-repo.js";
 import { carriesWork, decodeRequests, encodeRequest, mergeRequests, repoKey, scanDeduplicationId, type ScanRequestOptions } from "./scan-requests.js";
 
 type Octokit = InstanceType<typeof ProbotOctokit>;

@@ -1,5 +1,5 @@
 import type { BreakGlassDeclaration } from "../../core/incidents/types.js";
-import type { ScannableRepo } from "../scan-service.js";
+import type { ScannableRepo } from "../scannable-repo.js";
 
 /** What a caller asks of a scan besides "scan it": fingerprints to open again, a scan after the running one, break-glass records. */
 export interface ScanRequestOptions {

@@ -3,7 +3,7 @@ import type { RedisRuntime } from "../../adapters/redis/runtime.js";
 import { windowsEnded } from "../../core/drift/break-glass-state.js";
 import { sameIncident } from "../../core/incidents/touched-repos.js";
 import type { BreakGlassDeclaration } from "../../core/incidents/types.js";
-import type { ScannableRepo } from "../scan-service.js";
+import type { ScannableRepo } from "../scannable-repo.js";
 
 /** One repository's break-glass declarations as its last scan wrote them to the dashboard. */
 export interface RecordedWindows {
