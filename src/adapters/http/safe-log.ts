@@ -51,7 +51,7 @@ interface SerializedError {
  * aggregated errors, nothing else. Other own properties (`event`, `request`, `response`, `headers`) carry payloads and credentials.
  */
 export function serializeError(error: unknown, depth = 0): SerializedError | string {
-  if (!(error instanceof Error)) return escapeUnprintable(String(error)).slice(0, 500);
+  if (!(error instanceof Error)) return serializeNonError(error, depth);
   const { status, code } = error as { status?: unknown; code?: unknown };
   const out: SerializedError = { type: error.constructor?.name ?? error.name, message: escapeUnprintable(error.message) };
   // a client's bad request (a 4xx: bad signature, bad JSON) is not a bug here: its stack says nothing and may quote the input
@@ -60,6 +60,23 @@ export function serializeError(error: unknown, depth = 0): SerializedError | str
   if (typeof code === "string") out.code = code;
   if (depth < 3 && error.cause !== undefined) out.cause = serializeError(error.cause, depth + 1);
   if (depth < 3 && error instanceof AggregateError) out.aggregateErrors = [...error.errors].slice(0, 10).map((e) => serializeError(e, depth + 1));
+  return out;
+}
+
+/**
+ * A thrown or logged value that is not an Error: a string as it is; an object that carries a `message`
+ * (callers log `{ message }`, libraries throw plain objects) by its message, code, status and cause, never
+ * `String(object)` ("[object Object]") and never its other properties (they may hold payloads); another
+ * object by the names of its keys only.
+ */
+function serializeNonError(value: unknown, depth: number): SerializedError | string {
+  if (value === null || typeof value !== "object") return escapeUnprintable(String(value)).slice(0, 500);
+  const { message, code, status, cause, name } = value as { message?: unknown; code?: unknown; status?: unknown; cause?: unknown; name?: unknown };
+  if (typeof message !== "string") return `an object without a message (keys: ${Object.keys(value).slice(0, 10).map((k) => escapeUnprintable(k).slice(0, 40)).join(", ")})`;
+  const out: SerializedError = { type: typeof name === "string" ? escapeUnprintable(name).slice(0, 100) : "Object", message: escapeUnprintable(message) };
+  if (typeof status === "number") out.status = status;
+  if (typeof code === "string") out.code = code;
+  if (depth < 3 && cause !== undefined) out.cause = serializeError(cause, depth + 1);
   return out;
 }
 

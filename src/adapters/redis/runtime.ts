@@ -80,7 +80,7 @@ export class RedisRuntime {
     let queue = this.queues.get(name);
     if (!queue) {
       queue = new Queue(name, { connection: this.producer, prefix: this.settings.prefix, defaultJobOptions: DEFAULT_JOB_OPTIONS });
-      queue.on("error", (err) => this.log.error({ queue: name, err: { message: err.message } }, "queue error"));
+      queue.on("error", (err) => this.log.error({ queue: name, err }, "queue error"));
       this.queues.set(name, queue);
     }
     return queue as unknown as Queue<Data, Result>;
@@ -91,7 +91,7 @@ export class RedisRuntime {
     let events = this.events.get(name);
     if (!events) {
       events = new QueueEvents(name, { connection: this.borrow(), prefix: this.settings.prefix });
-      events.on("error", (err) => this.log.error({ queue: name, err: { message: err.message } }, "queue events error"));
+      events.on("error", (err) => this.log.error({ queue: name, err }, "queue events error"));
       this.events.set(name, events);
       await events.waitUntilReady();
     }
@@ -143,7 +143,7 @@ export class RedisRuntime {
         ...options,
       },
     );
-    worker.on("error", (err) => this.log.error({ queue: name, err: { message: err.message } }, "worker error"));
+    worker.on("error", (err) => this.log.error({ queue: name, err }, "worker error"));
     this.workers.add(worker);
     return worker;
   }

@@ -59,7 +59,7 @@ export function startBackportWorker(runtime: RedisRuntime, services: AppServices
       try {
         return (await applyMergedRevert(deps, { repo: data.repo, number: data.number, cloneUrl: data.cloneUrl, mergeSha: data.mergeSha, marker, config: config.config, signal: shutdown })).status;
       } catch (error) {
-        jobLog.error({ err: { message: error instanceof Error ? error.message : String(error) } }, began ? "apply.on_merge failed after the apply began: not retried" : "apply.on_merge failed");
+        jobLog.error({ err: error }, began ? "apply.on_merge failed after the apply began: not retried" : "apply.on_merge failed");
         if (!began) throw error;
         throw new UnrecoverableError("apply.on_merge failed after the apply began: not retried");
       }

@@ -40,13 +40,13 @@ export function startPreviewWorker(runtime: RedisRuntime, services: AppServices,
         return "superseded-before-start";
       }
       const superseded = new AbortController();
-      const watch = heads.watch(pr, currentHead, () => superseded.abort(), (error) => jobLog.warn({ err: { message: messageOf(error) } }, "plan preview: could not check for a newer head"), options.supersedePollMs);
+      const watch = heads.watch(pr, currentHead, () => superseded.abort(), (error) => jobLog.warn({ err: error }, "plan preview: could not check for a newer head"), options.supersedePollMs);
       let outcome: PreviewOutcome | undefined;
       try {
         const scope = { ...configReader(octokit, pr), log: jobLog };
         outcome = await planPreview(scope, services, { ...job.data, signal: AbortSignal.any([shutdown, superseded.signal]) });
       } catch (error) {
-        jobLog.error({ err: { message: messageOf(error) } }, "plan preview failed");
+        jobLog.error({ err: error }, "plan preview failed");
         throw error;
       } finally {
         watch.stop();
@@ -59,6 +59,3 @@ export function startPreviewWorker(runtime: RedisRuntime, services: AppServices,
   );
 }
 
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
