@@ -11,7 +11,7 @@ import { readPlanJson } from "./commands/plan-file.js";
 import { CommandInputError, requireDirectory } from "./commands/workspace-checks.js";
 import { parsePlan, PlanParseError } from "./core/plan/parse.js";
 import { escapeForOneLine, escapeUnprintable } from "./core/printable.js";
-import { Masker } from "./core/render/mask.js";
+import { Masker, maskPatternProblem } from "./core/render/mask.js";
 import { COMMENT_LIMIT, renderComment } from "./core/render/preview.js";
 import { bundledTemplates } from "./templates.js";
 
@@ -32,13 +32,10 @@ function timeoutMinutes(value: string): number {
   return n;
 }
 
-/** A --mask-value must compile: say so at the flag, not later as a bare "Invalid regular expression". */
+/** A --mask-value must compile as RE2 (linear time): say so at the flag, not later. */
 function collectRegex(value: string, previous: string[]): string[] {
-  try {
-    new RegExp(value);
-  } catch {
-    throw new InvalidArgumentError("must be a valid JavaScript regular expression (escape ( ) [ ] { } . * + ? with a backslash to match them literally)");
-  }
+  const problem = maskPatternProblem(value);
+  if (problem) throw new InvalidArgumentError(`must be an RE2 regular expression: ${problem} (escape ( ) [ ] { } . * + ? with a backslash to match them literally)`);
   return [...previous, value];
 }
 

@@ -135,7 +135,7 @@ const rows: Row[] = [
   { input: "--max-chars -1", argv: () => ["preview", EXAMPLE, "--max-chars=-1"], exit: 1, stderr: /option '--max-chars <n>' argument '-1' is invalid/ },
   { input: "--max-chars abc", argv: () => ["preview", EXAMPLE, "--max-chars", "abc"], exit: 1, stderr: /option '--max-chars <n>' argument 'abc' is invalid/ },
   { input: "--max-chars 1e3 (not a whole number as written)", argv: () => ["preview", EXAMPLE, "--max-chars", "1e3"], exit: 1, stderr: /option '--max-chars <n>' argument '1e3' is invalid/ },
-  { input: "--mask-value that is not a regular expression", argv: () => ["preview", EXAMPLE, "--mask-value", "("], exit: 1, stderr: /option '--mask-value <regex>' argument '\(' is invalid\. must be a valid JavaScript regular expression/ },
+  { input: "--mask-value that is not a regular expression", argv: () => ["preview", EXAMPLE, "--mask-value", "("], exit: 1, stderr: /option '--mask-value <regex>' argument '\(' is invalid\. must be an RE2 regular expression: error parsing regexp/ },
   { input: "an unknown flag", argv: () => ["preview", EXAMPLE, "--bogus"], exit: 1, stderr: /error: unknown option '--bogus'/ },
   // drift
   { input: "drift without --plan-json", argv: () => ["drift"], exit: 1, stderr: /required option '--plan-json <file>' not specified/ },

@@ -4,6 +4,7 @@ import { z } from "zod";
 
 /** The masks that always apply live with the masking itself, in core; the config only adds to them. */
 export { DEFAULT_MASKED_ATTRIBUTES, DEFAULT_MASKED_VALUES } from "../core/render/mask.js";
+import { maskPatternProblem } from "../core/render/mask.js";
 
 const DURATION = /^(\d+)(ms|s|m|h)$/;
 
@@ -33,17 +34,11 @@ const duration = (bounds: { min: string; max: string; why: string }) =>
       message: `must be at most ${bounds.max}: ${bounds.why}`,
     });
 
-const regexSource = z.string().refine(
-  (value) => {
-    try {
-      new RegExp(value);
-      return true;
-    } catch {
-      return false;
-    }
-  },
-  { message: "must be a valid JavaScript regular expression" },
-);
+/** A `mask.values` pattern: RE2 syntax (linear time, see maskPatternProblem); the message names the pattern. */
+const regexSource = z.string().superRefine((value, ctx) => {
+  const problem = maskPatternProblem(value);
+  if (problem) ctx.addIssue({ code: "custom", message: `${JSON.stringify(value.slice(0, 200))} is not a usable pattern: ${problem}` });
+});
 
 export const workspaceSchema = z
   .strictObject({
@@ -193,7 +188,7 @@ export const configSchema = z
     mask: z
       .strictObject({
         attributes: z.array(z.string().min(1)).default([]).describe("Extra attribute-name globs whose values are hidden."),
-        values: z.array(regexSource).default([]).describe("Extra regular expressions; matching string values are hidden."),
+        values: z.array(regexSource).default([]).describe("Extra regular expressions in RE2 syntax (linear time: no lookaround, no backreferences); a string value one matches is hidden, and so is any value over 65,536 characters."),
       })
       .prefault({})
       .describe("Secrets a provider does not mark sensitive. Defaults always apply."),

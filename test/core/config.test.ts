@@ -30,7 +30,8 @@ describe("validateConfig", () => {
     { name: "bad tier", raw: { workspaces: [{ name: "a", dir: ".", tier: "production" }] }, path: "workspaces[0].tier", message: /"dev", "staging", "prod", "shared"/ },
     { name: "bad binary", raw: { binary: "terragrunt", workspaces: [{ name: "a", dir: "." }] }, path: "binary", message: /"terraform", "tofu"/ },
     { name: "bad duration", raw: { plan: { timeout: "20 minutes" }, workspaces: [{ name: "a", dir: "." }] }, path: "plan.timeout", message: /duration/ },
-    { name: "bad mask regex", raw: { mask: { values: ["(unclosed"] }, workspaces: [{ name: "a", dir: "." }] }, path: "mask.values[0]", message: /regular expression/ },
+    { name: "bad mask regex", raw: { mask: { values: ["(unclosed"] }, workspaces: [{ name: "a", dir: "." }] }, path: "mask.values[0]", message: /"\(unclosed" is not a usable pattern: error parsing regexp/ },
+    { name: "mask pattern with a lookahead (RE2 has none)", raw: { mask: { values: ["AKIA(?=X)"] }, workspaces: [{ name: "a", dir: "." }] }, path: "mask.values[0]", message: /"AKIA\(\?=X\)" is not a usable pattern: .*no lookahead/ },
     { name: "missing workspaces", raw: {}, path: "workspaces", message: /required/ },
     { name: "duplicate workspace names", raw: { workspaces: [{ name: "a", dir: "x" }, { name: "a", dir: "y" }] }, path: "workspaces[1].name", message: /duplicates the name of workspaces\[0\]/ },
   ];

@@ -1,4 +1,5 @@
 import picomatch from "picomatch";
+import { RE2JS } from "re2js";
 
 /** Attribute-name globs masked by default, on top of whatever a repo adds (`mask.attributes`). */
 export const DEFAULT_MASKED_ATTRIBUTES = ["*password*", "*secret*", "*token*", "*private_key*", "*access_key*"];
@@ -22,19 +23,50 @@ export const SENSITIVE_PLACEHOLDER = "(sensitive value)";
 const SCRUBBED = "***";
 
 /**
+ * The longest string value a pattern runs over. A longer one is hidden whole: it could not be shown in a
+ * comment (65,536 characters) anyway, and the time spent on every value stays bounded.
+ */
+export const MAX_MATCHED_VALUE = 65_536;
+/** The most of a free text (terraform's output) that is scrubbed and kept: its end, where the errors are. */
+export const MAX_SCRUBBED_TEXT = 1_048_576;
+
+/**
+ * Why a `mask.values` pattern cannot be used, or undefined when it can. Patterns run on RE2's linear-time
+ * engine (re2js, pure JavaScript): a repository's pattern runs over values that a cloud user or a PR author
+ * chooses, on the event loop every installation shares, so a backtracking engine would let `(a+)+$` stall
+ * the App (28 characters: 6.6 s with JavaScript's RegExp). RE2 has no lookaround and no backreferences.
+ */
+export function maskPatternProblem(source: string): string | undefined {
+  try {
+    RE2JS.compile(source);
+    return undefined;
+  } catch (error) {
+    return `${(error as Error).message} (RE2 syntax: no lookahead, lookbehind or backreferences)`;
+  }
+}
+
+function compilePattern(source: string): RE2JS {
+  try {
+    return RE2JS.compile(source);
+  } catch (error) {
+    throw new Error(`mask pattern ${JSON.stringify(source.slice(0, 200))} is not usable: ${maskPatternProblem(source) ?? (error as Error).message}`, { cause: error });
+  }
+}
+
+/**
  * Decides what must never be shown: attribute names that look secret, values that look like
  * credentials, and any clear-text value the plan itself marked sensitive (collected with `remember`).
  */
 export class Masker {
   private readonly keyMatchers: ((name: string) => boolean)[];
-  private readonly valuePatterns: RegExp[];
+  private readonly valuePatterns: RE2JS[];
   private readonly keyCache = new Map<string, boolean>();
   private readonly knownSecrets = new Set<string>();
 
   constructor(rules: MaskRules = {}) {
     const globs = [...DEFAULT_MASKED_ATTRIBUTES, ...(rules.attributes ?? [])];
     this.keyMatchers = globs.map((glob) => picomatch(glob, { nocase: true, dot: true }));
-    this.valuePatterns = [...DEFAULT_MASKED_VALUES, ...(rules.values ?? [])].map((source) => new RegExp(source));
+    this.valuePatterns = [...DEFAULT_MASKED_VALUES, ...(rules.values ?? [])].map(compilePattern);
   }
 
   isMaskedKey(key: string): boolean {
@@ -48,8 +80,10 @@ export class Masker {
     return masked;
   }
 
+  /** True when a value pattern matches anywhere in `value`; a value over MAX_MATCHED_VALUE characters is hidden unread. */
   isMaskedValue(value: string): boolean {
-    return this.valuePatterns.some((pattern) => pattern.test(value));
+    if (value.length > MAX_MATCHED_VALUE) return true;
+    return this.valuePatterns.some((pattern) => pattern.matcher(value).find());
   }
 
   /** Remembers a clear-text secret so it is scrubbed from free text (error output) too. */
@@ -60,10 +94,17 @@ export class Masker {
   }
 
   /** Removes credentials and remembered secrets from free text such as terraform's stderr. */
+  /** Longer texts keep their last MAX_SCRUBBED_TEXT characters from a line start, after a line saying how much was cut. */
   scrubText(text: string): string {
     let out = text;
+    if (out.length > MAX_SCRUBBED_TEXT) {
+      const tail = out.slice(out.length - MAX_SCRUBBED_TEXT);
+      const lineStart = tail.indexOf("\n");
+      const kept = lineStart >= 0 ? tail.slice(lineStart + 1) : "";
+      out = `(${out.length - kept.length} earlier characters not shown)\n${kept}`;
+    }
     for (const secret of this.knownSecrets) out = out.split(secret).join(SCRUBBED);
-    for (const pattern of this.valuePatterns) out = out.replace(new RegExp(pattern.source, "g"), SCRUBBED);
+    for (const pattern of this.valuePatterns) out = pattern.matcher(out).replaceAll(SCRUBBED);
     return out;
   }
 }
