@@ -5,6 +5,7 @@ import path from "node:path";
 import type { ApplyOutcome, ApplyRequest, PlanOutcome, PlanRequest, PlanStage, SavedPlan, TerraformRunner } from "../../ports.js";
 import { terraformEnv } from "./env.js";
 import { runProgram, type RunResult } from "./process.js";
+import { bwrapArgs, checkoutRoot, refusedMessage, resolveBinary, scratchDirs, systemBinds, unsafeBind, type IsolationStatus } from "./sandbox.js";
 
 export interface TerraformCliOptions {
   /** Shared provider cache; defaults to ~/.cache/driftback/plugins. */
@@ -17,6 +18,19 @@ export interface TerraformCliOptions {
   killGraceMs?: number;
   /** How many inits may run at once, each with its own plugin cache slot (default 4). */
   cacheSlots?: number;
+  /**
+   * How terraform is isolated from driftback (see sandbox.ts, detectIsolation). The app and the CLI pass what
+   * they found at start; omitted, terraform runs as a plain child process (tests with a fake terraform).
+   */
+  isolation?: IsolationStatus;
+}
+
+/** One terraform command of a run: where it starts and whether the plugin cache is writable (init only). */
+interface Step {
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  runDir: string;
+  cacheWritable: boolean;
 }
 
 /**
@@ -54,12 +68,14 @@ export class TerraformCli implements TerraformRunner {
   private readonly env: NodeJS.ProcessEnv;
   private readonly killGraceMs: number | undefined;
   private readonly slots: CacheSlots;
+  private readonly isolation: IsolationStatus | undefined;
 
   constructor(options: TerraformCliOptions = {}) {
     this.pluginCacheDir = options.pluginCacheDir ?? process.env.DRIFTBACK_PLUGIN_CACHE_DIR ?? path.join(os.homedir(), ".cache", "driftback", "plugins");
     this.scratchDir = options.scratchDir ?? os.tmpdir();
     this.env = options.env ?? process.env;
     this.killGraceMs = options.killGraceMs;
+    this.isolation = options.isolation;
     const count = options.cacheSlots ?? (Number(process.env.DRIFTBACK_PLUGIN_CACHE_SLOTS) || 4);
     const key = `${this.pluginCacheDir}#${count}`;
     this.slots = slotPools.get(key) ?? new CacheSlots(count);
@@ -70,16 +86,27 @@ export class TerraformCli implements TerraformRunner {
     const runDir = path.join(this.scratchDir, `driftback-run-${randomUUID()}`);
     await mkdir(runDir, { recursive: true });
     const planFile = path.join(runDir, "tfplan");
-    const envFor = (slot: number) => terraformEnv(this.env, { pluginCacheDir: path.join(this.pluginCacheDir, `slot-${slot}`), dataDir: path.join(runDir, "data"), workspace: request.workspace });
+    const envFor = (slot: number) => terraformEnv(this.env, { pluginCacheDir: path.join(this.pluginCacheDir, `slot-${slot}`), dataDir: path.join(runDir, "data"), workspace: request.workspace, ...this.homeFor(runDir) });
     let env = envFor(0);
+    let cacheWritable = false;
     const run = (args: string[], captureStdout = false) =>
-      runProgram(request.binary, args, { cwd: request.dir, env, timeoutMs: request.timeoutMs, signal: request.signal, captureStdout, killGraceMs: this.killGraceMs });
+      this.runStep(request.binary, args, { cwd: request.dir, env, runDir, cacheWritable }, { timeoutMs: request.timeoutMs, signal: request.signal, captureStdout });
     let kept: SavedPlan | undefined;
     try {
+      const refused = this.refusal();
+      if (refused) return { ok: false, stage: "init", message: refused, output: "", timedOut: false, cancelled: false };
+      if (this.isolation?.mode === "bubblewrap") await mkdir(path.join(runDir, "home"), { recursive: true });
       const init = await this.slots.with(async (slot) => {
         env = envFor(slot);
         await mkdir(env.TF_PLUGIN_CACHE_DIR!, { recursive: true });
-        return run(["init", "-input=false", "-no-color", ...request.backendConfig.map((f) => `-backend-config=${f}`)]);
+        // init installs providers (checksum-verified by terraform) into the cache and starts none of them;
+        // plan, show and apply, which run the repository's code and its providers, see the cache read-only
+        cacheWritable = true;
+        try {
+          return await run(["init", "-input=false", "-no-color", ...request.backendConfig.map((f) => `-backend-config=${f}`)]);
+        } finally {
+          cacheWritable = false;
+        }
       });
       if (!succeeded(init)) return failure("init", request.binary, init);
 
@@ -112,17 +139,47 @@ export class TerraformCli implements TerraformRunner {
 
   /** `apply PLANFILE` in the data dir the plan was made in: the same process-group, timeout and env rules as plan. */
   async apply(request: ApplyRequest): Promise<ApplyOutcome> {
-    const env = terraformEnv(this.env, { pluginCacheDir: request.saved.pluginCacheDir, dataDir: request.saved.dataDir, workspace: request.workspace });
-    const result = await runProgram(request.binary, ["apply", "-input=false", "-no-color", `-lock-timeout=${request.lockTimeout}`, request.saved.planFile], {
-      cwd: request.dir,
-      env,
+    const refused = this.refusal();
+    if (refused) return { ok: false, message: refused, output: "", timedOut: false, cancelled: false };
+    const runDir = path.dirname(request.saved.dataDir);
+    const env = terraformEnv(this.env, { pluginCacheDir: request.saved.pluginCacheDir, dataDir: request.saved.dataDir, workspace: request.workspace, ...this.homeFor(runDir) });
+    const result = await this.runStep(request.binary, ["apply", "-input=false", "-no-color", `-lock-timeout=${request.lockTimeout}`, request.saved.planFile], { cwd: request.dir, env, runDir, cacheWritable: false }, {
       timeoutMs: request.timeoutMs,
       signal: request.signal,
-      killGraceMs: this.killGraceMs,
     });
     if (succeeded(result)) return { ok: true, output: result.outputTail };
     const { stage: _stage, ...failed } = failure("apply", request.binary, result);
     return failed;
+  }
+
+  /** Why no repository code may run here (no isolation, and the operator did not allow that), or undefined. */
+  private refusal(): string | undefined {
+    const isolation = this.isolation;
+    return isolation && isolation.mode === "none" && !isolation.allowUnisolated ? refusedMessage(isolation) : undefined;
+  }
+
+  private homeFor(runDir: string): { home?: string } {
+    return this.isolation?.mode === "bubblewrap" ? { home: path.join(runDir, "home") } : {};
+  }
+
+  /**
+   * One terraform command: a plain child process, or under bubblewrap with only the run's checkout and scratch
+   * dir writable, the plugin cache slot read-only (writable during init), and no other checkout, no secret file.
+   */
+  private async runStep(binary: string, args: string[], step: Step, options: { timeoutMs: number; signal: AbortSignal | undefined; captureStdout?: boolean }): Promise<RunResult> {
+    const common = { env: step.env, timeoutMs: options.timeoutMs, signal: options.signal, captureStdout: options.captureStdout, killGraceMs: this.killGraceMs };
+    const isolation = this.isolation;
+    if (!isolation || isolation.mode !== "bubblewrap") return runProgram(binary, args, { ...common, cwd: step.cwd });
+    const resolved = resolveBinary(binary, step.env.PATH);
+    if (!resolved) return { exitCode: undefined, stdout: "", outputTail: "", timedOut: false, cancelled: false, spawnError: `${binary} was not found on PATH` };
+    const cache = step.env.TF_PLUGIN_CACHE_DIR!;
+    const root = checkoutRoot(step.cwd, scratchDirs(this.scratchDir));
+    const writable = [root, step.runDir, ...(step.cacheWritable ? [cache] : []), ...isolation.writable];
+    const readOnly = [...(step.cacheWritable ? [] : [cache]), ...isolation.readOnly];
+    const unsafe = unsafeBind({ writable, readOnly }, isolation.forbidden);
+    if (unsafe) return { exitCode: undefined, stdout: "", outputTail: "", timedOut: false, cancelled: false, spawnError: `refused to start terraform in its sandbox: ${unsafe}` };
+    const argv = bwrapArgs({ binary: resolved, cwd: path.resolve(step.cwd), writable, readOnly, system: systemBinds(), args });
+    return runProgram(isolation.bwrap!, argv, { ...common, cwd: step.cwd });
   }
 
   /** terraform >= 1.6 saves an errored plan with -out; show what it got to. */

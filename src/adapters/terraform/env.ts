@@ -2,12 +2,14 @@
  * The app's own secrets: terraform runs repository code (external data sources, provisioners) and
  * must never see them. The incident trackers' tokens and webhook secrets are the app's too.
  */
-const APP_SECRETS = /^(PRIVATE_KEY|PRIVATE_KEY_PATH|WEBHOOK_SECRET|WEBHOOK_PROXY_URL|GITHUB_CLIENT_SECRET|GITHUB_CLIENT_ID|GITHUB_TOKEN|GH_TOKEN|APP_ID|SENTRY_DSN|REDIS_URL|DRIFTBACK_.*|PAGERDUTY_.*|JIRA_.*|INCIDENT_IO_.*)$/;
+const APP_SECRETS = /^(PRIVATE_KEY.*|WEBHOOK_.*|GITHUB_CLIENT_.*|GITHUB_TOKEN|GH_TOKEN|GH_ENTERPRISE_TOKEN|GITHUB_ENTERPRISE_TOKEN|APP_ID|SENTRY_.*|REDIS_.*|DRIFTBACK_.*|PAGERDUTY_.*|JIRA_.*|INCIDENT_IO_.*)$/;
 
 export interface TerraformEnvOptions {
   pluginCacheDir: string;
   dataDir: string;
   workspace: string;
+  /** Inside the sandbox: HOME and TMPDIR in the run's own scratch dir, not driftback's. */
+  home?: string;
 }
 
 /** The environment terraform runs with: the parent's (cloud credentials, PATH) minus the app's secrets. */
@@ -20,6 +22,10 @@ export function terraformEnv(parent: NodeJS.ProcessEnv, options: TerraformEnvOpt
   env.TF_PLUGIN_CACHE_DIR = options.pluginCacheDir;
   // each run gets its own .terraform, so workspaces sharing a dir can plan side by side
   env.TF_DATA_DIR = options.dataDir;
+  if (options.home) {
+    env.HOME = options.home;
+    env.TMPDIR = options.home;
+  }
   if (options.workspace === "default") delete env.TF_WORKSPACE;
   else env.TF_WORKSPACE = options.workspace;
   return env;
