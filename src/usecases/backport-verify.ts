@@ -12,6 +12,7 @@ import { overlaps } from "../core/drift/evidence.js";
 import { changedAttributes } from "../core/drift/pairing.js";
 import type { ResourceChange } from "../core/plan/model.js";
 import { parsePlan } from "../core/plan/parse.js";
+import { replacedValuesIn } from "../core/plan/stored-plan.js";
 import type { Masker } from "../core/render/mask.js";
 import type { TerraformRunner } from "../ports.js";
 import { planRequestFor } from "./plan-request.js";
@@ -81,8 +82,9 @@ export async function verifyCodify(deps: VerifyDeps, request: VerifyRequest): Pr
     const baseOf = async (workspace: WorkspaceConfig, fresh = false): Promise<PlanRead> => {
       const known = fresh ? undefined : request.basePlans?.get(workspace.name);
       const read = known !== undefined ? readPlan(known, deps.masker, `the scan's plan of ${workspace.name}`) : undefined;
-      // a refresh-only plan shows no pending change to compare with: the base is planned here
-      if (read && (!read.ok || !read.refreshOnly)) return read;
+      // a refresh-only plan shows no pending change to compare with, and a plan kept between replicas with sensitive
+      // values replaced cannot be compared value by value: in both cases the base is planned here
+      if (read && (!read.ok || (!read.refreshOnly && replacedValuesIn(known!) === 0))) return read;
       baseCopy ??= makeScratch(deps, "driftback-base-").then(async (made) => {
         if ("reason" in made) return made;
         const failed = await copyTree(request.checkoutDir, made.dir, new Map(), deps.masker);

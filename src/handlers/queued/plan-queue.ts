@@ -4,6 +4,7 @@ import { isTransient } from "../../adapters/redis/retry.js";
 import { GitCheckout } from "../../adapters/git/checkout.js";
 import type { RedisRuntime } from "../../adapters/redis/runtime.js";
 import { JobReleased } from "../../adapters/redis/runtime.js";
+import { planForStorage } from "../../core/plan/stored-plan.js";
 import { Masker } from "../../core/render/mask.js";
 import type { Checkout, Logger } from "../../ports.js";
 import { scanWorkspace, type WorkspaceOutcome, type WorkspacePlanner } from "../../usecases/scan-drift.js";
@@ -112,7 +113,8 @@ export async function startPlanWorker(runtime: RedisRuntime, services: PlanServi
     }
     const result: PlanJobResult = { result: outcome.result, items: outcome.items };
     if (job.data.planJson && outcome.planJson !== undefined) {
-      const kept = await store.put(job.id!, outcome.planJson);
+      // only what the backport step reads, sensitive values replaced: it rests in Redis for an hour (issue 15, 4.3)
+      const kept = await store.put(job.id!, planForStorage(outcome.planJson, new Masker(config.mask)));
       if ("key" in kept) result.planJsonKey = kept.key;
       else log.warn({ repo: `${job.data.owner}/${job.data.repo}`, workspace: workspace.name, gzippedBytes: kept.dropped }, "plan JSON too big to pass between replicas: the backport step gets no revert excerpts for this workspace");
     }
