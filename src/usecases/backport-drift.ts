@@ -151,6 +151,9 @@ export async function backportDrift(deps: BackportDeps, input: BackportInput): P
     deps.logger.warn({ repo: repoName(input.repo), reason: masker.scrubText(error.reason) }, "could not read driftback's pull requests");
     return done();
   }
+  for (const pr of state.existing.filter((p) => p.seal === "forged")) {
+    deps.logger.warn({ repo: repoName(input.repo), pr: pr.number, seal: "forged" }, "a backport pull request's marker has a seal no state key makes (forged or edited): it is ignored, and the body is written again");
+  }
   const prByNumber = new Map(state.pullRequests.map((pr) => [pr.number, pr]));
 
   // 3. Decide each drift's action (a person's /driftback switch wins over the rules).

@@ -1,4 +1,4 @@
-import { parseMarker, type ExistingPullRequest } from "../core/backport/index.js";
+import { readMarker, type ExistingPullRequest } from "../core/backport/index.js";
 import { BackportHostError, type BackportHost, type BackportPullRequest, type BranchComparison, type RepoRef } from "../ports.js";
 
 /** What GitHub has for driftback now: its pull requests in every state, and how each open one's branch stands. */
@@ -46,7 +46,7 @@ export async function readExistingPullRequests(host: BackportHost, repo: RepoRef
  * base is not the commit this scan planned (a base that moved after the checkout waits a scan).
  */
 export function toExistingPullRequest(pr: BackportPullRequest, comparison: BranchComparison | undefined, options: Pick<ReadOptions, "baseSha" | "botLogin">): ExistingPullRequest {
-  const marker = parseMarker(pr.body);
+  const { marker, seal } = readMarker(pr.body);
   const closedUnmerged = pr.state === "closed" && !pr.merged;
   const byDriftback = closedUnmerged && !marker?.ignoredBy && pr.closedByLogin !== undefined && pr.closedByLogin === options.botLogin;
   return {
@@ -55,6 +55,8 @@ export function toExistingPullRequest(pr: BackportPullRequest, comparison: Branc
     merged: pr.merged,
     branch: pr.branch,
     marker,
+    // driftback's own pull request (same repository, its branch prefix, its label) with an unsigned marker on the last line: adopted
+    ...(seal === "unsigned" || seal === "rotated" ? { seal: "adopted" as const } : seal === "forged" ? { seal: "forged" as const } : {}),
     labels: [...pr.labels],
     ...(closedUnmerged ? { closedBy: byDriftback ? "driftback" : "person" } : {}),
     ...(pr.state === "open" && comparison

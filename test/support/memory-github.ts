@@ -133,6 +133,10 @@ export class MemoryGitHub implements BackportHost {
   baseMoves(file: string, text: string): void {
     this.personPushes(this.defaultBranch, file, text);
   }
+  /** A person (or anything with write access) rewrites the pull request's body. */
+  personEditsBody(number: number, body: string): void {
+    this.prs.get(number)!.body = body;
+  }
   /** What `/driftback ignore` does: the person's login in the marker, then the app closes it. */
   personIgnores(number: number, login = "alice"): void {
     const pr = this.prs.get(number)!;

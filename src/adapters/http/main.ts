@@ -8,6 +8,7 @@ import { redisSettings } from "../redis/connection.js";
 import { shutdownGraceMs } from "../shutdown.js";
 import { planLimits } from "../../handlers/queued/plan-limits.js";
 import { bundledTemplates } from "../../templates.js";
+import { stateKeysFrom, useStateKeys } from "../../core/state-seal.js";
 import { createSafeLog } from "./safe-log.js";
 import { startDriftbackServer } from "./server.js";
 
@@ -51,6 +52,10 @@ async function main(env: Env = process.env): Promise<void> {
   let graceMs: number;
   let redisUrl: string | undefined;
   try {
+    // the key that seals driftback's hidden state (markers): the operator's list, else derived from the private key
+    const state = stateKeysFrom(env, privateKey);
+    useStateKeys(state.keys);
+    log.info(`driftback seals its markers with ${state.source === "environment" ? `DRIFTBACK_STATE_KEY (${state.keys.length} key${state.keys.length === 1 ? "" : "s"})` : "a key derived from the App's private key"}`);
     graceMs = shutdownGraceMs(env);
     redisUrl = redisSettings(env)?.url;
     if (redisUrl) planLimits(env); // DRIFTBACK_PLAN_CONCURRENCY and friends: a bad value fails the boot, not the first scan

@@ -1,6 +1,6 @@
 import type { SwitchAction } from "../policy/decide.js";
 import type { Templates } from "../templates.js";
-import { encodeMarker, parseMarker, type BackportMarker } from "./marker.js";
+import { encodeMarker, lastLine, parseMarker, type BackportMarker } from "./marker.js";
 import type { BackportIgnoredView } from "./view-types.js";
 
 export type { BackportIgnoredView } from "./view-types.js";
@@ -9,9 +9,6 @@ export type { BackportIgnoredView } from "./view-types.js";
 export type BackportCommand = SwitchAction | "ignore";
 
 const COMMAND = /^\/driftback\s+(codify|revert|ignore)\s*$/m;
-// the marker's framing, as encodeMarker writes it
-const MARKER_PREFIX = "<!-- driftback:backport ";
-const MARKER_SUFFIX = " -->";
 
 /** The command a comment gives, on a line of its own; undefined for anything else. */
 export function parseBackportCommand(comment: string | null | undefined): BackportCommand | undefined {
@@ -27,20 +24,15 @@ export function markerAfter(marker: BackportMarker, command: BackportCommand, lo
 }
 
 /**
- * The body with its first well-formed marker replaced by `marker` and every other byte kept; undefined
- * when the body carries no well-formed marker (a person edited it away).
+ * The body with the marker on its last line replaced by `marker` (sealed with the current key) and
+ * every other byte kept; undefined when the last line is no marker driftback trusts (a person edited
+ * it away, or its seal is forged).
  */
 export function withMarker(body: string, marker: BackportMarker): string | undefined {
-  let from = 0;
-  for (;;) {
-    const start = body.indexOf(MARKER_PREFIX, from);
-    if (start === -1) return undefined;
-    const end = body.indexOf(MARKER_SUFFIX, start + MARKER_PREFIX.length);
-    if (end === -1) return undefined;
-    const segment = body.slice(start, end + MARKER_SUFFIX.length);
-    if (parseMarker(segment)) return body.slice(0, start) + encodeMarker(marker) + body.slice(end + MARKER_SUFFIX.length);
-    from = start + MARKER_PREFIX.length;
-  }
+  if (!parseMarker(body)) return undefined;
+  const line = lastLine(body);
+  const end = body.trimEnd().length;
+  return body.slice(0, end - line.length) + encodeMarker(marker) + body.slice(end);
 }
 
 /** The comment that goes with closing a pull request on `/driftback ignore`. */

@@ -13,6 +13,11 @@ export interface ExistingPullRequest {
   branch: string;
   /** `parseMarker(body)`: undefined when the body lost it (hand edit) or never had it. */
   marker: BackportMarker | undefined;
+  /**
+   * How the marker's seal stood: `adopted` (unsigned, from before seals, or sealed with a rotated-out
+   * key) makes the next scan write the body again, sealed; `forged` (a seal no key makes) left `marker` undefined.
+   */
+  seal?: "adopted" | "forged";
   labels: readonly string[];
   /** Closed unmerged: by driftback itself (resolved, superseded) or by a person. Unknown counts as a person. */
   closedBy?: "driftback" | "person";

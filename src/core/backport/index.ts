@@ -34,7 +34,7 @@
  * scan converges from what GitHub then shows (tested in test/core/backport/lifecycle.test.ts).
  */
 export { backportKey, branchFor, workspaceSlug, BRANCH_PREFIX, INCIDENT_FOLDER, WORKSPACE_GROUP, type BackportGroup } from "./branch.js";
-export { encodeMarker, parseMarker, MARKER_VERSION, INCIDENT_LINK_SOURCES, type BackportMarker, type IncidentLink, type IncidentLinkSource } from "./marker.js";
+export { encodeMarker, parseMarker, readMarker, lastLine, type MarkerReading, MARKER_VERSION, INCIDENT_LINK_SOURCES, type BackportMarker, type IncidentLink, type IncidentLinkSource } from "./marker.js";
 export { planBackports, actionOf, labelsFor, titleFor, ACTION_LABELS, TITLE_LIMIT, type BackportPlan, type DecidedDrift, type PlannedDrift, type PlanAction, type PlanOptions, type PlanIncident, type PlanIncidents } from "./plan.js";
 export { activeIgnores, splitIgnored, switchedActions, type ExistingBranch, type ExistingPullRequest, type IgnoredDrift } from "./existing.js";
 export { clearedMarkers, clearedMerges, CLEARED_LIMIT, type ClearContext, type ClearedMerge } from "./recurrence.js";

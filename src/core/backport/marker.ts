@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { activeStateKeys, checkSeal, sealOf, type SealCheck, type StateKeys } from "../state-seal.js";
 
 export const MARKER_VERSION = 1;
 const PREFIX = "<!-- driftback:backport ";
@@ -61,11 +62,12 @@ export interface IncidentLink {
 }
 
 /**
- * The hidden marker at the end of a backport pull request's body: what driftback last told this
- * pull request (not necessarily what its branch holds when a person pushed to it). `<`, `>` and
- * `&` are escaped inside the JSON, so no key can close the HTML comment early.
+ * The hidden marker, always the body's last line: what driftback last told this pull request (not
+ * necessarily what its branch holds when a person pushed to it). `<`, `>` and `&` are escaped inside
+ * the JSON, so no key can close the HTML comment early; with a state key the line ends in a seal (an
+ * HMAC over the JSON, state-seal.ts), so an edited or forged marker is refused.
  */
-export function encodeMarker(marker: BackportMarker): string {
+export function encodeMarker(marker: BackportMarker, keys: StateKeys = activeStateKeys()): string {
   const compact = {
     v: marker.version,
     key: marker.key,
@@ -79,33 +81,64 @@ export function encodeMarker(marker: BackportMarker): string {
     ...(marker.incident ? { incident: incidentOf(marker.incident) } : {}),
     ...(marker.cleared && marker.cleared.length > 0 ? { cleared: marker.cleared } : {}),
   };
-  const json = JSON.stringify(compact).replace(/[<>&]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
-  return `${PREFIX}${json}${SUFFIX}`;
+  const json = JSON.stringify(compact).replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+  const seal = sealOf(SEAL_KIND, json, keys);
+  return `${PREFIX}${json}${seal ? ` ${SEAL_TAG}${seal}` : ""}${SUFFIX}`;
 }
 
-/** The first well-formed marker in a body; undefined for none, a hand-edited or a foreign one. Never throws. */
-export function parseMarker(body: string | null | undefined): BackportMarker | undefined {
-  if (typeof body !== "string") return undefined;
-  let from = 0;
-  for (;;) {
-    const start = body.indexOf(PREFIX, from);
-    if (start === -1) return undefined;
-    const end = body.indexOf(SUFFIX, start + PREFIX.length);
-    if (end === -1) return undefined;
-    from = start + PREFIX.length;
-    if (end - start > MAX_MARKER) continue;
-    const parsed = markerSchema.safeParse(safeJson(body.slice(start + PREFIX.length, end)));
-    if (!parsed.success) continue;
-    const { v, items, expect, incident, cleared, ...rest } = parsed.data;
-    return {
+const SEAL_KIND = "backport";
+const SEAL_TAG = "seal:";
+/** The whole last line: prefix, JSON (no `>` inside: encodeMarker escapes it), an optional seal, suffix. */
+const LINE = /^<!-- driftback:backport (\{[^\n>]*\})(?: seal:([^\s>]*))? -->$/;
+
+/** The marker read from the body's last line, and how its seal stands (`none`: no well-formed marker there). */
+export interface MarkerReading {
+  marker?: BackportMarker;
+  seal: SealCheck | "none";
+}
+
+/** The body's last line (trailing blank lines and spaces ignored); a lone CR or U+2028 does not end a line here. */
+export function lastLine(body: string): string {
+  const trimmed = body.trimEnd();
+  return trimmed.slice(trimmed.lastIndexOf("\n") + 1);
+}
+
+/**
+ * Reads the marker at its fixed place, the body's last line, and nowhere else: a marker a value
+ * printed higher up in the body is never read. Never throws.
+ */
+export function readMarker(body: string | null | undefined, keys: StateKeys = activeStateKeys()): MarkerReading {
+  if (typeof body !== "string") return { seal: "none" };
+  const line = lastLine(body);
+  if (line.length > MAX_MARKER) return { seal: "none" };
+  const match = LINE.exec(line);
+  if (!match) return { seal: "none" };
+  const json = match[1]!;
+  const seal = checkSeal(SEAL_KIND, json, match[2], keys);
+  if (seal === "forged") return { seal };
+  const parsed = markerSchema.safeParse(safeJson(json));
+  if (!parsed.success) return { seal: "none" };
+  const { v, items, expect, incident, cleared, ...rest } = parsed.data;
+  return {
+    seal,
+    marker: {
       version: v,
       ...rest,
       ...(cleared && cleared.length > 0 ? { cleared } : {}),
       ...(incident ? { incident: incidentOf(incident) } : {}),
       items: items.map(([fingerprint, valueHash, action, settled]) => ({ fingerprint, valueHash, action, settled })),
       ...(expect ? { expect: expect.map(([address, paths]) => ({ address, paths })) } : {}),
-    };
-  }
+    },
+  };
+}
+
+/**
+ * The marker driftback trusts in a body: the one on its last line, sealed by a key, or unsigned where
+ * there is no key or on driftback's own pull requests from before seals (adopted; the next scan seals
+ * it). undefined for none, a forged or edited one, or one elsewhere in the body. Never throws.
+ */
+export function parseMarker(body: string | null | undefined, keys: StateKeys = activeStateKeys()): BackportMarker | undefined {
+  return readMarker(body, keys).marker;
 }
 
 /** Only the known fields, in a fixed order (so the marker's text is stable). */

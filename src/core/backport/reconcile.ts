@@ -215,6 +215,8 @@ function keepCurrent(plan: BackportPlan, pr: ExistingPullRequest, context: Recon
   else if (changed || relinked) primary = { kind: "update", ...base, changes };
   else if (marker!.digest !== plan.digest) primary = { kind: "refresh-body", ...base };
   else primary = { kind: "leave-alone", key: plan.key, pr: pr.number, reason: "up-to-date" };
+  // a marker from before seals (or sealed with a rotated-out key) is adopted once: the body is written again, sealed
+  if (primary.kind === "leave-alone" && pr.seal === "adopted") primary = { kind: "refresh-body", ...base };
   if (primary.kind !== "leave-alone") return [primary]; // every body write also sets the labels
   const fix = labelFix(plan.key, pr, marker!.action, context.labels);
   return fix ? [primary, fix] : [primary];
