@@ -1,4 +1,5 @@
 import { BackportHostError } from "../../ports.js";
+import { isRateLimited } from "./rate-limit.js";
 
 /**
  * Turns whatever Octokit threw into one BackportHostError whose reason reads "Could not <action>: <why>".
@@ -63,13 +64,12 @@ function fromHttpError(error: HttpErrorLike, action: string, now: () => number):
   if (!error.response) {
     return new BackportHostError("unavailable", `Could not ${action}: GitHub could not be reached; driftback tries again on the next scan.`, base);
   }
-  if (status === 429 || (status === 403 && /secondary rate/i.test(words))) {
+  // the same test as the queue's retries (any of GitHub's wordings, retry-after, an exhausted limit), not one phrase
+  if (isRateLimited(error)) {
     const wait = retryAfterSeconds(headers, now);
+    const primary = String(headers["x-ratelimit-remaining"]) === "0" && headers["retry-after"] === undefined;
+    if (primary) return new BackportHostError("rate-limited", `Could not ${action}: the app's GitHub API rate limit is used up; driftback tries again on the next scan (it resets in ${wait} s).`, { ...base, retryAfterSeconds: wait });
     return new BackportHostError("rate-limited", `Could not ${action}: GitHub's secondary rate limit was hit; driftback tries again on the next scan (GitHub asks to wait ${wait} s).`, { ...base, retryAfterSeconds: wait });
-  }
-  if (status === 403 && String(headers["x-ratelimit-remaining"]) === "0") {
-    const wait = retryAfterSeconds(headers, now);
-    return new BackportHostError("rate-limited", `Could not ${action}: the app's GitHub API rate limit is used up; driftback tries again on the next scan (it resets in ${wait} s).`, { ...base, retryAfterSeconds: wait });
   }
   if (status === 401) return new BackportHostError("forbidden", `Could not ${action}: GitHub did not accept driftback's credentials (HTTP 401).`, base);
   if (status === 403 && MISSING_PERMISSION.test(words)) return missingPermission(action, base);

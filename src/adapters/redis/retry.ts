@@ -1,5 +1,8 @@
 import { UnrecoverableError } from "bullmq";
 import { BackportHostError } from "../../ports.js";
+import { isRateLimited, retryAfterMs } from "../github/rate-limit.js";
+
+export { isRateLimited, retryAfterMs };
 
 const NETWORK_CODES = new Set(["ECONNRESET", "ECONNREFUSED", "ETIMEDOUT", "EAI_AGAIN", "EPIPE", "ENOTFOUND", "UND_ERR_SOCKET", "UND_ERR_CONNECT_TIMEOUT", "UND_ERR_HEADERS_TIMEOUT"]);
 
@@ -16,8 +19,7 @@ export function isTransient(error: unknown, depth = 0): boolean {
     if (status >= 500 || status === 429) return true;
     // a 403 is a rate limit when GitHub says so: in the message (older secondary limits say "abuse detection"), or
     // in the headers (a retry-after, or a primary limit with nothing remaining); otherwise a refused permission
-    if (status === 403) return (typeof message === "string" && /rate limit|abuse detection/i.test(message)) || retryAfterMs(error) !== undefined;
-    return false;
+    return status === 403 && isRateLimited(error);
   }
   if (typeof code === "string" && NETWORK_CODES.has(code)) return true;
   // terraform: "Error acquiring the state lock" (another run holds it, e.g. a pipeline applying right now)
@@ -30,21 +32,6 @@ export function forRetry(error: unknown): Error {
   if (isTransient(error)) return error instanceof Error ? error : new Error(String(error));
   const message = error instanceof Error ? error.message : String(error);
   return new UnrecoverableError(message);
-}
-
-/**
- * How long GitHub asked to wait, in ms, when the error says (a `retry-after` header on secondary rate limits, the
- * reset time of an exhausted primary limit, or a BackportHostError's `retryAfterSeconds`); undefined otherwise.
- */
-export function retryAfterMs(error: unknown, now = Date.now(), depth = 0): number | undefined {
-  if (!error || typeof error !== "object" || depth > 5) return undefined;
-  if (error instanceof BackportHostError && error.retryAfterSeconds !== undefined) return error.retryAfterSeconds * 1_000;
-  const headers = (error as { response?: { headers?: Record<string, unknown> } }).response?.headers;
-  const retryAfter = Number(headers?.["retry-after"]);
-  if (Number.isFinite(retryAfter) && retryAfter >= 0) return retryAfter * 1_000;
-  const reset = Number(headers?.["x-ratelimit-reset"]);
-  if (headers?.["x-ratelimit-remaining"] === "0" && Number.isFinite(reset)) return Math.max(0, reset * 1_000 - now);
-  return retryAfterMs((error as { cause?: unknown }).cause, now, depth + 1);
 }
 
 /**
