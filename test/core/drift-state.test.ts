@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { renderDashboard } from "../../src/core/drift/dashboard.js";
 import { nextScanAt } from "../../src/core/drift/schedule.js";
+import { parseStateKeys } from "../../src/core/state-seal.js";
 import { decodeState, EMPTY_STATE, encodeState, mergeScan, type ObservedItem, type WorkspaceScan } from "../../src/core/drift/state.js";
 import { fingerprintOf, severityOf, valueHashOf, withoutIgnored } from "../../src/core/drift/track.js";
 import { bundledTemplates } from "../../src/templates.js";
@@ -57,7 +58,24 @@ describe("mergeScan across a sequence of scans", () => {
 describe("the hidden state block", () => {
   it("round-trips through the dashboard body", () => {
     const state = mergeScan(EMPTY_STATE, [ok([observed("tags.Owner"), observed("ingress")])], "2026-11-01");
-    expect(decodeState(`intro\n${encodeState(state)}\noutro`)).toEqual({ state });
+    expect(decodeState(`intro\n${encodeState(state)}\n`)).toEqual({ state });
+  });
+
+  it("is read only at its fixed place, the end of the body: a block a value prints higher up is never read (issue 15)", () => {
+    const state = mergeScan(EMPTY_STATE, [ok([observed("tags.Owner")])], "2026-11-01");
+    expect(decodeState(`intro\n${encodeState(state)}\noutro`)).toMatchObject({ state: EMPTY_STATE, problem: expect.stringMatching(/no state block/) });
+    expect(decodeState(`${encodeState(state)}\n${encodeState(EMPTY_STATE)}`)).toEqual({ state: EMPTY_STATE });
+  });
+
+  it("with a state key: sealed blocks are read, unsigned ones adopted, edited or foreign seals ignored with a problem", () => {
+    const key = parseStateKeys("0123456789abcdef-state-key");
+    const state = mergeScan(EMPTY_STATE, [ok([observed("tags.Owner")])], "2026-11-01");
+    const sealed = encodeState(state, key);
+    expect(sealed).toMatch(/^<!-- driftback:state seal:[A-Za-z0-9_-]{43}\n/);
+    expect(decodeState(`intro\n${sealed}`, key)).toEqual({ state });
+    expect(decodeState(`intro\n${encodeState(state, [])}`, key)).toEqual({ state, seal: "unsigned" });
+    expect(decodeState(`intro\n${encodeState(state, parseStateKeys("someone-elses-key-000"))}`, key)).toMatchObject({ state: EMPTY_STATE, problem: expect.stringMatching(/forged or edited/) });
+    expect(decodeState(`intro\n${sealed.replace(/seal:\S+\n/, (m) => m)}${""}`.replace(/\n([A-Za-z0-9+/])/, "\nA$1"), key).state).toEqual(EMPTY_STATE);
   });
 
   it.each([

@@ -1,4 +1,5 @@
 import { deflateRawSync, inflateRawSync } from "node:zlib";
+import { activeStateKeys, checkSeal, sealOf, type SealCheck, type StateKeys } from "../state-seal.js";
 import { z } from "zod";
 import type { DriftClass, DriftTaxonomy } from "./items.js";
 import { breakGlassDeclaration, decodeBreakGlass, encodeBreakGlass } from "./break-glass-state.js";
@@ -142,7 +143,9 @@ function freshCleanTime(stored: string | undefined, now: string): string {
   return stored && age >= 0 && age < LAST_CLEAN_REFRESH_MS ? stored : now;
 }
 
-const BLOCK = /<!-- driftback:state\n([A-Za-z0-9+/=\n]*)\n-->/;
+/** The block is the end of the body (its fixed place); with a state key its first line carries a seal of the base64 text. */
+const BLOCK = /(?:^|\n)<!-- driftback:state(?: seal:([^\s>]*))?\n([A-Za-z0-9+/=\n]*)\n-->$/;
+const SEAL_KIND = "dashboard-state";
 
 /**
  * Items travel as rows; the fingerprint is recomputed from workspace, address and path. Added
@@ -195,7 +198,7 @@ function statusOf(compact: z.infer<typeof compactStatus> | null | undefined): Ba
 }
 
 /** The hidden block carried in the dashboard body: deflated base64 JSON, compact and unable to close the comment. */
-export function encodeState(state: DashboardState): string {
+export function encodeState(state: DashboardState, keys: StateKeys = activeStateKeys()): string {
   const rows = Object.values(state.items);
   const compact = {
     v: 1,
@@ -207,15 +210,20 @@ export function encodeState(state: DashboardState): string {
     ...(state.breakGlass.length > 0 ? { k: encodeBreakGlass(state.breakGlass) } : {}),
   };
   const base64 = deflateRawSync(Buffer.from(JSON.stringify(compact)), { level: 9 }).toString("base64").replace(/(.{100})/g, "$1\n").replace(/\n$/, "");
-  return `<!-- driftback:state\n${base64}\n-->`;
+  const seal = sealOf(SEAL_KIND, base64.replace(/\n/g, ""), keys);
+  return `<!-- driftback:state${seal ? ` seal:${seal}` : ""}\n${base64}\n-->`;
 }
 
 /** Reads the hidden block; a missing, hand-edited or corrupt one gives an empty state (rebuilt by this scan). */
-export function decodeState(body: string | undefined | null): { state: DashboardState; problem?: string } {
-  const match = body ? BLOCK.exec(body) : null;
-  if (!match) return { state: EMPTY_STATE, problem: body ? "no state block" : undefined };
+export function decodeState(body: string | undefined | null, keys: StateKeys = activeStateKeys()): { state: DashboardState; problem?: string; seal?: SealCheck } {
+  const match = body ? BLOCK.exec(body.trimEnd()) : null;
+  if (!match) return { state: EMPTY_STATE, problem: body ? "no state block at the end of the dashboard" : undefined };
+  const base64 = match[2]!.replace(/\n/g, "");
+  // unsigned: a dashboard from before seals (adopted; this scan writes it sealed) or no key at all
+  const seal = checkSeal(SEAL_KIND, base64, match[1], keys);
+  if (seal === "forged") return { state: EMPTY_STATE, problem: "the state block's seal is not one of driftback's state keys (forged or edited): it is ignored", seal };
   try {
-    const json = JSON.parse(inflateRawSync(Buffer.from(match[1]!.replace(/\n/g, ""), "base64")).toString("utf8"));
+    const json = JSON.parse(inflateRawSync(Buffer.from(base64, "base64")).toString("utf8"));
     const parsed = compactSchema.safeParse(json);
     if (!parsed.success) return { state: EMPTY_STATE, problem: `state block does not match the schema: ${parsed.error.issues[0]?.message}` };
     const items: DashboardState["items"] = {};
@@ -225,7 +233,7 @@ export function decodeState(body: string | undefined | null): { state: Dashboard
     });
     const ignored = (parsed.data.g ?? []).flatMap(([fp, valueHash, pr]) => (fingerprint.safeParse(fp).success ? [{ fingerprint: fp, valueHash, pr }] : []));
     const cleared = (parsed.data.c ?? []).flatMap(([fp, pr]) => (fingerprint.safeParse(fp).success ? [{ fingerprint: fp, pr }] : []));
-    return { state: { version: 1, workspaces: parsed.data.w, items, ignored, cleared, breakGlass: decodeBreakGlass(parsed.data.k ?? []) } };
+    return { state: { version: 1, workspaces: parsed.data.w, items, ignored, cleared, breakGlass: decodeBreakGlass(parsed.data.k ?? []) }, ...(seal === "unsigned" || seal === "rotated" ? { seal } : {}) };
   } catch (error) {
     return { state: EMPTY_STATE, problem: `state block is corrupt: ${(error as Error).message}` };
   }
