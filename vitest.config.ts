@@ -7,6 +7,9 @@ export default defineConfig({
     hookTimeout: 30_000,
     // e2e tests spawn git and the fake terraform: keep the shared 2-core machines calm
     pool: "forks",
+    // the fake terraform (test/support/fake-terraform) logs to dirs no sandbox binds: tests run it unisolated;
+    // test/real-terraform/isolation.test.ts builds its own environment and runs the real one under bubblewrap
+    env: { DRIFTBACK_TERRAFORM_ISOLATION: "none" },
     maxWorkers: 2,
     reporters: ["default", "./test/support/count-reporter.ts"],
     // the second one looks for a real terraform once and tells the real-terraform suite (test/real-terraform/)

@@ -2,6 +2,7 @@ import pLimit from "p-limit";
 import type { ApplicationFunctionOptions, Probot } from "probot";
 import { PrometheusMetrics } from "./adapters/metrics.js";
 import { TerraformCli } from "./adapters/terraform/cli-runner.js";
+import { detectIsolation, isolationReport, type IsolationStatus } from "./adapters/terraform/sandbox.js";
 import { onBackportCommand } from "./handlers/backport-command.js";
 import { onBackportMerged } from "./handlers/backport-merged.js";
 import { onBreakGlassCommand } from "./handlers/break-glass-command.js";
@@ -68,6 +69,8 @@ export interface DriftbackOptions extends Partial<Omit<AppServices, "metrics" | 
   redis?: RedisSettings | null;
   /** BullMQ worker settings for every queue (tests shorten lock and stall detection so take-over is quick). */
   queueWorker?: Partial<WorkerOptions>;
+  /** How terraform is isolated; default: found at start (bubblewrap), unless a runner is passed in. */
+  isolation?: IsolationStatus;
 }
 
 /** Builds the Probot app; tests pass their own services (a fake terraform, a scratch dir, a clock). */
@@ -93,7 +96,14 @@ export function createDriftbackApp(overrides: DriftbackOptions = {}): DriftbackA
     const env = overrides.env ?? process.env;
     const redis = overrides.redis === null ? undefined : (overrides.redis ?? redisSettings(env));
     runtime = redis ? new RedisRuntime(redis, probot.log, metrics, overrides.queueWorker) : undefined;
-    terraform = new ShutdownAwareRunner(overrides.terraform ?? new TerraformCli(), shutdown.signal);
+    // PR code runs in terraform: found out now whether it can be isolated, said loudly when not (issue 15 §1)
+    const isolation = overrides.isolation ?? (overrides.terraform ? undefined : detectIsolation(env));
+    if (isolation) {
+      const report = isolationReport(isolation);
+      probot.log[report.level](report.message);
+      metrics.terraformIsolation(isolation.mode);
+    }
+    terraform = new ShutdownAwareRunner(overrides.terraform ?? new TerraformCli({ ...(isolation ? { isolation } : {}), ...(overrides.scratchDir ? { scratchDir: overrides.scratchDir } : {}) }), shutdown.signal);
     const services: AppServices = {
       terraform,
       templates: overrides.templates ?? bundledTemplates(), // compiled now: a broken template fails the boot

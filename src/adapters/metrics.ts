@@ -29,6 +29,7 @@ export class PrometheusMetrics implements DriftMetrics, QueueMetrics {
   private readonly queueWait = new Histogram({ name: "driftback_queue_wait_seconds", help: "Time a job waited in its queue, enqueued to started", labelNames: ["queue"], buckets: [0.005, 0.05, 0.5, 1, 5, 15, 60, 300, 1800], registers: [this.registry] });
   private readonly queueRun = new Histogram({ name: "driftback_queue_run_seconds", help: "Time a job ran, started to finished", labelNames: ["queue", "outcome"], buckets: [0.05, 0.5, 1, 5, 15, 60, 300, 1800], registers: [this.registry] });
   private readonly queueFailures = new Counter({ name: "driftback_queue_jobs_failed_total", help: "Jobs that failed for good (retried attempts are not counted)", labelNames: ["queue"], registers: [this.registry] });
+  private readonly isolation = new Gauge({ name: "driftback_terraform_isolation", help: "How terraform is isolated from driftback's secrets: 1 for the mode in use (bubblewrap, or none)", labelNames: ["mode"], registers: [this.registry] });
   private queueCounts?: () => Promise<Record<QueueName, Record<string, number>>>;
   private readonly queueJobs = new Gauge({
     name: "driftback_queue_jobs",
@@ -88,6 +89,11 @@ export class PrometheusMetrics implements DriftMetrics, QueueMetrics {
 
   scanRequestUnmatched(): void {
     this.unmatched.inc();
+  }
+
+  /** Set once at start: the mode terraform runs in (see adapters/terraform/sandbox.ts). */
+  terraformIsolation(mode: "bubblewrap" | "none"): void {
+    for (const m of ["bubblewrap", "none"]) this.isolation.set({ mode: m }, m === mode ? 1 : 0);
   }
 
   requestRejected(reason: "body_too_large"): void {

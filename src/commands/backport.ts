@@ -6,7 +6,7 @@ import { TokenGitHub } from "../adapters/github/token-github.js";
 import { loadHclParser } from "../adapters/hcl/parser.js";
 import { hclToolchain } from "../adapters/hcl/toolchain.js";
 import { DryRunBackportHost } from "../adapters/local/dry-run-backport-host.js";
-import { TerraformCli } from "../adapters/terraform/cli-runner.js";
+import { cliTerraform } from "../adapters/terraform/cli-runner.js";
 import type { Config } from "../config/schema.js";
 import { escapeForOneLine } from "../core/printable.js";
 import type { BackportHost, Logger, RepoRef, TerraformRunner } from "../ports.js";
@@ -110,7 +110,7 @@ export async function backportCommand(options: BackportCommandOptions): Promise<
   const report = await backportDrift(
     {
       host,
-      terraform: options.terraform ?? new TerraformCli(),
+      terraform: options.terraform ?? cliTerraform(options.notice),
       toolchain: hclToolchain,
       loadParser: loadHclParser,
       templates: options.templates,

@@ -1,5 +1,5 @@
 import path from "node:path";
-import { TerraformCli } from "../adapters/terraform/cli-runner.js";
+import { cliTerraform } from "../adapters/terraform/cli-runner.js";
 import { classifyDrift } from "../core/drift/items.js";
 import { publicItem, type PublicDriftItem } from "../core/drift/report.js";
 import { parsePlan } from "../core/plan/parse.js";
@@ -35,7 +35,7 @@ export interface ScanCommandOptions {
 
 /** `driftback scan`: plan a workspace directory with terraform or tofu and print its drift. */
 export async function scanCommand(options: ScanCommandOptions): Promise<string> {
-  const runner = options.terraform ?? new TerraformCli();
+  const runner = options.terraform ?? cliTerraform(options.notice);
   const outcome = await runner.plan({
     dir: path.resolve(options.dir),
     binary: options.binary,

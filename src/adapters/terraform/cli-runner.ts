@@ -5,7 +5,7 @@ import path from "node:path";
 import type { ApplyOutcome, ApplyRequest, PlanOutcome, PlanRequest, PlanStage, SavedPlan, TerraformRunner } from "../../ports.js";
 import { terraformEnv } from "./env.js";
 import { runProgram, type RunResult } from "./process.js";
-import { bwrapArgs, checkoutRoot, refusedMessage, resolveBinary, scratchDirs, systemBinds, unsafeBind, type IsolationStatus } from "./sandbox.js";
+import { bwrapArgs, checkoutRoot, detectIsolation, refusedMessage, resolveBinary, scratchDirs, systemBinds, unsafeBind, type IsolationStatus } from "./sandbox.js";
 
 export interface TerraformCliOptions {
   /** Shared provider cache; defaults to ~/.cache/driftback/plugins. */
@@ -60,6 +60,17 @@ class CacheSlots {
 
 /** Shared per cache directory, so separate runners in one process still never share a slot. */
 const slotPools = new Map<string, CacheSlots>();
+
+/**
+ * The CLI's runner (`driftback scan`, `backport --verify`): the same runner as the app's, isolated under bubblewrap
+ * when this machine allows it, else run as before with one line on stderr saying so.
+ */
+export function cliTerraform(warn: (line: string) => void = (line) => process.stderr.write(`${line}\n`), env: NodeJS.ProcessEnv = process.env): TerraformCli {
+  const isolation = detectIsolation(env, { cli: true });
+  // DRIFTBACK_TERRAFORM_ISOLATION=none is the user's own choice: said once in the README, not on every run
+  if (isolation.mode === "none" && env.DRIFTBACK_TERRAFORM_ISOLATION !== "none") warn(`warning: terraform runs without isolation (${isolation.problem}): the code planned can read this process's environment and files`);
+  return new TerraformCli({ isolation });
+}
 
 /** Runs `init`, `plan -out` and `show -json` with the terraform or tofu CLI. */
 export class TerraformCli implements TerraformRunner {
