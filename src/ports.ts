@@ -124,9 +124,16 @@ export interface CheckRunHandle {
   id: number;
 }
 
+/** A pull request's changed files (a rename gives both paths) and whether that is all of them. */
+export interface ChangedFiles {
+  files: string[];
+  complete: boolean;
+}
+
 export interface GitHost {
   getPullRequest(ref: RepoRef, number: number): Promise<PullRequestInfo>;
-  listChangedFiles(pr: PullRequestInfo): Promise<string[]>;
+  /** The files a pull request changes; `complete: false` when GitHub lists only some (its list stops at 3,000). */
+  listChangedFiles(pr: PullRequestInfo): Promise<ChangedFiles>;
   /** Creates the comment that carries `marker`, or edits it in place; returns its URL. */
   upsertComment(pr: PullRequestInfo, marker: string, body: string, options?: { onlyIfExists?: boolean }): Promise<string | undefined>;
   /** Finds this app's check run of that name on the commit, or creates it, and marks it in progress. */

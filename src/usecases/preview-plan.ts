@@ -58,13 +58,16 @@ export async function previewPlan(deps: PreviewDeps, request: PreviewRequest): P
   if (pr.draft && !config.plan.drafts && request.trigger === "event") return { status: "skipped", reason: "draft pull request" };
 
   // 2. Which files changed; stop early when none could matter to terraform.
-  const changedFiles = await deps.github.listChangedFiles(pr);
-  const named = config.workspaces.filter((w) => request.workspaces?.includes(w.name));
+  //    GitHub lists at most 3,000 files: a longer pull request may touch any workspace, so every one is planned.
+  const listed = await deps.github.listChangedFiles(pr);
+  const changedFiles = listed.files;
+  if (!listed.complete) deps.logger.warn({ pr: pr.number, listed: changedFiles.length }, "GitHub listed only part of the pull request's files: every configured workspace is planned");
+  const named = listed.complete ? config.workspaces.filter((w) => request.workspaces?.includes(w.name)) : config.workspaces;
   if (named.length === 0 && !changedFiles.some((file) => couldAffectTerraform(file, config.workspaces))) return nothingToPlan(deps, pr, config, "no terraform files changed");
 
   // 3. Fork code is untrusted: say so, plan nothing, unless a maintainer asked.
   if (pr.isFork && config.plan.forks === "comment-only" && request.trigger !== "command") {
-    return reportForkNotPlanned(deps, pr, config, changedFiles);
+    return reportForkNotPlanned(deps, pr, config, listed.complete ? changedFiles : []);
   }
 
   // 4. Check out the head; a newer push makes this run moot.
@@ -73,7 +76,7 @@ export async function previewPlan(deps: PreviewDeps, request: PreviewRequest): P
     checkout = await deps.source.checkoutPullRequest(pr, request.signal);
   } catch (error) {
     if (request.signal?.aborted) return { status: "superseded" };
-    return reportCheckoutFailure(deps, pr, config, changedFiles, error);
+    return reportCheckoutFailure(deps, pr, config, listed.complete ? changedFiles : [], error);
   }
   try {
     if (checkout.sha !== pr.headSha) return { status: "superseded" };

@@ -1,5 +1,8 @@
 import type { ProbotOctokit } from "probot";
-import type { CheckRunHandle, CheckRunOutput, GitHost, PullRequestInfo, RepoRef } from "../../ports.js";
+import type { ChangedFiles, CheckRunHandle, CheckRunOutput, GitHost, PullRequestInfo, RepoRef } from "../../ports.js";
+
+/** The most files `GET /repos/{owner}/{repo}/pulls/{pull_number}/files` returns (GitHub's REST docs). */
+export const PULL_FILES_LIMIT = 3_000;
 
 type Octokit = InstanceType<typeof ProbotOctokit>;
 
@@ -19,10 +22,12 @@ export class OctokitGitHost implements GitHost {
     return pullRequestInfo(repoOf(ref), data);
   }
 
-  async listChangedFiles(pr: PullRequestInfo): Promise<string[]> {
+  async listChangedFiles(pr: PullRequestInfo): Promise<ChangedFiles> {
     const files = await this.octokit.paginate(this.octokit.rest.pulls.listFiles, { owner: pr.owner, repo: pr.repo, pull_number: pr.number, per_page: 100 });
     // a rename touches both places: the old path may belong to another workspace
-    return [...new Set(files.flatMap((f) => (f.previous_filename ? [f.filename, f.previous_filename] : [f.filename])))];
+    const names = [...new Set(files.flatMap((f) => (f.previous_filename ? [f.filename, f.previous_filename] : [f.filename])))];
+    // GitHub lists at most 3,000 files of a pull request, without saying it stopped: a list that long may be cut
+    return { files: names, complete: files.length < PULL_FILES_LIMIT };
   }
 
   async upsertComment(pr: PullRequestInfo, marker: string, body: string, options: { onlyIfExists?: boolean } = {}): Promise<string | undefined> {
