@@ -93,7 +93,7 @@ describe.skipIf(!!missing)(`Helm chart deploy/helm/driftback: rendered as helm t
 
   it("renders a Deployment, a Service, a ServiceAccount and a PodDisruptionBudget that pass the lint, and no Secret", () => {
     lint(defaults);
-    expect(defaults.manifests.map((m) => m.kind).sort()).toEqual(["Deployment", "PodDisruptionBudget", "Service", "ServiceAccount"]);
+    expect(defaults.manifests.map((m) => m.kind).sort()).toEqual(["Deployment", "NetworkPolicy", "PodDisruptionBudget", "Service", "ServiceAccount"]);
     expect(defaults.one("Deployment").spec.replicas).toBe(values.replicaCount);
     expect(defaults.one("Deployment").spec.replicas).toBeGreaterThan(1);
     expect(container(defaults).image).toMatch(/^driftback:\d+\.\d+\.\d+$/);
@@ -101,9 +101,51 @@ describe.skipIf(!!missing)(`Helm chart deploy/helm/driftback: rendered as helm t
 
   it("runs non-root on a read-only root filesystem, without privilege escalation or capabilities", () => {
     const pod = podSpec(defaults);
-    expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 1000, runAsGroup: 1000, seccompProfile: { type: "RuntimeDefault" } });
-    expect(container(defaults).securityContext).toEqual({ runAsNonRoot: true, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, privileged: false, capabilities: { drop: ["ALL"] } });
+    expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 1000, runAsGroup: 1000 });
+    expect(container(defaults).securityContext).toMatchObject({ runAsNonRoot: true, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, privileged: false, capabilities: { drop: ["ALL"] } });
     expect(pod.automountServiceAccountToken).toBe(false);
+  });
+
+  it("lets terraform's sandbox create its namespaces: a pod user namespace, an unmasked /proc, seccomp and AppArmor that allow them", () => {
+    const pod = podSpec(defaults);
+    // Kubernetes accepts procMount Unmasked only in a pod with its own user namespace
+    expect(pod.hostUsers).toBe(false);
+    expect(pod.securityContext.seccompProfile).toEqual({ type: "Unconfined" });
+    expect(container(defaults).securityContext).toEqual({
+      runAsNonRoot: true,
+      readOnlyRootFilesystem: true,
+      allowPrivilegeEscalation: false,
+      privileged: false,
+      capabilities: { drop: ["ALL"] },
+      procMount: "Unmasked",
+      appArmorProfile: { type: "Unconfined" },
+    });
+    expect(envOf(defaults).DRIFTBACK_ALLOW_UNISOLATED_PLANS).toBeUndefined();
+  });
+
+  it("isolation.enabled=false keeps RuntimeDefault and a masked /proc; unisolated plans only when the operator allows them", async () => {
+    const off = await renderChart({ isolation: { enabled: false } });
+    lint(off);
+    expect(podSpec(off).hostUsers).toBeUndefined();
+    expect(podSpec(off).securityContext.seccompProfile).toEqual({ type: "RuntimeDefault" });
+    expect(container(off).securityContext.procMount).toBeUndefined();
+    expect(envOf(off).DRIFTBACK_ALLOW_UNISOLATED_PLANS).toBeUndefined();
+    const allowed = await renderChart({ isolation: { enabled: false, allowUnisolatedPlans: true } });
+    expect(envOf(allowed).DRIFTBACK_ALLOW_UNISOLATED_PLANS).toEqual({ name: "DRIFTBACK_ALLOW_UNISOLATED_PLANS", value: "true" });
+    const localhost = await renderChart({ isolation: { seccompProfile: { type: "Localhost", localhostProfile: "profiles/driftback-bwrap.json" } } });
+    expect(podSpec(localhost).securityContext.seccompProfile).toEqual({ type: "Localhost", localhostProfile: "profiles/driftback-bwrap.json" });
+  });
+
+  it("renders a NetworkPolicy: ingress only to the http port, egress anywhere but the cloud metadata endpoints", async () => {
+    const policy = defaults.one("NetworkPolicy");
+    expect(policy.spec.podSelector.matchLabels).toEqual(defaults.one("Deployment").spec.selector.matchLabels);
+    expect(policy.spec.policyTypes).toEqual(["Ingress", "Egress"]);
+    expect(policy.spec.ingress).toEqual([{ ports: [{ port: "http", protocol: "TCP" }] }]);
+    expect(policy.spec.egress).toEqual([{ to: [{ ipBlock: { cidr: "0.0.0.0/0", except: ["169.254.169.254/32", "169.254.170.2/32"] } }, { ipBlock: { cidr: "::/0", except: ["fd00:ec2::254/128"] } }] }]);
+    const from = await renderChart({ networkPolicy: { ingressFrom: [{ namespaceSelector: { matchLabels: { name: "ingress" } } }] } });
+    expect(from.one("NetworkPolicy").spec.ingress[0].from).toEqual([{ namespaceSelector: { matchLabels: { name: "ingress" } } }]);
+    const none = await renderChart({ networkPolicy: { enabled: false } });
+    expect(none.all("NetworkPolicy")).toEqual([]);
   });
 
   it("mounts a writable emptyDir where driftback writes: TMPDIR (checkouts, plans), the provider cache and /tmp", () => {
