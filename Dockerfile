@@ -25,8 +25,10 @@ RUN mkdir /out \
 # --- runtime ---
 FROM node:22-bookworm-slim
 # tini as PID 1: forwards SIGTERM to node and reaps what terraform's providers leave behind
+# bubblewrap: terraform runs in its own user, PID and mount namespaces (src/adapters/terraform/sandbox.ts); not setuid
+# in Debian, so the container must allow user namespaces (docker-compose.yml, the Helm chart's "isolation")
 RUN apt-get update \
- && apt-get install -y --no-install-recommends git ca-certificates tini \
+ && apt-get install -y --no-install-recommends git ca-certificates tini bubblewrap \
  && rm -rf /var/lib/apt/lists/*
 COPY --from=tools /out/terraform /out/tofu /usr/local/bin/
 WORKDIR /app

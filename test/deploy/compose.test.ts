@@ -11,6 +11,11 @@ const replicas = Object.entries(services).filter(([, s]) => s.build === ".");
 const environment = (service: any): Record<string, string> =>
   Array.isArray(service.environment) ? Object.fromEntries(service.environment.map((e: string) => e.split(/=(.*)/s).slice(0, 2))) : service.environment;
 
+/** What compose does with `${VAR}` and `${VAR:?message}` (from the shell or .env). */
+function interpolate(text: string, env: Record<string, string>): string {
+  return text.replace(/\$\{(\w+)(?::\?[^}]*)?\}/g, (_, name: string) => env[name] ?? "");
+}
+
 describe("docker-compose.yml: two replicas sharing one Redis", () => {
   it("builds two driftback replicas from the Dockerfile, with their environment from .env", () => {
     expect(replicas.map(([name]) => name)).toEqual(["driftback-1", "driftback-2"]);
@@ -24,14 +29,34 @@ describe("docker-compose.yml: two replicas sharing one Redis", () => {
   it("gives both the same REDIS_URL, naming the redis service, which they wait for until it is healthy", () => {
     const urls = new Set(replicas.map(([, s]) => environment(s).REDIS_URL));
     expect(urls.size).toBe(1);
-    const url = new URL([...urls][0]!);
+    const url = new URL(interpolate([...urls][0]!, { REDIS_PASSWORD: "pw" }));
     expect(url.protocol).toBe("redis:");
     const redis = services[url.hostname];
     expect(redis, `no service named ${url.hostname}`).toBeDefined();
     expect(redis.image).toMatch(/^redis:/);
-    expect(redis.command).toContain("noeviction");
-    expect(redis.healthcheck.test).toEqual(["CMD", "redis-cli", "ping"]);
+    expect(redis.command.join(" ")).toContain("--maxmemory-policy noeviction");
+    expect(redis.healthcheck.test[0]).toBe("CMD-SHELL");
+    expect(redis.healthcheck.test[1]).toContain("redis-cli ping");
     for (const [, s] of replicas) expect(s.depends_on).toEqual({ [url.hostname]: { condition: "service_healthy" } });
+  });
+
+  it("Redis requires a password, from .env, that the replicas' REDIS_URL carries (terraform on this network never sees it)", () => {
+    const url = [...new Set(replicas.map(([, s]) => environment(s).REDIS_URL))][0]!;
+    // compose refuses to start without it (${VAR:?message})
+    expect(url).toMatch(/^redis:\/\/:\$\{REDIS_PASSWORD:\?[^}]+\}@redis:6379$/);
+    expect(new URL(interpolate(url, { REDIS_PASSWORD: "pw" })).password).toBe("pw");
+    expect(services.redis.environment.REDIS_PASSWORD).toMatch(/^\$\{REDIS_PASSWORD:\?/);
+    expect(services.redis.command.join(" ")).toContain('--requirepass "$$REDIS_PASSWORD"');
+    expect(services.redis.healthcheck.test[1]).toContain('REDISCLI_AUTH="$$REDIS_PASSWORD"');
+    expect(services.redis.ports).toBeUndefined(); // not published on the host
+  });
+
+  it("lets terraform's sandbox (bubblewrap) create its namespaces: seccomp, AppArmor and /proc unmasked, capabilities still dropped", () => {
+    for (const [, s] of replicas) {
+      expect(s.security_opt).toEqual(["no-new-privileges:true", "seccomp=unconfined", "apparmor=unconfined", "systempaths=unconfined"]);
+      expect(s.cap_drop).toEqual(["ALL"]);
+      expect(s.privileged).toBeUndefined();
+    }
   });
 
   it("checks each replica's /readyz, on its own host port, with a read-only root filesystem and its own scratch", () => {

@@ -29,6 +29,11 @@ describe("Dockerfile: the image the chart runs", () => {
     expect(runtime.some((i) => i.keyword === "RUN" && /apt-get install .*\btini\b/.test(i.args))).toBe(true);
   });
 
+  it("installs bubblewrap, which terraform runs under (not setuid: the container must allow user namespaces)", () => {
+    expect(runtime.some((i) => i.keyword === "RUN" && /apt-get install .*\bbubblewrap\b/.test(i.args))).toBe(true);
+    expect(runtime.some((i) => i.keyword === "RUN" && /chmod [ugo]*\+s|chmod [0-7]*4[0-7]{3} .*bwrap/.test(i.args))).toBe(false);
+  });
+
   it("runs as a fixed non-root UID, the chart's runAsUser", () => {
     const [uid, gid] = last("USER")!.split(":");
     expect(uid).toMatch(/^[1-9]\d*$/);
