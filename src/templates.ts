@@ -69,6 +69,7 @@ export function loadTemplates(dir: string = TEMPLATES_DIR): Templates {
       superseded: trimmed(top("status/superseded")),
       internalError: trimmed(top("status/internal-error")),
       forkNotPlanned: trimmed(top("status/fork-not-planned")),
+      planRefused: trimmed(top("status/plan-refused")),
     },
     http: {
       bodyTooLarge: trimmed(top("http/body-too-large")),

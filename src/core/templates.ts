@@ -44,7 +44,7 @@ export interface Templates {
   /** One sentence: the plan's format_version is newer than driftback knows ({ formatVersion, knownMajor }). */
   formatNotice: Render;
   /** Short check-run messages, one template each. */
-  status: { planning: Render; superseded: Render; internalError: Render; forkNotPlanned: Render };
+  status: { planning: Render; superseded: Render; internalError: Render; forkNotPlanned: Render; /** The reply to a `/driftback plan` that is refused ({ moved, given, head }). */ planRefused: Render };
   /** The `error` messages of driftback's HTTP endpoints (JSON answers: values are made printable by the caller). */
   http: {
     bodyTooLarge: Render;

@@ -1,31 +1,56 @@
 import type { Context } from "probot";
 import { OctokitGitHost } from "../adapters/github/octokit-git-host.js";
+import type { PullRequestInfo } from "../ports.js";
 import type { AppServices } from "./deps.js";
 import type { PreviewRuns } from "./preview-runs.js";
 import { installationOf, startPreview } from "./pull-request.js";
 
-const PLAN_COMMAND = /^\/driftback\s+plan\s*$/m;
+/** `/driftback plan`, or `/driftback plan <sha>` naming the reviewed commit (7 to 40 hex digits). */
+const PLAN_COMMAND = /^\/driftback\s+plan(?:\s+([0-9a-f]{7,40}))?\s*$/im;
+
+/** What a plan command may plan: the head, or why not (the reply says it). */
+export type PlanCommandHead = { plan: true } | { plan: false; moved: boolean; given: string };
 
 /**
- * `/driftback plan` on a pull request: plans its current head once, forks included, when the
- * commenter has write access. Anyone else gets a "confused" reaction and nothing runs.
+ * Which head a `/driftback plan` approves (issue 15, 4.1). A fork's code runs with the repository's credentials
+ * once a writer approves it, and the head can move between the comment and its handling: on a fork the command
+ * must name the commit the writer reviewed, and that commit is planned only while it is the head (the checkout
+ * checks it again and plans nothing else). A SHA on a same-repository pull request is checked the same way.
+ */
+export function planCommandHead(pr: Pick<PullRequestInfo, "headSha" | "isFork">, given: string | undefined): PlanCommandHead {
+  if (given === undefined) return pr.isFork ? { plan: false, moved: false, given: "" } : { plan: true };
+  return pr.headSha.toLowerCase().startsWith(given.toLowerCase()) ? { plan: true } : { plan: false, moved: true, given: given.toLowerCase() };
+}
+
+/**
+ * `/driftback plan` on a pull request: plans its head once, forks included, when the commenter has
+ * write access and (on a fork) names that head's SHA. Anyone else gets a "confused" reaction and nothing runs.
  */
 export function onPlanCommand(services: AppServices, runs: PreviewRuns) {
   return async (context: Context<"issue_comment.created">): Promise<void> => {
     const { issue, comment } = context.payload;
     const login = comment.user?.login;
-    if (!issue.pull_request || context.isBot || !login || !PLAN_COMMAND.test(comment.body)) return;
+    const command = PLAN_COMMAND.exec(comment.body);
+    if (!issue.pull_request || context.isBot || !login || !command) return;
     // a redelivered command (to this replica or another) is acted on once
     if (!(await services.deliveries.firstSeen(`plan-command/${context.id}`))) return;
     const repo = context.repo();
     const github = new OctokitGitHost(context.octokit, services.appId);
     const allowed = await github.hasWriteAccess(repo, login);
-    await context.octokit.rest.reactions.createForIssueComment({ ...repo, comment_id: comment.id, content: allowed ? "eyes" : "confused" });
     if (!allowed) {
+      await context.octokit.rest.reactions.createForIssueComment({ ...repo, comment_id: comment.id, content: "confused" });
       context.log.info({ user: login, pr: issue.number }, "/driftback plan ignored: no write access");
       return;
     }
     const pr = await github.getPullRequest(repo, issue.number);
+    const head = planCommandHead(pr, command[1]);
+    await context.octokit.rest.reactions.createForIssueComment({ ...repo, comment_id: comment.id, content: head.plan ? "eyes" : "confused" });
+    if (!head.plan) {
+      const body = services.templates.status.planRefused({ moved: head.moved, given: head.given, head: pr.headSha });
+      await context.octokit.rest.issues.createComment({ ...repo, issue_number: issue.number, body });
+      context.log.info({ user: login, pr: issue.number, moved: head.moved }, "/driftback plan refused: it does not name the pull request's head");
+      return;
+    }
     if (pr.state !== "open") return;
     // a backport pull request's marker (in the body) names its workspace: a revert changes only its drift record
     await startPreview(context, services, runs, { pr, body: issue.body, trigger: "command" }, installationOf(context));

@@ -292,7 +292,8 @@ describeShared("plan previews on pull requests (probot.receive, nock, fake terra
     expect(api.sent("POST", /comments$/)[0]!.body.body).toContain("comes from a fork");
     expect(api.sent("PATCH", /check-runs/).at(-1)!.body).toMatchObject({ conclusion: "neutral", output: { title: "Not planned" } });
 
-    const comment = (login: string, id: number) => planComment(payload, login, id);
+    // on a fork the command names the reviewed commit (issue 15, 4.1; test/e2e/fork-plan-command.test.ts)
+    const comment = (login: string, id: number) => planComment(payload, login, id, `/driftback plan ${sha.slice(0, 7)}`);
     await app.receive("issue_comment", comment("mallory", 11));
     await app.idle();
     expect(app.fake.calls()).toEqual([]);
