@@ -12,8 +12,9 @@ mutation driftbackCommit($input: CreateCommitOnBranchInput!) {
   }
 }`;
 
+/** GitHub's schema makes the payload and its `commit` nullable: a null is an answer, not a malformed one. */
 export const commitAnswer = z.object({
-  createCommitOnBranch: z.object({ commit: z.object({ oid: z.string().min(1), url: z.string() }) }),
+  createCommitOnBranch: z.object({ commit: z.object({ oid: z.string().min(1), url: z.string() }).nullable() }).nullable(),
 });
 
 /**
@@ -60,7 +61,8 @@ export const pullRequestsAnswer = z.object({
     .object({
       pullRequests: z.object({
         pageInfo: z.object({ hasNextPage: z.boolean(), endCursor: z.string().nullable() }),
-        nodes: z.array(pullRequestNode.nullable()),
+        // `nodes` is a nullable list of nullable pull requests in GitHub's schema
+        nodes: z.array(pullRequestNode.nullable()).nullable(),
       }),
     })
     .nullable(),

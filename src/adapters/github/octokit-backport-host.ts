@@ -138,7 +138,22 @@ export class OctokitBackportHost implements BackportHost {
       },
     };
     const data = await this.call(action, () => this.octokit.graphql(CREATE_COMMIT_ON_BRANCH, { input }));
-    return parse(commitAnswer, data, action).createCommitOnBranch.commit;
+    const made = parse(commitAnswer, data, action).createCommitOnBranch?.commit;
+    return made ?? (await this.commitFromBranch(repo, commit.branch, commit.expectedHeadOid, action));
+  }
+
+  /**
+   * createCommitOnBranch may answer without its commit (the schema lets both be null): the branch says what it made,
+   * a commit on top of the expected head. Anything else is retried on the next scan.
+   */
+  private async commitFromBranch(repo: RepoRef, branch: string, expectedHeadOid: string, action: string): Promise<{ oid: string; url: string }> {
+    const head = await this.getBranch(repo, branch);
+    if (head && head.sha !== expectedHeadOid) {
+      const { data } = await this.call(action, () => this.octokit.rest.git.getCommit({ ...repoOf(repo), commit_sha: head.sha }));
+      const parents = (data as { parents?: { sha?: unknown }[] }).parents ?? [];
+      if (parents.some((p) => p.sha === expectedHeadOid)) return { oid: head.sha, url: `${repo.owner}/${repo.repo}@${head.sha}` };
+    }
+    throw new BackportHostError("unavailable", `Could not ${action}: GitHub answered without the commit and the branch does not show it; driftback tries again on the next scan.`);
   }
 
   async findBackportPullRequests(repo: RepoRef, options: { label?: string; branchPrefix?: string } = {}): Promise<BackportPullRequest[]> {
@@ -154,7 +169,7 @@ export class OctokitBackportHost implements BackportHost {
       const answer = parse(pullRequestsAnswer, data, action);
       if (!answer.repository) throw new BackportHostError("not-found", `Could not ${action}: GitHub found no repository ${repo.owner}/${repo.repo}, or the app cannot see it.`);
       const { nodes, pageInfo } = answer.repository.pullRequests;
-      for (const node of nodes) {
+      for (const node of nodes ?? []) {
         if (node && !node.isCrossRepository && node.headRefName.startsWith(prefix)) found.push(backportPullRequest(node));
       }
       if (!pageInfo.hasNextPage || !pageInfo.endCursor || seen.has(pageInfo.endCursor)) break;
