@@ -55,6 +55,7 @@ export async function incidentsCommand(options: IncidentsCommandOptions): Promis
   const token = env.GITHUB_TOKEN?.trim();
   const deps: IncidentSourcesDeps = {
     env,
+    scope: "cli",
     ...(token ? { githubOctokit: new TokenGitHub(token, env.GITHUB_API_URL ? { baseUrl: env.GITHUB_API_URL } : {}).octokit as unknown as NonNullable<IncidentSourcesDeps["githubOctokit"]> } : {}),
     ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
   };

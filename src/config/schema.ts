@@ -128,21 +128,25 @@ const incidentsSchema = z
   .strictObject({
     github: z
       .strictObject({
-        repo: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9-]*\/[A-Za-z0-9._-]+$/, { message: 'must be "owner/name"' }).describe("Repository whose issues are incidents (the App must be installed on it)."),
+        repo: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9-]*\/[A-Za-z0-9._-]+$/, { message: 'must be "owner/name"' }).describe("Repository whose issues are incidents: one of the same owner (the same installation), read and written with the App's token of that installation."),
         label: z.string().min(1).max(50).default("incident").describe("Label that marks an issue as an incident."),
       })
       .optional()
       .describe("GitHub issues as incidents, read and written with the App's own token."),
     pagerduty: z
       .strictObject({
-        service_ids: z.array(z.string().regex(/^[A-Z0-9]+$/, { message: "must be a PagerDuty service id such as P123ABC" })).default([]).describe("Only these services' incidents; empty: all the API key can see."),
+        service_ids: z.array(z.string().regex(/^[A-Z0-9]+$/, { message: "must be a PagerDuty service id such as P123ABC" })).default([]).describe("Only these services' incidents; empty: every service the operator's PAGERDUTY_SERVICE_ALLOWLIST allows this owner. A service outside that allowlist leaves PagerDuty out."),
         from: z.email({ message: "must be the email of a PagerDuty user" }).optional().describe("Email of the PagerDuty user that follow-up notes are written as (PagerDuty's `From` header); without it no note is written."),
       })
       .optional()
       .describe("PagerDuty incidents (REST API v2); PAGERDUTY_API_TOKEN, PAGERDUTY_WEBHOOK_SECRETS."),
     jira: z
       .strictObject({
-        site: z.string().regex(/^[a-z0-9][a-z0-9.-]*\.[a-z]{2,}$/i, { message: "must be a host name such as acme.atlassian.net" }).describe("Jira Cloud site, e.g. acme.atlassian.net."),
+        site: z
+          .string()
+          .regex(/^[a-z0-9][a-z0-9.-]*\.[a-z]{2,}$/i, { message: "must be a host name such as acme.atlassian.net" })
+          .optional()
+          .describe("Optional: the Jira Cloud site this repository expects. The credentials only ever go to the operator's JIRA_SITE; a different site here leaves Jira out."),
         jql: z
           .string()
           .min(1)
@@ -150,8 +154,8 @@ const incidentsSchema = z
           .describe('Which issues are incidents, e.g. "project = INC".'),
       })
       .optional()
-      .describe("Jira Cloud issues as incidents (REST API v3); JIRA_EMAIL, JIRA_API_TOKEN, JIRA_WEBHOOK_SECRET."),
-    incident_io: z.strictObject({}).optional().describe("incident.io incidents (API v2); INCIDENT_IO_API_KEY, INCIDENT_IO_WEBHOOK_SECRET."),
+      .describe("Jira Cloud issues as incidents (REST API v3) on the operator's JIRA_SITE; JIRA_EMAIL, JIRA_API_TOKEN, JIRA_WEBHOOK_SECRET."),
+    incident_io: z.strictObject({}).optional().describe("incident.io incidents (API v2, at api.incident.io only); INCIDENT_IO_API_KEY, INCIDENT_IO_WEBHOOK_SECRET."),
     tag_keys: z.array(z.string().min(1)).default(["incident", "ticket", "change"]).describe("Tag or label keys on a live resource that name the incident behind a change (exact evidence)."),
     services: z.record(z.string().min(1), z.array(z.string().min(1))).default({}).describe("Incident service or component -> the workspaces it runs in."),
     threshold: z.number().min(0).max(1).default(0.5).describe("Lowest confidence (0 to 1) at which an incident is linked to a drift."),

@@ -84,7 +84,7 @@ export class IncidentPoller {
       if (last !== undefined && now - last < intervalMs) continue;
       // the first poll looks back one interval: a restart misses at most what a webhook-less setup already accepts
       const since = last ?? now - intervalMs;
-      const built = this.options.reconciler.sourceFor(repos[0]!.repo.config.incidents, source);
+      const built = this.options.reconciler.sourceFor(repos[0]!.repo.config.incidents, source, repos[0]!.repo.target.owner);
       if (!built.source) {
         await this.state.polled(identity, now);
         this.options.log.warn({ source, problems: built.problems }, "incident source cannot be polled");
@@ -116,7 +116,8 @@ export class IncidentPoller {
       const incidents = found.repo.config.incidents;
       for (const source of WEBHOOK_SOURCES) {
         if (incidents[source] === undefined || secretList(this.options.env[WEBHOOK_SECRET_ENV[source]]).length > 0) continue;
-        const identity = `${source}:${JSON.stringify(incidents[source])}`;
+        // per owner too: what the operator lets a repository read depends on its owner
+        const identity = `${source}:${found.repo.target.owner.toLowerCase()}:${JSON.stringify(incidents[source])}`;
         const intervalMs = durationToMs(incidents.poll);
         const entry = polled.get(identity);
         if (entry) {

@@ -27,6 +27,11 @@ export interface IncidentReconcilerOptions {
   recentDeliveries?: RecentDeliveries;
   /** How long one walk of the installations is reused (incident events come in bursts). Default 10 minutes. */
   discoveryTtlMs?: number;
+  /**
+   * Webhook-driven reconciles of one incident allowed per hour (default 3). A replayed delivery that got past the replay
+   * memory (one process, after a restart) only causes a lookup, which decides nothing by itself; this bounds them.
+   */
+  maxReconcilesPerIncidentHour?: number;
 }
 
 export type ReconcileOutcome =
@@ -54,6 +59,8 @@ export class IncidentReconciler {
   private discovered?: { at: number; repos: Promise<FoundRepo[]> };
   private readonly recent: RecentDeliveries;
   private readonly jobs = new Set<Promise<unknown>>();
+  /** Per source and incident: when its recent webhook-driven reconciles started (bounded, oldest forgotten first). */
+  private readonly recentReconciles = new Map<string, number[]>();
 
   constructor(private readonly options: IncidentReconcilerOptions) {
     this.recent = options.recentDeliveries ?? new RecentDeliveries();
@@ -70,12 +77,31 @@ export class IncidentReconciler {
     return this.discovered.repos;
   }
 
-  /** Reconciles in the background (a webhook is answered first); a failure is logged, never thrown. */
-  reconcileLater(source: IncidentSourceName, key: string, hint: ReconcileHint = {}): void {
+  /** Reconciles in the background (a webhook is answered first); a failure is logged, never thrown. False when the incident's hourly budget is spent. */
+  reconcileLater(source: IncidentSourceName, key: string, hint: ReconcileHint = {}): boolean {
+    if (!this.withinBudget(source, key)) {
+      this.options.log.warn({ source, incident: key }, "incident reconcile skipped: this incident was looked up too often in the last hour (a replay?); the poll or a later event tries again");
+      return false;
+    }
     const job = this.reconcile(source, key, hint)
       .catch((error: unknown) => this.options.log.error({ source, incident: key, reason: readable(error) }, "incident reconcile failed; the next event or poll tries again"))
       .finally(() => this.jobs.delete(job));
     this.jobs.add(job);
+    return true;
+  }
+
+  private withinBudget(source: IncidentSourceName, key: string): boolean {
+    const now = this.options.now();
+    const id = `${source}:${key}`;
+    const recent = (this.recentReconciles.get(id) ?? []).filter((at) => now - at < 3_600_000);
+    if (recent.length >= (this.options.maxReconcilesPerIncidentHour ?? 3)) {
+      this.recentReconciles.set(id, recent);
+      return false;
+    }
+    this.recentReconciles.delete(id); // re-inserted last: the map's order is the eviction order
+    this.recentReconciles.set(id, [...recent, now]);
+    while (this.recentReconciles.size > 10_000) this.recentReconciles.delete(this.recentReconciles.keys().next().value!);
+    return true;
   }
 
   /** Resolves once every background reconcile has finished (its scans are the scan service's to wait for). */
@@ -105,7 +131,7 @@ export class IncidentReconciler {
     // 2.
     const groups = new Map<string, FoundRepo[]>();
     for (const found of configured) {
-      const identity = sourceIdentity(found.repo.config.incidents, source);
+      const identity = sourceIdentity(found, source);
       groups.set(identity, [...(groups.get(identity) ?? []), found]);
     }
     const resolved: { incident: Incident; repos: FoundRepo[] }[] = [];
@@ -139,7 +165,7 @@ export class IncidentReconciler {
   }
 
   private async lookUp(source: IncidentSourceName, key: string, found: FoundRepo, githubOctokit: Octokit): Promise<{ kind: "resolved"; incident: Incident } | { kind: "skip"; outcome: ReconcileOutcome }> {
-    const built = this.sourceFor(found.repo.config.incidents, source, githubOctokit);
+    const built = this.sourceFor(found.repo.config.incidents, source, found.repo.target.owner, githubOctokit);
     if (!built.source) {
       this.options.log.warn({ repo: fullName(found), problems: built.problems }, "incident source cannot be read");
       return { kind: "skip", outcome: { kind: "lookup-failed", reason: built.problems.join(" ") } };
@@ -155,11 +181,11 @@ export class IncidentReconciler {
     }
   }
 
-  /** The one source `incidents` configures under that name, with its secrets from the environment. */
-  sourceFor(incidents: IncidentsConfig, source: IncidentSourceName, githubOctokit?: Octokit): { source?: IncidentSource; problems: string[] } {
+  /** The one source `incidents` configures under that name, with its secrets from the environment, as the operator allows `owner`. */
+  sourceFor(incidents: IncidentsConfig, source: IncidentSourceName, owner: string, githubOctokit?: Octokit): { source?: IncidentSource; problems: string[] } {
     const only: IncidentsConfig = { ...incidents, github: undefined, pagerduty: undefined, jira: undefined, incident_io: undefined };
     (only as Record<string, unknown>)[source] = incidents[source];
-    const built = createIncidentSources(only, { env: this.options.env, recentDeliveries: this.recent, now: this.options.now, ...(githubOctokit ? { githubOctokit } : {}) });
+    const built = createIncidentSources(only, { env: this.options.env, scope: { owner }, recentDeliveries: this.recent, now: this.options.now, ...(githubOctokit ? { githubOctokit } : {}) });
     return { ...(built.sources[0] ? { source: built.sources[0] } : {}), problems: built.problems };
   }
 
@@ -225,9 +251,9 @@ function labelled(incidents: IncidentsConfig, source: IncidentSourceName, labels
   return labels.some((label) => label.toLowerCase() === wanted); // GitHub label names are case-insensitive
 }
 
-/** Repositories with the same identity share one lookup. */
-function sourceIdentity(incidents: IncidentsConfig, source: IncidentSourceName): string {
-  return `${source}:${JSON.stringify(incidents[source] ?? null)}`;
+/** Repositories with the same identity share one lookup: the same source config and the same owner (the operator's allowlists are per owner). */
+function sourceIdentity(found: FoundRepo, source: IncidentSourceName): string {
+  return `${source}:${found.repo.target.owner.toLowerCase()}:${JSON.stringify(found.repo.config.incidents[source] ?? null)}`;
 }
 
 function fullName(found: FoundRepo): string {

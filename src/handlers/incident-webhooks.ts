@@ -3,6 +3,7 @@ import { MAX_BODY_BYTES, readBounded, reject as rejectTooLarge } from "../adapte
 import { IncidentIoIncidentSource } from "../adapters/incidents/incident-io.js";
 import { JiraIncidentSource } from "../adapters/incidents/jira.js";
 import { PagerDutyIncidentSource } from "../adapters/incidents/pagerduty.js";
+import { operatorIncidentSettings } from "../adapters/incidents/operator.js";
 import { INCIDENT_ENV } from "../adapters/incidents/sources.js";
 import { parseJsonObject, RecentDeliveries, secretList } from "../adapters/incidents/webhook.js";
 import { printable } from "../core/printable.js";
@@ -29,10 +30,13 @@ export interface WebhookVerifier {
 
 /**
  * One verifier per tracker whose webhook secret is set. Verifying needs only the secrets and the replay memory (shared
- * by all three); the API credentials and the Jira site live with each repository's config, where the incident is
- * fetched again, so the ones here are placeholders that never reach a network call.
+ * by all three); the incident is fetched again with the credentials and the endpoints of the operator's environment,
+ * as each repository's owner is allowed, so the ones here are placeholders that never reach a network call.
+ * Called at boot: the operator's incident settings (JIRA_SITE, PAGERDUTY_SERVICE_ALLOWLIST...) are checked here, and a
+ * wrong one fails the start with a message naming the variable.
  */
 export function webhookVerifiers(env: Record<string, string | undefined>, recentDeliveries = new RecentDeliveries()): Partial<Record<WebhookSourceName, WebhookVerifier>> {
+  operatorIncidentSettings(env);
   const secrets = (source: WebhookSourceName) => secretList(env[WEBHOOK_SECRET_ENV[source]]);
   const verifiers: Partial<Record<WebhookSourceName, WebhookVerifier>> = {};
   const pagerduty = secrets("pagerduty");

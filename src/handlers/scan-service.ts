@@ -278,15 +278,15 @@ export class ScanService {
       planLimit: this.services.scanLimit,
       checkoutLimit: this.checkoutLimit,
       backport: async (input) => backportDrift(await this.backportDeps(octokit, logger), input),
-      incidentSources: (config) => {
-        // secrets from the environment only; a source missing one is left out with a line naming it
-        const built = createIncidentSources(config.incidents, { env: process.env, githubOctokit: octokit, now: this.services.now });
+      incidentSources: (config, target) => {
+        // secrets and endpoints from the environment only; a source missing one, or outside what the operator allows this owner, is left out with a line
+        const built = createIncidentSources(config.incidents, { env: process.env, scope: { owner: target.owner }, githubOctokit: octokit, now: this.services.now });
         if (built.problems.length > 0) logger.warn({ problems: built.problems }, "incident sources left out of correlation");
         return built.sources;
       },
       // the follow-up writes on GitHub incident issues with this installation's token (the incident repository must be in it)
       followUp: async (input) => {
-        const sources = input.sources ?? createIncidentSources(input.config.incidents, { env: process.env, githubOctokit: octokit, now: this.services.now }).sources;
+        const sources = input.sources ?? createIncidentSources(input.config.incidents, { env: process.env, scope: { owner: input.repo.owner }, githubOctokit: octokit, now: this.services.now }).sources;
         return followUpIncidents({ sources, templates: this.services.templates, logger }, input);
       },
       today: () => new Date(this.services.now()).toISOString().slice(0, 10),

@@ -36,8 +36,8 @@ export interface ScanDeps {
   backport?: RunBackports;
   /** After the backport step, the follow-up on the incidents its pull requests link (when `incidents:` configures a source). */
   followUp?: RunIncidentFollowUp;
-  /** The incident sources `incidents:` configures (correlation in the backport step); none without it. */
-  incidentSources?: (config: Config) => readonly IncidentSource[];
+  /** The incident sources `incidents:` configures (correlation in the backport step); none without it. The target's owner decides what the operator lets it read. */
+  incidentSources?: (config: Config, target: ScanTarget) => readonly IncidentSource[];
   /** Today as YYYY-MM-DD (UTC). */
   today: () => string;
   now?: () => number;
@@ -148,7 +148,7 @@ export async function scanRepository(deps: ScanDeps, target: ScanTarget, config:
 
     // 4. Backport pull requests for the real drift, from the tree still on disk.
     backport = checkout
-      ? await backportStep(deps.backport, deps.logger, { target, config, base: { branch, sha: checkout.sha, dir: checkout.dir }, items, scans: scans!, state, reopen, planJson, expected, now: started, ...(deps.incidentSources ? { incidentSources: deps.incidentSources(config) } : {}), ...(signal ? { signal } : {}), ...(deps.followUp ? { followUp: deps.followUp } : {}) })
+      ? await backportStep(deps.backport, deps.logger, { target, config, base: { branch, sha: checkout.sha, dir: checkout.dir }, items, scans: scans!, state, reopen, planJson, expected, now: started, ...(deps.incidentSources ? { incidentSources: deps.incidentSources(config, target) } : {}), ...(signal ? { signal } : {}), ...(deps.followUp ? { followUp: deps.followUp } : {}) })
       : { outcome: backportOn ? { kind: "stopped" } : { kind: "off" }, stopped: false };
     state = markExpected(withBackports(state, backport.outcome), expected);
   } finally {

@@ -14,6 +14,8 @@ import { API } from "../support/github-api.js";
 const PD = "https://api.pagerduty.com";
 const TOKEN = "pd-token-CANARY-31ab";
 const NOW = Date.parse("2026-11-01T10:00:00Z");
+/** The operator lets acme's repositories read every PagerDuty service (issue 15 §3). */
+const PD_ENV = { PAGERDUTY_API_TOKEN: TOKEN, PAGERDUTY_SERVICE_ALLOWLIST: "acme:*" };
 
 function found(name: string, incidents: object, workspaces = ["prod", "staging"]): FoundRepo {
   const result = validateConfig({ workspaces: workspaces.map((w) => ({ name: w, dir: w })), incidents });
@@ -61,6 +63,7 @@ const pdIncident = (status: "resolved" | "triggered", service = "shop") => ({
 
 function pagerDutyAnswers(incident: object) {
   nock(PD).get("/incidents/PT4KHLK").query(true).reply(200, { incident }).persist();
+  nock(PD).get("/incidents/PT4KHLK/alerts").query(true).reply(200, { alerts: [] }).persist();
   nock(PD).get("/incidents/PT4KHLK/notes").reply(200, { notes: [] }).persist();
 }
 
@@ -93,7 +96,7 @@ describe("IncidentReconciler.reconcile", () => {
     github("billing");
     const fake = fakeScans([shop, other, jiraOnly]);
     const { log } = memoryLog();
-    const reconciler = new IncidentReconciler({ scans: fake.scans, env: { PAGERDUTY_API_TOKEN: TOKEN }, log, now: () => NOW });
+    const reconciler = new IncidentReconciler({ scans: fake.scans, env: PD_ENV, log, now: () => NOW });
 
     const outcome = await reconciler.reconcile("pagerduty", "PT4KHLK");
 
@@ -105,7 +108,7 @@ describe("IncidentReconciler.reconcile", () => {
   it("does nothing when the tracker says the incident is open again (a resolved delivery that arrived late)", async () => {
     pagerDutyAnswers(pdIncident("triggered"));
     const fake = fakeScans([found("shop-infra", { pagerduty: {}, services: { shop: ["prod"] } })]);
-    const reconciler = new IncidentReconciler({ scans: fake.scans, env: { PAGERDUTY_API_TOKEN: TOKEN }, log: memoryLog().log, now: () => NOW });
+    const reconciler = new IncidentReconciler({ scans: fake.scans, env: PD_ENV, log: memoryLog().log, now: () => NOW });
     expect(await reconciler.reconcile("pagerduty", "PT4KHLK")).toEqual({ kind: "not-resolved", status: "open" });
     expect(fake.started).toEqual([]);
   });
@@ -115,7 +118,7 @@ describe("IncidentReconciler.reconcile", () => {
     const declaration = { workspace: "prod", incidentKey: "PT4KHLK", from: "2026-11-01T09:00:00Z", until: "2026-11-01T11:00:00Z", by: "alice" };
     github("infra", { breakGlass: [declaration] });
     const fake = fakeScans([found("infra", { pagerduty: {} })]);
-    const reconciler = new IncidentReconciler({ scans: fake.scans, env: { PAGERDUTY_API_TOKEN: TOKEN }, log: memoryLog().log, now: () => NOW });
+    const reconciler = new IncidentReconciler({ scans: fake.scans, env: PD_ENV, log: memoryLog().log, now: () => NOW });
     const outcome = await reconciler.reconcile("pagerduty", "PT4KHLK");
     expect(outcome.kind === "reconciled" && outcome.touched.map((t) => t.reasons)).toEqual([[{ kind: "break-glass", workspaces: ["prod"] }]]);
     expect(fake.started).toEqual([{ repo: "acme/infra", options: { again: true, breakGlass: [{ ...declaration, until: "2026-11-01T09:30:00.000Z" }] } }]);
@@ -126,7 +129,7 @@ describe("IncidentReconciler.reconcile", () => {
     const calls = github("infra", { pulls: [pull(20, { key: "PT4KHLK", source: "pagerduty" }), pull(21), { number: 22, head: { ref: "feature/x" }, body: "not ours" }] });
     github("quiet", { pulls: [pull(30, { key: "PXXXXXX", source: "pagerduty" })] });
     const fake = fakeScans([found("infra", { pagerduty: {} }), found("quiet", { pagerduty: {} })]);
-    const reconciler = new IncidentReconciler({ scans: fake.scans, env: { PAGERDUTY_API_TOKEN: TOKEN }, log: memoryLog().log, now: () => NOW });
+    const reconciler = new IncidentReconciler({ scans: fake.scans, env: PD_ENV, log: memoryLog().log, now: () => NOW });
     const outcome = await reconciler.reconcile("pagerduty", "PT4KHLK");
     expect(outcome.kind === "reconciled" && outcome.touched).toEqual([{ repo: "acme/infra", reasons: [{ kind: "linked-pull-request", pullRequests: [20] }], started: true }]);
     expect(calls.pulls.isDone()).toBe(true);
@@ -137,7 +140,7 @@ describe("IncidentReconciler.reconcile", () => {
     nock(PD).get("/incidents/PT4KHLK").query(true).reply(500, { error: { message: "boom" } });
     const fake = fakeScans([found("infra", { pagerduty: {}, services: { shop: ["prod"] } })]);
     const memory = memoryLog();
-    const reconciler = new IncidentReconciler({ scans: fake.scans, env: { PAGERDUTY_API_TOKEN: TOKEN }, log: memory.log, now: () => NOW });
+    const reconciler = new IncidentReconciler({ scans: fake.scans, env: PD_ENV, log: memory.log, now: () => NOW });
     const outcome = await reconciler.reconcile("pagerduty", "PT4KHLK");
     expect(outcome.kind).toBe("lookup-failed");
     expect(fake.started).toEqual([]);
@@ -163,6 +166,28 @@ describe("IncidentReconciler.reconcile", () => {
     nock(API).get("/repos/acme/incidents/issues/42").query(true).reply(200, { number: 42, title: "Down", html_url: "https://github.com/acme/incidents/issues/42", state: "open", created_at: "2026-11-01T08:00:00Z", closed_at: null, labels: [{ name: "sev" }] });
     nock(API).get("/repos/acme/incidents/issues/42/comments").query(true).reply(200, []);
     expect(await reconciler.reconcile("github", "acme/incidents#42", { labels: ["SEV"] })).toEqual({ kind: "not-resolved", status: "open" });
+  });
+
+  it("bounds webhook-driven reconciles per incident (3 an hour): a replay after a restart costs at most a few lookups (issue 15 §4.4)", async () => {
+    let now = NOW;
+    const fake = fakeScans([]);
+    const memory = memoryLog();
+    const reconciler = new IncidentReconciler({ scans: fake.scans, env: {}, log: memory.log, now: () => now });
+    const accepted = Array.from({ length: 5 }, () => reconciler.reconcileLater("pagerduty", "PT4KHLK"));
+    expect(accepted).toEqual([true, true, true, false, false]);
+    expect(reconciler.reconcileLater("pagerduty", "POTHER1")).toBe(true); // another incident has its own budget
+    await reconciler.idle();
+    expect(memory.text()).toMatch(/looked up too often in the last hour/);
+    now += 3_600_000;
+    expect(reconciler.reconcileLater("pagerduty", "PT4KHLK")).toBe(true);
+    await reconciler.idle();
+  });
+
+  it("a repository of an owner the PagerDuty allowlist does not name is not looked up for (issue 15 §3)", async () => {
+    const fake = fakeScans([found("infra", { pagerduty: {}, services: { shop: ["prod"] } })]);
+    const reconciler = new IncidentReconciler({ scans: fake.scans, env: { PAGERDUTY_API_TOKEN: TOKEN, PAGERDUTY_SERVICE_ALLOWLIST: "other-org:*" }, log: memoryLog().log, now: () => NOW });
+    expect(await reconciler.reconcile("pagerduty", "PT4KHLK")).toEqual({ kind: "lookup-failed", reason: expect.stringContaining("allows acme no service") });
+    expect(fake.started).toEqual([]);
   });
 
   it("walks the installations once for a burst of events, and again after forget()", async () => {
@@ -206,7 +231,7 @@ describe("IncidentPoller.tick", () => {
   }
 
   it("polls a tracker without a webhook secret once per incidents.poll (5m), not on every tick", async () => {
-    const { poller, windows, advance } = setup({ PAGERDUTY_API_TOKEN: TOKEN });
+    const { poller, windows, advance } = setup(PD_ENV);
     await poller.tick();
     const perPoll = windows.length;
     expect(perPoll).toBeGreaterThan(0);
@@ -219,7 +244,7 @@ describe("IncidentPoller.tick", () => {
   });
 
   it("reconciles an incident resolved since the last poll once, however often it is listed again", async () => {
-    const { poller, reconciled, advance } = setup({ PAGERDUTY_API_TOKEN: TOKEN });
+    const { poller, reconciled, advance } = setup(PD_ENV);
     advance(-40 * 60_000); // 09:20: the first poll covers 09:15-09:20, the incident is still open
     expect(await poller.tick()).toEqual([]);
     advance(15 * 60_000); // 09:35: covers 09:20-09:35, where the incident resolved (09:30)
@@ -230,7 +255,7 @@ describe("IncidentPoller.tick", () => {
   });
 
   it("never polls a tracker whose webhook secret is set: its webhook reports resolutions", async () => {
-    const { poller, windows } = setup({ PAGERDUTY_API_TOKEN: TOKEN, PAGERDUTY_WEBHOOK_SECRETS: "s3cret" });
+    const { poller, windows } = setup({ ...PD_ENV, PAGERDUTY_WEBHOOK_SECRETS: "s3cret" });
     expect(await poller.tick()).toEqual([]);
     expect(windows).toEqual([]);
   });

@@ -32,6 +32,10 @@ interface Tracker {
   key: string;
   /** Signed with each of `secrets` (PagerDuty sends one signature per secret during a rotation; the others take the first). */
   deliver: (options: { secrets: string[]; id?: string; atMs?: number }) => Delivery;
+  /** Older than the tracker retries: PagerDuty retries for 48 hours (issue 15 §6.1), the others are held to their own tolerance. */
+  staleMs: number;
+  /** The header that carries the delivery id; for PagerDuty and Jira it is not signed (issue 15 §4.4). */
+  unsignedIdHeader?: string;
   rotated: string;
 }
 
@@ -41,6 +45,8 @@ const trackers: Tracker[] = [
     env: { PAGERDUTY_WEBHOOK_SECRETS: `${PD_SECRET}, ${PD_NEXT}` },
     key: "PT4KHLK",
     rotated: PD_NEXT,
+    staleMs: 49 * 3_600_000,
+    unsignedIdHeader: "x-webhook-id",
     deliver: ({ secrets, id = randomUUID(), atMs = Date.now() }) => {
       const body = JSON.stringify({ event: { id: `evt-${id}`, event_type: "incident.resolved", occurred_at: new Date(atMs).toISOString(), data: { id: "PT4KHLK", type: "incident", title: BODY_MARK } } });
       return { body, headers: { "content-type": "application/json", "x-webhook-id": id, "x-pagerduty-signature": secrets.map((s) => `v1=${hex(s, body)}`).join(",") } };
@@ -51,6 +57,8 @@ const trackers: Tracker[] = [
     env: { JIRA_WEBHOOK_SECRET: `${JIRA_SECRET},${JIRA_NEXT}` },
     key: "INC-7",
     rotated: JIRA_NEXT,
+    staleMs: 2 * 3_600_000,
+    unsignedIdHeader: "x-atlassian-webhook-identifier",
     deliver: ({ secrets, id = randomUUID(), atMs = Date.now() }) => {
       const body = JSON.stringify({
         webhookEvent: "jira:issue_updated",
@@ -66,6 +74,7 @@ const trackers: Tracker[] = [
     env: { INCIDENT_IO_WEBHOOK_SECRET: `${IO_SECRET},${IO_NEXT}` },
     key: "INC-9",
     rotated: IO_NEXT,
+    staleMs: 2 * 3_600_000,
     deliver: ({ secrets, id = `msg_${randomUUID()}`, atMs = Date.now() }) => {
       const type = "public_incident.incident_status_updated_v2";
       const body = JSON.stringify({ event_type: type, [type]: { incident: { id: "01FDAG4SAP5TYPT98WGR2N7W91", reference: "INC-9", name: BODY_MARK }, new_status: { category: "closed" } } });
@@ -121,11 +130,24 @@ describe.each(trackers)("POST /driftback/incidents/$source", (tracker) => {
     expect(JSON.parse(answer.body).error).toMatch(/was refused: .*matches none of the configured secrets/);
   });
 
-  it("refuses a stale delivery (two hours old) with 401 saying it is stale", async () => {
+  it("refuses a stale delivery (older than the tracker retries) with 401 saying it is stale", async () => {
     served = await serveDriftback({ env: tracker.env });
-    const answer = await post(tracker.source, tracker.deliver({ secrets: [secretOf(tracker)], atMs: Date.now() - 2 * 3_600_000 }));
+    const answer = await post(tracker.source, tracker.deliver({ secrets: [secretOf(tracker)], atMs: Date.now() - tracker.staleMs }));
     expect(answer.status).toBe(401);
-    expect(JSON.parse(answer.body).error).toMatch(/stale/);
+    expect(JSON.parse(answer.body).error).toMatch(/stale|webhook-timestamp/);
+  });
+
+  it.runIf(tracker.unsignedIdHeader !== undefined)("a captured body replayed 5 times with new unsigned delivery ids is acted on once (issue 15 §4.4)", async () => {
+    noInstallations();
+    served = await serveDriftback({ env: tracker.env });
+    const delivery = tracker.deliver({ secrets: [secretOf(tracker)] });
+    expect((await post(tracker.source, delivery)).status).toBe(202);
+    for (let i = 0; i < 5; i++) {
+      const replay = await post(tracker.source, { ...delivery, headers: { ...delivery.headers, [tracker.unsignedIdHeader!]: randomUUID() } });
+      expect(replay.status).toBe(200);
+      expect(JSON.parse(replay.body)).toEqual({ accepted: false, duplicate: true });
+    }
+    expect(served.logs().match(/incident webhook accepted/g)).toHaveLength(1);
   });
 
   it("answers a signed delivery it already received with 200 and acts on it once (a tracker retrying after a lost answer)", async () => {

@@ -146,6 +146,11 @@ export class PagerDutyMock extends TrackerMock {
     const r = Array.isArray(reply) ? json({ notes: reply.map((content, i) => ({ id: `PNOTE${i}`, content, created_at: "2026-11-01T03:00:00Z", user: { id: "PUSER1", type: "user_reference" } })) }) : reply;
     return this.answer(this.scope.get(`/incidents/${id}/notes`), r);
   }
+  /** GET /incidents/{id}/alerts: each alert's `body.details` (PagerDuty's Alert schema: body.type alert_body, contexts, details). */
+  listAlerts(id: string, details: unknown[]): this {
+    const alerts = details.map((d, i) => ({ id: `PALERT${i}`, type: "alert", status: "resolved", created_at: "2026-11-01T02:10:00Z", body: { type: "alert_body", contexts: [], details: d } }));
+    return this.answer(this.scope.get(`/incidents/${id}/alerts`).query(true), json({ alerts, limit: 25, offset: 0, more: false, total: null }));
+  }
   createNote(id: string, reply: Reply = { status: 201, body: { note: { id: "PNOTE9", content: "x", created_at: "2026-11-01T05:00:00Z" } } }): this {
     return this.answer(this.scope.post(`/incidents/${id}/notes`), reply);
   }
@@ -155,8 +160,8 @@ export function signPagerDuty(body: string, ...secrets: string[]): string {
   return secrets.map((secret) => `v1=${createHmac("sha256", secret).update(body).digest("hex")}`).join(",");
 }
 
-export function pdEvent(eventType: string, occurredAt: string, data: Record<string, unknown> = { id: "PT4KHLK", type: "incident" }): string {
-  return JSON.stringify({ event: { id: "01DEN6ALFLQQXQQ9XQ2LAJ7ZU1", event_type: eventType, resource_type: "incident", occurred_at: occurredAt, agent: null, client: null, data } });
+export function pdEvent(eventType: string, occurredAt: string, data: Record<string, unknown> = { id: "PT4KHLK", type: "incident" }, eventId = "01DEN6ALFLQQXQQ9XQ2LAJ7ZU1"): string {
+  return JSON.stringify({ event: { id: eventId, event_type: eventType, resource_type: "incident", occurred_at: occurredAt, agent: null, client: null, data } });
 }
 
 // ---------------------------------------------------------------------------------------------- Jira
@@ -256,6 +261,18 @@ export class IncidentIoMock extends TrackerMock {
   listUpdates(reply: Reply | { messages: string[]; after?: string }): this {
     const r = isReply(reply) ? reply : json({ incident_updates: reply.messages.map((message, i) => ({ id: `01U${i}`, incident_id: "01FDAG4SAP5TYPT98WGR2N7W91", message, created_at: "2026-11-01T03:00:00Z" })), pagination_meta: { page_size: 250, ...(reply.after ? { after: reply.after } : {}) } });
     return this.answer(this.scope.get("/v2/incident_updates").query(true), r);
+  }
+  /** GET /v1/incident_attachments (IncidentAttachmentsListResultV1: incident_attachments of IncidentAttachmentV1). */
+  listAttachments(externalIds: string[]): this {
+    const incident_attachments = externalIds.map((external_id, i) => ({ id: `01ATT${i}`, incident_id: "01FDAG4SAP5TYPT98WGR2N7W91", resource: { external_id, permalink: external_id, resource_type: "github_pull_request", title: `PR ${i}` } }));
+    return this.answer(this.scope.get("/v1/incident_attachments").query(true), json({ incident_attachments }));
+  }
+  /** POST /v1/incident_attachments (IncidentAttachmentsCreateResultV1: incident_attachment). */
+  createAttachment(): this {
+    return this.answer(this.scope.post("/v1/incident_attachments"), {
+      status: 201,
+      body: { incident_attachment: { id: "01ATTNEW", incident_id: "01FDAG4SAP5TYPT98WGR2N7W91", resource: { external_id: "x", permalink: "x", resource_type: "github_pull_request", title: "x" } } },
+    });
   }
 }
 

@@ -193,8 +193,9 @@ export class JiraIncidentSource implements IncidentSource {
     const nowMs = now.getTime();
     const stale = freshness(payload.timestamp, nowMs, this.options.maxWebhookAgeMs ?? 3_600_000, 5 * 60_000, "timestamp");
     if (stale) return reject(stale);
-    const deliveryId = header(headers, "x-atlassian-webhook-identifier");
-    if (!deliveryId) return reject("the X-Atlassian-Webhook-Identifier header is missing");
+    // X-Atlassian-Webhook-Identifier is not signed: a replay is known by what the signature covers, the event's time,
+    // its name and the ids of what it is about (a retry repeats the same body, so it is known the same way)
+    const deliveryId = jiraReplayKey(payload);
     if (this.recent.checkAndRemember(`jira:${deliveryId}`, nowMs)) return duplicate(quoteId(deliveryId), "a replay or a retry");
     return { ok: true, event: { ...jiraEvent(payload), deliveryId } };
   }
@@ -209,6 +210,19 @@ export class JiraIncidentSource implements IncidentSource {
     }
     return issueKey.toUpperCase();
   }
+}
+
+/**
+ * The replay key of a Jira delivery, from its signed body only: `timestamp` (ms) and `webhookEvent`, which every
+ * delivery carries, then the ids of the issue, the changelog and the comment when present, and the webhooks it matched.
+ */
+export function jiraReplayKey(payload: Record<string, unknown>): string {
+  const idOf = (value: unknown) => {
+    const id = (value as { id?: unknown } | undefined)?.id;
+    return typeof id === "string" || typeof id === "number" ? String(id) : "";
+  };
+  const matched = Array.isArray(payload.matchedWebhookIds) ? payload.matchedWebhookIds.filter((id) => typeof id === "number").join(".") : "";
+  return [String(payload.timestamp), String(payload.webhookEvent), idOf(payload.issue), idOf(payload.changelog), idOf(payload.comment), matched].join("/");
 }
 
 function jiraEvent(payload: Record<string, unknown>): { key: string | null; kind: IncidentEventKind } {

@@ -8,12 +8,17 @@ import { checkWindow, isoTime, mergeIncidents, openDuring } from "./window.js";
 
 /**
  * PagerDuty REST API v2 (https://api.pagerduty.com) and v3 webhooks.
- * - incidents: GET /incidents with since/until (PagerDuty filters on creation time, at most 6 months apart), service_ids[],
- *   statuses[], limit/offset pagination until `more` is false (offset + limit at most 10,000);
+ * - incidents: GET /incidents with since/until (PagerDuty filters on creation time, at most 6 months apart: a longer
+ *   window is asked in parts), service_ids[], statuses[], limit/offset pagination until `more` is false (offset + limit
+ *   at most 10,000); one incident: GET /incidents/{id} (its `include[]` values name related objects only, not the
+ *   body), its details from its alerts' `body.details` (GET /incidents/{id}/alerts) and its notes;
+ * - scope: with `serviceIds` (the operator's allowlist for the repository's owner), an incident of another service is
+ *   neither read nor written on, whoever names it;
  * - follow-up: notes (POST /incidents/{id}/notes with a `From` header naming a PagerDuty user). Notes cannot be edited or
  *   deleted, so every follow-up is append-only: one note per marker, never a second;
  * - webhooks: `X-PagerDuty-Signature: v1=<hex HMAC-SHA256 of the raw body>[,v1=...]` (several during secret rotation),
- *   `X-Webhook-Id` the same on every retry; the signed body's `event.occurred_at` says how old it is.
+ *   retried for up to 48 hours; `X-Webhook-Id` is not signed, so a replay is known by the signed body's `event.id`
+ *   ("the unique id of the event"); `event.occurred_at` says how old it is.
  */
 export interface PagerDutyOptions {
   token: string;
@@ -29,13 +34,19 @@ export interface PagerDutyOptions {
   pageSize?: number;
   /** How far before the window to look for incidents still open in it (PagerDuty's since/until select by creation time). */
   lookbackMs?: number;
-  /** Oldest accepted delivery: PagerDuty retries for about 20 minutes. */
+  /** Oldest accepted delivery: PagerDuty retries for up to 48 hours (a 4xx other than 429 would end its retries). */
   maxWebhookAgeMs?: number;
   recentDeliveries?: RecentDeliveries;
   now?: () => number;
 }
 
 const PAGE_LIMIT = 10_000;
+/** PagerDuty's longest since/until range ("at most 6 months"): 180 days stays inside it whatever the months. */
+export const MAX_RANGE_MS = 180 * 86_400_000;
+/** How long PagerDuty retries a delivery: a signed one is accepted that long. */
+export const PAGERDUTY_RETRY_MS = 48 * 3_600_000;
+/** Alerts read for an incident's details: the first page (the triggering alert comes first). */
+const ALERTS_PAGE = 25;
 
 const reference = z.object({ id: z.string(), summary: z.string().nullish() });
 const incidentSchema = z.object({
@@ -45,16 +56,17 @@ const incidentSchema = z.object({
   description: z.string().nullish(),
   /** triggered, acknowledged or resolved ("more may be introduced"). */
   status: z.string(),
-  html_url: z.string(),
+  /** Nullable in PagerDuty's schema. */
+  html_url: z.string().nullish(),
   created_at: z.string(),
   resolved_at: z.string().nullish(),
   last_status_change_at: z.string().nullish(),
   service: reference.nullish(),
-  body: z.object({ details: z.unknown().optional() }).nullish(),
 });
 type PagerDutyIncident = z.output<typeof incidentSchema>;
 const listSchema = z.object({ incidents: z.array(incidentSchema), more: z.boolean().nullish(), offset: z.number().optional(), limit: z.number().optional() });
 const noteSchema = z.object({ id: z.string(), content: z.string().nullish() });
+const alertsSchema = z.object({ alerts: z.array(z.object({ body: z.object({ details: z.unknown().optional() }).nullish() })) });
 const notesSchema = z.object({ notes: z.array(noteSchema) });
 
 export class PagerDutyIncidentSource implements IncidentSource {
@@ -83,9 +95,12 @@ export class PagerDutyIncidentSource implements IncidentSource {
     const action = "list PagerDuty incidents";
     checkWindow(window, action);
     try {
-      const since = new Date(window.since.getTime() - (this.options.lookbackMs ?? 7 * 86_400_000));
-      // created in (or shortly before) the window, whatever their status now
-      const recent = await this.listAll(action, { since: since.toISOString(), until: window.until.toISOString() });
+      const since = window.since.getTime() - (this.options.lookbackMs ?? 7 * 86_400_000);
+      // created in (or shortly before) the window, whatever their status now; in ranges PagerDuty accepts
+      const recent: Incident[] = [];
+      for (const range of ranges(since, window.until.getTime(), MAX_RANGE_MS)) {
+        recent.push(...(await this.listAll(action, { since: new Date(range.since).toISOString(), until: new Date(range.until).toISOString() })));
+      }
       // still open, however long ago they were created
       const stillOpen = await this.listAll(action, { date_range: "all", "statuses[]": ["triggered", "acknowledged"] });
       return mergeIncidents(recent, stillOpen).filter((incident) => openDuring(incident, window));
@@ -118,29 +133,43 @@ export class PagerDutyIncidentSource implements IncidentSource {
     const action = `read PagerDuty incident ${quoteId(key)}`;
     if (!id) throw new IncidentSourceError("rejected", `Could not ${action}: a PagerDuty incident is named by its id (letters and digits, e.g. PT4KHLK) or its URL.`);
     try {
-      const url = new URL(`${this.base}/incidents/${id}`);
-      url.searchParams.append("include[]", "body");
-      const found = await requestJson(this.http, { action, url }, z.object({ incident: incidentSchema }));
+      const found = await this.readIncident(id, action);
+      if (!this.allows(found)) return undefined; // another service's incident: not this repository's to read
+      const alertsUrl = new URL(`${this.base}/incidents/${id}/alerts`);
+      alertsUrl.searchParams.set("limit", String(ALERTS_PAGE));
+      const alerts = await requestJson(this.http, { action, url: alertsUrl }, alertsSchema);
       const notes = await requestJson(this.http, { action, url: new URL(`${this.base}/incidents/${id}/notes`) }, notesSchema);
-      return this.toIncident(found.incident, notes.notes.map((note) => note.content), action);
+      const details = alerts.alerts.map((alert) => alert.body?.details).filter((d) => d !== undefined && d !== null);
+      return this.toIncident(found, notes.notes.map((note) => note.content), action, details);
     } catch (error) {
       if (error instanceof IncidentSourceError && error.kind === "not-found") return undefined;
       throw unexpected(action, error, this.http.secrets);
     }
   }
 
-  private toIncident(incident: PagerDutyIncident, notes: (string | null | undefined)[], action: string): Incident {
+  private async readIncident(id: string, action: string): Promise<PagerDutyIncident> {
+    return (await requestJson(this.http, { action, url: new URL(`${this.base}/incidents/${id}`) }, z.object({ incident: incidentSchema }))).incident;
+  }
+
+  /** Within the services this source may read: all when none are set (the CLI, or an operator's `owner:*`). */
+  private allows(incident: PagerDutyIncident): boolean {
+    const ids = this.options.serviceIds ?? [];
+    return ids.length === 0 || (incident.service?.id !== undefined && ids.includes(incident.service.id));
+  }
+
+  private toIncident(incident: PagerDutyIncident, notes: (string | null | undefined)[], action: string, alertDetails: unknown[] = []): Incident {
     const resolved = incident.status === "resolved";
     const resolvedAt = resolved ? (incident.resolved_at ?? incident.last_status_change_at ?? null) : null;
-    const details = incident.body?.details;
+    const details = alertDetails.map((d) => (typeof d === "string" ? d : JSON.stringify(d)));
     return {
       key: incident.id,
       title: incident.title,
-      url: incident.html_url,
+      // nullable in PagerDuty's schema: app.pagerduty.com leads a signed-in user to the account's own host
+      url: incident.html_url ?? `https://app.pagerduty.com/incidents/${encodeURIComponent(incident.id)}`,
       status: resolved ? "resolved" : "open",
       openedAt: isoTime(incident.created_at, action, "PagerDuty"),
       resolvedAt: resolvedAt === null ? null : isoTime(resolvedAt, action, "PagerDuty"),
-      text: joinText([incident.title, incident.description !== incident.title ? incident.description : undefined, typeof details === "string" ? details : details ? JSON.stringify(details) : undefined, ...writtenByPeople(notes)]),
+      text: joinText([incident.title, incident.description !== incident.title ? incident.description : undefined, ...details, ...writtenByPeople(notes)]),
       ...(incident.service?.summary ? { service: incident.service.summary } : {}),
       source: "pagerduty",
     };
@@ -156,6 +185,9 @@ export class PagerDutyIncidentSource implements IncidentSource {
       return { written: false, outcome: "unsupported", reason: "PagerDuty notes need the email of a PagerDuty user in the From header: set incidents.pagerduty.from." };
     }
     try {
+      if ((this.options.serviceIds ?? []).length > 0 && !this.allows(await this.readIncident(id, action))) {
+        throw new IncidentSourceError("rejected", `Could not ${action}: the incident belongs to a PagerDuty service this repository may not write on (incidents.pagerduty.service_ids, PAGERDUTY_SERVICE_ALLOWLIST).`);
+      }
       const notes = await requestJson(this.http, { action, url: new URL(`${this.base}/incidents/${id}/notes`) }, notesSchema);
       if (notes.notes.some((note) => note.content?.includes(followUp.marker))) {
         return followUp.mode === "edit"
@@ -194,10 +226,12 @@ export class PagerDutyIncidentSource implements IncidentSource {
       return reject("the delivery is not a PagerDuty v3 webhook event (no event.event_type or event.occurred_at)");
     }
     const nowMs = now.getTime();
-    const stale = freshness(Date.parse(event.occurred_at), nowMs, this.options.maxWebhookAgeMs ?? 3_600_000, 5 * 60_000, "event time");
+    const stale = freshness(Date.parse(event.occurred_at), nowMs, this.options.maxWebhookAgeMs ?? PAGERDUTY_RETRY_MS, 5 * 60_000, "event time");
     if (stale) return reject(stale);
-    const deliveryId = header(headers, "x-webhook-id") ?? (typeof event.id === "string" ? event.id : undefined);
-    if (!deliveryId) return reject("the delivery has no X-Webhook-Id header and no event id");
+    // the replay key comes from the signed body: X-Webhook-Id is not signed, so a captured body sent again with a new
+    // header is still the same event
+    const deliveryId = typeof event.id === "string" && event.id !== "" ? event.id : undefined;
+    if (!deliveryId) return reject("the delivery's signed body has no event.id");
     if (this.recent.checkAndRemember(`pagerduty:${deliveryId}`, nowMs)) return duplicate(quoteId(deliveryId), "a replay or a retry");
     return { ok: true, event: { ...pagerDutyEvent(event.event_type, event.data), deliveryId } };
   }
@@ -210,6 +244,16 @@ function pagerDutyEvent(eventType: string, data: Record<string, unknown> | undef
   const key = typeof incident?.id === "string" ? incident.id : null;
   const kinds: Record<string, IncidentEventKind> = { "incident.resolved": "resolved", "incident.triggered": "opened", "incident.reopened": "opened" };
   return { key, kind: key === null ? "other" : (kinds[eventType] ?? "updated") };
+}
+
+/** [since, until] cut into consecutive ranges no longer than `maxMs` (PagerDuty refuses longer ones). */
+export function ranges(since: number, until: number, maxMs: number): { since: number; until: number }[] {
+  const parts: { since: number; until: number }[] = [];
+  for (let start = since; ; start += maxMs) {
+    const end = Math.min(start + maxMs, until);
+    parts.push({ since: start, until: end });
+    if (end >= until) return parts;
+  }
 }
 
 /** An id (PT4KHLK) or an incident URL (https://acme.pagerduty.com/incidents/PT4KHLK). */

@@ -42,7 +42,7 @@ export function incidentLinkFor(target: string, incidents: Pick<IncidentsConfig,
     const repo = `${parts[0]}/${parts[1]}`;
     if (repo.toLowerCase() === incidents.github.repo.toLowerCase()) return pinned(`${incidents.github.repo}#${parts[3]}`, "github");
   }
-  if (incidents.jira && host === incidents.jira.site.toLowerCase() && parts.length === 2 && parts[0] === "browse" && /^[A-Z][A-Z0-9_]*-\d+$/.test(parts[1]!)) return pinned(parts[1]!, "jira");
+  if (incidents.jira && (incidents.jira.site ? host === incidents.jira.site.toLowerCase() : host.endsWith(".atlassian.net")) && parts.length === 2 && parts[0] === "browse" && /^[A-Z][A-Z0-9_]*-\d+$/.test(parts[1]!)) return pinned(parts[1]!, "jira");
   if (incidents.pagerduty && host.endsWith(".pagerduty.com") && parts.length === 2 && parts[0] === "incidents" && /^[A-Z0-9]+$/.test(parts[1]!)) return pinned(parts[1]!, "pagerduty");
   if (incidents.incident_io && host === "app.incident.io" && parts.length === 3 && parts[1] === "incidents" && /^\d+$/.test(parts[2]!)) return pinned(`INC-${parts[2]}`, "incident_io");
   return { ok: true, link: { key: href, source: "manual", url: href, pinned: true } };

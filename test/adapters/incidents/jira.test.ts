@@ -170,14 +170,23 @@ describe("webhooks signed X-Hub-Signature: sha256=…", () => {
   it.each(cases)("%s", (_name, { body, signature, secrets, now }, expected) => {
     const verdict = source(secrets ? { webhookSecrets: secrets } : {}).verifyWebhook(headers(signature), body ?? resolved, now ?? NOW);
     if (expected instanceof RegExp) expect(verdict).toEqual({ ok: false, reason: expect.stringMatching(expected) });
-    else expect(verdict).toEqual({ ok: true, event: { ...expected, deliveryId: "wh-1" } });
+    else expect(verdict).toEqual({ ok: true, event: { ...expected, deliveryId: expect.stringMatching(/^\d+\/jira:issue_updated\/10042\//) } });
   });
 
-  it("a retry of a delivery already handled (same identifier) is refused", () => {
+  it("a retry of a delivery already handled (same body) is refused", () => {
     const jira = source();
     const signed = headers(signJira(resolved, "jira-secret"), "wh-9");
     expect(jira.verifyWebhook(signed, resolved, NOW).ok).toBe(true);
-    expect(jira.verifyWebhook(signed, resolved, NOW)).toEqual({ ok: false, reason: "delivery wh-9 was already received (a replay or a retry)", duplicate: true });
+    expect(jira.verifyWebhook(signed, resolved, NOW)).toMatchObject({ ok: false, reason: expect.stringMatching(/already received \(a replay or a retry\)/), duplicate: true });
+  });
+
+  it("a captured body replayed with new X-Atlassian-Webhook-Identifier values is refused: the key is the signed timestamp, event and ids (issue 15 §4.4)", () => {
+    const jira = source();
+    expect(jira.verifyWebhook(headers(signJira(resolved, "jira-secret"), "wh-1"), resolved, NOW).ok).toBe(true);
+    for (const id of ["wh-2", "wh-3", "wh-4", "wh-5"]) expect(jira.verifyWebhook(headers(signJira(resolved, "jira-secret"), id), resolved, NOW)).toMatchObject({ ok: false, duplicate: true });
+    // a different event on the same issue (another changelog) is a delivery of its own
+    const next = event("jira:issue_updated", { changelog: { id: "20001", items: [{ field: "status" }] } });
+    expect(jira.verifyWebhook(headers(signJira(next, "jira-secret"), "wh-1"), next, NOW).ok).toBe(true);
   });
 
   const kinds: [string, string, { key: string | null; kind: string }][] = [
@@ -187,6 +196,6 @@ describe("webhooks signed X-Hub-Signature: sha256=…", () => {
     ["a project event names no issue", JSON.stringify({ timestamp: Date.parse("2026-11-01T03:59:30Z"), webhookEvent: "project_updated", project: { key: "INC" } }), { key: null, kind: "other" }],
   ];
   it.each(kinds)("%s", (_name, body, expected) => {
-    expect(source().verifyWebhook(headers(signJira(body, "jira-secret")), body, NOW)).toEqual({ ok: true, event: { ...expected, deliveryId: "wh-1" } });
+    expect(source().verifyWebhook(headers(signJira(body, "jira-secret")), body, NOW)).toEqual({ ok: true, event: { ...expected, deliveryId: expect.stringMatching(/^\d+\//) } });
   });
 });

@@ -70,6 +70,19 @@ describe("listing incidents", () => {
     expect(incidents[0]).toMatchObject({ status: "open", resolvedAt: null });
   });
 
+  it("asks a window longer than PagerDuty's 6 months in consecutive ranges of at most 180 days (issue 15 §6.3)", async () => {
+    const long = { since: new Date("2026-01-01T00:00:00Z"), until: new Date("2026-11-01T00:00:00Z") };
+    for (let i = 0; i < 3; i++) api.listIncidents({ incidents: [], more: false });
+    api.listIncidents({ incidents: [], more: false }); // the still-open listing
+    await source().listIncidents(long);
+    const asked = api.sent("GET", "/incidents").filter((r) => r.query.get("since") !== null);
+    expect(asked.map((r) => [r.query.get("since"), r.query.get("until")])).toEqual([
+      ["2025-12-25T00:00:00.000Z", "2026-06-23T00:00:00.000Z"],
+      ["2026-06-23T00:00:00.000Z", "2026-11-01T00:00:00.000Z"],
+    ]);
+    for (const r of asked) expect(Date.parse(r.query.get("until")!) - Date.parse(r.query.get("since")!)).toBeLessThanOrEqual(180 * 86_400_000);
+  });
+
   it("refuses to page past PagerDuty's 10,000-record limit and says how to narrow it", async () => {
     for (let offset = 0; offset < 10_000; offset += 100) api.listIncidents({ incidents: [pdIncident({ id: `P${offset}` })], more: true, offset });
     await expect(source().listIncidents(WINDOW)).rejects.toMatchObject({ kind: "rejected", reason: expect.stringContaining("narrow incidents.pagerduty.service_ids") });
@@ -77,14 +90,25 @@ describe("listing incidents", () => {
 });
 
 describe("one incident", () => {
-  it("reads the incident with its body and notes; driftback's own notes are not evidence", async () => {
-    api.getIncident("PT4KHLK", pdIncident({ body: { type: "incident_body", details: "rolled back by hand" } }));
+  it("reads the incident, its alerts' details (its body) and notes; driftback's own notes are not evidence", async () => {
+    api.getIncident("PT4KHLK", pdIncident());
+    api.listAlerts("PT4KHLK", ["rolled back by hand", { sg: "sg-0abc" }]);
     api.listNotes("PT4KHLK", ["Widened sg-0abc to 0.0.0.0/0", "Backport PRs: #12 open\n\n[driftback:follow-up:opened]"]);
     const incident = await source().getIncident("https://acme.pagerduty.com/incidents/PT4KHLK");
     expect(incident?.text).toContain("rolled back by hand");
+    expect(incident?.text).toContain('{"sg":"sg-0abc"}');
     expect(incident?.text).toContain("Widened sg-0abc to 0.0.0.0/0");
     expect(incident?.text).not.toContain("Backport PRs");
-    expect(api.sent("GET", "/incidents/PT4KHLK")[0]!.query.getAll("include[]")).toEqual(["body"]);
+    // issue 15 §6.6: include[] names related objects only; the body is read from the alerts
+    expect(api.sent("GET", "/incidents/PT4KHLK")[0]!.query.getAll("include[]")).toEqual([]);
+    expect(api.sent("GET", "/incidents/PT4KHLK/alerts")[0]!.query.get("limit")).toBe("25");
+  });
+
+  it("an incident whose html_url is null (nullable in PagerDuty's schema) is read, not 'a malformed answer'", async () => {
+    api.getIncident("PT4KHLK", pdIncident({ html_url: null }));
+    api.listAlerts("PT4KHLK", []);
+    api.listNotes("PT4KHLK", []);
+    expect((await source().getIncident("PT4KHLK"))?.url).toBe("https://app.pagerduty.com/incidents/PT4KHLK");
   });
 
   it("an unknown incident is undefined, not an error", async () => {
@@ -102,6 +126,7 @@ describe("the follow-up note (append-only)", () => {
   const followUp = { marker: "driftback:follow-up:opened", body: "Backport pull requests:\n- [ ] [acme/infra#12](https://github.com/acme/infra/pull/12) open", mode: "append" as const };
 
   it("adds one plain-text note, written as the configured user, ending with its marker", async () => {
+    api.getIncident("PT4KHLK", pdIncident());
     api.listNotes("PT4KHLK", ["Widened sg-0abc"]);
     api.createNote("PT4KHLK");
     expect(await source().upsertFollowUp("PT4KHLK", followUp)).toEqual({ written: true, outcome: "created" });
@@ -111,12 +136,14 @@ describe("the follow-up note (append-only)", () => {
   });
 
   it("writes nothing when a note with that marker is already there (a rescan never floods the incident)", async () => {
+    api.getIncident("PT4KHLK", pdIncident());
     api.listNotes("PT4KHLK", ["older words\n\n[driftback:follow-up:opened]"]);
     expect(await source().upsertFollowUp("PT4KHLK", followUp)).toEqual({ written: false, outcome: "unchanged" });
     expect(api.sent("POST", "/incidents/PT4KHLK/notes")).toHaveLength(0);
   });
 
   it("asked to edit, says notes cannot be edited instead of adding a second one", async () => {
+    api.getIncident("PT4KHLK", pdIncident());
     api.listNotes("PT4KHLK", ["older words\n\n[driftback:follow-up:opened]"]);
     const result = await source().upsertFollowUp("PT4KHLK", { ...followUp, mode: "edit" });
     expect(result).toMatchObject({ written: false, outcome: "unchanged", reason: expect.stringContaining("cannot be edited") });
@@ -145,7 +172,9 @@ describe("webhook v3 signatures", () => {
     ["a body changed after signing", { signature: signPagerDuty(body, "new-secret"), body: body.replace("PT4KHLK", "PEVIL00") }, /matches none of the configured secrets/],
     ["no signature header", { signature: undefined }, /X-PagerDuty-Signature header is missing/],
     ["a signature that is not v1 hex", { signature: "v0=abc,v1=zz" }, /holds no v1 signature/],
-    ["a stale event (older than an hour)", { signature: signPagerDuty(body, "new-secret"), now: new Date("2026-11-01T05:30:00Z") }, /stale: its event time is 91 min old \(at most 60 min accepted\)/],
+    // issue 15 §6.1: PagerDuty retries for 48 hours; a 401 would end its retries and, repeated, disable the subscription
+    ["a delivery retried 47 hours later", { signature: signPagerDuty(body, "new-secret"), now: new Date("2026-11-03T02:59:00Z") }, { key: "PT4KHLK", kind: "resolved" }],
+    ["a stale event (older than PagerDuty's 48 hours of retries)", { signature: signPagerDuty(body, "new-secret"), now: new Date("2026-11-03T04:30:00Z") }, /stale: its event time is 2911 min old \(at most 2880 min accepted\)/],
     ["an event from the future", { signature: signPagerDuty(body, "new-secret"), now: new Date("2026-11-01T03:40:00Z") }, /19 min in the future/],
     ["no secret configured", { secrets: [], signature: signPagerDuty(body, "new-secret") }, /no PagerDuty webhook secret is configured \(PAGERDUTY_WEBHOOK_SECRETS\)/],
   ];
@@ -153,14 +182,22 @@ describe("webhook v3 signatures", () => {
   it.each(cases)("%s", (_name, { secrets, signature, body: sent, now }, expected) => {
     const verdict = source(secrets ? { webhookSecrets: secrets } : {}).verifyWebhook(headers(signature), sent ?? body, now ?? NOW);
     if (expected instanceof RegExp) expect(verdict).toEqual({ ok: false, reason: expect.stringMatching(expected) });
-    else expect(verdict).toEqual({ ok: true, event: { ...expected, deliveryId: "delivery-1" } });
+    else expect(verdict).toEqual({ ok: true, event: { ...expected, deliveryId: "01DEN6ALFLQQXQQ9XQ2LAJ7ZU1" } });
   });
 
-  it("a replayed delivery (same X-Webhook-Id) is refused the second time, even with a valid signature", () => {
+  it("a replayed body is refused by its signed event.id, whatever X-Webhook-Id it is sent with (issue 15 §4.4)", () => {
     const pd = source();
-    const signed = headers(signPagerDuty(body, "new-secret"), "d-42");
-    expect(pd.verifyWebhook(signed, body, NOW).ok).toBe(true);
-    expect(pd.verifyWebhook(signed, body, NOW)).toEqual({ ok: false, reason: "delivery d-42 was already received (a replay or a retry)", duplicate: true });
+    expect(pd.verifyWebhook(headers(signPagerDuty(body, "new-secret"), "d-42"), body, NOW).ok).toBe(true);
+    for (const id of ["d-43", "d-44", "anything"]) {
+      expect(pd.verifyWebhook(headers(signPagerDuty(body, "new-secret"), id), body, NOW)).toEqual({ ok: false, reason: "delivery 01DEN6ALFLQQXQQ9XQ2LAJ7ZU1 was already received (a replay or a retry)", duplicate: true });
+    }
+    const other = pdEvent("incident.resolved", "2026-11-01T03:59:00Z", undefined, "01DEN6ALFLQQXQQ9XQ2LAJ7ZU2");
+    expect(pd.verifyWebhook(headers(signPagerDuty(other, "new-secret"), "d-42"), other, NOW).ok).toBe(true);
+  });
+
+  it("a signed body without event.id is refused (there is nothing signed to recognise a replay by)", () => {
+    const sent = JSON.stringify({ event: { event_type: "incident.resolved", occurred_at: "2026-11-01T03:59:00Z", data: { id: "PT4KHLK", type: "incident" } } });
+    expect(source().verifyWebhook(headers(signPagerDuty(sent, "new-secret")), sent, NOW)).toEqual({ ok: false, reason: "the delivery's signed body has no event.id" });
   });
 
   it("a delivery with a bad signature is not remembered: the genuine one after it still passes", () => {
@@ -179,6 +216,6 @@ describe("webhook v3 signatures", () => {
   ];
   it.each(kinds)("%s", (_name, eventType, data, expected) => {
     const sent = pdEvent(eventType, "2026-11-01T03:59:00Z", data);
-    expect(source().verifyWebhook(headers(signPagerDuty(sent, "new-secret")), Buffer.from(sent), NOW)).toEqual({ ok: true, event: { ...expected, deliveryId: "delivery-1" } });
+    expect(source().verifyWebhook(headers(signPagerDuty(sent, "new-secret")), Buffer.from(sent), NOW)).toEqual({ ok: true, event: { ...expected, deliveryId: "01DEN6ALFLQQXQQ9XQ2LAJ7ZU1" } });
   });
 });

@@ -51,14 +51,14 @@ describe("building the configured sources from the environment", () => {
   const octokit = new ProbotOctokit({ auth: { token: "ghs_x" }, retry: { enabled: false }, throttle: { enabled: false } });
 
   it("builds every source whose secrets are set", () => {
-    const env = { PAGERDUTY_API_TOKEN: "pd", JIRA_EMAIL: "bot@acme.example", JIRA_API_TOKEN: "jt", INCIDENT_IO_API_KEY: "io", PAGERDUTY_WEBHOOK_SECRETS: "a, b" };
-    const { sources, problems } = createIncidentSources(all, { env, githubOctokit: octokit });
+    const env = { PAGERDUTY_API_TOKEN: "pd", JIRA_EMAIL: "bot@acme.example", JIRA_API_TOKEN: "jt", JIRA_SITE: "acme.atlassian.net", INCIDENT_IO_API_KEY: "io", PAGERDUTY_WEBHOOK_SECRETS: "a, b", PAGERDUTY_SERVICE_ALLOWLIST: "acme:*" };
+    const { sources, problems } = createIncidentSources(all, { env, scope: { owner: "acme" }, githubOctokit: octokit });
     expect(sources.map((s) => s.name)).toEqual(["github", "pagerduty", "jira", "incident_io"]);
     expect(problems).toEqual([]);
   });
 
   it("leaves out a source whose variables are missing, with one line naming them and never a value", () => {
-    const { sources, problems } = createIncidentSources(all, { env: { JIRA_EMAIL: "bot@acme.example", INCIDENT_IO_API_KEY: "  " } });
+    const { sources, problems } = createIncidentSources(all, { env: { JIRA_EMAIL: "bot@acme.example", INCIDENT_IO_API_KEY: "  " }, scope: { owner: "acme" } });
     expect(sources).toEqual([]);
     expect(problems).toEqual([
       "incidents.github is configured but no GitHub installation can read acme/incidents; its incidents are not read.",
@@ -70,7 +70,7 @@ describe("building the configured sources from the environment", () => {
 
   it("a rotated secret list is split: a delivery signed by the second secret is accepted", async () => {
     const { createHmac } = await import("node:crypto");
-    const { sources } = createIncidentSources(incidentsOf({ pagerduty: {} }), { env: { PAGERDUTY_API_TOKEN: "pd", PAGERDUTY_WEBHOOK_SECRETS: "old-one, new-one" } });
+    const { sources } = createIncidentSources(incidentsOf({ pagerduty: {} }), { env: { PAGERDUTY_API_TOKEN: "pd", PAGERDUTY_WEBHOOK_SECRETS: "old-one, new-one" }, scope: "cli" });
     const body = JSON.stringify({ event: { id: "e1", event_type: "incident.resolved", occurred_at: "2026-11-01T03:59:00Z", data: { id: "PT4KHLK", type: "incident" } } });
     const signature = `v1=${createHmac("sha256", "new-one").update(body).digest("hex")}`;
     expect(sources[0]!.verifyWebhook({ "x-pagerduty-signature": signature, "x-webhook-id": "w1" }, body, new Date("2026-11-01T04:00:00Z"))).toMatchObject({ ok: true, event: { key: "PT4KHLK", kind: "resolved" } });
