@@ -292,6 +292,8 @@ export interface FollowUpRequest {
   /** Markdown rendered from a template; each adapter turns it into what its tracker shows (ADF for Jira, plain text for PagerDuty). */
   body: string;
   mode: FollowUpMode;
+  /** The linked pull requests' URLs, for trackers that attach them rather than take a text (incident.io). */
+  pullRequests?: readonly string[];
 }
 
 export type FollowUpResult =

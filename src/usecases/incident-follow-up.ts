@@ -87,7 +87,7 @@ export function followUpRequests(group: IncidentPullRequests, source: IncidentLi
       mode: "append" as const,
     }));
   }
-  return [{ marker: followUpMarker(group.repo), body: templates.incidentFollowUp(view), mode: "edit" }];
+  return [{ marker: followUpMarker(group.repo), body: templates.incidentFollowUp(view), mode: "edit", pullRequests: group.pullRequests.map((pr) => pr.url) }];
 }
 
 async function writeFollowUp(source: IncidentSource, key: string, request: FollowUpRequest, logger: Logger, repo: string): Promise<{ outcome: FollowUpOutcome; reason?: string }> {

@@ -9,11 +9,14 @@ import { checkWindow, dayOf, isoTime, mergeIncidents, openDuring } from "./windo
 /**
  * incident.io API v2 (https://api.incident.io), Bearer API key.
  * - incidents: GET /v2/incidents with page_size (at most 250) and the `after` cursor from `pagination_meta.after`;
- *   filters `created_at[lte]`, `updated_at[gte]` (dates) and `status_category[one_of]`. Status categories triage and live
- *   are open, learning and closed resolved; declined, merged and canceled incidents, and test or tutorial ones, are not
+ *   filters `created_at[lte]`, `updated_at[gte]` (dates) and `status_category[one_of]`. Status categories triage, live
+ *   and paused are open, learning and closed resolved; declined, merged and canceled incidents, and test or tutorial ones, are not
  *   incidents at all. The key is the reference (INC-123): GET /v2/incidents/{id} takes the id or the reference's number.
- * - follow-up: the API has no way to write on an incident (incident updates can only be listed; editing the incident
- *   would overwrite its summary), so `upsertFollowUp` writes nothing and says so: the link stays on driftback's side.
+ * - follow-up: each linked pull request becomes an attachment of the incident (POST /v1/incident_attachments with
+ *   `resource_type: github_pull_request` and its URL as `external_id`), once: the ones already attached are listed
+ *   first (GET /v1/incident_attachments?incident_id=...). Text cannot be written (incident updates can only be listed;
+ *   editing the incident would overwrite its summary).
+ * - the API host is fixed (api.incident.io): a repository only chooses whether to read this source.
  * - webhooks (Svix): `webhook-id`, `webhook-timestamp` (seconds), `webhook-signature: v1,<base64 HMAC-SHA256 of
  *   "{id}.{timestamp}.{body}">` (space-separated during rotation), secret `whsec_<base64 key>`. Deliveries can arrive
  *   out of order, so the event carries only the incident's key: fetch it again.
@@ -31,7 +34,7 @@ export interface IncidentIoOptions {
   now?: () => number;
 }
 
-const OPEN = new Set(["triage", "live"]);
+const OPEN = new Set(["triage", "live", "paused"]);
 const RESOLVED = new Set(["learning", "closed"]);
 
 const incidentSchema = z.object({
@@ -58,6 +61,10 @@ const incidentSchema = z.object({
 });
 type IncidentIoIncident = z.output<typeof incidentSchema>;
 const listSchema = z.object({ incidents: z.array(incidentSchema), pagination_meta: z.object({ after: z.string().nullish(), page_size: z.number().optional() }).nullish() });
+const attachmentSchema = z.object({ id: z.string(), resource: z.object({ external_id: z.string(), resource_type: z.string() }) });
+const attachmentsSchema = z.object({ incident_attachments: z.array(attachmentSchema) });
+/** A GitHub pull request's web URL: the only thing attached. */
+const PULL_URL = /^https:\/\/[A-Za-z0-9.-]+\/[A-Za-z0-9._-]+\/[A-Za-z0-9._-]+\/pull\/\d+$/;
 const updatesSchema = z.object({ incident_updates: z.array(z.object({ message: z.string().nullish() })), pagination_meta: z.object({ after: z.string().nullish() }).nullish() });
 
 export class IncidentIoIncidentSource implements IncidentSource {
@@ -90,7 +97,8 @@ export class IncidentIoIncidentSource implements IncidentSource {
       const touched = await this.listAll(action, { "created_at[lte]": dayOf(window.until, 1), "updated_at[gte]": dayOf(window.since, -1) });
       const live = await this.listAll(action, { "status_category[one_of]": "live" });
       const triage = await this.listAll(action, { "status_category[one_of]": "triage" });
-      return mergeIncidents(touched, live, triage).filter((incident) => openDuring(incident, window));
+      const paused = await this.listAll(action, { "status_category[one_of]": "paused" });
+      return mergeIncidents(touched, live, triage, paused).filter((incident) => openDuring(incident, window));
     } catch (error) {
       throw unexpected(action, error, this.http.secrets);
     }
@@ -155,13 +163,33 @@ export class IncidentIoIncidentSource implements IncidentSource {
     };
   }
 
+  /** Attaches every linked pull request not attached yet; nothing is ever removed (a closed pull request stays part of the story). */
   async upsertFollowUp(key: string, followUp: FollowUpRequest): Promise<FollowUpResult> {
-    checkMarker(followUp.marker, `write the follow-up on incident.io incident ${quoteId(key)}`);
-    return {
-      written: false,
-      outcome: "unsupported",
-      reason: "incident.io's API cannot post an update or a note on an incident; the link to the backport pull requests stays on driftback's side.",
-    };
+    const action = `attach the backport pull requests to incident.io incident ${quoteId(key)}`;
+    checkMarker(followUp.marker, action);
+    const id = incidentPathId(key);
+    if (!id) throw new IncidentSourceError("rejected", `Could not ${action}: give its reference (INC-123), its id or its incident.io URL.`);
+    const wanted = [...new Set(followUp.pullRequests ?? [])];
+    const bad = wanted.find((url) => !PULL_URL.test(url));
+    if (bad !== undefined) throw new IncidentSourceError("rejected", `Could not ${action}: "${quoteId(bad)}" is not a pull request URL.`);
+    if (wanted.length === 0) return { written: false, outcome: "unchanged" };
+    try {
+      const found = await requestJson(this.http, { action, url: new URL(`${this.base}/v2/incidents/${encodeURIComponent(id)}`) }, z.object({ incident: incidentSchema }));
+      const incidentId = found.incident.id;
+      const listUrl = new URL(`${this.base}/v1/incident_attachments`);
+      listUrl.searchParams.set("incident_id", incidentId);
+      listUrl.searchParams.set("resource_type", "github_pull_request");
+      const attached = new Set((await requestJson(this.http, { action, url: listUrl }, attachmentsSchema)).incident_attachments.map((a) => a.resource.external_id));
+      const missing = wanted.filter((url) => !attached.has(url));
+      for (const url of missing) {
+        const body = { incident_id: incidentId, resource: { external_id: url, resource_type: "github_pull_request" } };
+        await requestJson(this.http, { action, method: "POST", url: new URL(`${this.base}/v1/incident_attachments`), body }, z.object({ incident_attachment: attachmentSchema }));
+      }
+      const url = found.incident.permalink ?? undefined;
+      return missing.length > 0 ? { written: true, outcome: "created", ...(url ? { url } : {}) } : { written: false, outcome: "unchanged", ...(url ? { url } : {}) };
+    } catch (error) {
+      throw unexpected(action, error, this.http.secrets);
+    }
   }
 
   verifyWebhook(headers: WebhookHeaders, rawBody: string | Uint8Array, now: Date): WebhookVerification {

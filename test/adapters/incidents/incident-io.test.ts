@@ -23,16 +23,19 @@ afterEach(() => {
 const source = (options: Partial<ConstructorParameters<typeof IncidentIoIncidentSource>[0]> = {}) => new IncidentIoIncidentSource({ apiKey: KEY, webhookSecrets: [SECRET], ...options });
 
 describe("listing incidents", () => {
-  it("follows pagination_meta.after through every page of the three listings (touched in the window, live, triage)", async () => {
+  it("follows pagination_meta.after through every page of the four listings (touched in the window, live, triage, paused)", async () => {
     api.listIncidents({ incidents: [ioIncident({ id: "01A", reference: "INC-1" })], after: "01A" });
     api.listIncidents({ incidents: [ioIncident({ id: "01B", reference: "INC-2" })] });
     api.listIncidents({ incidents: [ioIncident({ id: "01C", reference: "INC-3", created_at: "2026-10-20T10:00:00Z", incident_status: { category: "live", name: "Fixing" }, incident_timestamp_values: [] })] });
     api.listIncidents({ incidents: [] });
+    api.listIncidents({ incidents: [ioIncident({ id: "01D", reference: "INC-4", created_at: "2026-10-01T10:00:00Z", incident_status: { category: "paused", name: "Paused" }, incident_timestamp_values: [] })] });
 
     const incidents = await source({ pageSize: 1 }).listIncidents(WINDOW);
 
-    expect(incidents.map((i) => i.key)).toEqual(["INC-3", "INC-1", "INC-2"]);
-    const [first, second, live, triage] = api.sent("GET", "/v2/incidents");
+    // issue 15 §6.2: a paused incident is open
+    expect(incidents.map((i) => [i.key, i.status])).toEqual([["INC-4", "open"], ["INC-3", "open"], ["INC-1", "resolved"], ["INC-2", "resolved"]]);
+    const [first, second, live, triage, paused] = api.sent("GET", "/v2/incidents");
+    expect(paused!.query.get("status_category[one_of]")).toBe("paused");
     expect(Object.fromEntries(first!.query)).toEqual({ page_size: "1", "created_at[lte]": "2026-11-02", "updated_at[gte]": "2026-10-31" });
     expect(second!.query.get("after")).toBe("01A");
     expect(live!.query.get("status_category[one_of]")).toBe("live");
@@ -42,6 +45,7 @@ describe("listing incidents", () => {
 
   it("maps an incident: the reference is the key, 'Resolved at' the end, the service custom field the service", async () => {
     api.listIncidents({ incidents: [ioIncident()] });
+    api.listIncidents({ incidents: [] });
     api.listIncidents({ incidents: [] });
     api.listIncidents({ incidents: [] });
     const [incident] = await source().listIncidents(WINDOW);
@@ -67,6 +71,7 @@ describe("listing incidents", () => {
   ];
   it.each(excluded)("an incident that is %s is not an incident", async (_name, overrides) => {
     api.listIncidents({ incidents: [ioIncident(overrides)] });
+    api.listIncidents({ incidents: [] });
     api.listIncidents({ incidents: [] });
     api.listIncidents({ incidents: [] });
     expect(await source().listIncidents(WINDOW)).toEqual([]);
@@ -100,10 +105,30 @@ describe("one incident", () => {
   });
 });
 
-describe("the follow-up", () => {
-  it("is not written: the API has no way to post on an incident, and the answer says so without calling it", async () => {
-    const result = await source().upsertFollowUp("INC-123", { marker: "driftback:follow-up:v1", body: "- [ ] acme/infra#3", mode: "edit" });
-    expect(result).toEqual({ written: false, outcome: "unsupported", reason: expect.stringContaining("incident.io's API cannot post an update or a note on an incident") });
+describe("the follow-up: the pull requests as attachments (issue 15 §6.5)", () => {
+  const followUp = { marker: "driftback:follow-up:v1", body: "- [ ] acme/infra#3", mode: "edit" as const, pullRequests: ["https://github.com/acme/infra/pull/3", "https://github.com/acme/infra/pull/4"] };
+
+  it("attaches each pull request not attached yet, as documented: POST /v1/incident_attachments with resource_type github_pull_request", async () => {
+    api.getIncident("123", ioIncident());
+    api.listAttachments(["https://github.com/acme/infra/pull/3"]);
+    api.createAttachment();
+    expect(await source().upsertFollowUp("INC-123", followUp)).toEqual({ written: true, outcome: "created", url: "https://app.incident.io/acme/incidents/123" });
+    const [list] = api.sent("GET", "/v1/incident_attachments");
+    expect(Object.fromEntries(list!.query)).toEqual({ incident_id: "01FDAG4SAP5TYPT98WGR2N7W91", resource_type: "github_pull_request" });
+    const posts = api.sent("POST", "/v1/incident_attachments");
+    expect(posts.map((p) => p.body)).toEqual([{ incident_id: "01FDAG4SAP5TYPT98WGR2N7W91", resource: { external_id: "https://github.com/acme/infra/pull/4", resource_type: "github_pull_request" } }]);
+    expect(posts[0]!.headers.authorization).toBe(`Bearer ${KEY}`);
+  });
+
+  it("writes nothing when every pull request is attached already (a rescan adds no duplicate)", async () => {
+    api.getIncident("123", ioIncident());
+    api.listAttachments(["https://github.com/acme/infra/pull/3", "https://github.com/acme/infra/pull/4"]);
+    expect(await source().upsertFollowUp("INC-123", followUp)).toMatchObject({ written: false, outcome: "unchanged" });
+    expect(api.sent("POST", "/v1/incident_attachments")).toHaveLength(0);
+  });
+
+  it("refuses anything but a pull request URL before any request", async () => {
+    await expect(source().upsertFollowUp("INC-123", { ...followUp, pullRequests: ["https://evil.example.com/x"] })).rejects.toMatchObject({ kind: "rejected" });
     expect(api.requests).toHaveLength(0);
   });
 });
