@@ -21,7 +21,7 @@ export async function benchIsolation(): Promise<void> {
   const resources = Array.from({ length: 20 }, (_, i) => `resource "terraform_data" "r${i}" { input = { name = "r${i}", tags = local.tags } }`).join("\n");
   writeFileSync(path.join(dir, "main.tf"), `locals { tags = { team = "infra", env = "bench" } }\n${resources}\noutput "names" { value = [for r in terraform_data.r0[*] : r.input.name] }\n`);
   // no operator CLI config: the workspace needs no provider
-  const { TF_CLI_CONFIG_FILE: _config, ...env } = { ...process.env, CHECKPOINT_DISABLE: "1" };
+  const env: NodeJS.ProcessEnv = Object.fromEntries(Object.entries({ ...process.env, CHECKPOINT_DISABLE: "1" }).filter(([key]) => key !== "TF_CLI_CONFIG_FILE"));
   const runner = (isolation: IsolationStatus) => new TerraformCli({ isolation, env, scratchDir: path.join(root, "scratch"), pluginCacheDir: path.join(root, "plugins"), cacheSlots: 1 });
   const runners = { none: runner(none), bubblewrap: runner(bubblewrap) };
   const request = { dir, binary: "terraform" as const, workspace: "default", varFiles: [], backendConfig: [], timeoutMs: 120_000, lockTimeout: "30s" };
