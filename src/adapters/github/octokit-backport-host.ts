@@ -29,7 +29,8 @@ const WEB_FLOW = "web-flow";
 const MAX_PAGES = 100;
 
 const refAnswer = z.object({ object: z.object({ sha: z.string().min(1) }) });
-const account = z.object({ login: z.string() }).nullable();
+/** GitHub documents a compare commit's author and committer as a user, null, or an empty object `{}` (no GitHub account matched): `{}` reads as no login. */
+const account = z.object({ login: z.string().optional() }).nullable();
 const compareAnswer = z.object({
   ahead_by: z.number(),
   behind_by: z.number(),
