@@ -123,7 +123,9 @@ describeShared("plan previews on pull requests (probot.receive, nock, fake terra
       .pullRequest(OWNER, REPO, 2, prApi(payload))
       .comments(OWNER, REPO, 2, () => [
         { id: 1, body: "LGTM", user: { type: "User" } },
-        { id: 77, body: "<!-- driftback:preview -->\nold plan", user: { type: "Bot" }, html_url: "https://github.com/x#77" },
+        // another bot's comment starting with the marker (issue 15 §4.5): never driftback's to edit
+        { id: 66, body: "<!-- driftback:preview -->\ncopied by a workflow", user: { type: "Bot", login: "github-actions[bot]" }, performed_via_github_app: { id: 15368, slug: "github-actions" }, html_url: "https://github.com/x#66" },
+        { id: 77, body: "<!-- driftback:preview -->\nold plan", user: { type: "Bot", login: "driftback[bot]" }, performed_via_github_app: { id: APP_ID, slug: "driftback" }, html_url: "https://github.com/x#77" },
       ])
       .checkRuns(OWNER, REPO, (name) => [{ id: 555, name, app: { id: APP_ID } }]);
     const app = await startApp();
@@ -133,7 +135,29 @@ describeShared("plan previews on pull requests (probot.receive, nock, fake terra
     expect(api.sent("POST", /comments$/)).toEqual([]);
     expect(api.sent("POST", /check-runs$/)).toEqual([]);
     expect(api.sent("PATCH", /issues\/comments\/77$/)).toHaveLength(1);
+    expect(api.sent("PATCH", /issues\/comments\/66$/)).toEqual([]);
     expect(api.sent("PATCH", /check-runs\/555$/).map((r) => r.body.status)).toEqual(["in_progress", "completed"]);
+  });
+
+  it("never edits another bot's comment that starts with its marker: a workflow's github-actions[bot] copy stays, driftback writes its own (issue 15 §4.5)", async () => {
+    const sha = repo.commit(baseFiles());
+    const payload = prPayload("pull_request.opened", sha);
+    api
+      .installationToken(payload.installation.id)
+      .config(OWNER, REPO, CONFIG)
+      .changedFiles(OWNER, REPO, 2, ["infra/prod/main.tf"])
+      .pullRequest(OWNER, REPO, 2, prApi(payload))
+      .comments(OWNER, REPO, 2, () => [
+        { id: 66, body: "<!-- driftback:preview -->\nnot driftback", user: { type: "Bot", login: "github-actions[bot]" }, performed_via_github_app: { id: 15368, slug: "github-actions" }, html_url: "https://github.com/x#66" },
+        { id: 67, body: "<!-- driftback:preview -->\nanother app", user: { type: "Bot", login: "other-app[bot]" }, html_url: "https://github.com/x#67" },
+      ])
+      .checkRuns(OWNER, REPO);
+    const app = await startApp();
+    await app.receive("pull_request", payload);
+    await app.idle();
+
+    expect(api.sent("PATCH", /issues\/comments\/\d+$/)).toEqual([]);
+    expect(api.sent("POST", /issues\/2\/comments$/)).toHaveLength(1);
   });
 
   it("turns an invalid config into one failing check run that names the field and the fix", async () => {

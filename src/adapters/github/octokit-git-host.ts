@@ -32,7 +32,7 @@ export class OctokitGitHost implements GitHost {
 
   async upsertComment(pr: PullRequestInfo, marker: string, body: string, options: { onlyIfExists?: boolean } = {}): Promise<string | undefined> {
     const comments = await this.octokit.paginate(this.octokit.rest.issues.listComments, { owner: pr.owner, repo: pr.repo, issue_number: pr.number, per_page: 100 });
-    const existing = comments.find((c) => c.body?.startsWith(marker) && c.user?.type === "Bot");
+    const existing = comments.find((c) => c.body?.startsWith(marker) && this.isOwnComment(c));
     if (existing) {
       if (existing.body === body) return existing.html_url; // unchanged: no write at all
       const { data } = await this.octokit.rest.issues.updateComment({ owner: pr.owner, repo: pr.repo, comment_id: existing.id, body });
@@ -41,6 +41,15 @@ export class OctokitGitHost implements GitHost {
     if (options.onlyIfExists) return undefined;
     const { data } = await this.octokit.rest.issues.createComment({ owner: pr.owner, repo: pr.repo, issue_number: pr.number, body });
     return data.html_url;
+  }
+
+  /**
+   * Written by this App's own bot, `<app-slug>[bot]`: GitHub names the App that made a comment in
+   * `performed_via_github_app`. Another bot's comment that starts with the marker (a workflow's
+   * `github-actions[bot]`, another App) is never edited; without an app id nothing is ours.
+   */
+  private isOwnComment(comment: { user?: { type?: string } | null; performed_via_github_app?: { id?: number } | null }): boolean {
+    return this.appId !== undefined && comment.user?.type === "Bot" && comment.performed_via_github_app?.id === this.appId;
   }
 
   async startCheckRun(ref: RepoRef, headSha: string, name: string, output: CheckRunOutput): Promise<CheckRunHandle> {
