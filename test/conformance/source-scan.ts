@@ -91,6 +91,8 @@ export interface RestCall {
   openSpreads: string[];
   /** The route is an expression, not text: only allowed where the test lists it. */
   dynamic?: boolean;
+  /** The called function's name (`request`, `allPages`, `listFiles`). */
+  callee: string;
   at: string;
 }
 
@@ -110,23 +112,24 @@ export function restCallsIn(files: SourceFile[]): RestCall[] {
       if (!ts.isCallExpression(node)) return;
       const at = where(node, source);
       const callee = node.expression;
+      const calleeName = ts.isPropertyAccessExpression(callee) ? callee.name.text : ts.isIdentifier(callee) ? callee.text : "";
       const restMethod = restMethodOf(callee);
       if (restMethod) {
-        calls.push({ method: restMethod, ...paramsOf(node.arguments[0], source), at });
+        calls.push({ method: restMethod, ...paramsOf(node.arguments[0], source), callee: calleeName, at });
         return;
       }
       if (ts.isPropertyAccessExpression(callee) && callee.name.text === "paginate") {
         const method = restMethodOf(node.arguments[0]);
-        if (method) calls.push({ method, ...paramsOf(node.arguments[1], source), at });
+        if (method) calls.push({ method, ...paramsOf(node.arguments[1], source), callee: calleeName, at });
         return;
       }
       const route = literalText(node.arguments[0]);
       if (route !== undefined && ROUTE.test(route)) {
-        calls.push({ route, ...paramsOf(node.arguments[1], source), at });
+        calls.push({ route, ...paramsOf(node.arguments[1], source), callee: calleeName, at });
         return;
       }
       if (ts.isPropertyAccessExpression(callee) && callee.name.text === "request" && /octokit/i.test(callee.expression.getText(source)) && node.arguments[0] && !literalText(node.arguments[0])) {
-        calls.push({ dynamic: true, params: [], values: {}, openSpreads: [], at });
+        calls.push({ dynamic: true, params: [], values: {}, openSpreads: [], callee: calleeName, at });
       }
     });
   }
@@ -154,7 +157,12 @@ function paramsOf(node: ts.Node | undefined, source: ts.SourceFile): Pick<RestCa
         const text = property.expression.getText(source);
         // a repository reference: repoOf(ref), repo, this.ref, pr (a PullRequestInfo passed through repoOf)
         if (/^(repoOf\(.*\)|repo|this\.ref|ref|target|\{ owner.*)$/.test(text)) ["owner", "repo"].forEach((p) => params.add(p));
-        else openSpreads.push(text);
+        else {
+          // `...(cond ? { a } : {})`: the keys of the object literals it can be
+          const literals = objectLiteralsOf(property.expression);
+          if (literals) for (const literal of literals) paramsOf(literal, source).params.forEach((p) => params.add(p));
+          else openSpreads.push(text);
+        }
         continue;
       }
       const name = property.name && (ts.isIdentifier(property.name) || ts.isStringLiteral(property.name)) ? property.name.text : undefined;
@@ -169,6 +177,17 @@ function paramsOf(node: ts.Node | undefined, source: ts.SourceFile): Pick<RestCa
     openSpreads.push(node.getText(source));
   }
   return { params: [...params], values, openSpreads };
+}
+
+function objectLiteralsOf(node: ts.Expression): ts.ObjectLiteralExpression[] | undefined {
+  if (ts.isParenthesizedExpression(node)) return objectLiteralsOf(node.expression);
+  if (ts.isObjectLiteralExpression(node)) return [node];
+  if (ts.isConditionalExpression(node)) {
+    const a = objectLiteralsOf(node.whenTrue);
+    const b = objectLiteralsOf(node.whenFalse);
+    return a && b ? [...a, ...b] : undefined;
+  }
+  return undefined;
 }
 
 function literalValues(node: ts.Expression): string[] {
