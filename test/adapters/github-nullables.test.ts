@@ -62,7 +62,7 @@ describe("pullRequests' nullable nodes", () => {
   });
 
   it("null nodes among pull requests are skipped", async () => {
-    api.pullRequestsPage([null, pullNode({ number: 7, branch: "driftback/prod/x" }), null]);
+    api.pullRequestsPage([null, pullNode({ number: 7, branch: "driftback/prod/x" }), null] as unknown as object[]);
     expect((await host.findBackportPullRequests(REPO)).map((p) => p.number)).toEqual([7]);
   });
 });
