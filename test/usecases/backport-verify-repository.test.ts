@@ -11,6 +11,7 @@ import { Masker } from "../../src/core/render/mask.js";
 import { RepoView } from "../../src/core/repo/view.js";
 import type { PlanOutcome, PlanRequest, TerraformRunner } from "../../src/ports.js";
 import { verifyCodify } from "../../src/usecases/backport-verify.js";
+import { planForStorage, replacedValuesIn } from "../../src/core/plan/stored-plan.js";
 
 /**
  * verifyCodify for the whole repository (issue 14, must 3), against a runner that answers by where
@@ -93,6 +94,18 @@ describe("verifyCodify for the whole repository", () => {
     const result = await run(terraform, new Map([["prod", plan([], [], true)]]));
     expect(result).toMatchObject({ ok: true });
     expect(terraform.calls.sort()).toEqual(["base:prod", "base:staging", "verify:prod", "verify:staging"]);
+  });
+
+  it("plans the base afresh for a kept scan plan whose sensitive values were replaced (issue 15, 4.3), and uses one with none replaced", async () => {
+    const secretChange = { ...change("module.app.x_app.a", ["update"], { ...live, password: "pw" }, { ...recorded, password: "pw" }) };
+    secretChange.change = { ...secretChange.change, before_sensitive: { password: true }, after_sensitive: { password: true } } as typeof secretChange.change;
+    const withSecret = planForStorage(plan([secretChange], [change("module.app.x_app.a", ["update"], recorded, live)]), new Masker());
+    const withoutSecret = planForStorage(QUIET, new Masker());
+    expect(replacedValuesIn(withSecret)).toBeGreaterThan(0);
+    const terraform = runner((copy, workspace) => (workspace === "prod" && copy === "base" ? DRIFTED : QUIET));
+    const result = await run(terraform, new Map([["prod", withSecret], ["staging", withoutSecret]]));
+    expect(result).toMatchObject({ ok: true });
+    expect(terraform.calls.sort()).toEqual(["base:prod", "verify:prod", "verify:staging"]);
   });
 
   it("rejects the codify, naming the workspace and the resource, when another workspace would change", async () => {
