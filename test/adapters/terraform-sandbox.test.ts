@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { Probot, ProbotOctokit } from "probot";
@@ -22,7 +22,9 @@ const pairs = (args: string[], flag: string) => args.flatMap((a, i) => (a === fl
 describe("bwrapArgs", () => {
   it("gives terraform its own PID, user, IPC and UTS namespaces, a fresh /proc, no capabilities, and dies with driftback", () => {
     const args = bwrapArgs(SPEC);
-    for (const flag of ["--unshare-user", "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--die-with-parent", "--new-session"]) expect(args).toContain(flag);
+    for (const flag of ["--unshare-user", "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--die-with-parent"]) expect(args).toContain(flag);
+    // terraform stays in driftback's process group, so a timeout's SIGTERM reaches it (see the graceful-stop test)
+    expect(args).not.toContain("--new-session");
     expect(args.join(" ")).toContain("--cap-drop ALL");
     expect(args.join(" ")).toContain("--proc /proc");
     expect(args).not.toContain("--unshare-net"); // providers need the network
@@ -96,6 +98,31 @@ describe("detectIsolation at start", () => {
     expect(detectIsolation({ PATH: "/nonexistent" }, { probe: ok })).toMatchObject({ mode: "none", problem: "bwrap (bubblewrap) is not installed", allowUnisolated: false });
     expect(detectIsolation({ PATH: "/nonexistent", DRIFTBACK_ALLOW_UNISOLATED_PLANS: "true" }, { probe: ok }).allowUnisolated).toBe(true);
     expect(detectIsolation({ PATH: "/nonexistent", DRIFTBACK_ALLOW_UNISOLATED_PLANS: "1" }, { probe: ok }).allowUnisolated).toBe(false);
+  });
+});
+
+const bwrapHere = detectIsolation({ PATH: process.env.PATH });
+
+describe.skipIf(bwrapHere.mode !== "bubblewrap" || !process.execPath.startsWith("/usr/"))("a sandboxed run stopped by a timeout", () => {
+  it("gets SIGTERM inside the sandbox and time to finish (a state lock released), then the runner reports the timeout", async () => {
+    const root = mkdtempSync(path.join(os.tmpdir(), "sandbox-term-"));
+    const bin = path.join(root, "bin");
+    const checkout = path.join(root, "scratch", "driftback-src-a");
+    mkdirSync(bin, { recursive: true });
+    mkdirSync(checkout, { recursive: true });
+    // a terraform that, on SIGTERM, takes 300 ms to "release its lock" and records that it did
+    // (node, as terraform is Go: both install their own SIGTERM handler; a POSIX shell cannot trap a signal ignored on entry)
+    writeFileSync(
+      path.join(bin, "terraform"),
+      `#!${process.execPath}\nif (process.argv[2] === "init") process.exit(0);\nprocess.on("SIGTERM", () => setTimeout(() => { require("fs").writeFileSync(process.cwd() + "/lock-released", "released\\n"); process.exit(1); }, 300));\nsetInterval(() => {}, 50);\n`,
+      { mode: 0o755 },
+    );
+    const runner = new TerraformCli({ isolation: bwrapHere, env: { PATH: `${bin}:/usr/bin:/bin` }, scratchDir: path.join(root, "scratch"), pluginCacheDir: path.join(root, "plugins"), killGraceMs: 5_000 });
+    const started = Date.now();
+    const outcome = await runner.plan({ dir: checkout, binary: "terraform", workspace: "default", varFiles: [], backendConfig: [], timeoutMs: 1_000, lockTimeout: "1s" });
+    expect(outcome).toMatchObject({ ok: false, stage: "plan", timedOut: true });
+    expect(readFileSync(path.join(checkout, "lock-released"), "utf8")).toBe("released\n");
+    expect(Date.now() - started).toBeLessThan(4_000); // ended when terraform did, not at the SIGKILL
   });
 });
 

@@ -5,7 +5,7 @@ import path from "node:path";
 import type { ApplyOutcome, ApplyRequest, PlanOutcome, PlanRequest, PlanStage, SavedPlan, TerraformRunner } from "../../ports.js";
 import { terraformEnv } from "./env.js";
 import { runProgram, type RunResult } from "./process.js";
-import { bwrapArgs, checkoutRoot, detectIsolation, refusedMessage, resolveBinary, scratchDirs, systemBinds, unsafeBind, type IsolationStatus } from "./sandbox.js";
+import { bwrapArgs, checkoutRoot, detectIsolation, ignoringSigterm, refusedMessage, resolveBinary, scratchDirs, systemBinds, unsafeBind, type IsolationStatus } from "./sandbox.js";
 
 export interface TerraformCliOptions {
   /** Shared provider cache; defaults to ~/.cache/driftback/plugins. */
@@ -190,7 +190,8 @@ export class TerraformCli implements TerraformRunner {
     const unsafe = unsafeBind({ writable, readOnly }, isolation.forbidden);
     if (unsafe) return { exitCode: undefined, stdout: "", outputTail: "", timedOut: false, cancelled: false, spawnError: `refused to start terraform in its sandbox: ${unsafe}` };
     const argv = bwrapArgs({ binary: resolved, cwd: path.resolve(step.cwd), writable, readOnly, system: systemBinds(), args });
-    return runProgram(isolation.bwrap!, argv, { ...common, cwd: step.cwd });
+    const command = ignoringSigterm(isolation.bwrap!, argv);
+    return runProgram(command.file, command.args, { ...common, cwd: step.cwd });
   }
 
   /** terraform >= 1.6 saves an errored plan with -out; show what it got to. */

@@ -77,7 +77,8 @@ export function bwrapArgs(spec: SandboxSpec): string[] {
     "--unshare-uts",
     "--unshare-cgroup-try",
     "--die-with-parent",
-    "--new-session",
+    // no --new-session: terraform stays in the process group driftback signals (SIGTERM, then SIGKILL), so it can
+    // release its state lock; TIOCSTI needs a controlling terminal, and the group (spawned detached, stdin ignored) has none
     "--cap-drop",
     "ALL",
     "--proc",
@@ -214,6 +215,16 @@ export function isolationReport(status: IsolationStatus): { level: "info" | "err
   if (status.allowUnisolated)
     return { level: "error", message: `terraform is NOT isolated: ${status.problem}. Repository code (every pull request's plan) can read this process's secrets (the App's private key, webhook secret, tokens); DRIFTBACK_ALLOW_UNISOLATED_PLANS=true lets it run anyway. To fix: ${fix}` };
   return { level: "error", message: `terraform is NOT isolated: ${status.problem}. driftback will plan no repository code until it is: ${fix}; or set DRIFTBACK_ALLOW_UNISOLATED_PLANS=true to accept that every plan can read this process's secrets` };
+}
+
+/**
+ * bwrap dies of the SIGTERM driftback sends a run's process group, and with --die-with-parent its sandbox is then
+ * SIGKILLed: terraform would get no time to release its state lock. Started with SIGTERM ignored (a disposition
+ * exec keeps), bwrap waits while terraform (whose Go runtime installs its own handler) shuts down gracefully;
+ * SIGKILL after the grace still ends all. A fixed script: every argument stays its own argv entry ("$@").
+ */
+export function ignoringSigterm(bwrap: string, args: readonly string[]): { file: string; args: string[] } {
+  return { file: "/bin/sh", args: ["-c", 'trap "" TERM; exec "$0" "$@"', bwrap, ...args] };
 }
 
 /** The message a run gets when it is refused for want of isolation. */
