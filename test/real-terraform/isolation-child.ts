@@ -91,8 +91,12 @@ const runner = new TerraformCli({ isolation, scratchDir: scratch, pluginCacheDir
 const before = snapshot();
 const request = { dir: ws, binary: "terraform" as const, workspace: "default", varFiles: [], backendConfig: [], timeoutMs: 120_000, lockTimeout: "30s" };
 const hcl = await runner.plan(request);
+// apply of a kept plan, in the same sandbox rules (the run's data dir, the cache read-only)
+const kept = await runner.plan({ ...request, keepPlanFile: true });
+const applied = kept.ok && kept.saved ? await runner.apply({ dir: ws, binary: "terraform", workspace: "default", saved: kept.saved, timeoutMs: 120_000, lockTimeout: "30s" }) : { ok: false, message: kept.ok ? "no saved plan" : kept.message, output: "" };
+if (kept.ok) await kept.saved?.release();
 const hostileEnv = { ...process.env, PATH: `${hostileBin}:${process.env.PATH}` };
 const hostile = await new TerraformCli({ isolation, scratchDir: scratch, pluginCacheDir: cache, cacheSlots: 1, env: hostileEnv }).plan(request);
-const after = snapshot();
+const after = snapshot().split("\n").filter((line) => !line.startsWith("scratch/driftback-src-pr")).join("\n");
 clone.kill();
-process.stdout.write(`${JSON.stringify({ uid: process.getuid?.(), isolation, hcl, hostile, before, after })}\n`);
+process.stdout.write(`${JSON.stringify({ uid: process.getuid?.(), isolation, hcl, applied, hostile, before, after })}\n`);

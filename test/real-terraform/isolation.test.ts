@@ -21,6 +21,7 @@ interface Report {
   uid: number;
   isolation: { mode: string };
   hcl: { ok: boolean; planJson?: string; message?: string; output?: string };
+  applied: { ok: boolean; message?: string; output?: string };
   hostile: { ok: boolean; message?: string; output?: string };
   before: string;
   after: string;
@@ -66,6 +67,9 @@ describe.skipIf(missing !== undefined)("terraform started by driftback's runner 
     expect(outputs.parent_cmdline!.value).toContain("bwrap");
     expect(report.hcl.planJson).not.toContain(CANARY);
     expect(Buffer.from(report.hcl.planJson!).toString("base64")).not.toContain(Buffer.from(CANARY).toString("base64").slice(0, 12));
+    // apply of the kept plan runs under the same rules and works (it writes the state into the run's own checkout)
+    expect(report.applied.ok, report.applied.message).toBe(true);
+    expect(report.applied.output ?? "").not.toContain(CANARY);
     const leak = JSON.parse(report.hcl.planJson!).resource_changes[0].change.after.input as string;
     expect(Buffer.from(leak, "base64").toString("utf8")).not.toContain(CANARY);
   }, 200_000);
