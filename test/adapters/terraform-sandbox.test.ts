@@ -129,6 +129,16 @@ describe.skipIf(bwrapHere.mode !== "bubblewrap" || !process.execPath.startsWith(
 const NONE: IsolationStatus = { mode: "none", problem: "bwrap (bubblewrap) is not installed", allowUnisolated: false, readOnly: [], writable: [], forbidden: [] };
 
 describe("without isolation", () => {
+  it("a workspace dir that is the scratch dir itself is refused: its bind would hold every checkout", async () => {
+    const scratch = mkdtempSync(path.join(os.tmpdir(), "sandbox-whole-"));
+    const bin = mkdtempSync(path.join(os.tmpdir(), "sandbox-whole-bin-"));
+    writeFileSync(path.join(bin, "terraform"), "#!/bin/sh\nexit 0\n", { mode: 0o755 });
+    const runner = new TerraformCli({ isolation: { ...NONE, mode: "bubblewrap", bwrap: "/usr/bin/bwrap" }, env: { PATH: bin }, scratchDir: scratch, pluginCacheDir: path.join(scratch, "plugins") });
+    const outcome = await runner.plan({ dir: scratch, binary: "terraform", workspace: "default", varFiles: [], backendConfig: [], timeoutMs: 5_000, lockTimeout: "1s" });
+    expect(outcome.ok).toBe(false);
+    expect(!outcome.ok && outcome.message).toContain(`refused to start terraform in its sandbox: ${scratch} holds ${scratch}`);
+  });
+
   it("the runner refuses to plan or apply repository code, naming what to set", async () => {
     const runner = new TerraformCli({ isolation: NONE, env: { PATH: "/nonexistent" }, scratchDir: mkdtempSync(path.join(os.tmpdir(), "sandbox-refuse-")) });
     const outcome = await runner.plan({ dir: os.tmpdir(), binary: "terraform", workspace: "default", varFiles: [], backendConfig: [], timeoutMs: 5_000, lockTimeout: "1s" });

@@ -184,10 +184,12 @@ export class TerraformCli implements TerraformRunner {
     const resolved = resolveBinary(binary, step.env.PATH);
     if (!resolved) return { exitCode: undefined, stdout: "", outputTail: "", timedOut: false, cancelled: false, spawnError: `${binary} was not found on PATH` };
     const cache = step.env.TF_PLUGIN_CACHE_DIR!;
-    const root = checkoutRoot(step.cwd, scratchDirs(this.scratchDir));
+    const scratch = scratchDirs(this.scratchDir);
+    const root = checkoutRoot(step.cwd, scratch);
     const writable = [root, step.runDir, ...(step.cacheWritable ? [cache] : []), ...isolation.writable];
     const readOnly = [...(step.cacheWritable ? [] : [cache]), ...isolation.readOnly];
-    const unsafe = unsafeBind({ writable, readOnly }, isolation.forbidden);
+    // no bind may hold the key file, a whole scratch dir (every checkout) or the whole plugin cache (every slot)
+    const unsafe = unsafeBind({ writable, readOnly }, [...isolation.forbidden, ...scratch, path.resolve(this.pluginCacheDir)]);
     if (unsafe) return { exitCode: undefined, stdout: "", outputTail: "", timedOut: false, cancelled: false, spawnError: `refused to start terraform in its sandbox: ${unsafe}` };
     const argv = bwrapArgs({ binary: resolved, cwd: path.resolve(step.cwd), writable, readOnly, system: systemBinds(), args });
     const command = ignoringSigterm(isolation.bwrap!, argv);
