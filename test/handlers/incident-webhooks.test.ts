@@ -246,3 +246,13 @@ describe("incident webhook routes", () => {
     expect(logs).not.toMatch(/"headers"|"webhook-id"|"x-webhook-id"/i); // no header object at all
   });
 });
+
+describe("the operator's incident settings at start-up (issue 15 §3)", () => {
+  it("a wrong PAGERDUTY_SERVICE_ALLOWLIST fails the start with a message naming the variable", async () => {
+    await expect(serveDriftback({ env: { ...ALL_ENV, PAGERDUTY_SERVICE_ALLOWLIST: "acme" } })).rejects.toThrow(/PAGERDUTY_SERVICE_ALLOWLIST: entry 1 has no ":"/);
+  });
+
+  it("a JIRA_SITE that is a URL fails the start, naming JIRA_SITE", async () => {
+    await expect(serveDriftback({ env: { JIRA_SITE: "https://acme.atlassian.net/" } })).rejects.toThrow(/JIRA_SITE: must be a host name/);
+  });
+});
