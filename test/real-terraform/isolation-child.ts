@@ -5,7 +5,7 @@ import { spawn } from "node:child_process";
 import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { TerraformCli } from "../../src/adapters/terraform/cli-runner.js";
+import { cliTerraform, TerraformCli } from "../../src/adapters/terraform/cli-runner.js";
 import { detectIsolation } from "../../src/adapters/terraform/sandbox.js";
 
 const CANARY = process.env.DRIFTBACK_TEST_CANARY!;
@@ -91,6 +91,9 @@ const runner = new TerraformCli({ isolation, scratchDir: scratch, pluginCacheDir
 const before = snapshot();
 const request = { dir: ws, binary: "terraform" as const, workspace: "default", varFiles: [], backendConfig: [], timeoutMs: 120_000, lockTimeout: "30s" };
 const hcl = await runner.plan(request);
+// the CLI's runner (driftback scan, backport --verify), as src/commands makes it
+const cliWarnings: string[] = [];
+const cli = await cliTerraform((line) => cliWarnings.push(line), process.env).plan(request);
 // apply of a kept plan, in the same sandbox rules (the run's data dir, the cache read-only)
 const kept = await runner.plan({ ...request, keepPlanFile: true });
 const applied = kept.ok && kept.saved ? await runner.apply({ dir: ws, binary: "terraform", workspace: "default", saved: kept.saved, timeoutMs: 120_000, lockTimeout: "30s" }) : { ok: false, message: kept.ok ? "no saved plan" : kept.message, output: "" };
@@ -99,4 +102,4 @@ const hostileEnv = { ...process.env, PATH: `${hostileBin}:${process.env.PATH}` }
 const hostile = await new TerraformCli({ isolation, scratchDir: scratch, pluginCacheDir: cache, cacheSlots: 1, env: hostileEnv }).plan(request);
 const after = snapshot().split("\n").filter((line) => !line.startsWith("scratch/driftback-src-pr")).join("\n");
 clone.kill();
-process.stdout.write(`${JSON.stringify({ uid: process.getuid?.(), isolation, hcl, applied, hostile, before, after })}\n`);
+process.stdout.write(`${JSON.stringify({ uid: process.getuid?.(), isolation, hcl, cli, cliWarnings, applied, hostile, before, after })}\n`);

@@ -22,6 +22,8 @@ interface Report {
   isolation: { mode: string };
   hcl: { ok: boolean; planJson?: string; message?: string; output?: string };
   applied: { ok: boolean; message?: string; output?: string };
+  cli: { ok: boolean; planJson?: string; message?: string };
+  cliWarnings: string[];
   hostile: { ok: boolean; message?: string; output?: string };
   before: string;
   after: string;
@@ -67,6 +69,11 @@ describe.skipIf(missing !== undefined)("terraform started by driftback's runner 
     expect(outputs.parent_cmdline!.value).toContain("bwrap");
     expect(report.hcl.planJson).not.toContain(CANARY);
     expect(Buffer.from(report.hcl.planJson!).toString("base64")).not.toContain(Buffer.from(CANARY).toString("base64").slice(0, 12));
+    // the CLI's runner is sandboxed the same way, without a warning
+    expect(report.cliWarnings).toEqual([]);
+    expect(report.cli.ok, report.cli.message).toBe(true);
+    expect(report.cli.planJson).toContain("readable-own-file");
+    expect(report.cli.planJson).not.toContain(CANARY);
     // apply of the kept plan runs under the same rules and works (it writes the state into the run's own checkout)
     expect(report.applied.ok, report.applied.message).toBe(true);
     expect(report.applied.output ?? "").not.toContain(CANARY);
@@ -93,6 +100,7 @@ describe.skipIf(missing !== undefined)("terraform started by driftback's runner 
     const report = runChild({ DRIFTBACK_TERRAFORM_ISOLATION: "none", DRIFTBACK_ALLOW_UNISOLATED_PLANS: "true" });
     expect(report.isolation.mode).toBe("none");
     expect(report.hcl.planJson).toContain(CANARY);
+    expect(report.cli.planJson).toContain(CANARY);
   }, 200_000);
 
   it("without isolation and without the operator's allowance, no repository code runs at all", () => {
