@@ -112,6 +112,9 @@ async function startEntry(control: object, extraEnv: Record<string, string> = {}
       DRIFTBACK_PLUGIN_CACHE_DIR: path.join(scratch, "plugins"),
       FAKE_TERRAFORM_LOG: logFile,
       FAKE_TERRAFORM_PIDS: pidFile,
+      // the fake terraform logs outside any sandbox: the operator's explicit choice to run unisolated
+      DRIFTBACK_TERRAFORM_ISOLATION: "none",
+      DRIFTBACK_ALLOW_UNISOLATED_PLANS: "true",
       ...extraEnv,
     },
     extendEnv: false,
