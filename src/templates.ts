@@ -3,6 +3,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import Handlebars from "handlebars";
 import type { Render, Templates } from "./core/templates.js";
+import { escapeMarkdownInline, escapeMarkdownProse, escapeMarkdownUrl } from "./core/render/escape-markdown.js";
 
 /** The interface lives in core (core renders through it and imports nothing above itself); this file implements it. */
 export type { Templates } from "./core/templates.js";
@@ -13,9 +14,36 @@ export const TEMPLATES_DIR = fileURLToPath(new URL("../templates/", import.meta.
 const helpers = {
   /** `{{plural n "resource" "resources"}}` -> "1 resource" / "3 resources" */
   plural: (count: number, singular: string, pluralForm: string) => `${count} ${count === 1 ? singular : pluralForm}`,
-  /** Escapes a value for a markdown table cell: pipes and line breaks would split the row. */
-  cell: (value: unknown) => new Handlebars.SafeString(Handlebars.escapeExpression(String(value)).replaceAll("|", "\\|").replace(/\r?\n/g, " ")),
+  /** A value inline in markdown (text, a table cell, <code>): escapeMarkdownInline. Every plain `{{value}}` of a markdown template is this. */
+  cell: (value: unknown) => new Handlebars.SafeString(escapeMarkdownInline(value)),
+  /** driftback's sentence quoting values in backticks (a reason, a why): escapeMarkdownProse. */
+  prose: (value: unknown) => new Handlebars.SafeString(escapeMarkdownProse(value)),
+  /** A value as a link target: http(s) only, encoded so it cannot end the link. Every plain `{{…url}}` / `{{…Url}}` is this. */
+  linkTarget: (value: unknown) => new Handlebars.SafeString(escapeMarkdownUrl(value)),
 };
+
+/**
+ * Markdown templates print every plain `{{value}}` through the markdown escaper (`cell`, or `linkTarget`
+ * for a name ending in url): Handlebars' own HTML escaping leaves line breaks, pipes and markdown alone.
+ * `{{{raw}}}` stays raw for what driftback rendered itself (partials' output, fenced code whose fence
+ * the value cannot close). Plain-text templates (http/) are left as they are.
+ */
+function escapeValues(program: hbs.AST.Program): hbs.AST.Program {
+  const visitor = new Handlebars.Visitor();
+  visitor.MustacheStatement = function (mustache: hbs.AST.MustacheStatement) {
+    const path = mustache.path;
+    if (mustache.escaped && mustache.params.length === 0 && !mustache.hash && path.type === "PathExpression") {
+      const expression = path as hbs.AST.PathExpression;
+      if (!(expression.original in helpers)) {
+        const helper = /url$/i.test(expression.parts.at(-1) ?? "") ? "linkTarget" : "cell";
+        mustache.params = [expression];
+        mustache.path = { type: "PathExpression", data: false, depth: 0, parts: [helper], original: helper, loc: expression.loc } as hbs.AST.PathExpression;
+      }
+    }
+  };
+  visitor.accept(program);
+  return program;
+}
 
 const COMPILE_OPTIONS: CompileOptions = {
   strict: true,
@@ -92,10 +120,13 @@ export function loadTemplates(dir: string = TEMPLATES_DIR): Templates {
 
 function compile(hbs: typeof Handlebars, file: string): HandlebarsTemplateDelegate {
   const source = readFileSync(file, "utf8");
+  // plain text: HTTP answers, PagerDuty's notes (shown as text) and the terminal's codify report
+  const markdown = !file.split(path.sep).includes("http") && !/^(incident-note-|codify-report)/.test(path.basename(file));
   try {
-    const template = hbs.compile(source, COMPILE_OPTIONS);
+    const parse = () => (markdown ? escapeValues(hbs.parse(source)) : source);
+    const template = hbs.compile(parse(), COMPILE_OPTIONS);
     // Handlebars compiles lazily; force it now so syntax errors surface at load time
-    hbs.precompile(source, COMPILE_OPTIONS);
+    hbs.precompile(parse(), COMPILE_OPTIONS);
     return template;
   } catch (error) {
     throw new Error(`template ${file} does not compile: ${(error as Error).message}`, { cause: error });

@@ -99,13 +99,13 @@ describe("driftback backport --dry-run on the bundled example", () => {
   it("prints markdown from the template: each pull request's title, branch, labels, body and fenced diffs", async () => {
     const { code, out } = await cli(["backport", "--dir", EXAMPLES, "--plan-json", SCAN_PLAN, "--workspace", "prod", "--dry-run"]);
     expect(code).toBe(0);
-    expect(out).toContain("## Backport pull requests driftback would open for `prod` (dry run)");
+    expect(out).toContain("## Backport pull requests driftback would open for <code>prod</code> (dry run)");
     expect(out).toContain("2 pull requests; nothing was sent to GitHub and no file on disk changed.");
     expect(out).toContain("### 1. Revert drift: aws_security_group.web ingress[0].cidr_blocks (prod)");
-    expect(out).toContain("- Branch: `driftback/prod/aws_instance.web` into `main`");
+    expect(out).toContain("- Branch: <code>driftback/prod/aws_instance.web</code> into <code>main</code>");
     expect(out).toContain("- Verified by a plan: not run (add --verify)");
     // the body holds ``` fences of its own: its fence is longer, so it cannot be closed early
-    expect(out).toContain("````markdown\n### ↩️ Revert drift in `prod`");
+    expect(out).toContain("````markdown\n### ↩️ Revert drift in <code>prod</code>");
     expect(out).toMatch(/```diff\n=+\n--- a\/workspace\/main\.tf/);
   });
 
@@ -168,7 +168,7 @@ describe("driftback backport --dry-run --verify plans the codified code on a scr
     const { dir, before, calls, prs } = await verify("t3.large");
     const codify = prs.find((pr) => pr.branch === "driftback/prod/aws_instance.web")!;
     expect(codify).toMatchObject({ action: "codify", verified: true });
-    expect(codify.body).toContain("Verified: `terraform plan` of this branch in <code>prod</code> (every configured workspace that loads an edited file) proposes no change to the codified attributes of <code>aws_instance.web</code>");
+    expect(codify.body).toContain("Verified: <code>terraform plan</code> of this branch in <code>prod</code> (every configured workspace that loads an edited file) proposes no change to the codified attributes of <code>aws_instance.web</code>");
     // one plan of the whole workspace with the edit; the plan JSON given is the base it is compared with
     const plans = calls.filter((c) => c.args[0] === "plan");
     expect(plans).toHaveLength(1);
@@ -253,7 +253,7 @@ describe("driftback backport --repo opens the pull requests on GitHub with GITHU
       ["driftback/prod/aws_instance.web", "main", "Codify drift: aws_instance.web instance_type (prod)"],
     ]);
     expect(opened[1].body).toContain("<!-- driftback:backport ");
-    expect(opened[1].body).toContain("Verified: `terraform plan` of this branch in");
+    expect(opened[1].body).toContain("Verified: <code>terraform plan</code> of this branch in");
     expect(api.sent("POST", "/repos/acme/infra/issues/8/labels").map((r) => r.body)).toEqual([{ labels: ["drift", "drift:codify", "infrastructure"] }]);
     expect(api.requests.every((r) => r.authorization === `token ${TOKEN}`)).toBe(true);
     // nothing on disk changed: the edit went to GitHub only
@@ -329,7 +329,7 @@ describe("driftback backport --var-file: the var files the plan used (issue 14, 
     const pr = codifyOf(out);
     expect(pr.action).toBe("revert");
     expect(pr.files.map((f) => f.path)).not.toContain("main.tf");
-    expect(pr.body).toContain("`--var-file prod.tfvars`");
+    expect(pr.body).toContain("<code>--var-file prod.tfvars</code>");
   });
 
   it("with it, the value is codified in that var file", async () => {

@@ -19,7 +19,7 @@ describe("driftback preview", () => {
     const io = capture();
     expect(await main(["node", "driftback", "preview", example, "--workspace", "prod"])).toBe(0);
     expect(io.out()).toMatch(/^<!-- driftback:preview -->/);
-    expect(io.out()).toContain("`prod`");
+    expect(io.out()).toContain("<code>prod</code>");
     expect(io.out()).not.toContain("hunter2-super-secret");
   });
 

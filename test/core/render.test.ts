@@ -66,17 +66,17 @@ describe("renderComment", () => {
       timedOut: false,
     };
     const comment = renderComment({ results: [failed, planned(parsePlan(example), "staging")] }, ctx());
-    expect(comment).toContain("**Plan failed** during `plan`");
+    expect(comment).toContain("**Plan failed** during <code>plan</code>");
     expect(comment).toContain("│ Error: invalid credentials ***");
     expect(comment).not.toContain("\u001b[");
     expect(comment).toContain("````text"); // a longer fence than the output's own backticks
-    expect(comment).toContain("`staging`");
+    expect(comment).toContain("<code>staging</code>");
     expectWellFormedMarkdown(comment);
   });
 
   it("says when a workspace was not planned", () => {
     const comment = renderComment({ results: [{ kind: "not-planned", name: "prod", dir: "infra/prod", terraformWorkspace: "default", reason: "Fork pull requests are not planned." }] }, ctx());
-    expect(comment).toContain("⏸️ `prod`");
+    expect(comment).toContain("⏸️ <code>prod</code>");
     expect(comment).toContain("Fork pull requests are not planned.");
   });
 });

@@ -61,7 +61,7 @@ describe("a scan with drift opens backport pull requests (probot, nock, fake ter
     // 4. titles, bodies (verification, plan excerpt, hidden marker) and labels
     const codifyPr = pullFor(API_BRANCH);
     expect(codifyPr).toMatchObject({ number: 21, base: "main", draft: false, title: "Codify drift: aws_instance.api instance_type (prod)", labels: ["drift", "drift:codify"] });
-    expect(codifyPr.body).toContain("✅ Verified: `terraform plan` of this branch in <code>prod</code> (every configured workspace that loads an edited file) proposes no change to the codified attributes of <code>aws_instance.api</code>");
+    expect(codifyPr.body).toContain("✅ Verified: <code>terraform plan</code> of this branch in <code>prod</code> (every configured workspace that loads an edited file) proposes no change to the codified attributes of <code>aws_instance.api</code>");
     expect(codifyPr.body).toMatch(/<!-- driftback:backport \{"v":1,"key":"prod\/aws_instance\.api".*"items":\[\["87254b2f50b9f77c","[0-9a-f]{12}","codify","codify"\]\]/);
     const revertPr = pullFor(SSH_BRANCH);
     expect(revertPr).toMatchObject({ number: 20, title: "Revert drift: aws_security_group_rule.ssh cidr_blocks (prod)", labels: ["drift", "drift:revert"] });

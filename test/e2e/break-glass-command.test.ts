@@ -5,6 +5,7 @@ import { decodeState } from "../../src/core/drift/state.js";
 import { GitHubApiMock } from "../support/github-api.js";
 import { TestRepo } from "../support/git-repo.js";
 import { startApp } from "../support/probot-app.js";
+import { escapeMarkdownInline } from "../../src/core/render/escape-markdown.js";
 
 const OWNER = "acme";
 const CONFIG = `
@@ -32,7 +33,7 @@ const files = {
 };
 
 /** A one-line reply as GitHub receives it: the template escapes HTML, which GitHub's markdown shows as typed. */
-const line = (text: string) => `⚠️ ${Handlebars.escapeExpression(text)}`;
+const line = (text: string) => `⚠️ ${escapeMarkdownInline(text)}`;
 
 let api: GitHubApiMock;
 let repo: TestRepo;
@@ -86,8 +87,8 @@ describe("/driftback break-glass (probot.receive, nock, fake terraform)", () => 
     await app.receive("issue_comment", commentEvent("/driftback break-glass prod 2h db timeouts"));
     await app.idle();
     expect(replies("incidents", 42)).toEqual([
-      "🛟 Break-glass declared for `prod` (acme/incidents#42) by @alice: **2026-11-23 02:00–04:00 UTC** (2h): db timeouts.\n\n" +
-        "Drift first seen in `prod` during this window is shown on the dashboard as expected and gets no backport pull request; when the window ends or the incident resolves, driftback scans at once and opens the pull requests, linked to acme/incidents#42. Recorded on the drift dashboard of acme/infra.",
+      "🛟 Break-glass declared for <code>prod</code> (acme/incidents#\u206042) by @alice: **2026-11-23 02:00–04:00 UTC** (2h): db timeouts.\n\n" +
+        "Drift first seen in <code>prod</code> during this window is shown on the dashboard as expected and gets no backport pull request; when the window ends or the incident resolves, driftback scans at once and opens the pull requests, linked to acme/incidents#\u206042. Recorded on the drift dashboard of acme/infra.",
     ]);
     expect(reactionsOn("incidents")).toEqual(["+1"]);
     expect(dashboardState().breakGlass).toEqual([{ workspace: "prod", incidentKey: "acme/incidents#42", from: "2026-11-23T02:00:00.000Z", until: "2026-11-23T04:00:00.000Z", by: "alice", reason: "db timeouts" }]);
@@ -125,7 +126,7 @@ describe("/driftback break-glass (probot.receive, nock, fake terraform)", () => 
     expect(replies("infra", 7)[1]).toBe(line("break-glass: incident=INC-1\\x1b[31m is not a key such as INC-123, owner/name#42 or the incident's URL (printable, at most 200 characters)"));
     await app.receive("issue_comment", commentEvent("/driftback break-glass dev 30m incident=INC-7 cache flush", { ...onDashboard, id: 601 }));
     await app.idle();
-    expect(replies("infra", 7)[2]).toContain("Break-glass declared for `dev` (INC-7) by @alice: **2026-11-23 02:00–02:30 UTC** (30m): cache flush.");
+    expect(replies("infra", 7)[2]).toContain("Break-glass declared for <code>dev</code> (INC-7) by @alice: **2026-11-23 02:00–02:30 UTC** (30m): cache flush.");
     expect(reactionsOn("infra")).toEqual(["confused", "confused", "+1"]);
     expect(dashboardState().breakGlass).toMatchObject([{ workspace: "dev", incidentKey: "INC-7", until: "2026-11-23T02:30:00.000Z" }]);
   });

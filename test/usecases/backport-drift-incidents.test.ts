@@ -39,12 +39,12 @@ describe("backportDrift with incidents", () => {
     expect(tracker.calls).toBe(1);
 
     const sg = github.openPrs().find((pr) => pr.branch === SG)!;
-    expect(sg.body).toContain("[acme/incidents#42](https://github.com/acme/incidents/issues/42): Outage acme/incidents\\#42 (resolved)");
+    expect(sg.body).toContain("[acme/incidents#\u206042](https://github.com/acme/incidents/issues/42): Outage acme/incidents#\u206042 (resolved)");
     expect(sg.body).toMatch(/Why this incident \(confidence 0\.\d\d\):/);
     expect(sg.body).toContain("mentions sg-1");
     expect(parseMarker(sg.body)!.incident).toEqual({ key: "acme/incidents#42", source: "github", url: "https://github.com/acme/incidents/issues/42" });
     const sgItem = items.find((i) => i.address === "aws_security_group.web")!;
-    expect(github.filesOf(SG).get(`.driftback/drift/prod/${fingerprintOf(sgItem)}.md`)).toContain("| Incident | [acme/incidents#42](https://github.com/acme/incidents/issues/42) |");
+    expect(github.filesOf(SG).get(`.driftback/drift/prod/${fingerprintOf(sgItem)}.md`)).toContain("| Incident | [acme/incidents#\u206042](https://github.com/acme/incidents/issues/42) |");
     // the incident text is never copied
     expect(sg.body).not.toContain("by hand at 2am");
 

@@ -139,7 +139,7 @@ describe("backportDrift: verified codify (issue 8 §2)", () => {
     expect(plans).toHaveLength(0); // nothing was edited, so nothing needs verifying
     const pr = prOf(github, "driftback/prod/aws_instance.ghost")!;
     expect(pr.labels).toEqual(["drift", "drift:revert"]);
-    expect(pr.body).toContain('driftback would not codify it: no `resource "aws_instance" "ghost"` block in `infra/prod`.');
+    expect(pr.body).toContain('driftback would not codify it: no <code>resource &quot;aws_instance&quot; &quot;ghost&quot;</code> block in <code>infra/prod</code>.');
     expect(pr.body).toContain('instance_type = "t3.nano"');
     expect(report.drift[fingerprintOf(items[0]!)]).toMatchObject({ status: "open", action: "revert" });
   });

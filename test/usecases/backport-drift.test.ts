@@ -24,7 +24,7 @@ describe("backportDrift: one scan against an in-memory GitHub", () => {
 
     const api = github.openPrs().find((pr) => pr.branch === API)!;
     expect(api.title).toBe("Codify drift: aws_instance.api instance_type (prod)");
-    expect(api.body).toContain("✅ Verified: `terraform plan` of this branch in <code>prod</code> (every configured workspace that loads an edited file) proposes no change to the codified attributes of <code>aws_instance.api</code>, and nothing it did not propose before the edit");
+    expect(api.body).toContain("✅ Verified: <code>terraform plan</code> of this branch in <code>prod</code> (every configured workspace that loads an edited file) proposes no change to the codified attributes of <code>aws_instance.api</code>, and nothing it did not propose before the edit");
     const apiFiles = github.filesOf(API);
     expect(apiFiles.get(MAIN_TF)).toBe(MAIN_TF_TEXT.replace('instance_type = "t3.small"', 'instance_type = "t3.large"'));
     const apiItem = items.find((i) => i.address === "aws_instance.api")!;

@@ -42,7 +42,7 @@ describe("the follow-up through the GitHub issues adapter", () => {
     api.createComment(42, 77);
     expect((await followUp([link(12, "open"), link(11, "open")])).writes).toBe(1);
     const created = api.sent("POST", "/repos/acme/incidents/issues/42/comments")[0]!.body.body as string;
-    expect(created).toContain("- [ ] [acme/infra#11](https://github.com/acme/infra/pull/11) open\n- [ ] [acme/infra#12](https://github.com/acme/infra/pull/12) open");
+    expect(created).toContain("- [ ] [acme/infra#\u206011](https://github.com/acme/infra/pull/11) open\n- [ ] [acme/infra#\u206012](https://github.com/acme/infra/pull/12) open");
     expect(created.trimEnd().endsWith("<!-- driftback:follow-up:acme/infra:list -->")).toBe(true);
 
     // 2. both merged: the comment found by its marker and edited in place, with the reconciled line
@@ -53,7 +53,7 @@ describe("the follow-up through the GitHub issues adapter", () => {
     api.updateComment(77);
     expect((await followUp([link(11, "merged"), link(12, "merged")])).writes).toBe(1);
     const updated = api.sent("PATCH", "/repos/acme/incidents/issues/comments/77")[0]!.body.body as string;
-    expect(updated).toContain("- [x] [acme/infra#11](https://github.com/acme/infra/pull/11) merged\n- [x] [acme/infra#12](https://github.com/acme/infra/pull/12) merged");
+    expect(updated).toContain("- [x] [acme/infra#\u206011](https://github.com/acme/infra/pull/11) merged\n- [x] [acme/infra#\u206012](https://github.com/acme/infra/pull/12) merged");
     expect(updated).toContain("All of them are merged or closed: this incident's drift in acme/infra is reconciled.");
 
     // 3. a rescan that changes nothing: one read, no write (an unexpected request would fail under disableNetConnect)

@@ -56,7 +56,7 @@ describe("the follow-up on the pull requests the real backport step reports", ()
     // 1. the drift gets a pull request linked to the incident: the follow-up lists it, open
     expect((await scan(true)).writes).toBe(1);
     const [pr] = github.openPrs();
-    expect(issues.writes[0]).toContain(`- [ ] [acme/infra#${pr!.number}](https://github.com/acme/infra/pull/${pr!.number}) open`);
+    expect(issues.writes[0]).toContain(`- [ ] [acme/infra#\u2060${pr!.number}](https://github.com/acme/infra/pull/${pr!.number}) open`);
     expect(issues.writes[0]).not.toContain("jo@example.com");
     expect(issues.writes[0]).not.toContain("Checkout down");
     expect(github.calls.filter((c) => c.method === "findBackportPullRequests")).toHaveLength(1);
@@ -64,7 +64,7 @@ describe("the follow-up on the pull requests the real backport step reports", ()
     // 2. a person merges it; the next scan sees no drift: the same comment says reconciled
     github.personMerges(pr!.number);
     expect((await scan(false)).writes).toBe(1);
-    expect(issues.writes[1]).toContain(`- [x] [acme/infra#${pr!.number}](https://github.com/acme/infra/pull/${pr!.number}) merged`);
+    expect(issues.writes[1]).toContain(`- [x] [acme/infra#\u2060${pr!.number}](https://github.com/acme/infra/pull/${pr!.number}) merged`);
     expect(issues.writes[1]!.split("\n").at(-1)).toBe("All of them are merged or closed: this incident's drift in acme/infra is reconciled.");
 
     // 3. a rescan: nothing written

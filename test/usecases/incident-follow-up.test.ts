@@ -69,7 +69,7 @@ describe("the follow-up on a GitHub or Jira incident: one comment edited in plac
     expect(first.writes).toBe(1);
     expect(source.writes).toEqual([{ key, marker: "driftback:follow-up:acme/infra:list", outcome: "created", body: expect.any(String) }]);
     expect(source.calls[0]!.request.mode).toBe("edit");
-    expect(source.writes[0]!.body).toContain("- [ ] [acme/infra#11](https://github.com/acme/infra/pull/11) open\n- [ ] [acme/infra#12](https://github.com/acme/infra/pull/12) open");
+    expect(source.writes[0]!.body).toContain("- [ ] [acme/infra#\u206011](https://github.com/acme/infra/pull/11) open\n- [ ] [acme/infra#\u206012](https://github.com/acme/infra/pull/12) open");
     expect(source.writes[0]!.body).not.toContain("reconciled");
 
     // 2. a rescan that changes nothing (the list in another order) writes nothing
@@ -80,7 +80,7 @@ describe("the follow-up on a GitHub or Jira incident: one comment edited in plac
     // 3. one merged: the same comment edited, still not reconciled
     await run([source], [pr(11, "merged", key, name), pr(12, "open", key, name)]);
     expect(source.writes.map((w) => w.outcome)).toEqual(["created", "updated"]);
-    expect(source.writes[1]!.body).toContain("- [x] [acme/infra#11](https://github.com/acme/infra/pull/11) merged");
+    expect(source.writes[1]!.body).toContain("- [x] [acme/infra#\u206011](https://github.com/acme/infra/pull/11) merged");
     expect(source.writes[1]!.body).not.toContain("reconciled");
 
     // 4. all merged or closed: the last line says the incident's drift is reconciled
@@ -88,7 +88,7 @@ describe("the follow-up on a GitHub or Jira incident: one comment edited in plac
     const last = source.writes.at(-1)!;
     expect(last.outcome).toBe("updated");
     expect(last.body.split("\n").at(-1)).toBe("All of them are merged or closed: this incident's drift in acme/infra is reconciled.");
-    expect(last.body).toContain("- [x] [acme/infra#12](https://github.com/acme/infra/pull/12) closed");
+    expect(last.body).toContain("- [x] [acme/infra#\u206012](https://github.com/acme/infra/pull/12) closed");
 
     // 5. and a rescan after that writes nothing
     expect((await run([source], [pr(12, "closed", key, name), pr(11, "merged", key, name)])).writes).toBe(0);

@@ -211,7 +211,7 @@ describe("the scan's backport step", () => {
     expect(h.checkouts.map((c) => c.branch)).toEqual([branch]);
     expect(h.inputs).toHaveLength(calls);
     if (calls) expect(h.inputs[0]!.baseBranch).toBe(branch);
-    expect(h.host.issue!.body).toContain(`every configured workspace of \`${branch}\``);
+    expect(h.host.issue!.body).toContain(`every configured workspace of <code>${branch}</code>`);
   });
 
   it("does not call the step when the checkout fails, and keeps what the dashboard knew", async () => {

@@ -92,14 +92,14 @@ describe("a scan with break-glass windows", () => {
     expect(host.state().breakGlass).toEqual([window]);
     expect(host.state().workspaces.prod!.lastCleanAt).toBe("2026-11-23T02:05:00.000Z");
     expect(host.issue!.body).toContain("### 🛟 Break-glass");
-    expect(host.issue!.body).toContain("| 🟢 active | prod | acme/incidents#42 | @alice | 2026-11-23 02:00–04:00 UTC | db timeouts |");
+    expect(host.issue!.body).toContain("| 🟢 active | prod | acme/incidents#\u206042 | @alice | 2026-11-23 02:00–04:00 UTC | db timeouts |");
 
     // 03:00: a manual change inside the window is expected, and backportDrift never sees it
     await scanRepository(scanAt("2026-11-23T03:00:00Z", drifted, host, inputs), target, configOf());
     expect(inputs.at(-1)!.items).toEqual([]);
     expect(inputs.at(-1)!.present).toEqual([api]); // still there: it clears no merged pull request
     expect(host.state().items[api]!.backport).toEqual({ status: "expected", reason: "break-glass for acme/incidents#42 until 04:00" });
-    expect(host.issue!.body).toContain("🛟 break-glass for acme/incidents#42 until 04:00");
+    expect(host.issue!.body).toContain("🛟 break-glass for acme/incidents#\u206042 until 04:00");
 
     // 03:30: still expected on a rescan (decided at first sighting)
     await scanRepository(scanAt("2026-11-23T03:30:00Z", drifted, host, inputs), target, configOf());
@@ -110,7 +110,7 @@ describe("a scan with break-glass windows", () => {
     expect(inputs.at(-1)!.items.map((i) => fingerprintOf(i))).toEqual([api]);
     expect(host.state().items[api]!.backport).toMatchObject({ status: "open", pr: 7 });
     expect(host.state().breakGlass).toEqual([window]);
-    expect(host.issue!.body).toContain("| ended | prod | acme/incidents#42 |");
+    expect(host.issue!.body).toContain("| ended | prod | acme/incidents#\u206042 |");
 
     // ... and backportDrift correlates it with the declaration as exact evidence (no source lists that incident)
     const incidents = inputs.at(-1)!.incidents!;
@@ -169,6 +169,6 @@ describe("a scan with break-glass windows", () => {
     // 06:00: the grace is over and the drift is still there: critical, and why
     await scanRepository(scanAt("2026-11-23T06:00:00Z", drifted, host, inputs), target, configOf({ incidents: { break_glass_grace: "2h" } }));
     expect(host.issue!.body).toContain("| 🔴 critical | [prod]");
-    expect(host.issue!.body).toContain("⏰ break-glass for acme/incidents#42 ended 04:00; not reconciled within the 2h grace period");
+    expect(host.issue!.body).toContain("⏰ break-glass for acme/incidents#\u206042 ended 04:00; not reconciled within the 2h grace period");
   });
 });

@@ -126,7 +126,7 @@ describe("the follow-up in the scan", () => {
     expect(h.calls).toEqual(["findBackportPullRequests", "backport", "followUp"]);
     expect(h.source.writes).toEqual(["acme/incidents#42 driftback:follow-up:acme/infra:list"]);
     const body = h.source.comments.get("acme/incidents#42 driftback:follow-up:acme/infra:list")!;
-    expect(body).toContain("- [x] [acme/infra#4](https://ghe.example.com/acme/infra/pull/4) merged\n- [ ] [acme/infra#12](https://ghe.example.com/acme/infra/pull/12) open");
+    expect(body).toContain("- [x] [acme/infra#\u20604](https://ghe.example.com/acme/infra/pull/4) merged\n- [ ] [acme/infra#\u206012](https://ghe.example.com/acme/infra/pull/12) open");
     expect(body).not.toContain("Checkout down"); // only the pull requests: no incident text, not even its title
 
     // a rescan that changes nothing: one read of the pull requests again, no write on the incident

@@ -41,13 +41,11 @@ function plain(text: string, masker: Masker, max: number): string {
 }
 
 /**
- * Text from an incident tracker shown as markdown text: links, images, emphasis, code and mentions
- * cannot be planted by a title (Handlebars escapes `<`, `>` and `&` itself).
+ * Text from an incident tracker, one line and bounded; the template's markdown escaper
+ * (render/escape-markdown.ts) makes links, images, emphasis, code and mentions inert.
  */
 function markdownText(text: string, masker: Masker, max = TITLE_MAX): string {
-  return plain(text, masker, max)
-    .replace(/[\\`*_[\]()#!|~]/g, "\\$&")
-    .replace(/@(?=\w)/g, "@\u200b");
+  return plain(text, masker, max);
 }
 
 /** A link only to an http(s) address; parentheses encoded so the markdown link cannot end early. */

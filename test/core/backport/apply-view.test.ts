@@ -27,7 +27,7 @@ describe("renderApplyResult", () => {
     [
       "applied: what changed and terraform's closing line",
       { kind: "applied", changes: [{ address: "aws_db_instance.main", paths: ["size"] }], output: "aws_db_instance.main: Modifying...\nApply complete! Resources: 0 added, 1 changed, 0 destroyed.\n" },
-      [/✅ \*\*Applied\.\*\*/, /merge commit 5a47c3f/, /<code>aws_db_instance\.main<\/code>: <code>size<\/code>/, /`terraform`: Apply complete! Resources: 0 added, 1 changed, 0 destroyed\./],
+      [/✅ \*\*Applied\.\*\*/, /merge commit 5a47c3f/, /<code>aws_db_instance\.main<\/code>: <code>size<\/code>/, /<code>terraform<\/code>: Apply complete! Resources: 0 added, 1 changed, 0 destroyed\./],
     ],
     [
       "applied a whole resource created again",
@@ -48,7 +48,7 @@ describe("renderApplyResult", () => {
     ],
     ["differs with nothing left to change says the values may match already", { kind: "differs", differences: [{ kind: "not-changed", address: "aws_security_group.web" }] }, [/may already match the code/]],
     ["no expectation recorded", { kind: "no-expectation" }, [/does not record which changes its plan showed/]],
-    ["workspace gone from the config", { kind: "no-workspace" }, [/`prod` is no longer in `.github\/driftback.yml`/]],
+    ["workspace gone from the config", { kind: "no-workspace" }, [/<code>prod<\/code> is no longer in `.github\/driftback.yml`/]],
     ["plan failed", { kind: "plan-failed", message: "`terraform plan` exited with code 1", output: "Error: state lock\n", timedOut: false }, [/could not plan the merge commit/, /```\nError: state lock\n```/]],
     ["apply failed", { kind: "apply-failed", changes: [], message: "`terraform apply` exited with code 1", output: "Error: boom\n", timedOut: false }, [/❌ \*\*Apply failed\.\*\*/, /Error: boom/]],
   ])("%s", (_name, result, patterns) => {

@@ -63,12 +63,12 @@ describe("backport body: the incident section", () => {
     expect(body).toContain("No incident found for this drift with enough evidence (the candidates below stay under `incidents.threshold`, or say nothing about the change itself).");
     expect(body).toContain("Other candidates: [INC-120](https://acme.atlassian.net/browse/INC-120) (Slow search), confidence 0.30; INC-99, confidence 0.10.");
     // each runner-up with the evidence it had and its weight
-    expect(body).toContain("- [INC-120](https://acme.atlassian.net/browse/INC-120) (confidence 0.30)\n  - open 03:00–05:00, around the drift \\(weight 0.30\\)\n");
+    expect(body).toContain("- [INC-120](https://acme.atlassian.net/browse/INC-120) (confidence 0.30)\n  - open 03:00–05:00, around the drift (weight 0.30)\n");
   });
 
   it.each([
     ["a markdown link in the title", "[click](https://evil.example)", "[click]("],
-    ["an image in the title", "![x](https://evil.example/x.png)", "![x]"],
+    ["an image in the title", "![x](https://evil.example/x.png)", "![x]("],
     ["a mention in the title", "@acme/everyone look", "@acme/everyone"],
     ["HTML in the title", "<img src=x onerror=alert(1)>", "<img"],
   ])("never lets %s act in the body", (_name, title, forbidden) => {

@@ -69,7 +69,7 @@ describe("backport body", () => {
     expect(settled).toMatchObject({ action: "revert", title: "Revert drift: aws_instance.api ami (prod)", labels: ["drift", "drift:revert"] });
     expect(settled.marker.items).toEqual([expect.objectContaining({ action: "codify", settled: "revert" })]);
     const body = renderBackportBody({ settled, revertChanges: [], config }, { masker, templates });
-    expect(body).toContain("driftback would not codify it: `ami` is set by `var.ami`");
+    expect(body).toContain("driftback would not codify it: <code>ami</code> is set by <code>var.ami</code>");
     expect(body).toContain('```hcl\nami = "ami-2"\n```');
     expect(body).toContain("Merging restores the declared value");
     expect(body).not.toContain("#### Verification");
@@ -91,7 +91,7 @@ describe("backport body", () => {
     ) as [ReturnType<typeof build>[number]];
     const body = renderBackportBody({ settled, revertChanges: [], config }, { masker, templates });
     expect(settled.labels).toEqual(["drift", "drift:codify", "drift:revert"]);
-    expect(body).toContain("### 🔁 Codify and revert drift in `prod`");
+    expect(body).toContain("### 🔁 Codify and revert drift in <code>prod</code>");
     expect(body).toContain("<code>aws_s3_bucket.logs website[0].index_document</code> (reverted instead, see below)");
     expect(body).toContain("<code>aws_s3_bucket.logs</code> <code>tags.Owner</code> in <code>s3.tf</code>");
     expect(body).toContain("Comment `/driftback revert` or `/driftback codify` to switch");

@@ -102,9 +102,9 @@ describe("follow-up templates", () => {
       [
         "**driftback: backport pull requests for this incident's drift in acme/infra** (2 of 3 pull requests merged or closed)",
         "",
-        "- [x] [acme/infra#11](https://github.com/acme/infra/pull/11) merged",
-        "- [ ] [acme/infra#12](https://github.com/acme/infra/pull/12) open",
-        "- [x] [acme/infra#13](https://github.com/acme/infra/pull/13) closed",
+        "- [x] [acme/infra#\u206011](https://github.com/acme/infra/pull/11) merged",
+        "- [ ] [acme/infra#\u206012](https://github.com/acme/infra/pull/12) open",
+        "- [x] [acme/infra#\u206013](https://github.com/acme/infra/pull/13) closed",
       ].join("\n"),
     );
   });
