@@ -61,7 +61,7 @@ export function applyDeps(scope: InstallationScope, services: AppServices, apply
       token: installationToken(octokit),
     }),
     terraform: { plan: services.terraform.plan.bind(services.terraform), apply },
-    comments: new OctokitResultComments(octokit),
+    comments: new OctokitResultComments(octokit, services.appId),
     templates: services.templates,
     logger: scope.log,
     planLimit: services.scanLimit,

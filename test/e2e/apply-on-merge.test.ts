@@ -5,7 +5,7 @@ import { APPLY_MARKER } from "../../src/core/backport/apply-view.js";
 import type { BackportMarker } from "../../src/core/backport/marker.js";
 import { GitHubApiMock } from "../support/github-api.js";
 import { TestRepo } from "../support/git-repo.js";
-import { startApp } from "../support/probot-app.js";
+import { APP_ID, startApp } from "../support/probot-app.js";
 import { describeShared } from "../support/shared.js";
 import { BOT, type Change, dbRevert, mergeCommit as fixtureMergeCommit, mergedEvent as fixtureMergedEvent, planJson, PR, revertMarker, SECRET, sgRevert, standardApi as fixtureApi } from "./apply-fixtures.js";
 
@@ -140,7 +140,9 @@ describeShared("apply.on_merge for merged revert pull requests (probot.receive, 
 
   it("applies once for a redelivered event, and not at all once a result is on the pull request (a restart)", async () => {
     const sha = mergeCommit(planJson(sgRevert, dbRevert));
-    let reported: object[] = [];
+    // another bot echoing the marker (issue 15 §4.5) is not driftback's result: it stops nothing
+    const foreign = { id: 8, body: `${APPLY_MARKER}\nechoed by a workflow`, user: { login: "github-actions[bot]", type: "Bot" }, performed_via_github_app: { id: 15368 } };
+    let reported: object[] = [foreign];
     standardApi(true, () => reported);
     const app = await startApp({ botLogin: async () => BOT });
 
@@ -150,7 +152,7 @@ describeShared("apply.on_merge for merged revert pull requests (probot.receive, 
     expect(app.fake.calls().filter((c) => c.args[0] === "apply")).toHaveLength(1);
     expect(results()).toHaveLength(1);
 
-    reported = [{ id: 9, body: results()[0], user: { login: BOT, type: "Bot" } }];
+    reported = [foreign, { id: 9, body: results()[0], user: { login: BOT, type: "Bot" }, performed_via_github_app: { id: APP_ID } }];
     const restarted = await startApp({ botLogin: async () => BOT });
     await restarted.receive("pull_request", mergedEvent(sha), "delivery-1");
     await restarted.idle();
