@@ -56,7 +56,7 @@ describeShared("/driftback plan on a fork (probot.receive, nock, fake terraform)
     const replies = api.sent("POST", /issues\/2\/comments$/).map((r) => r.body.body as string);
     expect(replies).toHaveLength(1);
     expect(replies[0]).toContain("must name the commit you reviewed");
-    expect(replies[0]).toContain(`\`${sha}\``);
+    expect(replies[0]).toContain(`<code>${sha}</code>`);
   });
 
   it("refuses, with a reply, when a push moved the head after the writer's command", async () => {
@@ -72,7 +72,7 @@ describeShared("/driftback plan on a fork (probot.receive, nock, fake terraform)
     expect(api.sent("POST", /comments\/32\/reactions$/).map((r) => r.body)).toEqual([{ content: "confused" }]);
     const replies = api.sent("POST", /issues\/2\/comments$/).map((r) => r.body.body as string);
     expect(replies).toHaveLength(1);
-    expect(replies[0]).toContain(`\`/driftback plan ${sha.slice(0, 10)}\` names a commit that is not this pull request's head`);
+    expect(replies[0]).toContain(`<code>/driftback plan ${sha.slice(0, 10)}</code> names a commit that is not this pull request's head`);
     expect(replies[0]).toContain(pushed);
   });
 
