@@ -61,6 +61,13 @@ describe("pullRequests' nullable nodes", () => {
     expect(await host.findBackportPullRequests(REPO)).toEqual([]);
   });
 
+  it("a pull request whose label and timeline node lists are null reads as unlabelled, closed by nobody known", async () => {
+    const node = { ...pullNode({ number: 8, branch: "driftback/prod/y", state: "CLOSED" }), labels: { nodes: null }, timelineItems: { nodes: null } };
+    api.pullRequestsPage([node]);
+    const [pr] = await host.findBackportPullRequests(REPO);
+    expect(pr).toMatchObject({ number: 8, labels: [] });
+  });
+
   it("null nodes among pull requests are skipped", async () => {
     api.pullRequestsPage([null, pullNode({ number: 7, branch: "driftback/prod/x" }), null] as unknown as object[]);
     expect((await host.findBackportPullRequests(REPO)).map((p) => p.number)).toEqual([7]);

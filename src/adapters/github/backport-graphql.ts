@@ -50,8 +50,9 @@ const pullRequestNode = z.object({
   title: z.string(),
   body: z.string(),
   url: z.string(),
-  labels: z.object({ nodes: z.array(z.object({ name: z.string() }).nullable()) }).nullable(),
-  timelineItems: z.object({ nodes: z.array(z.object({ actor: z.object({ login: z.string() }).nullable().optional() }).nullable()) }).nullable(),
+  // every connection's `nodes` is a nullable list of nullable items in GitHub's schema
+  labels: z.object({ nodes: z.array(z.object({ name: z.string() }).nullable()).nullable() }).nullable(),
+  timelineItems: z.object({ nodes: z.array(z.object({ actor: z.object({ login: z.string() }).nullable().optional() }).nullable()).nullable() }).nullable(),
 });
 
 export type PullRequestNode = z.infer<typeof pullRequestNode>;

@@ -333,7 +333,7 @@ function changedFiles(files: NonNullable<z.infer<typeof compareAnswer>["files"]>
 
 function backportPullRequest(node: PullRequestNode): BackportPullRequest {
   const merged = node.merged || node.state === "MERGED";
-  const closedBy = node.timelineItems?.nodes.at(-1)?.actor?.login;
+  const closedBy = node.timelineItems?.nodes?.at(-1)?.actor?.login;
   return {
     number: node.number,
     state: node.state === "OPEN" ? "open" : "closed",
