@@ -1,3 +1,4 @@
+import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -123,6 +124,21 @@ describe.skipIf(bwrapHere.mode !== "bubblewrap" || !process.execPath.startsWith(
     expect(outcome).toMatchObject({ ok: false, stage: "plan", timedOut: true });
     expect(readFileSync(path.join(checkout, "lock-released"), "utf8")).toBe("released\n");
     expect(Date.now() - started).toBeLessThan(4_000); // ended when terraform did, not at the SIGKILL
+  });
+});
+
+describe.skipIf(bwrapHere.mode !== "bubblewrap")("inside a container whose /proc has masked paths", () => {
+  it("reports none with bwrap's own words: the kernel refuses a new /proc while a masked one is mounted", () => {
+    // an outer sandbox masks /proc/cmdline with /dev/null, as container runtimes mask /proc/kcore, /proc/keys, ...
+    const child = path.join(mkdtempSync(path.join(os.tmpdir(), "sandbox-masked-")), "detect.mjs");
+    const tsx = path.join(process.cwd(), "node_modules/tsx/dist/esm/api/index.mjs");
+    const sandbox = path.join(process.cwd(), "src/adapters/terraform/sandbox.ts");
+    writeFileSync(child, `const tsx = await import(${JSON.stringify(tsx)}); tsx.register();\nconst m = await import(${JSON.stringify(sandbox)});\nconsole.log(JSON.stringify(m.detectIsolation({ PATH: process.env.PATH })));\n`);
+    const run = spawnSync(bwrapHere.bwrap!, ["--unshare-user", "--unshare-pid", "--dev-bind", "/", "/", "--proc", "/proc", "--ro-bind", "/dev/null", "/proc/cmdline", "--", process.execPath, child], { encoding: "utf8", timeout: 30_000 });
+    expect(run.status, run.stderr).toBe(0);
+    const status = JSON.parse(run.stdout) as IsolationStatus;
+    expect(status.mode).toBe("none");
+    expect(status.problem).toContain("Can't mount proc on /newroot/proc: Operation not permitted");
   });
 });
 
