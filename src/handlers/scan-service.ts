@@ -266,7 +266,7 @@ export class ScanService {
 
   private depsFor(octokit: Octokit, logger: Logger): ScanDeps {
     return {
-      host: new OctokitDriftHost(octokit),
+      host: new OctokitDriftHost(octokit, this.services.appId),
       source: new GitCheckout({
         scratchDir: this.services.scratchDir,
         token: installationToken(octokit),

@@ -118,7 +118,8 @@ export class GitHubApiMock {
     const current = () => {
       const writes = this.requests.filter((r) => (r.method === "POST" && r.path === `/repos/${owner}/${repo}/issues`) || (r.method === "PATCH" && r.path === `/repos/${owner}/${repo}/issues/${number}`));
       const last = writes.at(-1);
-      return last ? [{ number, title: "Drift dashboard", body: last.body.body, labels: [{ name: "driftback" }] }] : [];
+      // opened by the App (issue 15): a dashboard is found only among its own issues
+      return last ? [{ number, title: "Drift dashboard", body: last.body.body, labels: [{ name: "driftback" }], user: { login: "driftback[bot]", type: "Bot" }, performed_via_github_app: { id: 123 } }] : [];
     };
     this.scope.get(`/repos/${owner}/${repo}/issues`).query(true).reply(200, () => current()).persist();
     this.scope.post(`/repos/${owner}/${repo}/labels`).reply(201, { name: "driftback" }).persist();

@@ -82,7 +82,7 @@ describe("hostile values change only text (issue 15 §2)", async () => {
   it.each(HOSTILE)("%s", async (_name, value) => {
     const hostile = await bodiesWith(value);
     for (const part of ["body", "record", "comment"] as const) {
-      const [a, b] = [render(safe[part]), render(hostile[part])];
+      const [a, b] = [render(safe[part] ?? ""), render(hostile[part] ?? "")];
       expect(structure(b), `${part}: elements`).toEqual(structure(a));
       expect(autolinked(scannedText(b)), `${part}: mentions, references, URLs`).toEqual(autolinked(scannedText(a)));
     }

@@ -5,11 +5,16 @@ type Octokit = InstanceType<typeof ProbotOctokit>;
 
 /** The dashboard issue over an installation-authenticated Octokit. */
 export class OctokitDriftHost implements DriftHost {
-  constructor(private readonly octokit: Octokit) {}
+  constructor(
+    private readonly octokit: Octokit,
+    /** This App's id: only an issue it opened (`performed_via_github_app`) is its dashboard; without it any bot's counts. */
+    private readonly appId?: number,
+  ) {}
 
   async findDashboard(repo: RepoRef, marker: string): Promise<DashboardIssue | undefined> {
     const issues = await this.octokit.paginate(this.octokit.rest.issues.listForRepo, { owner: repo.owner, repo: repo.repo, state: "open", labels: "driftback", per_page: 100 });
-    const issue = issues.find((i) => !i.pull_request && i.body?.startsWith(marker));
+    // a person's (or another bot's) issue with the marker and the label is not driftback's state
+    const issue = issues.find((i) => !i.pull_request && i.body?.startsWith(marker) && i.user?.type === "Bot" && (this.appId === undefined || i.performed_via_github_app?.id === this.appId));
     return issue ? { number: issue.number, body: issue.body ?? "" } : undefined;
   }
 
