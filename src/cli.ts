@@ -13,6 +13,7 @@ import { parsePlan, PlanParseError } from "./core/plan/parse.js";
 import { escapeForOneLine, escapeUnprintable } from "./core/printable.js";
 import { Masker, maskPatternProblem } from "./core/render/mask.js";
 import { COMMENT_LIMIT, renderComment } from "./core/render/preview.js";
+import { parseStateKeys, useStateKeys } from "./core/state-seal.js";
 import { bundledTemplates } from "./templates.js";
 
 function positiveInt(value: string): number {
@@ -180,6 +181,8 @@ export function buildProgram(): Command {
 
 export async function main(argv: string[]): Promise<number> {
   try {
+    // markers the CLI writes are sealed only when the operator gives it the App's DRIFTBACK_STATE_KEY; else unsigned (the App adopts them)
+    useStateKeys(parseStateKeys(process.env.DRIFTBACK_STATE_KEY));
     await buildProgram().parseAsync(argv);
     return 0;
   } catch (error) {
