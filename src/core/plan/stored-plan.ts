@@ -1,3 +1,5 @@
+import type { DriftItem } from "../drift/items.js";
+import type { JsonValue, PathStep } from "./model.js";
 import type { Masker } from "../render/mask.js";
 import { SENSITIVE_PLACEHOLDER } from "../render/mask.js";
 
@@ -106,4 +108,33 @@ function keptVariables(variables: JsonObject, sensitive: Set<string>, masker: Ma
 
 function isObject(value: unknown): value is JsonObject {
   return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/**
+ * Drift items as a plan job returns them through Redis: an item the plan marks sensitive carries "(sensitive value)"
+ * instead of its recorded and live values, in `before`/`after` and at its path in the whole resources. Nothing reads
+ * them: a sensitive drift is always reverted, never codified, and its value hash is the constant "sensitive".
+ */
+export function itemsForStorage(items: readonly DriftItem[]): DriftItem[] {
+  return items.map((item) =>
+    item.sensitive
+      ? {
+          ...item,
+          before: item.before === null ? null : SENSITIVE_PLACEHOLDER,
+          after: item.after === null ? null : SENSITIVE_PLACEHOLDER,
+          recordedResource: replacedAt(item.recordedResource, item.path),
+          liveResource: replacedAt(item.liveResource, item.path),
+        }
+      : item,
+  );
+}
+
+function replacedAt(value: JsonValue, path: readonly PathStep[]): JsonValue {
+  if (value === null || typeof value !== "object") return value;
+  if (path.length === 0) return SENSITIVE_PLACEHOLDER;
+  const [step, ...rest] = path as [PathStep, ...PathStep[]];
+  if (Array.isArray(value)) return typeof step === "number" && step < value.length ? value.map((v, i) => (i === step ? replacedAt(v, rest) : v)) : value;
+  const key = String(step);
+  if (!(key in value)) return value;
+  return { ...value, [key]: rest.length === 0 ? (value[key] === null ? null : SENSITIVE_PLACEHOLDER) : replacedAt(value[key]!, rest) };
 }

@@ -4,7 +4,7 @@ import { isTransient } from "../../adapters/redis/retry.js";
 import { GitCheckout } from "../../adapters/git/checkout.js";
 import type { RedisRuntime } from "../../adapters/redis/runtime.js";
 import { JobReleased } from "../../adapters/redis/runtime.js";
-import { planForStorage } from "../../core/plan/stored-plan.js";
+import { itemsForStorage, planForStorage } from "../../core/plan/stored-plan.js";
 import { Masker } from "../../core/render/mask.js";
 import type { Checkout, Logger } from "../../ports.js";
 import { scanWorkspace, type WorkspaceOutcome, type WorkspacePlanner } from "../../usecases/scan-drift.js";
@@ -111,7 +111,8 @@ export async function startPlanWorker(runtime: RedisRuntime, services: PlanServi
     if (!outcome.result.ok && isTransient(new Error(outcome.result.error ?? "")) && job.attemptsMade + 1 < (job.opts.attempts ?? 1)) {
       throw new Error(`the state is locked, trying again later: ${firstLine(outcome.result.error ?? "")}`);
     }
-    const result: PlanJobResult = { result: outcome.result, items: outcome.items };
+    // the result rests in Redis too: sensitive drift leaves its values behind (issue 15, 4.3)
+    const result: PlanJobResult = { result: outcome.result, items: itemsForStorage(outcome.items) };
     if (job.data.planJson && outcome.planJson !== undefined) {
       // only what the backport step reads, sensitive values replaced: it rests in Redis for an hour (issue 15, 4.3)
       const kept = await store.put(job.id!, planForStorage(outcome.planJson, new Masker(config.mask)));

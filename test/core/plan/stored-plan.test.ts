@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { plannedVariablesIn } from "../../../src/core/hcl/planned-inputs.js";
 import { parsePlan } from "../../../src/core/plan/parse.js";
-import { planForStorage, replacedValuesIn } from "../../../src/core/plan/stored-plan.js";
+import { itemsForStorage, planForStorage, replacedValuesIn } from "../../../src/core/plan/stored-plan.js";
+import { classifyDrift } from "../../../src/core/drift/items.js";
 import { Masker, SENSITIVE_PLACEHOLDER } from "../../../src/core/render/mask.js";
 import { describeShared, readSharedPlan, sharedPlanFiles } from "../../support/shared.js";
 
@@ -60,6 +61,18 @@ describe("the plan kept between replicas (planForStorage)", () => {
   it("applies a repository's mask rules too", () => {
     const doc = { format_version: "1.2", resource_changes: [{ address: "x.y", type: "x", name: "y", mode: "managed", change: { actions: ["update"], before: { v: "corp-1234" }, after: { v: "corp-9999" } } }] };
     expect(planForStorage(JSON.stringify(doc), new Masker({ values: ["corp-[0-9]{4}"] }))).not.toContain("corp-");
+  });
+});
+
+describe("drift items in a plan job's result (itemsForStorage)", () => {
+  it("a sensitive drift keeps no value, in before/after or in its resources; others are unchanged", () => {
+    const items = classifyDrift(parsePlan(JSON.stringify(plan)), "prod");
+    const secret = items.find((i) => i.sensitive);
+    expect(secret, JSON.stringify(items.map((i) => [i.address, i.pathText, i.sensitive]))).toBeDefined();
+    const kept = itemsForStorage(items);
+    expect(JSON.stringify(kept.filter((i) => i.sensitive))).not.toContain(SECRET);
+    expect(kept.find((i) => i.sensitive)).toMatchObject({ before: SENSITIVE_PLACEHOLDER, after: SENSITIVE_PLACEHOLDER, address: secret!.address, pathText: secret!.pathText });
+    expect(kept.filter((i) => !i.sensitive)).toEqual(items.filter((i) => !i.sensitive));
   });
 });
 
