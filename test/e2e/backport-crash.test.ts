@@ -49,7 +49,7 @@ describe("a scan stopped between two writes converges after a restart, with no d
     expect(scenario.dashboard()).toMatch(/\| ⚠️ failed( \(#21\))? \|/);
     expect(scenario.dashboard()).toContain("#### Backport pull requests that could not be opened or updated");
     expect(scenario.dashboardState().items[API_FP]!.backport).toMatchObject({ status: "failed" });
-    expect(scenario.dashboard().split("\n")).toContain(`- <code>aws_instance.api</code> <code>instance_type</code> in prod: ${reason}; driftback tries again on the next scan.`);
+    expect(scenario.dashboard().split("\n")).toContain(`- <code>aws_instance.api</code> <code>instance_type</code> in prod: ${reason.replace("#", "#\u2060")}; driftback tries again on the next scan.`);
 
     // 2. a new process (all it knows is GitHub) converges: one pull request per branch, labelled, no work branch left over
     const restarted = await scenario.startApp();

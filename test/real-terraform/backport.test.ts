@@ -79,7 +79,7 @@ describe.skipIf(!probe.available)("real terraform: driftback backport --dry-run 
   it("verifies the codify with a real plan of the edited copy, which proposes nothing new", () => {
     const codify = prs.find((pr) => pr.action === "codify")!;
     expect(codify.verified).toBe(true);
-    expect(codify.body).toContain("Verified: `terraform plan` of this branch in <code>default</code> (every configured workspace that loads an edited file) proposes no change to the codified attributes of <code>sandbox_deployment.api</code>");
+    expect(codify.body).toContain("Verified: <code>terraform plan</code> of this branch in <code>default</code> (every configured workspace that loads an edited file) proposes no change to the codified attributes of <code>sandbox_deployment.api</code>");
     expect(codify.files.find((f) => f.path === "main.tf")!.diff).toMatch(/-  replicas = 2\n\+  replicas = 5\n/);
   });
 

@@ -209,13 +209,13 @@ describe.skipIf(!probe.available)("real terraform: modules called twice, with fo
   it("reverts green's replicas: codifying them would also change the worker that consumes the output, and the body says so", () => {
     const green = byBranch("main", "module.green.sandbox_deployment.app");
     expect(green).toMatchObject({ action: "revert" });
-    expect(green!.body).toMatch(/applying the edit would also change `main`: `sandbox_deployment\.worker` would now change \(replicas\)/);
+    expect(green!.body).toMatch(/applying the edit would also change <code>main<\/code>: <code>sandbox_deployment\.worker<\/code> would now change \(replicas\)/);
   });
 
   it("refuses to remove blue's sidecar block (the module is called four times), reverting it instead", () => {
     const sidecar = byBranch("main", "module.blue.sandbox_deployment.sidecar");
     expect(sidecar).toMatchObject({ action: "revert" });
-    expect(sidecar!.body).toMatch(/`modules\/app` is evaluated by more than this instance/);
+    expect(sidecar!.body).toMatch(/<code>modules\/app<\/code> is evaluated by more than this instance/);
   });
 
   it("codifies shared-a's instance type into its own var file, with a root variable keeping shared-b's value", () => {
