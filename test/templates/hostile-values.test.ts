@@ -1,7 +1,12 @@
+import { readFileSync } from "node:fs";
 import { micromark } from "micromark";
 import { gfm, gfmHtml } from "micromark-extension-gfm";
 import { describe, expect, it } from "vitest";
+import { parsePlan } from "../../src/core/plan/parse.js";
 import { escapeMarkdownInline } from "../../src/core/render/escape-markdown.js";
+import { Masker } from "../../src/core/render/mask.js";
+import { renderComment } from "../../src/core/render/preview.js";
+import { bundledTemplates } from "../../src/templates.js";
 import { API_RECORDED, configOf, newGitHub, scanOnce, sgDrift } from "../support/backport-world.js";
 
 /**
@@ -99,5 +104,27 @@ describe("escapeMarkdownInline", () => {
     ["intraword underscores stay readable, others are escaped", "aws_instance _x_", "aws_instance &#95;x&#95;"],
   ])("%s", (_name, value, expected) => {
     expect(escapeMarkdownInline(value)).toBe(expected);
+  });
+});
+
+describe("hostile values in the plan preview comment change only text (issue 15 §2)", () => {
+  const example = readFileSync(new URL("../../examples/plan.json", import.meta.url), "utf8");
+  /** The example plan with a value in an updated attribute and in a for_each key of an address. */
+  const commentWith = (value: string) => {
+    const plan = JSON.parse(example);
+    const web = plan.resource_changes.find((r: { address: string }) => r.address === "aws_instance.web");
+    web.change.after.instance_type = value;
+    const queue = plan.resource_changes.find((r: { address: string }) => r.address.startsWith("module.queue"));
+    queue.address = `module.queue.aws_sqs_queue.this[${JSON.stringify(value)}]`;
+    queue.index = value;
+    const model = parsePlan(JSON.stringify(plan));
+    return renderComment({ results: [{ kind: "planned", name: "prod", dir: "infra/prod", terraformWorkspace: "default", tool: "terraform 1.9.5", model }] }, { masker: new Masker(), templates: bundledTemplates() });
+  };
+  const safe = render(commentWith("harmless"));
+
+  it.each(HOSTILE)("%s", (_name, value) => {
+    const hostile = render(commentWith(value));
+    expect(structure(hostile)).toEqual(structure(safe));
+    expect(autolinked(scannedText(hostile))).toEqual(autolinked(scannedText(safe)));
   });
 });
