@@ -128,7 +128,7 @@ export function createDriftbackApp(overrides: DriftbackOptions = {}): DriftbackA
     scans = new ScanService(probot, services);
     scheduler = new DriftScheduler(scans, services.now, probot.log);
     const recentDeliveries = new RecentDeliveries(); // one replay memory for every incident webhook
-    const reconciler = new IncidentReconciler({ scans, env, log: probot.log, now: services.now, recentDeliveries });
+    const reconciler = new IncidentReconciler({ scans, env, log: probot.log, now: services.now, recentDeliveries, ...(services.appId !== undefined ? { appId: services.appId } : {}) });
     // with replicas any of them may run the minute's poll: what it remembers lives in Redis
     const pollState = runtime ? { state: new RedisIncidentPollState(runtime.commands, runtime.prefix) } : {};
     incidents = { reconciler, poller: new IncidentPoller({ reconciler, env, now: services.now, log: probot.log, ...pollState }) };

@@ -32,6 +32,8 @@ export interface IncidentReconcilerOptions {
    * memory (one process, after a restart) only causes a lookup, which decides nothing by itself; this bounds them.
    */
   maxReconcilesPerIncidentHour?: number;
+  /** This App's id: only the dashboard issue it opened holds its break-glass declarations. */
+  appId?: number;
 }
 
 export type ReconcileOutcome =
@@ -204,7 +206,7 @@ export class IncidentReconciler {
       openPullRequests: [],
     };
     try {
-      const dashboard = await new OctokitDriftHost(found.octokit).findDashboard(found.repo.target, DASHBOARD_MARKER);
+      const dashboard = await new OctokitDriftHost(found.octokit, this.options.appId).findDashboard(found.repo.target, DASHBOARD_MARKER);
       // `breakGlass`: the dashboard state's audit trail of declarations
       evidence.breakGlass = decodeState(dashboard?.body).state.breakGlass;
     } catch (error) {

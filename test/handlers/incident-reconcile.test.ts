@@ -68,8 +68,11 @@ function pagerDutyAnswers(incident: object) {
 }
 
 /** The repository's dashboard (with its state block) and its open pull requests. */
+/** This App's id: the dashboard the reconciler reads is the issue it opened. */
+const APP_ID = 4242;
+
 function github(repo: string, options: { breakGlass?: object[]; pulls?: object[] } = {}) {
-  const dashboards = nock(API).get(`/repos/acme/${repo}/issues`).query(true).reply(200, options.breakGlass ? [{ number: 7, body: `${DASHBOARD_MARKER}\n${encodeState({ ...EMPTY_STATE, breakGlass: options.breakGlass } as never)}` }] : []);
+  const dashboards = nock(API).get(`/repos/acme/${repo}/issues`).query(true).reply(200, options.breakGlass ? [{ number: 7, user: { login: "driftback[bot]", type: "Bot" }, performed_via_github_app: { id: APP_ID }, body: `${DASHBOARD_MARKER}\n${encodeState({ ...EMPTY_STATE, breakGlass: options.breakGlass } as never)}` }] : []);
   const pulls = nock(API).get(`/repos/acme/${repo}/pulls`).query(true).reply(200, options.pulls ?? []);
   return { dashboards, pulls };
 }
@@ -118,10 +121,21 @@ describe("IncidentReconciler.reconcile", () => {
     const declaration = { workspace: "prod", incidentKey: "PT4KHLK", from: "2026-11-01T09:00:00Z", until: "2026-11-01T11:00:00Z", by: "alice" };
     github("infra", { breakGlass: [declaration] });
     const fake = fakeScans([found("infra", { pagerduty: {} })]);
-    const reconciler = new IncidentReconciler({ scans: fake.scans, env: PD_ENV, log: memoryLog().log, now: () => NOW });
+    const reconciler = new IncidentReconciler({ scans: fake.scans, env: PD_ENV, log: memoryLog().log, now: () => NOW, appId: APP_ID });
     const outcome = await reconciler.reconcile("pagerduty", "PT4KHLK");
     expect(outcome.kind === "reconciled" && outcome.touched.map((t) => t.reasons)).toEqual([[{ kind: "break-glass", workspaces: ["prod"] }]]);
     expect(fake.started).toEqual([{ repo: "acme/infra", options: { again: true, breakGlass: [{ ...declaration, until: "2026-11-01T09:30:00.000Z" }] } }]);
+  });
+
+  it("reads break-glass declarations only from the dashboard this App opened", async () => {
+    pagerDutyAnswers(pdIncident("resolved", "unmapped"));
+    const declaration = { workspace: "prod", incidentKey: "PT4KHLK", from: "2026-11-01T09:00:00Z", until: "2026-11-01T11:00:00Z", by: "alice" };
+    github("infra", { breakGlass: [declaration] });
+    const fake = fakeScans([found("infra", { pagerduty: {} })]);
+    const reconciler = new IncidentReconciler({ scans: fake.scans, env: PD_ENV, log: memoryLog().log, now: () => NOW, appId: APP_ID + 1 });
+    const outcome = await reconciler.reconcile("pagerduty", "PT4KHLK");
+    expect(outcome.kind === "reconciled" && outcome.touched).toEqual([]);
+    expect(fake.started).toEqual([]);
   });
 
   it("scans a repository whose open backport pull request links the incident, found by listing its open pull requests", async () => {
