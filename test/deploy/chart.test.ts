@@ -62,7 +62,7 @@ describe("Helm chart deploy/helm/driftback: its files", () => {
     expect(chart).toMatchObject({ apiVersion: "v2", name: "driftback", type: "application" });
     expect(chart.version).toMatch(/^\d+\.\d+\.\d+$/);
     expect(values.secrets.create).toBe(false);
-    for (const key of ["redisUrl", "appId", "privateKey", "webhookSecret", "scanToken"]) expect(values.secrets[key], key).toBe("");
+    for (const key of ["redisUrl", "appId", "privateKey", "webhookSecret", "scanToken", "stateKey"]) expect(values.secrets[key], key).toBe("");
     expect(values.secrets.cloud).toEqual({});
   });
 
@@ -177,6 +177,7 @@ describe.skipIf(!!missing)(`Helm chart deploy/helm/driftback: rendered as helm t
     expect(env.WEBHOOK_SECRET.valueFrom.secretKeyRef).toEqual({ name: "driftback-app", key: "webhook-secret" });
     // the scan endpoint is optional: the pod starts without the key
     expect(env.DRIFTBACK_SCAN_TOKEN.valueFrom.secretKeyRef).toEqual({ name: "driftback-app", key: "scan-token", optional: true });
+    expect(env.DRIFTBACK_STATE_KEY.valueFrom.secretKeyRef).toEqual({ name: "driftback-app", key: "state-key", optional: true });
     expect(container(defaults).envFrom).toBeUndefined();
   });
 
@@ -262,6 +263,7 @@ describe.skipIf(!!missing)(`Helm chart deploy/helm/driftback: rendered as helm t
       privateKey: "-----BEGIN RSA PRIVATE KEY-----\nsentinel-private-key\n-----END RSA PRIVATE KEY-----\n",
       webhookSecret: "sentinel-webhook-secret",
       scanToken: "sentinel-scan-token",
+      stateKey: "sentinel-state-key-0123456789",
       cloud: { AWS_ACCESS_KEY_ID: "AKIASENTINEL", AWS_SECRET_ACCESS_KEY: "sentinel-aws-secret" },
     };
     let r: Rendered;
@@ -271,12 +273,12 @@ describe.skipIf(!!missing)(`Helm chart deploy/helm/driftback: rendered as helm t
 
     it("renders the values base64-encoded in Secrets only, never in plain text in any manifest", () => {
       lint(r);
-      for (const value of ["sentinel-redis-password", "sentinel-private-key", "sentinel-webhook-secret", "sentinel-scan-token", "AKIASENTINEL", "sentinel-aws-secret"]) {
+      for (const value of ["sentinel-redis-password", "sentinel-private-key", "sentinel-webhook-secret", "sentinel-scan-token", "sentinel-state-key", "AKIASENTINEL", "sentinel-aws-secret"]) {
         expect(r.text, `${value} is rendered in plain text`).not.toContain(value);
       }
       const [app, cloud] = r.all("Secret") as [Manifest, Manifest];
       const decoded = (m: Manifest) => Object.fromEntries(Object.entries<string>(m.data).map(([k, v]) => [k, Buffer.from(v, "base64").toString()]));
-      expect(decoded(app)).toEqual({ "redis-url": plain.redisUrl, "app-id": "1234567", "private-key": plain.privateKey, "webhook-secret": plain.webhookSecret, "scan-token": plain.scanToken });
+      expect(decoded(app)).toEqual({ "redis-url": plain.redisUrl, "app-id": "1234567", "private-key": plain.privateKey, "webhook-secret": plain.webhookSecret, "scan-token": plain.scanToken, "state-key": plain.stateKey });
       expect(decoded(cloud)).toEqual(plain.cloud);
     });
 
