@@ -197,6 +197,8 @@ export interface BackportPullRequest {
   url: string;
   /** Who closed it, when it was closed without being merged. */
   closedByLogin?: string;
+  /** Who last edited its body, when anyone did after it was opened (GraphQL's `editor`: a bot's login has no `[bot]`). */
+  bodyEditedBy?: string;
 }
 
 export interface OpenPullRequest {

@@ -1,4 +1,5 @@
 import { readMarker, type ExistingPullRequest } from "../core/backport/index.js";
+import { activeStateKeys } from "../core/state-seal.js";
 import { BackportHostError, type BackportHost, type BackportPullRequest, type BranchComparison, type RepoRef } from "../ports.js";
 
 /** What GitHub has for driftback now: its pull requests in every state, and how each open one's branch stands. */
@@ -46,7 +47,11 @@ export async function readExistingPullRequests(host: BackportHost, repo: RepoRef
  * base is not the commit this scan planned (a base that moved after the checkout waits a scan).
  */
 export function toExistingPullRequest(pr: BackportPullRequest, comparison: BranchComparison | undefined, options: Pick<ReadOptions, "baseSha" | "botLogin">): ExistingPullRequest {
-  const { marker, seal } = readMarker(pr.body);
+  const reading = readMarker(pr.body);
+  // an unsigned marker is adopted only from a body nobody but driftback wrote: an edit by anyone else makes it untrusted
+  const editedByOthers = pr.bodyEditedBy !== undefined && pr.bodyEditedBy !== options.botLogin && `${pr.bodyEditedBy}[bot]` !== options.botLogin;
+  const untrusted = reading.seal === "unsigned" && editedByOthers && activeStateKeys().length > 0;
+  const { marker, seal } = untrusted ? { marker: undefined, seal: "forged" as const } : reading;
   const closedUnmerged = pr.state === "closed" && !pr.merged;
   const byDriftback = closedUnmerged && !marker?.ignoredBy && pr.closedByLogin !== undefined && pr.closedByLogin === options.botLogin;
   return {

@@ -2,9 +2,10 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { encodeMarker, type BackportMarker } from "../../src/core/backport/index.js";
 import type { BackportPullRequest, BranchComparison } from "../../src/ports.js";
+import { parseStateKeys, useStateKeys } from "../../src/core/state-seal.js";
 import { toExistingPullRequest } from "../../src/usecases/backport-existing.js";
 import { blobShaOf, changesAgainst } from "../../src/usecases/backport-write.js";
 
@@ -26,6 +27,35 @@ const pr = (fields: Partial<BackportPullRequest> = {}): BackportPullRequest => (
 });
 const compare = (fields: Partial<BranchComparison> = {}): BranchComparison => ({ onlyDriftback: true, aheadBy: 1, behindBy: 0, mergeBaseSha: "b".repeat(40), otherAuthors: [], ...fields });
 const options = { baseSha: "b".repeat(40), botLogin: BOT };
+
+/** A marker from before seals: written with no key. */
+const UNSIGNED = encodeMarker(marker);
+
+describe("adopting an unsigned marker (issue 15 §2: only from a body driftback alone wrote)", () => {
+  afterEach(() => useStateKeys([]));
+
+  it.each([
+    ["never edited since driftback opened it", undefined, "adopted"],
+    ["last edited by driftback's bot (GraphQL names it without [bot])", "driftback", "adopted"],
+    ["last edited by driftback's bot, REST form", BOT, "adopted"],
+  ])("adopts it when the body was %s", (_name, editor, seal) => {
+    useStateKeys(parseStateKeys("k".repeat(32)));
+    const existing = toExistingPullRequest(pr({ state: "open", body: UNSIGNED, ...(editor ? { bodyEditedBy: editor } : {}) }), undefined, options);
+    expect(existing.seal).toBe(seal);
+    expect(existing.marker?.key).toBe("prod/aws_instance.api");
+  });
+
+  it("treats it as forged when a person last edited the body: their edit could have put it there", () => {
+    useStateKeys(parseStateKeys("k".repeat(32)));
+    const existing = toExistingPullRequest(pr({ state: "open", body: UNSIGNED, bodyEditedBy: "mallory" }), undefined, options);
+    expect(existing.seal).toBe("forged");
+    expect(existing.marker).toBeUndefined();
+  });
+
+  it("reads it without a key (the CLI with a personal token): the last line and the escaping carry the trust", () => {
+    expect(toExistingPullRequest(pr({ state: "open", body: UNSIGNED, bodyEditedBy: "mallory" }), undefined, options).marker?.key).toBe("prod/aws_instance.api");
+  });
+});
 
 describe("reading driftback's pull requests into the core's view", () => {
   it.each([

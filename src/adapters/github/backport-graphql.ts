@@ -31,6 +31,7 @@ query driftbackPullRequests($owner: String!, $name: String!, $labels: [String!],
         number state merged isDraft isCrossRepository
         headRefName headRefOid baseRefName
         title body url
+        editor { login }
         labels(first: 50) { nodes { name } }
         timelineItems(itemTypes: [CLOSED_EVENT], last: 1) { nodes { ... on ClosedEvent { actor { login } } } }
       }
@@ -50,6 +51,8 @@ const pullRequestNode = z.object({
   title: z.string(),
   body: z.string(),
   url: z.string(),
+  // who last edited the body (null: nobody since it was opened); a person's edit means the body is not driftback's alone
+  editor: z.object({ login: z.string() }).nullable().optional(),
   // every connection's `nodes` is a nullable list of nullable items in GitHub's schema
   labels: z.object({ nodes: z.array(z.object({ name: z.string() }).nullable()).nullable() }).nullable(),
   timelineItems: z.object({ nodes: z.array(z.object({ actor: z.object({ login: z.string() }).nullable().optional() }).nullable()).nullable() }).nullable(),

@@ -346,6 +346,7 @@ function backportPullRequest(node: PullRequestNode): BackportPullRequest {
     body: node.body,
     labels: (node.labels?.nodes ?? []).flatMap((l) => (l ? [l.name] : [])),
     url: node.url,
+    ...(node.editor?.login ? { bodyEditedBy: node.editor.login } : {}),
     ...(node.state === "CLOSED" && !merged && closedBy ? { closedByLogin: closedBy } : {}),
   };
 }
