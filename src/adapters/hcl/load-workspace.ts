@@ -43,10 +43,12 @@ export async function loadWorkspace(
     varFiles,
   );
   const boundary = await realpath(options.boundary ?? repoRoot).catch(() => path.resolve(options.boundary ?? repoRoot));
+  // a file whose real path is not where it was read from was reached through a link: never edited (HclWorkspace.linked)
+  const links = { realRoot: await realpath(repoRoot).catch(() => path.resolve(repoRoot)), note: (file: string) => ws.linked.add(file) };
   const read = async (file: string) => {
     let source: string;
     try {
-      source = await readSource(repoRoot, file, boundary, (through) => ws.linked.add(through));
+      source = await readSource(repoRoot, file, boundary, links);
     } catch (error) {
       if (options.skipUnreadable && error instanceof LocalFileError) return;
       throw error;
@@ -76,7 +78,7 @@ export async function loadWorkspace(
   for (const name of entries.filter((f) => /\.tfvars(?:\.json)?$/.test(f))) {
     const file = path.posix.join(rootDir, name);
     if (ws.has(file)) continue;
-    const source = await readSource(repoRoot, file, boundary, (through) => ws.linked.add(through)).catch(() => undefined);
+    const source = await readSource(repoRoot, file, boundary, links).catch(() => undefined);
     if (source !== undefined) ws.add(file, source);
   }
   const queue = [rootDir];
@@ -135,7 +137,7 @@ async function jsonModuleDirs(repoRoot: string, dir: string, boundary: string): 
  * target stays inside `boundary` and refused by name otherwise: a pull request must not make
  * driftback read, or codify write, a file elsewhere on the machine.
  */
-async function readSource(repoRoot: string, file: string, boundary: string, linked?: (file: string) => void): Promise<string> {
+async function readSource(repoRoot: string, file: string, boundary: string, linked?: { realRoot: string; note: (file: string) => void }): Promise<string> {
   const absolute = path.join(repoRoot, file);
   const shown = shownPath(repoRoot, file);
   await lstat(absolute).catch((error: unknown) => {
@@ -148,8 +150,7 @@ async function readSource(repoRoot: string, file: string, boundary: string, link
   if (target !== boundary && !target.startsWith(`${boundary}${path.sep}`)) {
     throw new LocalFileError(file, `${shown} is a symbolic link (or lies under one) to a file outside ${escapeForOneLine(boundary)}; driftback does not follow it there: copy the file into the repository or link to a file inside it`);
   }
-  const realRoot = await realpath(repoRoot).catch(() => path.resolve(repoRoot));
-  if (path.relative(realRoot, target).split(path.sep).join("/") !== file) linked?.(file);
+  if (linked && path.relative(linked.realRoot, target).split(path.sep).join("/") !== file) linked.note(file);
   return readLocalTextFile(absolute, {
     label: "source file",
     displayName: shown,

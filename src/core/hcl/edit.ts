@@ -7,7 +7,7 @@ import { planJsonAssignment, planJsonEdit } from "./json-var-file.js";
 import type { LiftChange } from "./lift.js";
 import { hclKey, quoteHclString, renderHclValue } from "./render-value.js";
 import type { Resolution } from "./resolution.js";
-import { blockBody, bodyAttributes, bodyBlocks, children, indentationAt, lineEnd, lineStart } from "./syntax.js";
+import { blockBody, bodyAttributes, bodyBlocks, children, collectionOf, indentationAt, lineEnd, lineStart } from "./syntax.js";
 import type { HclWorkspace } from "./workspace.js";
 
 export interface TextEdit {
@@ -123,7 +123,7 @@ function literalEdit(file: string, source: string, eol: string, expression: Node
     const indentedHeredoc = expression.text.startsWith("<<-");
     return { file, edits: [{ start: expression.startIndex, end: expression.endIndex, text: renderHclValue(live, indent, eol, false, { indentedHeredoc }) }], containers: [container] };
   }
-  const object = collection(expression, "object");
+  const object = collectionOf(expression, "object");
   if (!object || typeof steps[0] !== "string") return { refused: "the list in the code is shorter than the live one; driftback does not add list elements by index." };
   const value = nest(steps.slice(1), live);
   const elements = objectElements(object);
@@ -254,13 +254,6 @@ function meaningful(value: JsonValue): boolean {
 
 function nest(steps: PathStep[], value: JsonValue): JsonValue {
   return steps.reduceRight<JsonValue>((inner, step) => ({ [String(step)]: inner }), value);
-}
-
-function collection(node: Node, type: "object" | "tuple"): Node | undefined {
-  let current: Node | null = node;
-  while (current?.type === "expression" && current.namedChildCount === 1) current = current.namedChild(0);
-  const inner = current?.type === "collection_value" ? current.namedChild(0) : undefined;
-  return inner?.type === type ? inner : undefined;
 }
 
 /** The top-level block or attribute that holds `node`: the most an edit and its formatting may touch. */

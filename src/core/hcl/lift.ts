@@ -6,7 +6,7 @@ import { formatAttributePath, type ResourceAddress } from "./address.js";
 import { evaluateExpression, objectElements, objectKey } from "./evaluate.js";
 import { jsonVariableNames } from "./json-var-file.js";
 import { quoteHclString, renderHclValue } from "./render-value.js";
-import { attributeExpression, blockBody, findAttribute, topLevelAttributes } from "./syntax.js";
+import { attributeExpression, blockBody, findAttribute, topLevelAttributes, collectionOf } from "./syntax.js";
 import type { HclWorkspace } from "./workspace.js";
 import { varFilePath } from "./var-files.js";
 
@@ -167,24 +167,20 @@ function liftIntoEntry(
   if (typeof module.key !== "string") return cannot("count");
   if (shared) return cannot(`for_each in code that is shared too (${shared})`);
   const forEach = findAttribute(blockBody(call.node), "for_each");
-  const collection = forEach ? objectOf(attributeExpression(forEach)) : undefined;
+  const collection = forEach ? collectionOf(attributeExpression(forEach), "object") : undefined;
   const entry = collection ? objectElements(collection).find((e) => objectKey(e.key) === module.key) : undefined;
-  if (!entry || !objectOf(entry.value)) return cannot("for_each over something other than a literal map of objects (a set, a variable, or an entry that is not an object)");
+  if (!entry || !collectionOf(entry.value, "object")) return cannot("for_each over something other than a literal map of objects (a set, a variable, or an entry that is not an object)");
   // an entry that already holds the key would start to use it: its instance would change too
-  const holder = objectElements(collection!).find((e) => objectOf(e.value) && objectElements(objectOf(e.value)!).some((f) => objectKey(f.key) === name));
+  const holds = (entryValue: Node) => {
+    const object = collectionOf(entryValue, "object");
+    return object !== undefined && objectElements(object).some((f) => objectKey(f.key) === name);
+  };
+  const holder = objectElements(collection!).find((e) => holds(e.value));
   if (holder) return cannot(`for_each whose \`${objectKey(holder.key) ?? "?"}\` entry already has \`${name}\``);
   const eol = lc.ws.source(call.file).includes("\r\n") ? "\r\n" : "\n";
   changes.push({ kind: "argument", file: call.file, block: call.node, name, value: null, raw: `lookup(each.value, ${quoteHclString(name)}, ${renderHclValue(oldValue, "  ", eol)})` });
   changes.push({ kind: "entry", file: call.file, node: entry.value, key: name, value });
   return { kind: "lifted", file: call.file, changes, via: `${via}, in the \`${String(module.key)}\` entry of \`module.${module.name}\`'s for_each (the other entries keep ${short(oldValue)})` };
-}
-
-/** The object constructor an expression is, if it is one. */
-function objectOf(node: Node): Node | undefined {
-  let current: Node | null = node;
-  while (current?.type === "expression" && current.namedChildCount === 1) current = current.namedChild(0);
-  const inner = current?.type === "collection_value" ? current.namedChild(0) : undefined;
-  return inner?.type === "object" ? inner : undefined;
 }
 
 /** The last -var-file only this workspace reads: values set there win over terraform.tfvars, *.auto.tfvars and earlier var files. */
@@ -276,7 +272,7 @@ export function setIn(value: JsonValue, steps: readonly PathStep[], live: JsonVa
 
 /** An object constructor `{ … }` (possibly in parentheses). */
 function isObjectExpression(node: Node): boolean {
-  return objectOf(node) !== undefined;
+  return collectionOf(node, "object") !== undefined;
 }
 
 function isObject(value: unknown): value is Record<string, JsonValue> {

@@ -8,7 +8,7 @@ import { literalAttributes } from "./blocks.js";
 import { liftDefault, liftInput, othersAt, parameterizeAbsent, parameterizeLiteral, setIn, type LiftChange, type LiftContext, type Lifted } from "./lift.js";
 import { winningJsonAssignment } from "./json-var-file.js";
 import { resolveJsonAssignment } from "./json-var-resolve.js";
-import { attributeExpression, blockBody, bodyBlocks, dynamicBlocks, findAttribute } from "./syntax.js";
+import { attributeExpression, blockBody, bodyBlocks, dynamicBlocks, findAttribute, collectionOf } from "./syntax.js";
 import type { DriftTarget, Resolution } from "./resolution.js";
 import type { HclWorkspace } from "./workspace.js";
 
@@ -298,13 +298,6 @@ function counterpartElement(liveList: JsonValue, recordedList: JsonValue, index:
   if (!isObjectList(liveList) || !isObjectList(recordedList)) return elementAt(recordedList, index);
   const j = pairElements(liveList, recordedList)[index];
   return j === undefined ? null : (recordedList[j] ?? null);
-}
-
-function collectionOf(node: Node): Node | undefined {
-  let current: Node | null = node;
-  while (current?.type === "expression" && current.namedChildCount === 1) current = current.namedChild(0);
-  if (current?.type !== "collection_value") return undefined;
-  return current.namedChild(0) ?? undefined;
 }
 
 function pick(value: JsonValue | undefined, step: PathStep): JsonValue {

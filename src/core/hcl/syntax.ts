@@ -57,6 +57,14 @@ export function dynamicBlocks(body: Node | undefined, generated: string): Node[]
   return bodyBlocks(body, "dynamic").filter((b) => blockLabels(b)[0] === generated);
 }
 
+/** The object or tuple an expression constructs (`{ … }`, `[ … ]`, parentheses allowed), when it is one; `type` narrows it. */
+export function collectionOf(node: Node, type?: "object" | "tuple"): Node | undefined {
+  let current: Node | null = node;
+  while (current?.type === "expression" && current.namedChildCount === 1) current = current.namedChild(0);
+  const inner = current?.type === "collection_value" ? current.namedChild(0) : undefined;
+  return inner && (type === undefined || inner.type === type) ? inner : undefined;
+}
+
 export function children(node: Node, type: string): Node[] {
   return node.namedChildren.filter((c): c is Node => c?.type === type);
 }

@@ -31,11 +31,10 @@ export function differencesFromBase(
   edited: readonly ResourceChange[],
   expected: (address: string, path: readonly PathStep[]) => boolean = () => false,
 ): ChangeDifference[] {
-  const changing = (changes: readonly ResourceChange[]) => new Map(changes.filter((c) => !KEEPS.has(c.action)).map((c) => [c.address, c]));
-  const before = changing(base);
-  const after = changing(edited);
+  const before = pending(base, (c) => c.address);
+  const after = pending(edited, (c) => c.address);
   const out: ChangeDifference[] = [];
-  for (const address of [...new Set([...before.keys(), ...after.keys()])].sort()) {
+  for (const address of keysOf(before, after)) {
     const b = before.get(address);
     const e = after.get(address);
     if (b && !e) {
@@ -81,11 +80,10 @@ export function differencesFromBase(
 
 /** Output changes that differ between the base plan and the edited one (names only). */
 export function outputDifferences(base: readonly OutputChange[], edited: readonly OutputChange[]): ChangeDifference[] {
-  const changing = (changes: readonly OutputChange[]) => new Map(changes.filter((c) => !KEEPS.has(c.action)).map((c) => [c.name, c]));
-  const before = changing(base);
-  const after = changing(edited);
+  const before = pending(base, (c) => c.name);
+  const after = pending(edited, (c) => c.name);
   const out: ChangeDifference[] = [];
-  for (const name of [...new Set([...before.keys(), ...after.keys()])].sort()) {
+  for (const name of keysOf(before, after)) {
     const b = before.get(name);
     const e = after.get(name);
     const same = b && e && b.action === e.action && deepEqual(b.after ?? null, e.after ?? null) && deepEqual(b.afterUnknown ?? null, e.afterUnknown ?? null);
@@ -99,6 +97,16 @@ export function describeDifference(difference: ChangeDifference): string {
   const what = { new: "would now change", action: "would change its planned action", attribute: "would change differently", gone: "would no longer change" }[difference.kind];
   const paths = difference.paths.filter(Boolean);
   return `\`${difference.address}\` ${what}${paths.length > 0 ? ` (${paths.slice(0, 5).join(", ")}${paths.length > 5 ? ", …" : ""})` : ""}`;
+}
+
+/** The changes a plan would make (no-op, read and forget left out), by key. */
+function pending<T extends { action: string }>(changes: readonly T[], key: (change: T) => string): Map<string, T> {
+  return new Map(changes.filter((c) => !KEEPS.has(c.action)).map((c) => [key(c), c]));
+}
+
+/** Every key of either plan, sorted. */
+function keysOf(a: ReadonlyMap<string, unknown>, b: ReadonlyMap<string, unknown>): string[] {
+  return [...new Set([...a.keys(), ...b.keys()])].sort();
 }
 
 function attributePaths(change: ResourceChange): PathStep[][] {
