@@ -32,6 +32,15 @@ export interface PlanRequest {
   targets?: readonly string[];
   /** Keep the saved plan file (and the initialised data dir) so `apply` can apply exactly that plan. */
   keepPlanFile?: boolean;
+  /** Whose code runs, which decides the provider plugin cache it may install into (absent: the CLI's local cache). */
+  pluginCache?: PluginCacheScope;
+}
+
+/** Reviewed code (a default branch, driftback's edit of it) or a pull request's, of one repository. */
+export interface PluginCacheScope {
+  owner: string;
+  repo: string;
+  code: "reviewed" | "pull-request";
 }
 
 /** A plan file kept for `apply`, with the data dir it was made in; release it when done. */
@@ -110,6 +119,8 @@ export interface DashboardIssue {
 /** Where drift is shown: one dashboard issue per repository. */
 export interface DriftHost {
   findDashboard(repo: RepoRef, marker: string): Promise<DashboardIssue | undefined>;
+  /** Whether anyone but the issue's author (driftback's bot) last edited its body; asked only of an unsealed state block. */
+  dashboardEditedByOthers?(repo: RepoRef, issueNumber: number): Promise<boolean>;
   createDashboard(repo: RepoRef, title: string, body: string, label: string): Promise<number>;
   updateDashboard(repo: RepoRef, issueNumber: number, body: string): Promise<void>;
 }
@@ -296,6 +307,12 @@ export interface FollowUpRequest {
   mode: FollowUpMode;
   /** The linked pull requests' URLs, for trackers that attach them rather than take a text (incident.io). */
   pullRequests?: readonly string[];
+  /**
+   * Seals of the marker for this incident, one per state key (the first is written): with them only a follow-up
+   * carrying `marker seal:<one of them>` is driftback's, so a marker a person typed is neither edited nor taken as
+   * "already written". Absent without a key (the CLI): the marker alone finds it.
+   */
+  seals?: readonly string[];
 }
 
 export type FollowUpResult =

@@ -5,8 +5,7 @@ import { createIncidentSources } from "../adapters/incidents/sources.js";
 import { RecentDeliveries } from "../adapters/incidents/webhook.js";
 import type { IncidentsConfig } from "../config/schema.js";
 import { parseMarker } from "../core/backport/marker.js";
-import { DASHBOARD_MARKER } from "../core/drift/dashboard.js";
-import { decodeState } from "../core/drift/state.js";
+import { readDashboardState } from "../usecases/dashboard-state.js";
 import { reposTouchedBy, windowsEndedBy, type RepoIncidentEvidence, type TouchReason } from "../core/incidents/touched-repos.js";
 import type { BreakGlassDeclaration } from "../core/incidents/types.js";
 import type { Incident, IncidentSource, IncidentSourceName, Logger } from "../ports.js";
@@ -206,9 +205,8 @@ export class IncidentReconciler {
       openPullRequests: [],
     };
     try {
-      const dashboard = await new OctokitDriftHost(found.octokit, this.options.appId).findDashboard(found.repo.target, DASHBOARD_MARKER);
       // `breakGlass`: the dashboard state's audit trail of declarations
-      evidence.breakGlass = decodeState(dashboard?.body).state.breakGlass;
+      evidence.breakGlass = (await readDashboardState(new OctokitDriftHost(found.octokit, this.options.appId), found.repo.target)).state.breakGlass;
     } catch (error) {
       this.options.log.warn({ repo: evidence.repo, reason: readable(error) }, "dashboard could not be read for break-glass declarations");
     }

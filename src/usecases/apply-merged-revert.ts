@@ -8,7 +8,7 @@ import type { PlanModel } from "../core/plan/model.js";
 import { Masker } from "../core/render/mask.js";
 import type { ApplyOutcome, ApplyRequest, Checkout, Logger, PlanOutcome, PlanRequest, RepoRef, SavedPlan } from "../ports.js";
 import type { Templates } from "../templates.js";
-import { planRequestFor } from "./plan-request.js";
+import { planRequestFor, scopedTerraform } from "./plan-request.js";
 
 /** A checkout of one commit (the merge commit), wherever the branch has moved since. */
 export interface CommitSource {
@@ -51,6 +51,7 @@ export type ApplyMergedOutcome = { status: "off" | "no-revert" | "already-report
  */
 export async function applyMergedRevert(deps: ApplyMergedDeps, input: MergedRevertInput): Promise<ApplyMergedOutcome> {
   const { repo, number, marker, config } = input;
+  deps = { ...deps, terraform: scopedTerraform(deps.terraform, { owner: repo.owner, repo: repo.repo, code: "reviewed" }) };
   // 1. Only with apply.on_merge, and only for a pull request that reverts something.
   if (!config.apply.on_merge) return { status: "off" };
   if (!marker.items.some((item) => item.settled === "revert")) return { status: "no-revert" };

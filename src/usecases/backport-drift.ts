@@ -32,6 +32,7 @@ import type { BuiltBackport } from "./backport-files.js";
 import { linkedPullRequests, lookUpIncidents, planIncidents, type IncidentsInput, type LinkedPullRequest } from "./backport-incidents.js";
 import { needsBody, prepareBackports } from "./backport-prepare.js";
 import { closeBackport, fixLabels, openBackport, refreshBackport, regenerateBackport, updateBackport, WriteRefused, type WriteContext } from "./backport-write.js";
+import { scopedTerraform } from "./plan-request.js";
 
 export interface BackportDeps {
   host: BackportHost;
@@ -128,6 +129,7 @@ export interface BackportReport {
  */
 export async function backportDrift(deps: BackportDeps, input: BackportInput): Promise<BackportReport> {
   const { config } = input;
+  deps = { ...deps, terraform: scopedTerraform(deps.terraform, { owner: input.repo.owner, repo: input.repo.repo, code: "reviewed" }) };
   const masker = new Masker(config.mask);
   const counted = countWrites(deps.host);
   const report: BackportReport = { drift: {}, ignored: [], writes: 0, operations: [], incidents: [] };

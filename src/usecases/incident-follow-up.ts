@@ -2,6 +2,7 @@ import { IncidentSourceError } from "../adapters/incidents/errors.js";
 import { INCIDENT_LINK_SOURCES, parseMarker, type IncidentLinkSource } from "../core/backport/marker.js";
 import { followUpMarker, followUpView, groupByIncident, noteStages, type FollowUpStatus, type FollowUpView, type IncidentPullRequests, type LinkedPullRequest } from "../core/incidents/follow-up-view.js";
 import { escapeForOneLine } from "../core/printable.js";
+import { activeStateKeys, sealOf, type StateKeys } from "../core/state-seal.js";
 import type { BackportPullRequest, FollowUpRequest, IncidentSource, Logger, RepoRef } from "../ports.js";
 import type { Templates } from "../templates.js";
 import type { BackportIncidentLink } from "./backport-drift.js";
@@ -77,17 +78,22 @@ export async function followUpIncidents(deps: IncidentFollowUpDeps, input: Incid
 }
 
 /** What to write for one incident. */
-export function followUpRequests(group: IncidentPullRequests, source: IncidentLinkSource, templates: Templates): FollowUpRequest[] {
+export function followUpRequests(group: IncidentPullRequests, source: IncidentLinkSource, templates: Templates, keys: StateKeys = activeStateKeys()): FollowUpRequest[] {
   const view: FollowUpView = followUpView(group);
   if (view.pullRequests.length === 0) return [];
+  // sealed per incident: a person cannot type a marker driftback would then edit, or take for its note already written
+  const sealed = (marker: string) => {
+    const seals = keys.map((key) => sealOf("follow-up", `${source}\n${group.incident.key}\n${marker}`, [key])!);
+    return { marker, ...(seals.length > 0 ? { seals } : {}) };
+  };
   if (source === "pagerduty") {
     return noteStages(view).map((stage) => ({
-      marker: followUpMarker(group.repo, stage),
+      ...sealed(followUpMarker(group.repo, stage)),
       body: stage === "opened" ? templates.incidentNoteOpened(view) : templates.incidentNoteReconciled(view),
       mode: "append" as const,
     }));
   }
-  return [{ marker: followUpMarker(group.repo), body: templates.incidentFollowUp(view), mode: "edit", pullRequests: group.pullRequests.map((pr) => pr.url) }];
+  return [{ ...sealed(followUpMarker(group.repo)), body: templates.incidentFollowUp(view), mode: "edit", pullRequests: group.pullRequests.map((pr) => pr.url) }];
 }
 
 async function writeFollowUp(source: IncidentSource, key: string, request: FollowUpRequest, logger: Logger, repo: string): Promise<{ outcome: FollowUpOutcome; reason?: string }> {

@@ -1,6 +1,6 @@
 import path from "node:path";
 import { durationToMs, type Config, type WorkspaceConfig } from "../config/schema.js";
-import type { PlanRequest } from "../ports.js";
+import type { PlanRequest, PluginCacheScope, TerraformRunner } from "../ports.js";
 
 /** How a configured workspace is planned inside a checkout: one place for previews and scans alike. */
 export function planRequestFor(config: Config, workspace: WorkspaceConfig, checkoutDir: string, signal?: AbortSignal): PlanRequest {
@@ -14,4 +14,9 @@ export function planRequestFor(config: Config, workspace: WorkspaceConfig, check
     lockTimeout: config.plan.lock_timeout,
     signal,
   };
+}
+
+/** The runner with every plan of this use case tagged with whose code it runs (the plugin cache it may write). */
+export function scopedTerraform<T extends TerraformRunner>(runner: T, scope: PluginCacheScope): T {
+  return Object.assign(Object.create(runner) as T, { plan: (request: PlanRequest) => runner.plan({ ...request, pluginCache: request.pluginCache ?? scope }) });
 }

@@ -1,6 +1,6 @@
 import pLimit from "p-limit";
 import type { Config, WorkspaceConfig } from "../config/schema.js";
-import { planRequestFor } from "./plan-request.js";
+import { planRequestFor, scopedTerraform } from "./plan-request.js";
 import type { ConfigResult } from "../config/validate.js";
 import { parsePlan } from "../core/plan/parse.js";
 import { Masker } from "../core/render/mask.js";
@@ -49,6 +49,8 @@ export type PreviewOutcome =
 /** Plans the workspaces a pull request touches and keeps its comment and check runs current. */
 export async function previewPlan(deps: PreviewDeps, request: PreviewRequest): Promise<PreviewOutcome> {
   const { pr } = request;
+  // a pull request's code: providers it installs land in its repository's own cache, never one reviewed code runs from
+  deps = { ...deps, terraform: scopedTerraform(deps.terraform, { owner: pr.owner, repo: pr.repo, code: "pull-request" }) };
   // 1. A broken config is the only thing reported: one failing check run that says how to fix it.
   if (!request.config.ok) {
     await reportConfigError(deps, pr, request.config);

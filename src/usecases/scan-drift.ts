@@ -1,7 +1,8 @@
 import type { LimitFunction } from "p-limit";
 import stripAnsi from "strip-ansi";
 import type { Config, WorkspaceConfig } from "../config/schema.js";
-import { planRequestFor } from "./plan-request.js";
+import { planRequestFor, scopedTerraform } from "./plan-request.js";
+import { readDashboardState } from "./dashboard-state.js";
 import { withBackports } from "../core/drift/backport-state.js";
 import { endWindowsOf, recordBreakGlass } from "../core/drift/break-glass-state.js";
 import { expectedDrift, markExpected } from "../core/drift/break-glass-view.js";
@@ -10,7 +11,7 @@ import { durationToMs } from "../config/schema.js";
 import { DASHBOARD_LABEL, DASHBOARD_MARKER, DASHBOARD_TITLE, renderDashboard, reopenRequests } from "../core/drift/dashboard.js";
 import { classifyDrift, type DriftItem } from "../core/drift/items.js";
 import { isSecretItem } from "../core/drift/report.js";
-import { decodeState, mergeScan, type DashboardState, type ObservedItem, type WorkspaceScan } from "../core/drift/state.js";
+import { mergeScan, type DashboardState, type ObservedItem, type WorkspaceScan } from "../core/drift/state.js";
 import { fingerprintOf, severityOf, valueHashOf, withoutIgnored } from "../core/drift/track.js";
 import { parsePlan } from "../core/plan/parse.js";
 import { Masker } from "../core/render/mask.js";
@@ -88,6 +89,7 @@ export interface ScanReport {
 /** Scans a repository's branch for drift, keeps its backport pull requests and its dashboard issue current. */
 export async function scanRepository(deps: ScanDeps, target: ScanTarget, config: Config, options: ScanOptions = {}): Promise<ScanReport> {
   const started = (deps.now ?? Date.now)();
+  deps = { ...deps, terraform: scopedTerraform(deps.terraform, { owner: target.owner, repo: target.repo, code: "reviewed" }) };
   const { signal } = options;
   const repoName = `${target.owner}/${target.repo}`;
   const today = deps.today();
@@ -138,8 +140,8 @@ export async function scanRepository(deps: ScanDeps, target: ScanTarget, config:
     }
 
     // 3. Read the dashboard (its state and any ticked "open again" box) and merge this scan into its state.
-    existing = await deps.host.findDashboard(target, DASHBOARD_MARKER);
-    const decoded = decodeState(existing?.body);
+    const decoded = await readDashboardState(deps.host, target);
+    existing = decoded.existing;
     if (decoded.problem && existing) deps.logger.warn({ repo: repoName, problem: decoded.problem }, "dashboard state rebuilt from this scan");
     state = { ...mergeScan(decoded.state, scans!, today, new Date(started).toISOString()), breakGlass: endWindowsOf(recordBreakGlass(decoded.state.breakGlass, options.breakGlass ?? [], started), options.resolvedIncidents ?? [], started) };
     // drift first seen inside a break-glass window is expected: no backport pull request while it lasts

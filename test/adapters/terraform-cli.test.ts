@@ -68,6 +68,29 @@ describe("TerraformCli", () => {
     expect(new Set(fake.calls().map((c) => c.env.TF_DATA_DIR)).size).toBe(3); // separate .terraform per run
   });
 
+  it("keeps a pull request's plugin cache apart from reviewed code's and from other owners' (issue 15 §1)", async () => {
+    const { fake, runner, request } = setup();
+    const scopes = [
+      { owner: "acme", repo: "infra", code: "reviewed" as const },
+      { owner: "acme", repo: "infra", code: "pull-request" as const },
+      { owner: "acme", repo: "other", code: "pull-request" as const },
+      { owner: "umbrella", repo: "infra", code: "reviewed" as const },
+      { owner: "acme", repo: "..", code: "pull-request" as const },
+    ];
+    for (const pluginCache of scopes) await runner.plan(request(fakeWorkspace(PLAN), { pluginCache }));
+    await runner.plan(request(fakeWorkspace(PLAN)));
+    const caches = fake.calls().filter((c) => c.args[0] === "init").map((c) => c.env.TF_PLUGIN_CACHE_DIR!);
+    const root = caches[0]!.split(`${path.sep}acme${path.sep}`)[0]!;
+    expect(caches.map((c) => path.relative(root, c))).toEqual([
+      "acme/reviewed/slot-0",
+      "acme/pull-requests/infra/slot-0",
+      "acme/pull-requests/other/slot-0",
+      "umbrella/reviewed/slot-0",
+      expect.stringMatching(/^acme\/pull-requests\/h-[0-9a-f]{16}\/slot-0$/),
+      "local/slot-0",
+    ]);
+  });
+
   it("runs tofu when asked", async () => {
     const { fake, runner, request } = setup();
     await runner.plan(request(fakeWorkspace(PLAN), { binary: "tofu" }));

@@ -224,6 +224,8 @@ describe("the scan endpoint, /metrics and /healthz", () => {
     expect(await all.json()).toEqual({ id: expect.not.stringMatching(queued.id), queued: "all installations" });
     await app.idle();
     expect(app.fake.calls().filter((c) => c.args[0] === "plan")).toHaveLength(2); // prod and dev, once: the second request found the scan running
+    // the default branch is reviewed code: its owner's reviewed cache, which no pull request's run writes
+    expect(new Set(app.fake.calls().map((c) => c.env.TF_PLUGIN_CACHE_DIR!.replace(/\/slot-\d+$/, "")))).toEqual(new Set([expect.stringMatching(/\/acme\/reviewed$/)]));
 
     const metrics = await (await fetch(`${base}/metrics`)).text();
     expect(metrics).toMatch(/driftback_drift_items\{repo="acme\/infra",workspace="prod",class="actionable",severity="high"\} 1/);

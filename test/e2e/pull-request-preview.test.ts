@@ -39,6 +39,8 @@ describeShared("plan previews on pull requests (probot.receive, nock, fake terra
     expect(calls[0]!.cwd).toMatch(/infra\/prod$/);
     expect(calls[1]!.args).toContain("-var-file=prod.tfvars");
     expect(calls[1]!.env.TF_WORKSPACE).toBe("production");
+    // the pull request's code installs providers into its repository's own cache, never the one reviewed code runs from
+    expect(calls[0]!.env.TF_PLUGIN_CACHE_DIR).toMatch(/\/codertocat\/pull-requests\/hello-world\/slot-\d+$/);
 
     const created = api.sent("POST", /check-runs$/);
     expect(created).toHaveLength(1);

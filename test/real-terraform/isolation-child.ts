@@ -12,8 +12,12 @@ const CANARY = process.env.DRIFTBACK_TEST_CANARY!;
 const root = mkdtempSync(path.join(os.tmpdir(), "driftback-isolation-"));
 const scratch = path.join(root, "scratch");
 const cache = path.join(root, "plugin-cache");
-mkdirSync(path.join(cache, "slot-0", "registry.example", "x"), { recursive: true });
-writeFileSync(path.join(cache, "slot-0", "registry.example", "x", "terraform-provider-x"), "#!/bin/sh\necho original\n");
+mkdirSync(path.join(cache, "local", "slot-0", "registry.example", "x"), { recursive: true });
+writeFileSync(path.join(cache, "local", "slot-0", "registry.example", "x", "terraform-provider-x"), "#!/bin/sh\necho original\n");
+// the cache reviewed code of the same owner runs providers from: a pull request's run must not reach it at all
+const reviewedProvider = path.join(cache, "acme", "reviewed", "slot-0", "registry.example", "x", "terraform-provider-x");
+mkdirSync(path.dirname(reviewedProvider), { recursive: true });
+writeFileSync(reviewedProvider, "#!/bin/sh\necho original\n");
 // the App's private key, as PRIVATE_KEY_PATH names it
 const keyFile = path.join(root, "app-key.pem");
 writeFileSync(keyFile, `-----BEGIN RSA PRIVATE KEY-----\n${CANARY}-keyfile\n-----END RSA PRIVATE KEY-----\n`);
@@ -64,8 +68,9 @@ try() { if "$@" 2>/dev/null; then echo "DONE $*"; else echo "DENIED $*"; fi; }
 for f in /proc/[0-9]*/environ /proc/[0-9]*/cmdline; do cat "$f" 2>/dev/null | tr '\\000' ' '; echo; done
 try cat ${keyFile}
 try cat ${path.join(victim, "secrets.auto.tfvars")}
-try sh -c 'echo hacked > ${path.join(cache, "slot-0", "registry.example", "x", "terraform-provider-x")}'
-try sh -c 'echo planted > ${path.join(cache, "slot-0", "planted")}'
+try sh -c 'echo hacked > ${path.join(cache, "local", "slot-0", "registry.example", "x", "terraform-provider-x")}'
+try sh -c 'echo planted > ${path.join(cache, "local", "slot-0", "planted")}'
+try sh -c 'echo hacked > ${reviewedProvider}'
 try sh -c 'echo planted > ${path.join(victim, "planted.tf")}'
 try sh -c 'echo planted > ${path.join(root, "planted")}'
 echo "ENV $(env | tr '\\n' ' ')"
@@ -99,7 +104,10 @@ const kept = await runner.plan({ ...request, keepPlanFile: true });
 const applied = kept.ok && kept.saved ? await runner.apply({ dir: ws, binary: "terraform", workspace: "default", saved: kept.saved, timeoutMs: 120_000, lockTimeout: "30s" }) : { ok: false, message: kept.ok ? "no saved plan" : kept.message, output: "" };
 if (kept.ok) await kept.saved?.release();
 const hostileEnv = { ...process.env, PATH: `${hostileBin}:${process.env.PATH}` };
-const hostile = await new TerraformCli({ isolation, scratchDir: scratch, pluginCacheDir: cache, cacheSlots: 1, env: hostileEnv }).plan(request);
-const after = snapshot().split("\n").filter((line) => !line.startsWith("scratch/driftback-src-pr")).join("\n");
+// as a pull request's preview plans it: its own repository's pull-request cache
+const hostile = await new TerraformCli({ isolation, scratchDir: scratch, pluginCacheDir: cache, cacheSlots: 1, env: hostileEnv }).plan({ ...request, pluginCache: { owner: "acme", repo: "infra", code: "pull-request" } });
+// the runner makes the pull request's own (empty) cache dirs: everything else must be as before
+const ownCache = path.join("plugin-cache", "acme", "pull-requests");
+const after = snapshot().split("\n").filter((line) => !line.startsWith("scratch/driftback-src-pr") && !line.startsWith(ownCache)).join("\n");
 clone.kill();
 process.stdout.write(`${JSON.stringify({ uid: process.getuid?.(), isolation, hcl, cli, cliWarnings, applied, hostile, before, after })}\n`);

@@ -89,6 +89,8 @@ describe.skipIf(missing !== undefined)("terraform started by driftback's runner 
     expect(output).toMatch(/DENIED cat .*driftback-src-victim/);
     expect(output).toMatch(/DENIED sh -c echo hacked > .*terraform-provider-x/);
     expect(output).toMatch(/DENIED sh -c echo planted > .*slot-0\/planted/);
+    // a pull request's run does not reach the cache its owner's reviewed code runs providers from
+    expect(output).toMatch(/DENIED sh -c echo hacked > .*acme\/reviewed\/slot-0\/registry\.example\/x\/terraform-provider-x/);
     expect(output).toMatch(/DENIED sh -c echo planted > .*driftback-src-victim\/planted\.tf/);
     expect(output).toContain("ENV "); // it did run to the end
     expect(output).not.toContain(CANARY);

@@ -43,7 +43,7 @@ describe.skipIf(!probe.available)("real terraform: refusals, scan --dir and the 
 
   it("runs the project's runner with a real plugin cache and its own TF_DATA_DIR, leaving no scratch behind", () => {
     const root = path.dirname(sandbox.dir);
-    const cached = path.join(root, "plugin-cache", "slot-0", "example.com", "driftback", "sandbox", "0.1.0");
+    const cached = path.join(root, "plugin-cache", "local", "slot-0", "example.com", "driftback", "sandbox", "0.1.0");
     expect(existsSync(cached), cached).toBe(true);
     expect(readdirSync(path.join(root, "scratch"))).toEqual([]);
   });

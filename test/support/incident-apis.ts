@@ -312,7 +312,7 @@ export class GitHubIssuesMock extends TrackerMock {
   getIssue(number: number, reply: Reply | Record<string, unknown>): this {
     return this.answer(this.scope.get(`${this.repoPath}/issues/${number}`), isReply(reply) ? reply : json(reply));
   }
-  listComments(number: number, reply: Reply | { id: number; body: string }[]): this {
+  listComments(number: number, reply: Reply | { id: number; body: string; user?: { type: string } }[]): this {
     const r = Array.isArray(reply) ? json(reply.map((c) => ({ ...c, html_url: `https://github.com/acme/incidents/issues/${number}#issuecomment-${c.id}` }))) : reply;
     return this.answer(this.scope.get(`${this.repoPath}/issues/${number}/comments`).query(true), r);
   }

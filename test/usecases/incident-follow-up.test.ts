@@ -4,7 +4,8 @@ import { encodeMarker, type IncidentLinkSource } from "../../src/core/backport/m
 import type { LinkedPullRequest } from "../../src/core/incidents/follow-up-view.js";
 import type { BackportPullRequest, FollowUpRequest, FollowUpResult, IncidentSource, IncidentSourceName } from "../../src/ports.js";
 import { bundledTemplates } from "../../src/templates.js";
-import { followUpIncidents, linkedFromPullRequests, linkedFromReport } from "../../src/usecases/incident-follow-up.js";
+import { sealOf } from "../../src/core/state-seal.js";
+import { followUpIncidents, followUpRequests, linkedFromPullRequests, linkedFromReport } from "../../src/usecases/incident-follow-up.js";
 import { memoryLogger } from "../support/backport-world.js";
 
 const REPO = { owner: "acme", repo: "infra" };
@@ -248,5 +249,24 @@ describe("the follow-up's input", () => {
       (n) => `https://ghe.example.com/acme/infra/pull/${n}`,
     );
     expect(linked).toEqual([{ repo: "acme/infra", number: 7, url: "https://ghe.example.com/acme/infra/pull/7", status: "merged", incident: { key: "acme/incidents#42", source: "github", url: "https://github.com/acme/incidents/issues/42" } }]);
+  });
+});
+
+describe("sealed follow-ups (issue 15: a person cannot plant a marker driftback then edits or takes as written)", () => {
+  const keys = [Buffer.from("first-state-key-0123456789"), Buffer.from("older-state-key-0123456789")];
+  const group = (key: string) => ({ repo: "acme/infra", incident: { key, source: "github" as const }, pullRequests: [{ repo: "acme/infra", number: 3, url: "https://github.com/acme/infra/pull/3", status: "open" as const, incident: { key, source: "github" as const } }] });
+
+  it("carries one seal per key, the first written; none without a key", () => {
+    const [request] = followUpRequests(group("#42"), "github", templates, keys);
+    expect(request!.seals).toHaveLength(2);
+    expect(request!.seals![0]).toBe(sealOf("follow-up", `github\n#42\n${request!.marker}`, [keys[0]!]));
+    expect(followUpRequests(group("#42"), "github", templates, [])[0]!.seals).toBeUndefined();
+  });
+
+  it("the seal is bound to the incident: one copied from another incident's follow-up does not match", () => {
+    const a = followUpRequests(group("#42"), "github", templates, keys)[0]!;
+    const b = followUpRequests(group("#43"), "github", templates, keys)[0]!;
+    expect(a.marker).toBe(b.marker);
+    expect(a.seals![0]).not.toBe(b.seals![0]);
   });
 });

@@ -33,7 +33,19 @@ const target = { owner: "acme", repo: "infra", cloneUrl: "file:///unused", defau
 const terraform: TerraformRunner = { plan: async () => ({ ok: true, planJson: scanPlanJson([sgDrift()]) }) };
 const KEY = parseStateKeys("0123456789abcdef-state-key");
 
-function deps(host: DriftHost, logger = memoryLogger()): ScanDeps {
+/** A host that says who last edited the dashboard, as GitHub's GraphQL `editor` does. */
+class EditedHost extends MemoryHost {
+  editorAsked = 0;
+  constructor(private readonly editedByOthers: boolean) {
+    super();
+  }
+  async dashboardEditedByOthers() {
+    this.editorAsked++;
+    return this.editedByOthers;
+  }
+}
+
+function deps(host: DriftHost, logger = memoryLogger(), today = "2026-11-22"): ScanDeps {
   return {
     host,
     source: { checkoutBranch: async () => ({ dir: "/checkout", sha: "abc", cleanup: async () => {} }) },
@@ -42,7 +54,7 @@ function deps(host: DriftHost, logger = memoryLogger()): ScanDeps {
     logger,
     metrics: noMetrics,
     planLimit: pLimit(2),
-    today: () => "2026-11-22",
+    today: () => today,
   };
 }
 
@@ -76,5 +88,24 @@ describe("the dashboard's state block is sealed (issue 15 §2)", () => {
     expect(logger.lines.some((l) => l.level === "warn" && /forged or edited/.test(String((l.obj as { problem?: string }).problem)))).toBe(true);
     expect(host.issues).toHaveLength(1);
     expect(decodeState(host.issues[0]!.body).problem).toBeUndefined();
+  });
+
+  it.each([
+    [false, "adopted: first seen stays 2020-01-01", "2020-01-01"],
+    [true, "ignored: the item is first seen again today", "2026-11-22"],
+  ])("an unsealed state block in a body someone else edited=%s is %s", async (editedByOthers, _what, firstSeen) => {
+    const host = new EditedHost(editedByOthers);
+    await scanRepository(deps(host, memoryLogger(), "2020-01-01"), target, config.config);
+    expect(host.editorAsked).toBe(0); // no key: nothing to protect, GitHub is not asked
+    useStateKeys(KEY);
+    const logger = memoryLogger();
+    await scanRepository(deps(host, logger), target, config.config);
+    expect(host.editorAsked).toBe(1);
+    expect(host.issues).toHaveLength(1);
+    expect(Object.values(decodeState(host.issues[0]!.body).state.items).map((i) => i.firstSeen)).toEqual([firstSeen]);
+    expect(logger.lines.some((l) => /someone other than driftback/.test(String((l.obj as { problem?: string }).problem)))).toBe(editedByOthers);
+    // once sealed, GitHub is not asked again
+    await scanRepository(deps(host), target, config.config);
+    expect(host.editorAsked).toBe(1);
   });
 });

@@ -1,5 +1,20 @@
 import type { ProbotOctokit } from "probot";
+import { z } from "zod";
 import type { DashboardIssue, DriftHost, RepoRef } from "../../ports.js";
+
+/** Who opened the dashboard and who last edited its body (REST's issue has no editor). */
+export const DASHBOARD_EDITOR = `
+query driftbackDashboardEditor($owner: String!, $name: String!, $number: Int!) {
+  repository(owner: $owner, name: $name) {
+    issue(number: $number) { author { login } editor { login } }
+  }
+}`;
+
+const editorAnswer = z.object({
+  repository: z
+    .object({ issue: z.object({ author: z.object({ login: z.string() }).nullable(), editor: z.object({ login: z.string() }).nullable() }).nullable() })
+    .nullable(),
+});
 
 type Octokit = InstanceType<typeof ProbotOctokit>;
 
@@ -16,6 +31,14 @@ export class OctokitDriftHost implements DriftHost {
     // a person's (or another bot's) issue with the marker and the label is not driftback's state
     const issue = issues.find((i) => !i.pull_request && i.body?.startsWith(marker) && i.user?.type === "Bot" && (this.appId === undefined || i.performed_via_github_app?.id === this.appId));
     return issue ? { number: issue.number, body: issue.body ?? "" } : undefined;
+  }
+
+  async dashboardEditedByOthers(repo: RepoRef, issueNumber: number): Promise<boolean> {
+    const answer = editorAnswer.parse(await this.octokit.graphql(DASHBOARD_EDITOR, { owner: repo.owner, name: repo.repo, number: issueNumber }));
+    const issue = answer.repository?.issue;
+    // an issue GitHub cannot show cannot vouch for its body
+    if (!issue) return true;
+    return issue.editor !== null && issue.editor.login !== issue.author?.login;
   }
 
   async createDashboard(repo: RepoRef, title: string, body: string, label: string): Promise<number> {

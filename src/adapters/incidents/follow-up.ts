@@ -1,3 +1,4 @@
+import type { FollowUpRequest } from "../../ports.js";
 import { IncidentSourceError } from "./errors.js";
 
 /** Every follow-up marker starts with this, so driftback's own comments and notes are never read back as incident evidence. */
@@ -10,6 +11,19 @@ export function checkMarker(marker: string, action: string): void {
   if (!MARKER.test(marker)) {
     throw new IncidentSourceError("rejected", `Could not ${action}: the follow-up marker must be "driftback:" followed by up to 100 letters, digits or ._/:- characters.`);
   }
+}
+
+/** The marker as written: with its seal when the request has one. */
+export function followUpTag(followUp: Pick<FollowUpRequest, "marker" | "seals">): string {
+  const seal = followUp.seals?.[0];
+  return seal ? `${followUp.marker} seal:${seal}` : followUp.marker;
+}
+
+/** Whether a comment or note is driftback's follow-up for this request: sealed by one of the keys, or (no key) marked. */
+export function isOwnFollowUp(text: string | null | undefined, followUp: Pick<FollowUpRequest, "marker" | "seals">): boolean {
+  if (typeof text !== "string") return false;
+  if (followUp.seals && followUp.seals.length > 0) return followUp.seals.some((seal) => text.includes(`${followUp.marker} seal:${seal}`));
+  return text.includes(followUp.marker);
 }
 
 /** Comments, notes and updates written by people: driftback's own follow-ups (they name resources too) are left out of the evidence. */

@@ -2,7 +2,7 @@ import type { ProbotOctokit } from "probot";
 import { z } from "zod";
 import type { FollowUpRequest, FollowUpResult, Incident, IncidentEventKind, IncidentSource, IncidentWindow, WebhookHeaders, WebhookVerification } from "../../ports.js";
 import { errorForStatus, IncidentSourceError, safeWords, trackerMessage, type TrackerHints } from "./errors.js";
-import { checkMarker, joinText, sameText, writtenByPeople } from "./follow-up.js";
+import { checkMarker, followUpTag, isOwnFollowUp, joinText, sameText, writtenByPeople } from "./follow-up.js";
 import { fetchWithin, formatSeconds, isTimeout } from "./http.js";
 import { bodyText, header, parseJsonObject, quoteId, RecentDeliveries, duplicate, reject } from "./webhook.js";
 import { checkWindow, isoTime, mergeIncidents, openDuring } from "./window.js";
@@ -42,7 +42,7 @@ const issueSchema = z.object({
   pull_request: z.unknown().optional(),
 });
 type GitHubIssue = z.output<typeof issueSchema>;
-const commentSchema = z.object({ id: z.number(), body: z.string().nullish(), html_url: z.string() });
+const commentSchema = z.object({ id: z.number(), body: z.string().nullish(), html_url: z.string(), user: z.object({ type: z.string() }).nullish() });
 
 export class GitHubIssuesIncidentSource implements IncidentSource {
   readonly name = "github" as const;
@@ -141,14 +141,17 @@ export class GitHubIssuesIncidentSource implements IncidentSource {
     const number = this.issueNumber(key);
     const action = `write the follow-up comment on incident issue ${quoteId(key)}`;
     checkMarker(followUp.marker, action);
-    const hidden = `<!-- ${followUp.marker} -->`;
-    const body = `${followUp.body.trimEnd()}\n\n${hidden}\n`;
+    const body = `${followUp.body.trimEnd()}\n\n<!-- ${followUpTag(followUp)} -->\n`;
     if (body.length > GITHUB_COMMENT_LIMIT) {
       throw new IncidentSourceError("rejected", `Could not ${action}: the follow-up is ${body.length} characters, over GitHub's limit of ${GITHUB_COMMENT_LIMIT}.`);
     }
     return this.call(action, async () => {
       const comments = z.array(commentSchema).parse(await this.allPages("GET /repos/{owner}/{repo}/issues/{issue_number}/comments", { ...this.ref, issue_number: number }));
-      const existing = comments.find((comment) => comment.body?.includes(hidden));
+      // a sealed one is driftback's; an unsealed one from before seals is adopted (sealed by this edit) only from a bot
+      const unsealed = `<!-- ${followUp.marker} -->`;
+      const existing =
+        comments.find((comment) => isOwnFollowUp(comment.body, followUp)) ??
+        (followUp.seals?.length ? comments.find((comment) => comment.user?.type === "Bot" && comment.body?.includes(unsealed)) : undefined);
       if (existing) {
         if (followUp.mode === "append" || sameText(existing.body ?? "", body)) return { written: false, outcome: "unchanged", url: existing.html_url };
         const { data } = await this.octokit.rest.issues.updateComment({ ...this.ref, comment_id: existing.id, body, request: this.request() });

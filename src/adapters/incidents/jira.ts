@@ -2,7 +2,7 @@ import { z } from "zod";
 import type { FollowUpRequest, FollowUpResult, Incident, IncidentEventKind, IncidentSource, IncidentWindow, WebhookHeaders, WebhookVerification } from "../../ports.js";
 import { adfToText, markdownToAdf, sameAdf } from "./adf.js";
 import { IncidentSourceError, unexpected } from "./errors.js";
-import { checkMarker, joinText, writtenByPeople } from "./follow-up.js";
+import { checkMarker, followUpTag, isOwnFollowUp, joinText, writtenByPeople } from "./follow-up.js";
 import { collectPages, requestJson, type HttpContext } from "./http.js";
 import { bodyText, freshness, fromHex, header, hmacSha256, parseJsonObject, quoteId, RecentDeliveries, duplicate, reject, sameDigest } from "./webhook.js";
 import { checkWindow, dayOf, isoTime, openDuring } from "./window.js";
@@ -140,12 +140,12 @@ export class JiraIncidentSource implements IncidentSource {
     const issueKey = this.issueKey(key);
     const action = `write the follow-up comment on Jira issue ${quoteId(key)}`;
     checkMarker(followUp.marker, action);
-    const body = markdownToAdf(followUp.body, followUp.marker);
+    const body = markdownToAdf(followUp.body, followUpTag(followUp));
     if (JSON.stringify(body).length > JIRA_COMMENT_LIMIT) {
       throw new IncidentSourceError("rejected", `Could not ${action}: the follow-up is over Jira's comment limit of ${JIRA_COMMENT_LIMIT} characters.`);
     }
     try {
-      const existing = (await this.comments(issueKey, action)).find((comment) => adfToText(comment.body).includes(followUp.marker));
+      const existing = (await this.comments(issueKey, action)).find((comment) => isOwnFollowUp(adfToText(comment.body), followUp));
       const urlOf = (id: string) => `${this.base}/browse/${issueKey}?focusedCommentId=${encodeURIComponent(id)}`;
       if (existing) {
         if (followUp.mode === "append" || sameAdf(existing.body, body)) return { written: false, outcome: "unchanged", url: urlOf(existing.id) };

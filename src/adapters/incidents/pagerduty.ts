@@ -1,7 +1,7 @@
 import { z } from "zod";
 import type { FollowUpRequest, FollowUpResult, Incident, IncidentEventKind, IncidentSource, IncidentWindow, WebhookHeaders, WebhookVerification } from "../../ports.js";
 import { IncidentSourceError, unexpected } from "./errors.js";
-import { checkMarker, joinText, markdownToPlainText, writtenByPeople } from "./follow-up.js";
+import { checkMarker, followUpTag, isOwnFollowUp, joinText, markdownToPlainText, writtenByPeople } from "./follow-up.js";
 import { requestJson, type HttpContext } from "./http.js";
 import { bodyText, freshness, fromHex, header, hmacSha256, parseJsonObject, quoteId, RecentDeliveries, duplicate, reject, sameDigest } from "./webhook.js";
 import { checkWindow, isoTime, mergeIncidents, openDuring } from "./window.js";
@@ -189,12 +189,12 @@ export class PagerDutyIncidentSource implements IncidentSource {
         throw new IncidentSourceError("rejected", `Could not ${action}: the incident belongs to a PagerDuty service this repository may not write on (incidents.pagerduty.service_ids, PAGERDUTY_SERVICE_ALLOWLIST).`);
       }
       const notes = await requestJson(this.http, { action, url: new URL(`${this.base}/incidents/${id}/notes`) }, notesSchema);
-      if (notes.notes.some((note) => note.content?.includes(followUp.marker))) {
+      if (notes.notes.some((note) => isOwnFollowUp(note.content, followUp))) {
         return followUp.mode === "edit"
           ? { written: false, outcome: "unchanged", reason: "PagerDuty notes cannot be edited; the note with this marker stays as first written." }
           : { written: false, outcome: "unchanged" };
       }
-      const content = `${markdownToPlainText(followUp.body)}\n\n[${followUp.marker}]`;
+      const content = `${markdownToPlainText(followUp.body)}\n\n[${followUpTag(followUp)}]`;
       await requestJson(this.http, { action, method: "POST", url: new URL(`${this.base}/incidents/${id}/notes`), headers: { from: this.options.fromEmail }, body: { note: { content } } }, z.object({ note: noteSchema }));
       return { written: true, outcome: "created" };
     } catch (error) {

@@ -4,6 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import type { ApplyOutcome, ApplyRequest, PlanOutcome, PlanRequest, PlanStage, SavedPlan, TerraformRunner } from "../../ports.js";
 import { terraformEnv } from "./env.js";
+import { pluginCacheDirFor } from "./plugin-cache.js";
 import { runProgram, type RunResult } from "./process.js";
 import { bwrapArgs, checkoutRoot, detectIsolation, ignoringSigterm, refusedMessage, resolveBinary, scratchDirs, systemBinds, unsafeBind, type IsolationStatus } from "./sandbox.js";
 
@@ -78,7 +79,7 @@ export class TerraformCli implements TerraformRunner {
   private readonly scratchDir: string;
   private readonly env: NodeJS.ProcessEnv;
   private readonly killGraceMs: number | undefined;
-  private readonly slots: CacheSlots;
+  private readonly slotCount: number;
   private readonly isolation: IsolationStatus | undefined;
 
   constructor(options: TerraformCliOptions = {}) {
@@ -87,17 +88,24 @@ export class TerraformCli implements TerraformRunner {
     this.env = options.env ?? process.env;
     this.killGraceMs = options.killGraceMs;
     this.isolation = options.isolation;
-    const count = options.cacheSlots ?? (Number(process.env.DRIFTBACK_PLUGIN_CACHE_SLOTS) || 4);
-    const key = `${this.pluginCacheDir}#${count}`;
-    this.slots = slotPools.get(key) ?? new CacheSlots(count);
-    slotPools.set(key, this.slots);
+    this.slotCount = options.cacheSlots ?? (Number(process.env.DRIFTBACK_PLUGIN_CACHE_SLOTS) || 4);
+  }
+
+  /** The slots of one scope's cache (see pluginCacheDirFor), shared by every runner in this process. */
+  private slotsOf(scope: PlanRequest["pluginCache"]): { dir: string; slots: CacheSlots } {
+    const dir = pluginCacheDirFor(this.pluginCacheDir, scope);
+    const key = `${dir}#${this.slotCount}`;
+    const slots = slotPools.get(key) ?? new CacheSlots(this.slotCount);
+    slotPools.set(key, slots);
+    return { dir, slots };
   }
 
   async plan(request: PlanRequest): Promise<PlanOutcome> {
     const runDir = path.join(this.scratchDir, `driftback-run-${randomUUID()}`);
     await mkdir(runDir, { recursive: true });
     const planFile = path.join(runDir, "tfplan");
-    const envFor = (slot: number) => terraformEnv(this.env, { pluginCacheDir: path.join(this.pluginCacheDir, `slot-${slot}`), dataDir: path.join(runDir, "data"), workspace: request.workspace, ...this.homeFor(runDir) });
+    const cache = this.slotsOf(request.pluginCache);
+    const envFor = (slot: number) => terraformEnv(this.env, { pluginCacheDir: path.join(cache.dir, `slot-${slot}`), dataDir: path.join(runDir, "data"), workspace: request.workspace, ...this.homeFor(runDir) });
     let env = envFor(0);
     let cacheWritable = false;
     const run = (args: string[], captureStdout = false) =>
@@ -107,7 +115,7 @@ export class TerraformCli implements TerraformRunner {
       const refused = this.refusal();
       if (refused) return { ok: false, stage: "init", message: refused, output: "", timedOut: false, cancelled: false };
       if (this.isolation?.mode === "bubblewrap") await mkdir(path.join(runDir, "home"), { recursive: true });
-      const init = await this.slots.with(async (slot) => {
+      const init = await cache.slots.with(async (slot) => {
         env = envFor(slot);
         await mkdir(env.TF_PLUGIN_CACHE_DIR!, { recursive: true });
         // init installs providers (checksum-verified by terraform) into the cache and starts none of them;

@@ -121,6 +121,36 @@ describe("the follow-up comment (hidden marker, edited in place)", () => {
     expect(api.requests.filter((r) => r.method !== "GET")).toHaveLength(0);
   });
 
+  describe("sealed (the App has a state key)", () => {
+    const seals = ["c2VhbC1vbmUtc2VhbC1vbmUtc2VhbC1vbmUtc2VhbC1vbmUtMQ", "b2xkLWtleS1zZWFsLW9sZC1rZXktc2VhbC1vbGQta2V5LTI"];
+    const sealedBody = `${body}\n\n<!-- ${marker} seal:${seals[0]} -->\n`;
+
+    it("a person's comment carrying the bare marker is neither edited nor taken for driftback's: a sealed one is created", async () => {
+      api.listComments(42, [{ id: 9, body: `my words\n\n<!-- ${marker} -->`, user: { type: "User" } }]);
+      api.createComment(42, 78);
+      expect(await source.upsertFollowUp("#42", { marker, body, mode: "edit", seals })).toMatchObject({ written: true, outcome: "created" });
+      expect(api.sent("POST", "/repos/acme/incidents/issues/42/comments")[0]!.body).toEqual({ body: sealedBody });
+      expect(api.sent("PATCH", "/repos/acme/incidents/issues/comments/9")).toHaveLength(0);
+    });
+
+    it("driftback's unsealed comment from before seals (a bot's) is adopted and sealed by the edit: no second comment", async () => {
+      api.listComments(42, [{ id: 55, body: `old list\n\n<!-- ${marker} -->\n`, user: { type: "Bot" } }]);
+      api.updateComment(55);
+      expect(await source.upsertFollowUp("#42", { marker, body, mode: "edit", seals })).toMatchObject({ written: true, outcome: "updated" });
+      expect(api.sent("PATCH", "/repos/acme/incidents/issues/comments/55")[0]!.body).toEqual({ body: sealedBody });
+    });
+
+    it("a comment sealed with a rotated-out key is still driftback's, and is sealed again with the first key", async () => {
+      api.listComments(42, [
+        { id: 9, body: `copied\n\n<!-- ${marker} seal:forged -->`, user: { type: "User" } },
+        { id: 56, body: `old list\n\n<!-- ${marker} seal:${seals[1]} -->\n`, user: { type: "Bot" } },
+      ]);
+      api.updateComment(56);
+      expect(await source.upsertFollowUp("#42", { marker, body, mode: "edit", seals })).toMatchObject({ written: true, outcome: "updated" });
+      expect(api.sent("PATCH", "/repos/acme/incidents/issues/comments/56")[0]!.body).toEqual({ body: sealedBody });
+    });
+  });
+
   it("a follow-up over GitHub's 65,536-character limit is refused before any request", async () => {
     await expect(source.upsertFollowUp("#42", { marker, body: "x".repeat(70_000), mode: "edit" })).rejects.toMatchObject({ kind: "rejected", reason: expect.stringContaining("over GitHub's limit of 65536") });
     expect(api.requests).toHaveLength(0);

@@ -146,6 +146,15 @@ describe("the follow-up comment (ADF, edited in place)", () => {
     expect(api.requests.filter((r) => r.method !== "GET")).toHaveLength(0);
   });
 
+  it("sealed: a comment a person wrote with the bare marker is not edited; driftback writes its own, sealed", async () => {
+    const seals = ["c2VhbC1vbmUtc2VhbC1vbmUtc2VhbC1vbmUtc2VhbC1vbmUtMQ"];
+    api.listComments("INC-7", { comments: [{ id: "30000", body: markdownToAdf("my words", marker) }] });
+    api.createComment("INC-7");
+    expect(await source().upsertFollowUp("INC-7", { marker, body, mode: "edit", seals })).toMatchObject({ written: true, outcome: "created" });
+    expect(api.sent("PUT", "/rest/api/3/issue/INC-7/comment/30000")).toHaveLength(0);
+    expect(api.sent("POST", "/rest/api/3/issue/INC-7/comment")[0]!.body.body).toEqual(markdownToAdf(body, `${marker} seal:${seals[0]}`));
+  });
+
   it("in append mode an existing comment with the marker is left alone", async () => {
     api.listComments("INC-7", { comments: [{ id: "30000", body: markdownToAdf("something else", marker) }] });
     expect(await source().upsertFollowUp("INC-7", { marker, body, mode: "append" })).toMatchObject({ written: false, outcome: "unchanged" });

@@ -142,6 +142,23 @@ describe("the follow-up note (append-only)", () => {
     expect(api.sent("POST", "/incidents/PT4KHLK/notes")).toHaveLength(0);
   });
 
+  it("sealed: a note a responder typed with the bare marker does not stop driftback's own note, which carries the seal", async () => {
+    const seals = ["c2VhbC1vbmUtc2VhbC1vbmUtc2VhbC1vbmUtc2VhbC1vbmUtMQ"];
+    api.getIncident("PT4KHLK", pdIncident());
+    api.listNotes("PT4KHLK", ["nothing to see\n\n[driftback:follow-up:opened]"]);
+    api.createNote("PT4KHLK");
+    expect(await source().upsertFollowUp("PT4KHLK", { ...followUp, seals })).toEqual({ written: true, outcome: "created" });
+    expect(api.sent("POST", "/incidents/PT4KHLK/notes")[0]!.body.note.content).toMatch(/\[driftback:follow-up:opened seal:c2VhbC1vbmUt[A-Za-z0-9_-]+\]$/);
+  });
+
+  it("sealed: its own sealed note is found again, so a rescan adds none", async () => {
+    const seals = ["c2VhbC1vbmUtc2VhbC1vbmUtc2VhbC1vbmUtc2VhbC1vbmUtMQ"];
+    api.getIncident("PT4KHLK", pdIncident());
+    api.listNotes("PT4KHLK", [`older words\n\n[driftback:follow-up:opened seal:${seals[0]}]`]);
+    expect(await source().upsertFollowUp("PT4KHLK", { ...followUp, seals })).toEqual({ written: false, outcome: "unchanged" });
+    expect(api.sent("POST", "/incidents/PT4KHLK/notes")).toHaveLength(0);
+  });
+
   it("asked to edit, says notes cannot be edited instead of adding a second one", async () => {
     api.getIncident("PT4KHLK", pdIncident());
     api.listNotes("PT4KHLK", ["older words\n\n[driftback:follow-up:opened]"]);
