@@ -34,6 +34,8 @@ import { RedisRuntime } from "./adapters/redis/runtime.js";
 import type { WorkerOptions } from "bullmq";
 import { ShutdownAwareRunner } from "./adapters/shutdown.js";
 import type { Readiness } from "./handlers/http.js";
+import { getPrivateKey } from "@probot/get-private-key";
+import { activeStateKeys, stateKeysFrom, useStateKeys } from "./core/state-seal.js";
 
 export interface DriftbackApp {
   app: (probot: Probot, options?: Partial<ApplicationFunctionOptions>) => void;
@@ -218,4 +220,27 @@ export function createDriftbackApp(overrides: DriftbackOptions = {}): DriftbackA
   };
 }
 
-export default createDriftbackApp().app;
+/**
+ * `probot run lib/index.js` (instead of driftback's own server, src/adapters/http/main.ts): the same state keys,
+ * so markers are sealed on that path too: DRIFTBACK_STATE_KEY, else derived from the App's private key.
+ */
+const probotRunApp: DriftbackApp["app"] = (probot, options) => {
+  ensureStateKeys(process.env, probot.log);
+  return createDriftbackApp().app(probot, options);
+};
+
+/** Sets the process's state keys from the environment when nothing set them yet (what main.ts does at boot). */
+export function ensureStateKeys(env: NodeJS.ProcessEnv, log: { warn: (message: string) => void }): void {
+  if (activeStateKeys().length > 0) return;
+  let privateKey: string | undefined;
+  try {
+    privateKey = getPrivateKey({ env }) ?? undefined;
+  } catch {
+    privateKey = undefined; // Probot itself reports an unreadable key
+  }
+  const state = stateKeysFrom(env, privateKey);
+  useStateKeys(state.keys);
+  if (state.source === "none") log.warn("driftback has no state key (neither DRIFTBACK_STATE_KEY nor a private key): its markers are not sealed");
+}
+
+export default probotRunApp;
