@@ -89,6 +89,48 @@ const ignoreRule = z
     message: "needs at least one of type, address or attribute",
   });
 
+/** A difference parity expects by design: `drift.ignore`'s globs without `type` (a module input has none). */
+const expectedRule = z
+  .strictObject({
+    address: z
+      .string()
+      .min(1)
+      .optional()
+      .describe("Resource address glob: inside the shared module (`aws_s3_bucket.*`), the full address in a group of whole workspaces, or `module.<call>` for a module input."),
+    attribute: z.string().min(1).optional().describe("Attribute path glob (`*` crosses dots), e.g. `tags.Owner`, `env.*_HOST` or a module input's name such as `region`."),
+  })
+  .refine((rule) => rule.address !== undefined || rule.attribute !== undefined, {
+    message: "needs at least one of address or attribute",
+  });
+
+const parityGroup = z
+  .strictObject({
+    name: z.string().min(1).describe("Unique group name, shown in the parity report."),
+    workspaces: z
+      .array(z.string().min(1))
+      .min(1)
+      .optional()
+      .describe("Workspace names or globs (`prod-*`): the matching workspaces are compared whole. Give this or `module`."),
+    module: z
+      .string()
+      .min(1)
+      .optional()
+      .describe("A module source: a local module's repo-relative dir (`modules/service`), or a registry or git source without `?ref=` and version. Every instance of it in the workspaces is compared. Give this or `workspaces`."),
+    expected: z.array(expectedRule).optional().describe("Differences expected by design, added to the defaults (names, ids, ARNs, endpoints, hosts, URLs, regions, zones, CIDRs, Environment/env/stage tags)."),
+    expected_only: z.array(expectedRule).optional().describe("Differences expected by design, replacing the defaults. Not together with `expected`."),
+  })
+  .superRefine((group, ctx) => {
+    if (group.workspaces === undefined && group.module === undefined) {
+      ctx.addIssue({ code: "custom", path: [], message: "needs `workspaces` (names or globs) or `module` (a module source): one of them says what the group compares" });
+    }
+    if (group.workspaces !== undefined && group.module !== undefined) {
+      ctx.addIssue({ code: "custom", path: ["module"], message: "cannot be given together with `workspaces`: a group compares either listed workspaces or the instances of one module" });
+    }
+    if (group.expected !== undefined && group.expected_only !== undefined) {
+      ctx.addIssue({ code: "custom", path: ["expected_only"], message: "cannot be given together with `expected`: `expected` adds to the defaults, `expected_only` replaces them" });
+    }
+  });
+
 export const DRIFT_TAXONOMIES = ["configuration", "policy", "resource"] as const;
 export const SEVERITIES = ["low", "medium", "high", "critical"] as const;
 export const BACKPORT_ACTIONS = ["codify", "revert", "ignore"] as const;
@@ -230,6 +272,10 @@ export const configSchema = z
       .prefault({})
       .describe("What happens when a backport pull request is merged."),
     incidents: incidentsSchema.describe("Incident sources, correlation and the follow-up on incidents."),
+    parity: z
+      .array(parityGroup)
+      .default([])
+      .describe("Environment parity groups besides the automatic ones (workspaces calling one module): workspaces or module instances meant to be alike."),
   })
   .superRefine((config, ctx) => {
     const seen = new Map<string, number>();
@@ -244,6 +290,13 @@ export const configSchema = z
       }
       seen.set(workspace.name, index);
     });
+    const groups = new Map<string, number>();
+    config.parity.forEach((group, index) => {
+      const first = groups.get(group.name);
+      if (first !== undefined) {
+        ctx.addIssue({ code: "custom", path: ["parity", index, "name"], message: `duplicates the name of parity[${first}]; every parity group needs its own name` });
+      } else groups.set(group.name, index);
+    });
   });
 
 export type RawConfig = z.input<typeof configSchema>;
@@ -252,6 +305,7 @@ export type WorkspaceConfig = Config["workspaces"][number];
 export type BackportConfig = Config["backport"];
 export type BackportRule = BackportConfig["rules"][number];
 export type IncidentsConfig = Config["incidents"];
+export type ParityConfig = Config["parity"][number];
 
 /** "20m" -> 1_200_000; the schema has already checked the shape. */
 export function durationToMs(value: string): number {
