@@ -59,7 +59,8 @@ export function workspaceVersions(parse: ParseHcl, files: ReadonlyMap<string, st
     if (dirFiles.length === 0 && dir !== root) collected.problems.push(`${dir}: a local module the workspace calls, but no .tf file of it was given`);
     for (const file of dirFiles) {
       for (const called of readConfigFile(parse, file, files.get(file)!, dir === root, collected)) {
-        const calledDir = localModuleDir(dir, called);
+        const local = localModuleDir(dir, called);
+        const calledDir = local === undefined ? undefined : normalizeDir(local); // `../` normalizes to `modules/app/`
         if (calledDir !== undefined && !seen.has(calledDir)) {
           seen.add(calledDir);
           dirs.push(calledDir);
