@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { loadRepoView } from "../../src/adapters/hcl/load-repo-view.js";
+import { loadRepoGraph, loadRepoView } from "../../src/adapters/hcl/load-repo-view.js";
 import { loadWorkspace } from "../../src/adapters/hcl/load-workspace.js";
 import { loadHclParser, type HclParser } from "../../src/adapters/hcl/parser.js";
 import { hclToolchain } from "../../src/adapters/hcl/toolchain.js";
@@ -44,6 +44,15 @@ describe("loadRepoView", () => {
     ws.scope = { view, workspace: "a" };
     const [result] = await codifyDrift({ toolchain: hclToolchain }, ws, [{ address: "module.s.x_app.a", path: ["size"], live: "l", liveResource: { size: "l" }, recordedResource: { size: "s" }, sensitive: false, managed: true }]);
     expect(result).toMatchObject({ status: "refused", reason: expect.stringContaining("`envs/a/mods/service/main.tf` is reached through a symbolic link") });
+  });
+
+  it("lists the dirs declaring resources at their real path, the dir a call through a link names", async () => {
+    const dir = repo({ ...MODULE, "modules/lookup/main.tf": 'data "x_app" "a" {}\n', "envs/a/main.tf": 'module "s" {\n  source = "./mods/service"\n}\n' }, { "envs/a/mods": "../../modules" });
+    const graph = await loadRepoGraph(parser, dir);
+    expect([...graph.resourceDirs]).toEqual(["modules/service"]);
+    expect(graph.calls.get("envs/a")![0]!.dir).toBe("modules/service");
+    const view = await loadRepoView(parser, dir, WORKSPACES);
+    expect([...view.graph.resourceDirs!]).toEqual(["modules/service"]);
   });
 
   it("reads module calls of .tf.json roots", async () => {

@@ -46,17 +46,20 @@ export async function readRepoSources(checkoutDir: string): Promise<{ sources: M
   return { sources, unread };
 }
 
-/** The module call graph of a checkout, calls through a linked dir pointing at the real dir. */
-export async function loadRepoGraph(parser: HclParser, checkoutDir: string): Promise<{ calls: Map<string, ModuleCall[]>; unread: string[] }> {
+/**
+ * The module call graph of a checkout, calls through a linked dir pointing at the real dir. `resourceDirs` needs
+ * no such mapping: links are not walked, so every file, and the dir it declares resources in, is at its real path.
+ */
+export async function loadRepoGraph(parser: HclParser, checkoutDir: string): Promise<{ calls: Map<string, ModuleCall[]>; unread: string[]; resourceDirs: Set<string> }> {
   const { sources, unread } = await readRepoSources(checkoutDir);
   const graph = repoGraphOf((source) => parser.parse(source), sources);
-  return { calls: await realCalls(checkoutDir, graph.calls), unread: [...unread, ...graph.unread] };
+  return { calls: await realCalls(checkoutDir, graph.calls), unread: [...unread, ...graph.unread], resourceDirs: graph.resourceDirs };
 }
 
 /** The repository-wide view of a checkout for its configured workspaces; files it could not read make every module's callers unknown. */
 export async function loadRepoView(parser: HclParser, checkoutDir: string, workspaces: readonly WorkspaceRoot[]): Promise<RepoView> {
-  const { calls, unread } = await loadRepoGraph(parser, checkoutDir);
-  return new RepoView({ calls, ...(unread.length > 0 ? { unread } : {}) }, workspaces);
+  const { calls, unread, resourceDirs } = await loadRepoGraph(parser, checkoutDir);
+  return new RepoView({ calls, resourceDirs, ...(unread.length > 0 ? { unread } : {}) }, workspaces);
 }
 
 /** A call whose dir lies under a symbolic link (`./mods/service` with mods -> ../../modules) names the real dir, so every caller of one code is counted together. */

@@ -1,5 +1,5 @@
 import path from "node:path";
-import type { Tree } from "web-tree-sitter";
+import type { Node, Tree } from "web-tree-sitter";
 import { evaluateExpression } from "./evaluate.js";
 import { attributeExpression, blockBody, blockLabels, blockType, findAttribute, topLevelBlocks } from "./syntax.js";
 
@@ -12,6 +12,8 @@ export interface ModuleCall {
   dir?: string;
   /** The call has `count` or `for_each`: its module is evaluated once per instance. */
   repeated: boolean;
+  /** The call's `version` constraint as written (registry modules), when it is a literal string. */
+  version?: string;
 }
 
 /** The repo-relative dir of a local module source (`./x`, `../x`) called from `dir`; undefined for registry and git sources. */
@@ -25,11 +27,16 @@ export function moduleCallsIn(tree: Tree, dir: string): ModuleCall[] {
   for (const block of topLevelBlocks(tree)) {
     if (blockType(block) !== "module") continue;
     const body = blockBody(block);
-    const sourceAttribute = findAttribute(body, "source");
-    const value = sourceAttribute ? evaluateExpression(attributeExpression(sourceAttribute)) : undefined;
-    const source = value?.kind === "literal" && typeof value.value === "string" ? value.value : "";
+    const source = literalString(findAttribute(body, "source")) ?? "";
     const repeated = findAttribute(body, "count") !== undefined || findAttribute(body, "for_each") !== undefined;
-    calls.push({ name: blockLabels(block)[0] ?? "", source, dir: localModuleDir(dir, source), repeated });
+    const version = literalString(findAttribute(body, "version"));
+    calls.push({ name: blockLabels(block)[0] ?? "", source, dir: localModuleDir(dir, source), repeated, ...(version !== undefined ? { version } : {}) });
   }
   return calls;
+}
+
+/** An attribute's value when it is a literal string. */
+function literalString(attribute: Node | undefined): string | undefined {
+  const value = attribute ? evaluateExpression(attributeExpression(attribute)) : undefined;
+  return value?.kind === "literal" && typeof value.value === "string" ? value.value : undefined;
 }

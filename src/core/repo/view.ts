@@ -24,6 +24,8 @@ export interface RepoGraph {
   calls: ReadonlyMap<string, readonly ModuleCall[]>;
   /** Files the graph could not read: a call in one of them may reach any module, so no module is anyone's own. */
   unread?: readonly string[];
+  /** Dirs declaring at least one managed `resource`; undefined when the graph was built without looking. */
+  resourceDirs?: ReadonlySet<string>;
 }
 
 /** One evaluation of a dir: a root (a configured workspace, or another root of the repository) and the module calls that reach it. */
