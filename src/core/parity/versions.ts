@@ -175,7 +175,12 @@ function lockedVersions(parse: ParseHcl, files: ReadonlyMap<string, string>, roo
   return new Map([...lock.providers].map(([address, locked]) => [address, locked.version]));
 }
 
-/** Rows whose values differ between the group's members (by member id; members of one workspace share its versions). */
+/**
+ * Rows whose values differ between the group's members (by member id; members of one workspace share its versions):
+ * terraform, then providers, then modules, each by name. A row's `values` keys are in display order, newest first
+ * (see newestFirst); JavaScript puts integer-like keys (a member id `2`) first whatever the order. A member whose
+ * workspace has no entry in `versions` is left out.
+ */
 export function versionRows(group: ParityGroup, versions: ReadonlyMap<string /* workspace */, WorkspaceVersions>): VersionRow[] {
   const members = group.members.flatMap((member) => {
     const known = versions.get(member.workspace);
