@@ -59,8 +59,7 @@ variable "tier" {
   default = "standard"
 }
 variable "api_token" {
-  default   = null
-  sensitive = true
+  default = null
 }
 resource "sandbox_deployment" "app" {
   name      = var.name
@@ -283,10 +282,24 @@ module "service" {
       { kind: "declared", resource: "module.service", attribute: "label", values: { 'multi:module.service["eu"]': { value: "eu" }, 'multi:module.service["us"]': { value: "us" } } },
     ]);
 
-    // without an instance key, `each` is unknown with the reason, never a difference
-    const keyless = { ...group, members: group.members.map((m) => ({ ...m, modules: [{ name: "service" }] })) };
-    const unkeyed = declaredDifferences(keyless, workspaces);
-    expect(unkeyed.differences).toEqual([]);
+  });
+
+  it("without an instance key, each.value is unknown with the reason, never a difference", async () => {
+    const files = {
+      "modules/service/main.tf": 'variable "cpu" {}\n',
+      "envs/multi/main.tf": 'module "service" {\n  source   = "../../modules/service"\n  for_each = { eu = { cpu = 256 } }\n  cpu      = each.value.cpu\n}\n',
+      "envs/b/main.tf": 'module "service" {\n  source = "../../modules/service"\n  cpu    = 256\n}\n',
+      "envs/c/main.tf": 'module "service" {\n  source = "../../modules/service"\n  cpu    = 512\n}\n',
+    };
+    const result = declaredDifferences(moduleGroup(["multi", "b", "c"]), await repo(files, { "envs/multi": [], "envs/b": [], "envs/c": [] }));
+    expect(result.differences).toEqual([
+      {
+        kind: "declared",
+        resource: "module.service",
+        attribute: "cpu",
+        values: { multi: { unknown: "`each.value.cpu`: `module.service` has for_each, and this member names no instance key" }, b: { value: 256 }, c: { value: 512 } },
+      },
+    ]);
   });
 
   it("a for_each the code does not give as a map leaves each.value unknown", async () => {
@@ -299,6 +312,30 @@ module "service" {
     const group = moduleGroup(["a", "b", "c"], (name) => [{ name: "service", ...(name === "a" ? { key: "x" } : {}) }]);
     const [difference] = declaredDifferences(group, await repo(files, { "envs/a": [], "envs/b": [], "envs/c": [] })).differences;
     expect(difference!.values.a).toEqual({ unknown: "the for_each of `module.service` is not a map the code gives (the function call `toset(…)`)" });
+  });
+});
+
+describe("declaredDifferences: var files and modules from outside the repository", () => {
+  it("a JSON var file outranks terraform.tfvars as terraform reads them", async () => {
+    const files = {
+      "modules/service/main.tf": 'variable "size" {}\n',
+      "envs/a/main.tf": 'variable "size" {}\nmodule "service" {\n  source = "../../modules/service"\n  size   = var.size\n}\n',
+      "envs/a/terraform.tfvars": "size = 1\n",
+      "envs/a/z.auto.tfvars.json": '{ "size": 3 }\n',
+      "envs/b/main.tf": 'module "service" {\n  source = "../../modules/service"\n  size   = 1\n}\n',
+    };
+    const [difference] = declaredDifferences(moduleGroup(["a", "b"]), await repo(files, { "envs/a": [], "envs/b": [] })).differences;
+    expect(difference).toMatchObject({ attribute: "size", values: { a: { value: 3 }, b: { value: 1 } } });
+  });
+
+  it("an input a member leaves to a registry module's default is unknown: that default is not in the repository", async () => {
+    const call = (args: string) => `module "service" {\n  source  = "acme/service/sandbox"\n  version = "1.2.0"\n${args}}\n`;
+    const files = { "envs/a/main.tf": call("  size = 1\n"), "envs/b/main.tf": call("  zone = \"b-1\"\n"), "envs/c/main.tf": call("  size = 2\n") };
+    const group = { ...moduleGroup(["a", "b", "c"]), module: "acme/service/sandbox" };
+    const result = declaredDifferences(group, await repo(files, { "envs/a": [], "envs/b": [], "envs/c": [] }));
+    const notHere = { unknown: "not set: the default of `acme/service/sandbox` is not in this repository" };
+    // zone: only b says, so nothing to compare it with
+    expect(result.differences).toEqual([{ kind: "declared", resource: "module.service", attribute: "size", values: { a: { value: 1 }, b: notHere, c: { value: 2 } } }]);
   });
 });
 
