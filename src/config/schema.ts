@@ -116,7 +116,7 @@ const parityGroup = z
       .min(1)
       .optional()
       .describe("A module source: a local module's repo-relative dir (`modules/service`), or a registry or git source without `?ref=` and version. Every instance of it in the workspaces is compared. Give this or `workspaces`."),
-    expected: z.array(expectedRule).optional().describe("Differences expected by design, added to the defaults (names, ids, ARNs, endpoints, hosts, URLs, regions, zones, CIDRs, Environment/env/stage tags)."),
+    expected: z.array(expectedRule).optional().describe("Differences expected by design, added to the defaults (names, ids, ARNs, endpoints, hosts, URLs, regions, zones, CIDRs, the Name/Environment/env/stage tags)."),
     expected_only: z.array(expectedRule).optional().describe("Differences expected by design, replacing the defaults. Not together with `expected`."),
   })
   .superRefine((group, ctx) => {
