@@ -18,18 +18,16 @@ export function declaredDifferences(
   workspaces: ReadonlyMap<string, HclWorkspace>,
 ): { differences: ParityDifference[]; unknown: { member: string; reason: string }[] } {
   const unreadable: { member: string; reason: string }[] = [];
-  const entries = new Map<string, DeclaredEntry[]>();
+  const read = new Map<string, { entries: DeclaredEntry[]; remote: ReadonlyMap<string, string> }>();
   const callName = moduleCallName(group);
-  const remote = new Map<string, string>();
   for (const member of group.members) {
-    const read = memberEntries(member, workspaces.get(member.workspace), callName, group.module !== undefined);
-    if ("unknown" in read) unreadable.push({ member: member.id, reason: read.unknown });
-    else {
-      entries.set(member.id, read.entries);
-      if (read.remoteSource !== undefined) remote.set(member.id, read.remoteSource);
-    }
+    const found = memberEntries(member, workspaces.get(member.workspace), callName, group.module !== undefined);
+    if ("unknown" in found) unreadable.push({ member: member.id, reason: found.unknown });
+    else read.set(member.id, found);
   }
-  fillRemoteDefaults(entries, remote);
+  fillRemoteDefaults(read);
+  const entries = new Map([...read].map(([member, found]) => [member, found.entries]));
+  dropSingleBlockIndexes([...entries.values()]);
 
   const perMember = memberValues(group.members, entries, unreadable);
   const expected = expectedMatcher(group.expected);
@@ -42,14 +40,14 @@ export function declaredDifferences(
   return { differences, unknown: unreadable };
 }
 
-type MemberEntries = { entries: DeclaredEntry[]; remoteSource?: string } | { unknown: string };
+type MemberEntries = { entries: DeclaredEntry[]; remote: ReadonlyMap<string, string> } | { unknown: string };
 
 function memberEntries(member: ParityMember, ws: HclWorkspace | undefined, callName: string, moduleGroup: boolean): MemberEntries {
   if (!ws) return { unknown: `the code of workspace \`${member.workspace}\` was not read` };
-  if (!moduleGroup) return { entries: workspaceEntries(ws) };
+  if (!moduleGroup) return workspaceEntries(ws);
   const followed = followCalls(ws, member.modules);
   if ("unknown" in followed) return followed;
-  return { entries: moduleInputs(followed.chain, callName, followed.local), ...(followed.local ? {} : { remoteSource: followed.source }) };
+  return { entries: moduleInputs(followed.chain, callName, followed.local), remote: new Map(followed.local ? [] : [[callName, followed.source]]) };
 }
 
 /** `module.plat.module.svc`: the call as the first member's root names it (instance keys differ by member, so none). */
@@ -58,39 +56,66 @@ function moduleCallName(group: ParityGroup): string {
 }
 
 /** A module from outside the repository: an input a member leaves unset has a default the code here does not show. */
-function fillRemoteDefaults(entries: Map<string, DeclaredEntry[]>, remote: ReadonlyMap<string, string>): void {
+function fillRemoteDefaults(read: ReadonlyMap<string, { entries: DeclaredEntry[]; remote: ReadonlyMap<string, string> }>): void {
   const inputs = new Map<string, DeclaredEntry>();
-  for (const list of entries.values()) for (const entry of list) inputs.set(entryKey(entry), entry);
-  for (const [member, source] of remote) {
-    const list = entries.get(member)!;
-    const own = new Set(list.map(entryKey));
+  for (const { entries } of read.values()) for (const entry of entries) inputs.set(entryKey(entry), entry);
+  for (const { entries, remote } of read.values()) {
+    const own = new Set(entries.map(entryKey));
     for (const [key, entry] of inputs) {
-      if (!own.has(key)) list.push({ ...entry, value: unknown(`not set: the default of \`${source}\` is not in this repository`) });
+      const source = remote.get(entry.resource);
+      if (source !== undefined && !own.has(key)) entries.push({ resource: entry.resource, path: entry.path, value: unknown(`not set: the default of \`${source}\` is not in this repository`) });
     }
   }
 }
 
 /**
+ * Nested blocks are entered by index; where no member has more than one of a block (`settings`), the index is
+ * dropped (`settings.timeout`), so a single block reads as written and a repeated one as `port[1].number`.
+ */
+function dropSingleBlockIndexes(lists: readonly DeclaredEntry[][]): void {
+  const groupKey = (entry: DeclaredEntry, at: number) => JSON.stringify([entry.resource, entry.path.slice(0, at)]);
+  const counts = new Map<string, number>();
+  for (const entry of lists.flat()) {
+    for (const at of entry.blockSteps ?? []) counts.set(groupKey(entry, at), Math.max(counts.get(groupKey(entry, at)) ?? 0, Number(entry.path[at]) + 1));
+  }
+  for (const entry of lists.flat()) {
+    const single = new Set((entry.blockSteps ?? []).filter((at) => counts.get(groupKey(entry, at)) === 1));
+    if (single.size > 0) entry.path = entry.path.filter((_, at) => !single.has(at));
+    delete entry.blockSteps;
+  }
+}
+
+/**
  * Each member's leaves, keyed by resource and attribute. A value some member's code holds as sensitive is a
- * secret for every member: it is compared whole, by hash, so no member's side of it is ever printed.
+ * secret for every member: it is compared whole, by hash, so no member's side of it is ever printed. A key a
+ * member lacks under one of its unknown values (`env` is a function call, another member sets `env.X`) is unknown
+ * for it, not absent.
  */
 function memberValues(members: readonly ParityMember[], entries: ReadonlyMap<string, DeclaredEntry[]>, unreadable: readonly { member: string; reason: string }[]): Map<string, MemberValues> {
   const secret = new Set<string>();
   for (const list of entries.values()) for (const entry of list) if (containsSensitive(entry.value)) secret.add(entryKey(entry));
-  const out = new Map<string, MemberValues>();
-  for (const member of members) {
-    const list = entries.get(member.id);
-    if (!list) {
-      out.set(member.id, { unknown: unreadable.find((u) => u.member === member.id)?.reason ?? "not read" });
-      continue;
-    }
+  const leavesOf = new Map<string, Map<string, MemberValue>>();
+  for (const [member, list] of entries) {
     const leaves = new Map<string, MemberValue>();
     for (const entry of list) {
-      for (const [attribute, value] of declaredLeaves(entry.value, entry.path, secret.has(entryKey(entry)))) {
-        leaves.set(JSON.stringify([entry.resource, attribute]), value);
-      }
+      for (const [attribute, value] of declaredLeaves(entry.value, entry.path, secret.has(entryKey(entry)))) leaves.set(JSON.stringify([entry.resource, attribute]), value);
     }
-    out.set(member.id, leaves);
+    leavesOf.set(member, leaves);
+  }
+  const allKeys = new Set([...leavesOf.values()].flatMap((leaves) => [...leaves.keys()]));
+  for (const leaves of leavesOf.values()) {
+    const unknownAt = [...leaves].filter(([, value]) => "unknown" in value).map(([key, value]) => ({ at: JSON.parse(key) as [string, string], value }));
+    if (unknownAt.length === 0) continue;
+    for (const key of allKeys) {
+      if (leaves.has(key)) continue;
+      const [resource, attribute] = JSON.parse(key) as [string, string];
+      const above = unknownAt.find(({ at }) => at[0] === resource && (attribute.startsWith(`${at[1]}.`) || attribute.startsWith(`${at[1]}[`)));
+      if (above) leaves.set(key, above.value);
+    }
+  }
+  const out = new Map<string, MemberValues>();
+  for (const member of members) {
+    out.set(member.id, leavesOf.get(member.id) ?? { unknown: unreadable.find((u) => u.member === member.id)?.reason ?? "not read" });
   }
   return out;
 }

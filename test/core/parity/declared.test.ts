@@ -233,6 +233,24 @@ describe("declaredDifferences: a module group of three environments", () => {
   });
 });
 
+describe("declaredDifferences: unknown values", () => {
+  it("a key under a member's unknown value is unknown for it, not absent", async () => {
+    const call = (env: string) => `module "service" {\n  source = "../../modules/service"\n  env    = ${env}\n}\n`;
+    const files = {
+      "modules/service/main.tf": 'variable "env" {\n  default = {}\n}\n',
+      "envs/a/main.tf": call('merge({ DB_TIMEOUT = "10s" }, {})'),
+      "envs/b/main.tf": call('{ DB_TIMEOUT = "60s" }'),
+      "envs/c/main.tf": call('{ DB_TIMEOUT = "10s" }'),
+    };
+    const workspaces = await repo(files, { "envs/a": [], "envs/b": [], "envs/c": [] });
+    expect(declaredDifferences(moduleGroup(["a", "b", "c"]), workspaces).differences).toEqual([
+      { kind: "declared", resource: "module.service", attribute: "env.DB_TIMEOUT", values: { a: { unknown: "the function call `merge(…)`" }, b: { value: "60s" }, c: { value: "10s" } } },
+    ]);
+    // one readable member against an unknown one: nothing to say
+    expect(declaredDifferences(moduleGroup(["a", "b"]), workspaces).differences).toEqual([]);
+  });
+});
+
 describe("declaredDifferences: module paths", () => {
   it("follows a nested path (plat -> svc) and a module variable up to the argument of the call above", async () => {
     const files = {
@@ -388,6 +406,56 @@ resource "sandbox_deployment" "app" {
       { kind: "declared", resource: "var", attribute: "tags.tier", values: { staging: { value: "web" }, prod: { value: "api" } } },
     ]);
     expect(JSON.stringify(result)).not.toContain("root-token-123");
+  });
+
+  it("a block one workspace repeats is indexed in every workspace; a dynamic block is unknown; root module calls compare their inputs", async () => {
+    const files = {
+      "modules/queue/main.tf": 'variable "size" {\n  default = 5\n}\n',
+      "envs/a/main.tf": `
+resource "sandbox_deployment" "app" {
+  port {
+    number = 80
+  }
+}
+resource "sandbox_firewall" "edge" {
+  rule {
+    port = 22
+  }
+}
+module "queue" {
+  source = "../../modules/queue"
+}
+`,
+      "envs/b/main.tf": `
+resource "sandbox_deployment" "app" {
+  port {
+    number = 81
+  }
+  port {
+    number = 443
+  }
+}
+resource "sandbox_firewall" "edge" {
+  dynamic "rule" {
+    for_each = [22]
+    content {
+      port = rule.value
+    }
+  }
+}
+module "queue" {
+  source = "../../modules/queue"
+  size   = 50
+}
+`,
+    };
+    const group: ParityGroup = { name: "g", origin: "configured", members: ["a", "b"].map((n) => ({ id: n, workspace: n, root: `envs/${n}`, modules: [] })), expected: [] };
+    const result = declaredDifferences(group, await repo(files, { "envs/a": [], "envs/b": [] }));
+    expect(result.differences).toEqual([
+      { kind: "declared", resource: "module.queue", attribute: "size", values: { a: { value: 5 }, b: { value: 50 } } },
+      { kind: "declared", resource: "sandbox_deployment.app", attribute: "port[0].number", values: { a: { value: 80 }, b: { value: 81 } } },
+      { kind: "declared", resource: "sandbox_deployment.app", attribute: "port[1].number", values: { a: { absent: true }, b: { value: 443 } } },
+    ]);
   });
 
   it("a resource only one workspace declares shows its attributes as absent in the other", async () => {
