@@ -14,12 +14,12 @@ export { expandInstances } from "./instances.js";
  * latest plans (`change.before`), resource by resource (matched by the address inside the instance) and attribute
  * by attribute. Each difference gets a cause, read from the same plans:
  *
- * | the members' planned values (`after`)  | a member's live vs its own planned value        | cause       |
- * |----------------------------------------|-------------------------------------------------|-------------|
- * | differ (unknown ones left out)         | any                                             | `code`      |
- * | agree                                  | differs, and the attribute drifted outside      | `drift`     |
- * | agree                                  | differs (or is unknown), no drift               | `unapplied` |
- * | agree                                  | equal everywhere (only sensitive/unknown cases) | `code`      |
+ * | the members' planned values (`after`) | a member's live vs its own planned value   | cause       |
+ * |---------------------------------------|--------------------------------------------|-------------|
+ * | differ (unknown ones left out)        | any: they would differ even after apply    | `code`      |
+ * | agree                                 | differs, and the attribute drifted outside | `drift`     |
+ * | agree                                 | differs (or is unknown), no drift          | `unapplied` |
+ * | agree                                 | equal in every member                      | (the live values agree: no difference) |
  *
  * "Drifted outside" is the plan's `resource_drift` (recorded state against refreshed state) showing the attribute
  * changed, or a tracked drift item for the workspace, full address and path. As in drift classification, drift the

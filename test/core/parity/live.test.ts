@@ -147,6 +147,23 @@ describe("liveDifferences: causes", () => {
     ]);
   });
 
+  it("calls a member that declares another value code, though its live value also lags or drifted", () => {
+    const lagging = driftedPlans();
+    lagging.set("prod-eu", plan([{ address: APP, before: app({ DB_TIMEOUT: "60s", LOG: "info" }), after: app({ DB_TIMEOUT: "30s", LOG: "info" }) }]));
+    expect(liveDifferences(shopGroup(), lagging).differences.map((d) => [d.attribute, d.cause])).toEqual([["env.DB_TIMEOUT", "code"]]);
+    const drifted = driftedPlans();
+    drifted.set(
+      "prod-eu",
+      plan(
+        [{ address: APP, before: app({ DB_TIMEOUT: "60s", LOG: "info" }), after: app({ DB_TIMEOUT: "30s", LOG: "info" }) }],
+        [{ address: APP, before: app({ DB_TIMEOUT: "30s", LOG: "info" }), after: app({ DB_TIMEOUT: "60s", LOG: "info" }) }],
+      ),
+    );
+    const [difference] = liveDifferences(shopGroup(), drifted, [driftItem]).differences;
+    expect(difference).toMatchObject({ attribute: "env.DB_TIMEOUT", cause: "code" });
+    expect(difference?.drift).toBeUndefined();
+  });
+
   it("calls a change one member has not applied unapplied (its code agrees, its live value lags)", () => {
     const plans = new Map([
       ["staging", plan([settled(app({ DB_TIMEOUT: "20s" }))])],
