@@ -50,10 +50,13 @@ export function pick(declared: Declared, steps: readonly PathStep[], shown: stri
   return current;
 }
 
+/** Why a sensitive value is unknown: never the code's text, which may hold part of the secret. */
+const SENSITIVE_UNKNOWN = "a sensitive value the code alone does not give";
+
 export function markSensitive(declared: Declared): Declared {
   if (declared.kind === "value") return { ...declared, sensitive: true };
   if (declared.kind === "object") return { kind: "object", entries: new Map([...declared.entries].map(([k, v]) => [k, markSensitive(v)])) };
-  return declared;
+  return unknown(SENSITIVE_UNKNOWN);
 }
 
 export function containsSensitive(declared: Declared): boolean {
@@ -69,7 +72,7 @@ export function containsSensitive(declared: Declared): boolean {
 export function declaredLeaves(declared: Declared, prefix: readonly PathStep[], wholeSensitive: boolean): Map<string, MemberValue> {
   if (wholeSensitive) {
     const whole = materialize(declared);
-    return new Map([[formatAttributePath(prefix), "unknown" in whole ? { unknown: whole.unknown } : sensitiveValue(whole.value)]]);
+    return new Map([[formatAttributePath(prefix), "unknown" in whole ? { unknown: SENSITIVE_UNKNOWN } : sensitiveValue(whole.value)]]);
   }
   const out = new Map<string, MemberValue>();
   const walk = (node: Declared, path: PathStep[]) => {

@@ -187,10 +187,13 @@ describe("declaredDifferences: a module group of three environments", () => {
       "modules/service/main.tf": 'variable "password" {\n  sensitive = true\n}\n',
       "envs/a/main.tf": 'module "service" {\n  source   = "../../modules/service"\n  password = "alpha-secret"\n}\n',
       "envs/b/main.tf": 'module "service" {\n  source   = "../../modules/service"\n  password = "beta-secret"\n}\n',
+      // not a literal: its text holds part of the secret, so the reason must not quote it
+      "envs/c/main.tf": 'module "service" {\n  source   = "../../modules/service"\n  password = "gamma-secret-${local.suffix}x"\n}\nlocals {\n  suffix = upper("q")\n}\n',
     };
-    const result = declaredDifferences(moduleGroup(["a", "b"]), await repo(files, { "envs/a": [], "envs/b": [] }));
+    const result = declaredDifferences(moduleGroup(["a", "b", "c"]), await repo(files, { "envs/a": [], "envs/b": [], "envs/c": [] }));
     expect(result.differences.map((d) => d.attribute)).toEqual(["password"]);
     expect(result.differences[0]!.values.a).toMatchObject({ sensitive: true });
+    expect(result.differences[0]!.values.c).toEqual({ unknown: "a sensitive value the code alone does not give" });
     expect(JSON.stringify(result)).not.toMatch(/secret/);
   });
 
