@@ -54,8 +54,9 @@ interface Side {
 
 interface Readable {
   member: ParityMember;
-  plan: PlanModel;
   byAddress: Map<string, ResourceChange>;
+  /** `resource_drift` by full address (managed resources). */
+  driftByAddress: Map<string, ResourceChange>;
 }
 
 const UNKNOWN_AFTER_APPLY = "known after apply";
@@ -68,7 +69,7 @@ export function liveDifferences(group: ParityGroup, plans: ReadonlyMap<string, P
     const plan = plans.get(member.workspace);
     const reason = unreadable(member, plan);
     if (reason !== undefined) unknown.push({ member: member.id, reason });
-    else readable.push({ member, plan: plan as PlanModel, byAddress: resourcesInside(member, plan as PlanModel) });
+    else readable.push({ member, byAddress: resourcesInside(member, plan as PlanModel), driftByAddress: driftOf(plan as PlanModel) });
   }
   const unknownValues = new Map(unknown.map((u) => [u.member, u.reason]));
   const addresses = [...new Set(readable.flatMap((r) => [...r.byAddress.keys()]))].sort(byCodePoint);
@@ -105,8 +106,12 @@ function resourcesInside(member: ParityMember, plan: PlanModel): Map<string, Res
   return new Map(memberChanges(member, plan).map((change) => [addressInside(change.address, member.modules.length), change]));
 }
 
+function driftOf(plan: PlanModel): Map<string, ResourceChange> {
+  return new Map(plan.resourceDrift.filter((d) => d.mode === "managed").map((d) => [d.address, d]));
+}
+
 function sideOf(readable: Readable, resource: string): Side {
-  const { member, plan } = readable;
+  const { member } = readable;
   const change = readable.byAddress.get(resource);
   const prefix = instancePath(member.modules);
   const fullAddress = change?.address ?? (prefix ? `${prefix}.${resource}` : resource);
@@ -116,7 +121,7 @@ function sideOf(readable: Readable, resource: string): Side {
     change,
     fullAddress,
     live: exists ? flattenValue(change.before, change.beforeSensitive) : undefined,
-    drifted: plan.resourceDrift.find((d) => d.address === fullAddress && d.mode === "managed"),
+    drifted: readable.driftByAddress.get(fullAddress),
   };
 }
 
