@@ -4,6 +4,7 @@ import { pathToFileURL } from "node:url";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { backportCommand, failureLine } from "./commands/backport.js";
 import { codifyCommand } from "./commands/codify.js";
+import { parityCommand, type ParityFormat } from "./commands/parity.js";
 import { demoCommand } from "./commands/demo.js";
 import { incidentsCommand } from "./commands/incidents.js";
 import { driftCommand, scanCommand, type DriftFormat } from "./commands/drift.js";
@@ -170,6 +171,19 @@ export function buildProgram(): Command {
     });
 
   program
+    .command("parity")
+    .description("compare workspaces meant to be alike (parity groups): declared, live and version differences, offline")
+    .option("--dir <repo>", "the repository's root, with .github/driftback.yml", ".")
+    .option("--plan-json <workspace=file>", "a workspace's `terraform show -json` output, for the live comparison (repeatable)", collect, [])
+    .addOption(new Option("--format <format>", "json: {\"groups\": [...]}; markdown: tables").choices(["json", "markdown"]).default("json"))
+    .option("--detailed-exitcode", "exit 2 when a difference no expected glob covers exists (0 none, 1 error)", false)
+    .action(async (options: { dir: string; planJson: string[]; format: ParityFormat; detailedExitcode: boolean }) => {
+      const result = await parityCommand({ ...options, templates: bundledTemplates(), notice: warn });
+      process.stdout.write(result.text);
+      exitCode = result.exitCode;
+    });
+
+  program
     .command("demo")
     .description("run the three jobs on the bundled example: plan comment, drift classification, codify diff")
     .action(async () => {
@@ -179,12 +193,16 @@ export function buildProgram(): Command {
   return program;
 }
 
+/** An exit code a command asked for (`--detailed-exitcode`): 0 unless set. */
+let exitCode = 0;
+
 export async function main(argv: string[]): Promise<number> {
+  exitCode = 0;
   try {
     // markers the CLI writes are sealed only when the operator gives it the App's DRIFTBACK_STATE_KEY; else unsigned (the App adopts them)
     useStateKeys(parseStateKeys(process.env.DRIFTBACK_STATE_KEY));
     await buildProgram().parseAsync(argv);
-    return 0;
+    return exitCode;
   } catch (error) {
     // commander has already printed usage errors and help: `--help` exits 0, help shown for a missing command 1
     if (error instanceof CommanderError) return error.exitCode;

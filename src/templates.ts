@@ -79,6 +79,7 @@ export function loadTemplates(dir: string = TEMPLATES_DIR): Templates {
     driftItems: bind(top("drift-items")),
     demo: bind(top("demo")),
     codifyReport: bind(top("codify-report")),
+    parity: bind(top("parity")),
     backportCli: bind(top("backport-cli")),
     backportTitle: bind(top("backport-title")),
     backportBody: bind(top("backport-body")),

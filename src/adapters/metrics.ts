@@ -14,6 +14,8 @@ export interface DriftMetrics {
   scanDiscoveryFailed(): void;
   /** A scan was asked for one repository that is not installed or has no valid config. */
   scanRequestUnmatched(): void;
+  /** The last scan's parity differences of a repository, per group and cause (the repository's series are replaced). */
+  parityDifferences?(repo: string, counts: readonly { group: string; cause: string; count: number }[]): void;
 }
 
 export class PrometheusMetrics implements DriftMetrics, QueueMetrics {
@@ -24,6 +26,8 @@ export class PrometheusMetrics implements DriftMetrics, QueueMetrics {
   private readonly plans = new Counter({ name: "driftback_plans_total", help: "Plans run", labelNames: ["kind", "outcome"], registers: [this.registry] });
   private readonly discoveryFailures = new Counter({ name: "driftback_scan_discovery_failures_total", help: "Walks of the installations that failed, so nothing was scanned", registers: [this.registry] });
   private readonly unmatched = new Counter({ name: "driftback_scan_requests_unmatched_total", help: "Scan requests for a repository that is not installed or has no valid config", registers: [this.registry] });
+  private readonly parity = new Gauge({ name: "driftback_parity_differences", help: "Differences between workspaces meant to be alike, by the last scan: declared, live by cause (code, drift, unapplied), and version", labelNames: ["repo", "group", "cause"], registers: [this.registry] });
+  private readonly parityGroups = new Map<string, Set<string>>();
   private readonly rejected = new Counter({ name: "driftback_http_requests_rejected_total", help: "HTTP requests refused before any handler read their body", labelNames: ["reason"], registers: [this.registry] });
 
   private readonly queueWait = new Histogram({ name: "driftback_queue_wait_seconds", help: "Time a job waited in its queue, enqueued to started", labelNames: ["queue"], buckets: [0.005, 0.05, 0.5, 1, 5, 15, 60, 300, 1800], registers: [this.registry] });
@@ -98,6 +102,14 @@ export class PrometheusMetrics implements DriftMetrics, QueueMetrics {
 
   requestRejected(reason: "body_too_large"): void {
     this.rejected.inc({ reason });
+  }
+
+  parityDifferences(repo: string, counts: readonly { group: string; cause: string; count: number }[]): void {
+    // a group gone since the last scan drops its series; the others are set afresh
+    const groups = new Set(counts.map((c) => c.group));
+    for (const old of this.parityGroups.get(repo) ?? []) if (!groups.has(old)) for (const cause of ["declared", "code", "drift", "unapplied", "version"]) this.parity.remove({ repo, group: old, cause });
+    this.parityGroups.set(repo, groups);
+    for (const c of counts) this.parity.set({ repo, group: c.group, cause: c.cause }, c.count);
   }
 
   driftItems(repo: string, workspace: string, counts: { class: string; severity: string; count: number }[]): void {

@@ -23,6 +23,8 @@ export interface Templates {
   driftItems: Render;
   demo: Render;
   codifyReport: Render;
+  /** `driftback parity --format markdown` (issue 16): groups, declared and live differences, versions. */
+  parity: Render;
   /** `driftback backport`'s markdown output: the pull requests a dry run would open, or what a real run opened. */
   backportCli: Render;
   /** Backport pull requests: title, body, drift record file, and the closing and person-pushed comments. */

@@ -14,6 +14,7 @@ import type { Logger } from "../ports.js";
 import { backportDrift, type BackportDeps } from "../usecases/backport-drift.js";
 import { createIncidentSources } from "../adapters/incidents/sources.js";
 import { followUpIncidents } from "../usecases/incident-follow-up.js";
+import { parityOf } from "../usecases/parity.js";
 import { scanRepository, type ScanDeps, type ScanReport } from "../usecases/scan-drift.js";
 import type { AppServices } from "./deps.js";
 import { queuedWorkspacePlanner, startPlanWorker } from "./queued/plan-queue.js";
@@ -289,6 +290,8 @@ export class ScanService {
         const sources = input.sources ?? createIncidentSources(input.config.incidents, { env: process.env, scope: { owner: input.repo.owner }, githubOctokit: octokit, now: this.services.now }).sources;
         return followUpIncidents({ sources, templates: this.services.templates, logger }, input);
       },
+      // environment parity from the scan's checkout and plans (issue 16): the dashboard's section and the metric
+      parity: async (input) => parityOf(await loadHclParser(), input),
       today: () => new Date(this.services.now()).toISOString().slice(0, 10),
       now: this.services.now,
     };

@@ -3,6 +3,7 @@ import stripAnsi from "strip-ansi";
 import type { Config, WorkspaceConfig } from "../config/schema.js";
 import { planRequestFor, scopedTerraform } from "./plan-request.js";
 import { readDashboardState } from "./dashboard-state.js";
+import { scanParity, type RunParity, type ScanParity } from "./scan-parity.js";
 import { withBackports } from "../core/drift/backport-state.js";
 import { endWindowsOf, recordBreakGlass } from "../core/drift/break-glass-state.js";
 import { expectedDrift, markExpected } from "../core/drift/break-glass-view.js";
@@ -44,6 +45,8 @@ export interface ScanDeps {
   now?: () => number;
   /** Plans the workspaces elsewhere (the shared plan queue); without it they are planned here under `planLimit`. */
   planWorkspaces?: WorkspacePlanner;
+  /** Environment parity (issue 16) from the scan's checkout and plans: the dashboard's Parity section and metric; none without it. */
+  parity?: RunParity;
 }
 
 /** What planning one workspace yields: its scan result, its classified drift, and the plan JSON when it planned. */
@@ -95,6 +98,8 @@ export async function scanRepository(deps: ScanDeps, target: ScanTarget, config:
   const today = deps.today();
   const masker = new Masker(config.mask);
   const backportOn = Boolean(deps.backport) && config.backport.enabled;
+  // both read the plans back: backport for its revert excerpts, parity for what runs
+  const keepPlans = backportOn || Boolean(deps.parity);
   // backport pull requests start from the branch they target: scan that one
   const branch = (backportOn ? config.backport.base : undefined) ?? target.defaultBranch;
   const items: DriftItem[] = [];
@@ -116,13 +121,14 @@ export async function scanRepository(deps: ScanDeps, target: ScanTarget, config:
   let reopen: string[];
   let expected: Map<string, string>;
   let backport: BackportStepResult;
+  let parity: ScanParity | undefined;
   try {
     // 2. Plan every workspace (a failure in one never stops the others) and classify its drift.
     if (checkout && deps.planWorkspaces) {
-      const outcomes = await deps.planWorkspaces({ target, sha: checkout.sha, config, planJson: backportOn, ...(signal ? { signal } : {}) });
+      const outcomes = await deps.planWorkspaces({ target, sha: checkout.sha, config, planJson: keepPlans, ...(signal ? { signal } : {}) });
       scans = outcomes.map((scan, i) => {
         items.push(...scan.items);
-        if (backportOn && scan.planJson !== undefined) planJson.set(config.workspaces[i]!.name, scan.planJson);
+        if (keepPlans && scan.planJson !== undefined) planJson.set(config.workspaces[i]!.name, scan.planJson);
         return scan.result;
       });
     } else if (checkout) {
@@ -132,7 +138,7 @@ export async function scanRepository(deps: ScanDeps, target: ScanTarget, config:
           deps.planLimit(async () => {
             const scan = await scanWorkspace(deps, config, workspace, dir, masker, signal);
             items.push(...scan.items);
-            if (backportOn && scan.planJson !== undefined) planJson.set(workspace.name, scan.planJson);
+            if (keepPlans && scan.planJson !== undefined) planJson.set(workspace.name, scan.planJson);
             return scan.result;
           }),
         ),
@@ -153,6 +159,12 @@ export async function scanRepository(deps: ScanDeps, target: ScanTarget, config:
       ? await backportStep(deps.backport, deps.logger, { target, config, base: { branch, sha: checkout.sha, dir: checkout.dir }, items, scans: scans!, state, reopen, planJson, expected, now: started, ...(deps.incidentSources ? { incidentSources: deps.incidentSources(config, target) } : {}), ...(signal ? { signal } : {}), ...(deps.followUp ? { followUp: deps.followUp } : {}) })
       : { outcome: backportOn ? { kind: "stopped" } : { kind: "off" }, stopped: false };
     state = markExpected(withBackports(state, backport.outcome), expected);
+
+    // 4b. Environment parity, from the same checkout and plans.
+    if (checkout && deps.parity) {
+      parity = await scanParity(deps.parity, deps.logger, { checkoutDir: checkout.dir, config, planJson, scans: scans!, items, state, ...(backport.report ? { links: backport.report.incidents } : {}), today, masker });
+      if (parity) state = { ...state, parity: parity.firstSeen };
+    }
   } finally {
     await checkout?.cleanup();
   }
@@ -171,6 +183,7 @@ export async function scanRepository(deps: ScanDeps, target: ScanTarget, config:
       today,
       breakGlass: { now: started, graceMs: durationToMs(config.incidents.break_glass_grace) },
       ...(backportOn ? { backport: { maxOpen: config.backport.max_open, reopenPending, stopped: backport.stopped } } : {}),
+      ...(parity ? { parity: parity.groups } : {}),
     },
     deps.templates,
   );
@@ -198,6 +211,7 @@ export async function scanRepository(deps: ScanDeps, target: ScanTarget, config:
     }
     deps.metrics.driftItems(repoName, scan.workspace, [...counts.values()]);
   }
+  if (parity) deps.metrics.parityDifferences?.(repoName, parity.counts);
   deps.metrics.scanFinished(repoName, ((deps.now ?? Date.now)() - started) / 1000);
   deps.logger.info({ repo: repoName, workspaces: scans!.map((s) => `${s.workspace}:${s.ok ? s.items.length : "failed"}`), dashboard }, "drift scan finished");
   return { scans: scans!, items, dashboard, breakGlass: state.breakGlass, ...(backport.report ? { backport: backport.report } : {}) };

@@ -1,10 +1,14 @@
 import type { Templates } from "../templates.js";
+import type { PublicGroup } from "../parity/public.js";
+import { parityView } from "../render/parity.js";
 import { COMMENT_LIMIT } from "../render/preview.js";
 import { breakGlassRows, overdueDrift } from "./break-glass-view.js";
 import { encodeState, type DashboardState, type TrackedItem } from "./state.js";
 import type { Severity } from "./track.js";
 
 export const DASHBOARD_MARKER = "<!-- driftback:dashboard -->";
+/** Parity rows (differences and versions, over every group) the dashboard shows at most. */
+const PARITY_ROWS = 60;
 export const DASHBOARD_TITLE = "Drift dashboard";
 export const DASHBOARD_LABEL = "driftback";
 /** Starts each "open again" checkbox's hidden key; the fingerprint follows. */
@@ -32,6 +36,8 @@ export interface DashboardContext {
   };
   /** Break-glass windows: the scan's time, and `incidents.break_glass_grace` in ms (overdue drift is raised one severity). */
   breakGlass?: { now: number; graceMs: number };
+  /** Parity groups as printed (masked, with each difference's first sighting): the Parity section; absent or empty, none. */
+  parity?: readonly PublicGroup[];
 }
 
 const REOPEN_BOX = /^[ \t]*[-*+] \[([ xX])\] <!-- driftback:reopen:([0-9a-f]{16}) -->/gm;
@@ -137,7 +143,9 @@ export function renderDashboard(state: DashboardState, ctx: DashboardContext, te
   const waiting = items.filter((item) => item.backport?.status === "waiting").length;
   const { block: stateBlock, untracked } = fittingState(state, items);
   // rows give way first: the state block must always fit
-  for (let shown = rows.length; ; shown = Math.floor(shown / 2)) {
+  // the parity section gives way with the rows: a budget of rows over all its groups
+  for (let shown = rows.length, parityRows = PARITY_ROWS; ; shown = Math.floor(shown / 2), parityRows = Math.floor(parityRows / 2)) {
+    const parity = ctx.parity && ctx.parity.length > 0 ? parityView(ctx.parity, ctx.today, parityRows) : null;
     const body = templates.dashboard({
       marker: DASHBOARD_MARKER,
       repo: `${ctx.owner}/${ctx.repo}`,
@@ -153,8 +161,9 @@ export function renderDashboard(state: DashboardState, ctx: DashboardContext, te
       breakGlass: ctx.breakGlass && state.breakGlass.length > 0 ? breakGlassRows(state.breakGlass, ctx.breakGlass.now) : null,
       total: rows.length,
       today: ctx.today,
+      parity,
       stateBlock,
     });
-    if (body.length <= COMMENT_LIMIT || shown === 0) return body;
+    if (body.length <= COMMENT_LIMIT || (shown === 0 && parityRows === 0)) return body;
   }
 }

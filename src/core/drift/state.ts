@@ -69,6 +69,8 @@ export const dashboardStateSchema = z.object({
   cleared: z.array(clearedMerge).default([]),
   /** Break-glass declarations, the audit trail: kept 30 days after their window ends (break-glass-state.ts). */
   breakGlass: z.array(breakGlassDeclaration).default([]),
+  /** Parity differences (core/parity/first-seen.ts key) -> the day a scan first saw them: their age on the dashboard. */
+  parity: z.record(z.string(), z.string()).optional(),
 });
 
 export type DashboardState = z.infer<typeof dashboardStateSchema>;
@@ -175,6 +177,7 @@ const compactSchema = z.object({
   c: z.array(z.tuple([z.string(), z.number().int()])).optional(),
   /** Break-glass declarations as rows (break-glass-state.ts); checked row by row so one bad row costs only itself. */
   k: z.array(z.unknown()).optional(),
+  p: z.record(z.string(), z.string()).optional(),
 });
 
 /** A reason shown on the dashboard is one readable sentence: long ones are cut so the state stays small. */
@@ -208,6 +211,7 @@ export function encodeState(state: DashboardState, keys: StateKeys = activeState
     ...(state.ignored.length > 0 ? { g: state.ignored.map((i) => [i.fingerprint, i.valueHash, i.pr]) } : {}),
     ...(state.cleared.length > 0 ? { c: state.cleared.map((c) => [c.fingerprint, c.pr]) } : {}),
     ...(state.breakGlass.length > 0 ? { k: encodeBreakGlass(state.breakGlass) } : {}),
+    ...(state.parity && Object.keys(state.parity).length > 0 ? { p: state.parity } : {}),
   };
   const base64 = deflateRawSync(Buffer.from(JSON.stringify(compact)), { level: 9 }).toString("base64").replace(/(.{100})/g, "$1\n").replace(/\n$/, "");
   const seal = sealOf(SEAL_KIND, base64.replace(/\n/g, ""), keys);
@@ -233,7 +237,8 @@ export function decodeState(body: string | undefined | null, keys: StateKeys = a
     });
     const ignored = (parsed.data.g ?? []).flatMap(([fp, valueHash, pr]) => (fingerprint.safeParse(fp).success ? [{ fingerprint: fp, valueHash, pr }] : []));
     const cleared = (parsed.data.c ?? []).flatMap(([fp, pr]) => (fingerprint.safeParse(fp).success ? [{ fingerprint: fp, pr }] : []));
-    return { state: { version: 1, workspaces: parsed.data.w, items, ignored, cleared, breakGlass: decodeBreakGlass(parsed.data.k ?? []) }, ...(seal === "unsigned" || seal === "rotated" ? { seal } : {}) };
+    const parity = parsed.data.p ? { parity: parsed.data.p } : {};
+    return { state: { version: 1, workspaces: parsed.data.w, items, ignored, cleared, breakGlass: decodeBreakGlass(parsed.data.k ?? []), ...parity }, ...(seal === "unsigned" || seal === "rotated" ? { seal } : {}) };
   } catch (error) {
     return { state: EMPTY_STATE, problem: `state block is corrupt: ${(error as Error).message}` };
   }

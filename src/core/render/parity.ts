@@ -1,0 +1,66 @@
+import type { PublicGroup, PublicMemberValue } from "../parity/public.js";
+import { cellText } from "./cell.js";
+
+/** What each cause means, in the words the dashboard and the CLI use. */
+const CAUSES = {
+  code: "code: the members declare different values",
+  drift: "drift: changed outside Terraform in",
+  unapplied: "unapplied: code changed and not applied",
+} as const;
+
+export interface ParityGroupView {
+  name: string;
+  module?: string;
+  origin: string;
+  members: string[];
+  clean: boolean;
+  differences: { kind: string; resource: string; attribute: string; cells: string[]; cause: string; since?: string }[];
+  versions: { kind: string; name: string; cells: string[] }[];
+  unknown: { member: string; reason: string }[];
+}
+
+/** The parity report as the markdown templates show it: one table per group, a column per member. */
+export function parityView(groups: readonly PublicGroup[], today?: string, maxRows = Infinity): { groups: ParityGroupView[]; differences: number; clean: boolean; hiddenRows: number } {
+  let budget = maxRows;
+  let hiddenRows = 0;
+  // rows beyond the budget are counted, not shown: the dashboard must stay within GitHub's size limit
+  const take = <T>(rows: readonly T[]): T[] => {
+    const shown = rows.slice(0, Math.max(0, budget));
+    budget -= shown.length;
+    hiddenRows += rows.length - shown.length;
+    return shown;
+  };
+  const views = groups.map((group) => ({
+    name: group.name,
+    ...(group.module !== undefined && group.module !== group.name ? { module: group.module } : {}),
+    origin: group.origin === "configured" ? "configured in .github/driftback.yml" : "members call the same module",
+    members: group.members,
+    clean: group.differences.length === 0 && group.versions.length === 0,
+    differences: take(group.differences).map((d) => ({
+      kind: d.kind,
+      resource: d.resource,
+      attribute: d.attribute,
+      cells: group.members.map((member) => valueText(d.values[member])),
+      cause: d.kind === "declared" ? "" : d.cause === "drift" ? `${CAUSES.drift} ${(d.drift ?? []).map((x) => x.member).join(", ")}` : d.cause ? CAUSES[d.cause] : "",
+      ...(d.first_seen ? { since: sinceText(d.first_seen, today) } : {}),
+    })),
+    versions: take(group.versions).map((row) => ({ kind: row.kind, name: row.name, cells: group.members.map((member) => row.values[member] ?? "—") })),
+    unknown: group.unknown,
+  }));
+  const differences = groups.reduce((sum, g) => sum + g.differences.length + g.versions.length, 0);
+  return { groups: views, differences, clean: differences === 0, hiddenRows };
+}
+
+function valueText(value: PublicMemberValue | undefined): string {
+  if (!value) return "?";
+  if ("sensitive" in value) return "(sensitive value)";
+  if ("absent" in value) return "(absent)";
+  if ("unknown" in value) return "(unknown)";
+  return cellText(value.value);
+}
+
+function sinceText(firstSeen: string, today: string | undefined): string {
+  if (!today) return firstSeen;
+  const days = Math.max(0, Math.round((Date.parse(today) - Date.parse(firstSeen)) / 86_400_000));
+  return `${firstSeen} (${days} ${days === 1 ? "day" : "days"})`;
+}
