@@ -273,6 +273,24 @@ describe("declaredDifferences: module paths", () => {
     ]);
   });
 
+  it("follows a module variable up into a for_each call above by the member's key (plat[\"eu\"] -> svc)", async () => {
+    const files = {
+      "modules/service/main.tf": 'variable "zone" {}\n',
+      "modules/platform/main.tf": 'variable "zone" {}\nmodule "svc" {\n  source = "../service"\n  zone   = var.zone\n}\n',
+      "envs/multi/main.tf": 'module "plat" {\n  source   = "../../modules/platform"\n  for_each = { eu = "eu-1", us = "us-1" }\n  zone     = each.value\n}\n',
+    };
+    const members = ["eu", "us"].map((key) => ({ id: key, workspace: "multi", root: "envs/multi", modules: [{ name: "plat", key }, { name: "svc" }] }));
+    const result = declaredDifferences({ name: "svc", origin: "automatic", module: "modules/service", members, expected: [] }, await repo(files, { "envs/multi": [] }));
+    expect(result.differences).toEqual([{ kind: "declared", resource: "module.plat.module.svc", attribute: "zone", values: { eu: { value: "eu-1" }, us: { value: "us-1" } } }]);
+  });
+
+  it("locals that refer to each other end as unknown", async () => {
+    const call = (tier: string) => `module "service" {\n  source = "../../modules/service"\n  tier   = ${tier}\n}\nlocals {\n  a = local.b\n  b = local.a\n}\n`;
+    const files = { "modules/service/main.tf": 'variable "tier" {}\n', "envs/a/main.tf": call("local.a"), "envs/b/main.tf": call('"x"'), "envs/c/main.tf": call('"y"') };
+    const [difference] = declaredDifferences(moduleGroup(["a", "b", "c"]), await repo(files, { "envs/a": [], "envs/b": [], "envs/c": [] })).differences;
+    expect(difference!.values.a).toEqual({ unknown: "`local.a` refers to itself" });
+  });
+
   it("reads each.value and each.key of a call whose for_each is a literal map, for the member's key", async () => {
     const files = {
       "modules/service/main.tf": 'variable "cpu" {}\nvariable "label" {}\nvariable "memory" {\n  default = 512\n}\n',
