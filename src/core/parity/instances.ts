@@ -25,6 +25,9 @@ export function memberChanges(member: ParityMember, plan: PlanModel): ResourceCh
   const path = instancePath(member.modules);
   return plan.resourceChanges.filter((change) => {
     if (change.mode !== "managed") return false;
+    // a whole workspace (a configured group) is compared on everything it manages, by full address; a module
+    // instance on its own resources only (a module nested in it forms its own group)
+    if (member.modules.length === 0) return true;
     const modules = modulesOf(change);
     return modules ? sameSteps(modules, member.modules) : (change.moduleAddress ?? "") === path;
   });

@@ -398,7 +398,7 @@ describe("expandInstances", () => {
 });
 
 describe("a configured group of whole workspaces", () => {
-  it("matches root resources by full address, own index kept", () => {
+  it("a whole workspace is compared on everything it manages, by full address, own index kept", () => {
     const web = (ami: string): Entry => ({ address: "aws_instance.web[0]", before: { ami }, after: { ami } });
     const group: ParityGroup = { name: "envs", origin: "configured", members: [member("staging", []), member("prod", [])], expected: [] };
     const plans = new Map([
@@ -407,6 +407,7 @@ describe("a configured group of whole workspaces", () => {
     ]);
     expect(liveDifferences(group, plans).differences).toEqual([
       { kind: "live", resource: "aws_instance.web[0]", attribute: "ami", values: { staging: v("ami-1"), prod: v("ami-2") }, cause: "code" },
+      { kind: "live", resource: "module.net.aws_vpc.main", attribute: "cidr", values: { staging: v("10.0.0.0/16"), prod: v("10.1.0.0/16") }, cause: "code" },
     ]);
   });
 
