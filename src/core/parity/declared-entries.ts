@@ -12,7 +12,7 @@ export interface DeclaredEntry {
   /** The attribute path the value sits at (`pool_size`, `settings[0].timeout`); its keys are flattened below it. */
   path: PathStep[];
   value: Declared;
-  /** Positions in `path` of nested-block indexes: dropped where no member repeats that block (singleBlockPaths). */
+  /** Positions in `path` of nested-block indexes: dropped where no member repeats that block (declared.ts). */
   blockSteps?: number[];
 }
 

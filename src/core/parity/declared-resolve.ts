@@ -38,7 +38,7 @@ export function variableValue(chain: Chain, depth: number, name: string): Declar
   return variable(chain, { depth, following: new Set() }, name);
 }
 
-/** The call at `depth` reads `each` of the call into the next module when that call has for_each. */
+/** What `each` means in the arguments of `calls[callIndex]`: that call's instance, when it has for_each. */
 export function eachOfCall(chain: Chain, callIndex: number): number | undefined {
   const call = chain.calls[callIndex];
   return call && findAttribute(blockBody(call.block.node), "for_each") ? callIndex : undefined;
