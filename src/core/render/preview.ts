@@ -1,3 +1,4 @@
+import type { ParityLinesView } from "../parity/pr-line.js";
 import type { Templates } from "../templates.js";
 import { diffLines, changedAttributeNames, namedDiffLines } from "./diff.js";
 import { fenceFor } from "./fence.js";
@@ -34,6 +35,8 @@ export interface CommentInput {
   headSha?: string;
   title?: string;
   maxChars?: number;
+  /** Issue 16 §5: the lines saying which group members this pull request makes differ; a short section near the top. */
+  parity?: ParityLinesView;
 }
 
 /** The sticky pull-request comment: every workspace, as detailed as GitHub's limit allows. */
@@ -44,10 +47,12 @@ export function renderComment(input: CommentInput, ctx: RenderContext): string {
     title: input.title ?? "driftback plan preview",
     shortSha: input.headSha ? input.headSha.slice(0, 7) : null,
   };
+  // bounded lines (parityLines caps them), so layout's measure of the outer template leaves them room
+  const parity = input.parity ?? null;
   for (const level of LEVELS) {
     const note = DEGRADED_NOTES[level];
     const body = layout(input.results, level, maxChars, ctx, (workspaces) =>
-      ctx.templates.comment({ ...shell, degradedNote: note && `${note} The full plan is in each workspace's check run and from \`driftback preview\`.`, workspaces }),
+      ctx.templates.comment({ ...shell, parity, degradedNote: note && `${note} The full plan is in each workspace's check run and from \`driftback preview\`.`, workspaces }),
     );
     if (body !== undefined) return body;
   }
