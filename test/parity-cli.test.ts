@@ -100,7 +100,7 @@ describe("driftback parity (issue 16 §7)", () => {
     const run = await runCli(["parity", "--dir", dir, "--format", "markdown"]);
     expect(run.code).toBe(0);
     expect(run.out).toMatch(/^## Environment parity/);
-    expect(run.out).toContain("| Resource | Attribute | <code>staging</code> | <code>prod-us</code> | <code>prod-eu</code> | Why | Since |");
+    expect(run.out).toContain("| Resource | Attribute | <code>staging</code> | <code>prod-us</code> | <code>prod-eu</code> | Why |");
     expect(run.out).toMatch(/\| <code>module\.shop<\/code> \| <code>pool_size<\/code> \| <code>20<\/code> \| <code>20<\/code> \| <code>10<\/code> \| declared \|/);
 
     const same = repository({ ...FILES, "envs/prod-eu/main.tf": env("prod-eu"), "envs/prod-eu/.terraform.lock.hcl": lock("5.31.0") });

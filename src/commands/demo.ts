@@ -8,6 +8,7 @@ import type { Templates } from "../templates.js";
 import { backportCommand } from "./backport.js";
 import { codifyCommand } from "./codify.js";
 import { driftCommand } from "./drift.js";
+import { parityCommand } from "./parity.js";
 
 const EXAMPLES = fileURLToPath(new URL("../../examples/", import.meta.url));
 
@@ -15,7 +16,8 @@ const EXAMPLES = fileURLToPath(new URL("../../examples/", import.meta.url));
  * `driftback demo`: the whole loop on the bundled example, offline, with no GitHub App or cloud:
  * the comment a pull request's plan gets (plan.json), what a scheduled scan of main classifies
  * (scan-plan.json), what the codify engine writes, and the codify and revert pull requests the
- * backport would open, through the same dry-run path as `driftback backport --dry-run`.
+ * backport would open, through the same dry-run path as `driftback backport --dry-run`, and how staging
+ * and prod, meant to be alike, differ (`driftback parity`).
  */
 export async function demoCommand(templates: Templates): Promise<string> {
   // 1. Plan preview of a pull request.
@@ -31,5 +33,7 @@ export async function demoCommand(templates: Templates): Promise<string> {
   const codify = await codifyCommand({ cwd: EXAMPLES, dir: "workspace", planJson: "scan-plan.json", varFiles: [], write: false, templates });
   // 4. Policy, grouping, bodies, drift records: the pull requests a backport would open.
   const backport = await backportCommand({ dir: EXAMPLES, planJson: scanPlan, workspace: "prod", dryRun: true, verify: false, format: "markdown", templates });
-  return templates.demo({ comment, drift, codify: codify.text.trimEnd(), backport: backport.text });
+  // 5. Environment parity: staging and prod, meant to be alike, compared on their code and versions.
+  const parity = await parityCommand({ dir: EXAMPLES, planJson: [], format: "markdown", detailedExitcode: false, templates });
+  return templates.demo({ comment, drift, codify: codify.text.trimEnd(), backport: backport.text, parity: parity.text });
 }

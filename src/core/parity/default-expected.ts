@@ -15,6 +15,9 @@ const DIFFERING_WORDS = [
   "ids",
   "arn",
   "arns",
+  // globally unique names (an S3 bucket, a storage account): never the same in two environments
+  "bucket",
+  "bucket_prefix",
   // where a service is reached
   "endpoint",
   "endpoints",

@@ -14,6 +14,8 @@ export interface ParityGroupView {
   origin: string;
   members: string[];
   clean: boolean;
+  /** Some difference has a first sighting (the dashboard): the table gets a Since column. */
+  dated: boolean;
   differences: { kind: string; resource: string; attribute: string; cells: string[]; cause: string; since?: string }[];
   versions: { kind: string; name: string; cells: string[] }[];
   unknown: { member: string; reason: string }[];
@@ -36,6 +38,7 @@ export function parityView(groups: readonly PublicGroup[], today?: string, maxRo
     origin: group.origin === "configured" ? "configured in .github/driftback.yml" : "members call the same module",
     members: group.members,
     clean: group.differences.length === 0 && group.versions.length === 0,
+    dated: group.differences.some((d) => d.first_seen !== undefined),
     differences: take(group.differences).map((d) => ({
       kind: d.kind,
       resource: d.resource,

@@ -8,6 +8,8 @@ describe("DEFAULT_EXPECTED", () => {
   it.each([
     "name",
     "bucket_name",
+    "bucket",
+    "logging.target_bucket",
     "tags.Name",
     "id",
     "vpc_id",
