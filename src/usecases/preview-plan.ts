@@ -2,6 +2,8 @@ import pLimit from "p-limit";
 import type { Config, WorkspaceConfig } from "../config/schema.js";
 import { planRequestFor, scopedTerraform } from "./plan-request.js";
 import type { ConfigResult } from "../config/validate.js";
+import { loadHclParser } from "../adapters/hcl/parser.js";
+import type { ParityLinesView } from "../core/parity/pr-line.js";
 import { parsePlan } from "../core/plan/parse.js";
 import { Masker } from "../core/render/mask.js";
 import { PREVIEW_MARKER, renderCheckOutput, renderComment, CHECK_FIELD_LIMIT } from "../core/render/preview.js";
@@ -10,13 +12,15 @@ import { affectedWorkspaces, couldAffectTerraform, type WorkspaceFootprint } fro
 import type { Checkout, CheckRunHandle, GitHost, Logger, PullRequestInfo, SourceFetcher, TerraformRunner } from "../ports.js";
 import type { DriftMetrics } from "../adapters/metrics.js";
 import type { Templates } from "../templates.js";
+import { previewParity } from "./preview-parity.js";
 
 export const CONFIG_CHECK_NAME = "driftback: config";
 export const checkName = (workspace: string) => `driftback: ${workspace}`;
 
 export interface PreviewDeps {
   github: GitHost;
-  source: SourceFetcher;
+  /** `checkoutCommit` (GitCheckout has it) fetches the base for the comment's parity lines; without it there are none. */
+  source: SourceFetcher & { checkoutCommit?(cloneUrl: string, sha: string, signal?: AbortSignal): Promise<Checkout> };
   terraform: TerraformRunner;
   templates: Templates;
   logger: Logger;
@@ -80,12 +84,15 @@ export async function previewPlan(deps: PreviewDeps, request: PreviewRequest): P
     if (request.signal?.aborted) return { status: "superseded" };
     return reportCheckoutFailure(deps, pr, config, listed.complete ? changedFiles : [], error);
   }
+  let parity: Promise<ParityLinesView | undefined> | undefined;
   try {
     if (checkout.sha !== pr.headSha) return { status: "superseded" };
     const footprints = await footprintsOf(deps, checkout.dir, config.workspaces);
     const touched = affectedWorkspaces(changedFiles, footprints);
     const affected = [...touched, ...named.filter((w) => !touched.includes(w))];
     if (affected.length === 0) return nothingToPlan(deps, pr, config, "no configured workspace is touched");
+    // issue 16 §5: read while terraform plans; never rejects, and is awaited before the checkout goes
+    parity = parityLinesFor(deps, config, pr, checkout.dir, affected, request.signal);
 
     // 5. One in-progress check run per workspace, then plan with bounded parallelism.
     const checks = new Map<string, CheckRunHandle>();
@@ -115,7 +122,8 @@ export async function previewPlan(deps: PreviewDeps, request: PreviewRequest): P
     // 7. The sticky comment, then each check run with its own plan.
     const masker = new Masker(config.mask);
     const ctx = { masker, templates: deps.templates };
-    const commentUrl = await deps.github.upsertComment(pr, PREVIEW_MARKER, renderComment({ results, headSha: pr.headSha }, ctx));
+    const lines = await parity;
+    const commentUrl = await deps.github.upsertComment(pr, PREVIEW_MARKER, renderComment({ results, headSha: pr.headSha, ...(lines ? { parity: lines } : {}) }, ctx));
     for (const result of results) {
       const output = renderCheckOutput(result, ctx, commentUrl);
       await deps.github.completeCheckRun(pr, checks.get(result.name)!, output.conclusion, { title: output.title, summary: output.summary, text: output.text });
@@ -123,8 +131,23 @@ export async function previewPlan(deps: PreviewDeps, request: PreviewRequest): P
     deps.logger.info({ pr: pr.number, sha: pr.headSha, workspaces: results.map((r) => `${r.name}:${r.kind}`) }, "plan preview posted");
     return { status: "planned", results, commentUrl };
   } finally {
+    await parity;
     await checkout.cleanup();
   }
+}
+
+/**
+ * The parity lines of the comment: what the pull request makes differ between members of a group, against its
+ * base commit. Needs the base's SHA on the pull request's info (`baseSha`, from the webhook's `base.sha`).
+ */
+function parityLinesFor(deps: PreviewDeps, config: Config, pr: PullRequestInfo, headDir: string, affected: readonly WorkspaceConfig[], signal?: AbortSignal): Promise<ParityLinesView | undefined> {
+  const baseSha = (pr as PullRequestInfo & { baseSha?: string }).baseSha;
+  const source = deps.source;
+  if (!baseSha || !source.checkoutCommit) return Promise.resolve(undefined);
+  return previewParity(
+    { loadParser: loadHclParser, checkoutCommit: (cloneUrl, sha, abort) => source.checkoutCommit!(cloneUrl, sha, abort), logger: deps.logger },
+    { config, headDir, cloneUrl: pr.cloneUrl, baseSha, touched: affected.map((w) => w.name), masker: new Masker(config.mask), pr: pr.number, ...(signal ? { signal } : {}) },
+  );
 }
 
 /** An earlier comment would now describe an old commit: say this one has nothing to plan. */
