@@ -149,7 +149,8 @@ export async function scanRepository(deps: ScanDeps, target: ScanTarget, config:
     const decoded = await readDashboardState(deps.host, target);
     existing = decoded.existing;
     if (decoded.problem && existing) deps.logger.warn({ repo: repoName, problem: decoded.problem }, "dashboard state rebuilt from this scan");
-    state = { ...mergeScan(decoded.state, scans!, today, new Date(started).toISOString()), breakGlass: endWindowsOf(recordBreakGlass(decoded.state.breakGlass, options.breakGlass ?? [], started), options.resolvedIncidents ?? [], started) };
+    // parity's first sightings ride along until this scan's parity step replaces them (kept when it cannot run)
+    state = { ...mergeScan(decoded.state, scans!, today, new Date(started).toISOString()), ...(decoded.state.parity ? { parity: decoded.state.parity } : {}), breakGlass: endWindowsOf(recordBreakGlass(decoded.state.breakGlass, options.breakGlass ?? [], started), options.resolvedIncidents ?? [], started) };
     // drift first seen inside a break-glass window is expected: no backport pull request while it lasts
     expected = expectedDrift(decoded.state, state, scans!.filter((s) => s.ok).map((s) => s.workspace), started);
     reopen = [...new Set([...(options.reopen ?? []), ...reopenRequests(existing?.body)])];

@@ -1,0 +1,128 @@
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import nock from "nock";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { decodeState } from "../../src/core/drift/state.js";
+import { GitHubApiMock } from "../support/github-api.js";
+import { TestRepo } from "../support/git-repo.js";
+import { startApp } from "../support/probot-app.js";
+
+const OWNER = "acme";
+const REPO = "infra";
+const CONFIG = `
+workspaces:
+  - name: staging
+    dir: envs/staging
+  - name: prod-us
+    dir: envs/prod-us
+  - name: prod-eu
+    dir: envs/prod-eu
+    tier: prod
+backport:
+  enabled: false
+`;
+
+const MODULE = `variable "name" {
+  type = string
+}
+
+variable "pool_size" {
+  type    = number
+  default = 20
+}
+
+resource "aws_db_proxy" "shop" {
+  name      = var.name
+  pool_size = var.pool_size
+  settings = {
+    DB_TIMEOUT = "10s"
+  }
+}
+`;
+
+const root = (name: string, extra = "") => `module "shop" {\n  source = "../../modules/service"\n  name   = "shop-${name}"\n${extra}}\n`;
+
+/** One member's plan of the shared module's proxy: `live` is what runs (refreshed), `code` what its code says. */
+function plan(name: string, live: { pool: number; timeout: string }, code: { pool: number; timeout: string }): string {
+  const value = (v: { pool: number; timeout: string }) => ({ name: `shop-${name}`, pool_size: v.pool, settings: { DB_TIMEOUT: v.timeout } });
+  const change = (before: object, after: object, actions: string[]) => ({ address: "module.shop.aws_db_proxy.shop", module_address: "module.shop", mode: "managed", type: "aws_db_proxy", name: "shop", change: { actions, before, after, after_unknown: {}, before_sensitive: {}, after_sensitive: {} } });
+  const drifted = live.timeout !== code.timeout;
+  return JSON.stringify({
+    format_version: "1.2",
+    ...(drifted ? { resource_drift: [change(value(code), value(live), ["update"])] } : {}),
+    resource_changes: [change(value(live), value(code), drifted || live.pool !== code.pool ? ["update"] : ["no-op"])],
+  });
+}
+
+/** prod-eu runs a pool of 10 (its code says so) and a 60s timeout set outside Terraform during an incident. */
+const files = () => ({
+  "modules/service/main.tf": MODULE,
+  "envs/staging/main.tf": root("staging"),
+  "envs/staging/plan.json": plan("staging", { pool: 20, timeout: "10s" }, { pool: 20, timeout: "10s" }),
+  "envs/staging/.fake-terraform.json": JSON.stringify({ plan: "plan.json" }),
+  "envs/prod-us/main.tf": root("prod-us"),
+  "envs/prod-us/plan.json": plan("prod-us", { pool: 20, timeout: "10s" }, { pool: 20, timeout: "10s" }),
+  "envs/prod-us/.fake-terraform.json": JSON.stringify({ plan: "plan.json" }),
+  "envs/prod-eu/main.tf": root("prod-eu", "  pool_size = 10\n"),
+  "envs/prod-eu/plan.json": plan("prod-eu", { pool: 10, timeout: "60s" }, { pool: 10, timeout: "10s" }),
+  "envs/prod-eu/.fake-terraform.json": JSON.stringify({ plan: "plan.json" }),
+});
+
+let api: GitHubApiMock;
+let repo: TestRepo;
+
+beforeEach(() => {
+  nock.disableNetConnect();
+  nock.enableNetConnect("127.0.0.1");
+  repo = new TestRepo();
+  api = new GitHubApiMock().installationToken(1).installations([{ id: 1, login: OWNER }]).installationRepositories([{ owner: OWNER, name: REPO, cloneUrl: repo.cloneUrl }]).config(OWNER, REPO, CONFIG).dashboardIssues(OWNER, REPO);
+});
+afterEach(() => {
+  nock.cleanAll();
+  nock.enableNetConnect();
+});
+
+async function scanNow(app: Awaited<ReturnType<typeof startApp>>) {
+  const found = await app.driftback.scans().discover();
+  return app.driftback.scans().run(found[0]!.repo, found[0]!.octokit);
+}
+
+const writes = () => api.requests.filter((r) => r.method === "POST" || r.method === "PATCH");
+
+describe("a scan's parity section and metric (issue 16 §5; nock, fake terraform, local git)", () => {
+  it("writes the group's declared and live differences with their causes and ages, keeps first sightings, and counts them in /metrics", async () => {
+    let now = Date.parse("2026-11-01T10:00:00Z");
+    const app = await startApp({ now: () => now });
+    repo.commitTo(files(), "refs/heads/main");
+
+    const first = await scanNow(app);
+    expect(first!.dashboard).toMatchObject({ action: "created" });
+    const body: string = writes().at(-1)!.body.body;
+    expect(body).toContain("### Environment parity");
+    expect(body).toContain("Members: <code>staging</code>, <code>prod-us</code>, <code>prod-eu</code>");
+    // the declared input, the live pool (caused by code) and the live timeout (drift in prod-eu), names expected by design
+    expect(body).toMatch(/\| <code>module\.shop<\/code> \| <code>pool_size<\/code> \| <code>20<\/code> \| <code>20<\/code> \| <code>10<\/code> \| declared \| 2026-11-01 \(0 days\) \|/);
+    expect(body).toMatch(/\| <code>aws_db_proxy\.shop<\/code> \| <code>pool_size<\/code> \|.*\| live, code: the members declare different values \|/);
+    expect(body).toMatch(/\| <code>aws_db_proxy\.shop<\/code> \| <code>settings\.DB_TIMEOUT<\/code> \| <code>10s<\/code> \| <code>10s<\/code> \| <code>60s<\/code> \| live, drift: changed outside Terraform in prod-eu \|/);
+    expect(body).not.toMatch(/<code>name<\/code>/);
+    expect(Object.values(decodeState(body).state.parity ?? {})).toEqual(["2026-11-01", "2026-11-01", "2026-11-01"]);
+
+    // the same differences a day later: first sightings kept, their age grows
+    now += 24 * 3_600_000;
+    await scanNow(app);
+    const later: string = writes().at(-1)!.body.body;
+    expect(later).toMatch(/\| declared \| 2026-11-01 \(1 day\) \|/);
+
+    const server = http.createServer(async (req, res) => {
+      for (const handler of app.handlers) if (await handler(req, res)) return;
+      res.writeHead(404).end();
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const metrics = await (await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/metrics`)).text();
+    await new Promise((resolve) => server.close(resolve));
+    expect(metrics).toMatch(/driftback_parity_differences\{repo="acme\/infra",group="modules\/service",cause="declared"\} 1/);
+    expect(metrics).toMatch(/driftback_parity_differences\{repo="acme\/infra",group="modules\/service",cause="code"\} 1/);
+    expect(metrics).toMatch(/driftback_parity_differences\{repo="acme\/infra",group="modules\/service",cause="drift"\} 1/);
+    expect(metrics).toMatch(/driftback_parity_differences\{repo="acme\/infra",group="modules\/service",cause="unapplied"\} 0/);
+  });
+});
