@@ -5,6 +5,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from "commander
 import { backportCommand, failureLine } from "./commands/backport.js";
 import { codifyCommand } from "./commands/codify.js";
 import { parityCommand, type ParityFormat } from "./commands/parity.js";
+import { alignCommand, type AlignFormat } from "./commands/align.js";
 import { demoCommand } from "./commands/demo.js";
 import { incidentsCommand } from "./commands/incidents.js";
 import { driftCommand, scanCommand, type DriftFormat } from "./commands/drift.js";
@@ -179,6 +180,24 @@ export function buildProgram(): Command {
     .option("--detailed-exitcode", "exit 2 when a difference no expected glob covers exists (0 none, 1 error)", false)
     .action(async (options: { dir: string; planJson: string[]; format: ParityFormat; detailedExitcode: boolean }) => {
       const result = await parityCommand({ ...options, templates: bundledTemplates(), notice: warn });
+      process.stdout.write(result.text);
+      exitCode = result.exitCode;
+    });
+
+  program
+    .command("align")
+    .description("align one parity difference to one member's value: edit the other members' own code (its live value when it drifted, else its declared one)")
+    .option("--dir <repo>", "the repository's root, with .github/driftback.yml", ".")
+    .requiredOption("--group <name>", "the parity group (as `driftback parity` names it)")
+    .requiredOption("--resource <address>", "the difference's resource: the address inside the module (`sandbox_deployment.app`), or a call (`module.shop`) for a module input")
+    .requiredOption("--attribute <path>", "the difference's attribute path (`env.DB_TIMEOUT`), or the module input's name")
+    .requiredOption("--to <member>", "the member whose value the others get")
+    .option("--plan-json <workspace=file>", "a workspace's `terraform show -json` output: live differences, planned values, verification base (repeatable)", collect, [])
+    .option("--dry-run", "print the diffs and what each member gets; write nothing", false)
+    .option("--verify", "plan the edited code (on a scratch copy): each aligned member plans only the aligned value, every other reader of an edited file nothing new", false)
+    .addOption(new Option("--format <format>", "markdown: diffs and per-member outcome; json: the change set").choices(["json", "markdown"]).default("markdown"))
+    .action(async (options: { dir: string; group: string; resource: string; attribute: string; to: string; planJson: string[]; dryRun: boolean; verify: boolean; format: AlignFormat }) => {
+      const result = await alignCommand({ ...options, notice: warn });
       process.stdout.write(result.text);
       exitCode = result.exitCode;
     });

@@ -102,6 +102,8 @@ export interface Alignment {
   /** One unified diff per edited file, sorted by path. */
   diffs: { path: string; diff: string }[];
   expectations: AlignExpectation[];
+  /** Configured workspaces that load an edited file (the aligned members' among them): what a verification plans. */
+  readers: string[];
   /** Stable identity of this alignment (group, difference, source): one pull request per key, none twice on redelivery. */
   key: string;
   branch: string;
@@ -189,7 +191,7 @@ export async function alignDifference(deps: AlignDeps, input: AlignInput): Promi
     aligned.push({ member: member.id, workspace: member.workspace, files, via: outcome.via, ...(isSource ? { source: true as const } : {}) });
     expectations.push(
       isModuleInput(difference)
-        ? { member: member.id, workspace: member.workspace, kind: "input", instance: instancePath(member.modules) }
+        ? { member: member.id, workspace: member.workspace, kind: "input", instance: instancePath(callsOf(member, input.resource) ?? member.modules) }
         : { member: member.id, workspace: member.workspace, kind: "attribute", address: fullAddress(member, input.resource), path, value },
     );
   }
@@ -211,6 +213,7 @@ export async function alignDifference(deps: AlignDeps, input: AlignInput): Promi
     originals: new Map([...files.keys()].map((file) => [file, originals.get(file) ?? ""])),
     diffs,
     expectations,
+    readers: [...new Set([...files.keys()].flatMap((file) => view.readersOf(file)))].sort(),
     key,
     branch: `driftback/align/${slug(input.group)}/${slug(`${input.resource}-${input.attribute}-to-${source.id}`)}-${createHash("sha256").update(key).digest("hex").slice(0, 8)}`,
     title: `Align ${input.attribute ? `\`${input.attribute}\` of ` : ""}\`${input.resource}\` to ${source.id} in parity group ${input.group}`,

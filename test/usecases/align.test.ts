@@ -280,3 +280,33 @@ function repositoryWith(files: Record<string, string>, workspaces: string): { di
   if (!result.ok) throw new Error(JSON.stringify(result.issues));
   return { dir, config: result.config };
 }
+
+describe("driftback align (CLI)", () => {
+  it("--dry-run prints each member's outcome and the diffs, writes nothing; without it the files are written", async () => {
+    const { runCli } = await import("../support/run-cli.js");
+    const { readFileSync } = await import("node:fs");
+    const { dir } = repository(BASE);
+    const args = ["align", "--dir", dir, "--group", "modules/service", "--resource", "module.shop", "--attribute", "replicas", "--to", "staging"];
+    const dry = await runCli([...args, "--dry-run"]);
+    expect(dry.err).toBe("");
+    expect(dry.code).toBe(0);
+    expect(dry.out).toContain("- **prod-us**: aligned: `replicas` in `envs/prod-us/prod-us.tfvars`");
+    expect(dry.out).toContain("- **prod-eu**: no edit: its code already declares the value");
+    expect(dry.out).toContain("-replicas = 4\n+replicas = 2");
+    expect(dry.out).toContain("Dry run: nothing was written.");
+    expect(readFileSync(path.join(dir, "envs/prod-us/prod-us.tfvars"), "utf8")).toBe("replicas = 4\n");
+    const json = await runCli([...args, "--dry-run", "--format", "json"]);
+    expect(JSON.parse(json.out)).toMatchObject({ key: "align:modules/service:module.shop:replicas:staging", value: 2, origin: "declared", aligned: [{ member: "prod-us" }], refused: [], files: [{ path: "envs/prod-us/prod-us.tfvars" }], written: [] });
+    const real = await runCli(args);
+    expect(real.code).toBe(0);
+    expect(readFileSync(path.join(dir, "envs/prod-us/prod-us.tfvars"), "utf8")).toBe("replicas = 2\n");
+  });
+
+  it("bad input is one line naming what exists", async () => {
+    const { runCli } = await import("../support/run-cli.js");
+    const { dir } = repository(BASE);
+    const run = await runCli(["align", "--dir", dir, "--group", "modules/service", "--resource", "module.shop", "--attribute", "replicas", "--to", "qa", "--dry-run"]);
+    expect(run.code).toBe(1);
+    expect(run.err).toBe("driftback: `qa` is not a member of group `modules/service` (its members: `staging`, `prod-us`, `prod-eu`)\n");
+  });
+});
