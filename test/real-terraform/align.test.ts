@@ -1,0 +1,180 @@
+import { writeFileSync } from "node:fs";
+import path from "node:path";
+import { beforeAll, describe, expect, inject, it } from "vitest";
+import { runCli } from "../support/run-cli.js";
+import { SANDBOX_PROVIDER_BLOCK, sandboxCliEnv } from "../support/sandbox.js";
+import { applyAll, change, createSandboxRepo, scanPlan, tf, tfOk, type SandboxRepo } from "../support/sandbox-repo.js";
+
+const probe = inject("realTerraform");
+
+/** One module, three environments; prod-us runs more replicas on purpose (its tfvars), staging asks for a newer terraform. */
+const FILES: Record<string, string> = {
+  "modules/service/versions.tf": SANDBOX_PROVIDER_BLOCK,
+  "modules/service/variables.tf": `variable "name" {
+  type = string
+}
+
+variable "db_timeout" {
+  type    = string
+  default = "10s"
+}
+
+variable "replicas" {
+  type    = number
+  default = 2
+}
+`,
+  "modules/service/main.tf": `resource "sandbox_deployment" "app" {
+  name     = var.name
+  replicas = var.replicas
+  image    = "registry.local/shop:1.0"
+  env = {
+    DB_TIMEOUT = var.db_timeout
+    LOG_LEVEL  = "info"
+  }
+}
+`,
+  "envs/staging/main.tf": `${SANDBOX_PROVIDER_BLOCK}
+terraform {
+  required_version = ">= 1.6"
+}
+
+provider "sandbox" {}
+
+module "shop" {
+  source = "../../modules/service"
+  name   = "shop-staging"
+}
+`,
+  "envs/prod-us/main.tf": `${SANDBOX_PROVIDER_BLOCK}
+terraform {
+  required_version = ">= 1.5"
+}
+
+provider "sandbox" {}
+
+variable "replicas" {
+  type = number
+}
+
+module "shop" {
+  source   = "../../modules/service"
+  name     = "shop-prod-us"
+  replicas = var.replicas
+}
+`,
+  "envs/prod-us/prod-us.tfvars": "replicas = 4\n",
+  "envs/prod-eu/main.tf": `${SANDBOX_PROVIDER_BLOCK}
+terraform {
+  required_version = ">= 1.5"
+}
+
+provider "sandbox" {}
+
+module "shop" {
+  source = "../../modules/service"
+  name   = "shop-prod-eu"
+}
+`,
+};
+
+const WORKSPACES = { staging: { dir: "envs/staging", varFiles: [] }, "prod-us": { dir: "envs/prod-us", varFiles: ["prod-us.tfvars"] }, "prod-eu": { dir: "envs/prod-eu", varFiles: [] } };
+
+interface AlignJson {
+  value: unknown;
+  origin: string;
+  aligned: { member: string; files: string[]; source?: boolean }[];
+  unchanged: { member: string }[];
+  refused: { member: string; reason: string }[];
+  files: { path: string; diff: string }[];
+  readers: string[];
+  verification: { ok: boolean; verified?: string[]; problems?: { workspace: string; problem: string }[]; reason?: string } | null;
+  written: string[];
+}
+
+interface ParityJson {
+  groups: { name: string; differences: { kind: string; resource: string; attribute: string; cause?: string }[] }[];
+}
+
+/** Every workspace's scan plan written to a file, as `--plan-json <workspace>=<file>` arguments. */
+async function planArgs(repo: SandboxRepo, tag: string): Promise<string[]> {
+  const args: string[] = [];
+  for (const workspace of Object.keys(WORKSPACES)) {
+    const file = path.join(repo.dir, `${workspace}.${tag}.plan.json`);
+    writeFileSync(file, await scanPlan(repo, workspace));
+    args.push("--plan-json", `${workspace}=${file}`);
+  }
+  return args;
+}
+
+const ALIGN = ["align", "--group", "modules/service", "--resource", "sandbox_deployment.app", "--attribute", "env.DB_TIMEOUT", "--to", "prod-eu", "--verify", "--format", "json"];
+
+/**
+ * Issue 16 §6 with real terraform: prod-eu's DB_TIMEOUT was raised to 60s during an incident (outside terraform).
+ * `driftback align --to prod-eu --verify` sets staging and prod-us to 60s in their own calls (and codifies prod-eu's
+ * drift in its own call, so applying it keeps 60s), never the shared module; verified by plans. After the edits are
+ * written and every workspace applied, every member plans nothing and parity no longer lists the difference.
+ */
+describe.skipIf(!probe.available)("real terraform: align a drifted value across three environments", { timeout: 900_000 }, () => {
+  let repo: SandboxRepo;
+  let dry: AlignJson;
+  let written: AlignJson;
+  let writeCode: number;
+
+  beforeAll(async () => {
+    repo = createSandboxRepo("align", FILES, WORKSPACES);
+    await applyAll(repo);
+    await change(repo, ["set", "sandbox_deployment", "shop-prod-eu", "env.DB_TIMEOUT", "60s"]);
+    const plans = await planArgs(repo, "before");
+    const env = sandboxCliEnv(repo);
+    const first = await runCli([...ALIGN, "--dir", repo.dir, ...plans, "--dry-run"], env);
+    expect(first.code, first.err + first.out).toBe(0);
+    dry = JSON.parse(first.out) as AlignJson;
+    const second = await runCli([...ALIGN, "--dir", repo.dir, ...plans], env);
+    writeCode = second.code;
+    written = JSON.parse(second.out) as AlignJson;
+  }, 900_000);
+
+  it("aligns staging and prod-us to prod-eu's live 60s, and codifies prod-eu's own drift", () => {
+    expect(dry.value).toBe("60s");
+    expect(dry.origin).toBe("live");
+    expect(dry.refused).toEqual([]);
+    expect(dry.aligned.map((a) => [a.member, a.source ?? false])).toEqual([
+      ["staging", false],
+      ["prod-us", false],
+      ["prod-eu", true],
+    ]);
+    expect(dry.written).toEqual([]);
+  });
+
+  it("edits only each member's own root (the module's input), never the shared module", () => {
+    expect(dry.files.map((f) => f.path)).toEqual(["envs/prod-eu/main.tf", "envs/prod-us/main.tf", "envs/staging/main.tf"]);
+    for (const file of dry.files) expect(file.diff).toMatch(/\+\s+db_timeout\s+= "60s"/);
+    expect(dry.readers).toEqual(["prod-eu", "prod-us", "staging"]);
+  });
+
+  it("the verification plans pass: each member plans exactly DB_TIMEOUT to 60s (prod-eu nothing), nothing else", () => {
+    expect(dry.verification).toEqual({ ok: true, verified: ["staging", "prod-us", "prod-eu"], problems: [] });
+  });
+
+  it("without --dry-run the verified edits are written into the working tree", () => {
+    expect(writeCode).toBe(0);
+    expect(written.written).toEqual(["envs/prod-eu/main.tf", "envs/prod-us/main.tf", "envs/staging/main.tf"]);
+    expect(written.verification?.ok).toBe(true);
+  });
+
+  it("after apply in each workspace every member plans nothing, and parity no longer lists the difference", async () => {
+    for (const workspace of Object.keys(WORKSPACES)) await tfOk(repo, workspace, ["apply", "-auto-approve", "-input=false"]);
+    for (const workspace of Object.keys(WORKSPACES)) {
+      const plan = await tf(repo, workspace, ["plan", "-detailed-exitcode", "-input=false"]);
+      expect(plan.exitCode, `${workspace}:\n${plan.output.slice(-2000)}`).toBe(0);
+    }
+    const run = await runCli(["parity", "--dir", repo.dir, "--format", "json", ...(await planArgs(repo, "after"))]);
+    expect(run.code).toBe(0);
+    const report = JSON.parse(run.out) as ParityJson;
+    const listed = report.groups.flatMap((g) => g.differences.map((d) => `${d.kind} ${d.resource} ${d.attribute}`));
+    expect(listed.filter((d) => d.includes("DB_TIMEOUT") || d.includes("db_timeout"))).toEqual([]);
+    // what was not aligned is still there
+    expect(listed).toContain("declared module.shop replicas");
+  });
+});
