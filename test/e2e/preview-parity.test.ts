@@ -14,7 +14,7 @@ vi.mock("../../src/adapters/github/octokit-git-host.js", async (importOriginal) 
     ...original,
     pullRequestInfo: (ref: Parameters<typeof original.pullRequestInfo>[0], data: Parameters<typeof original.pullRequestInfo>[1]) => ({
       ...original.pullRequestInfo(ref, data),
-      baseSha: (data as { base: { sha: string } }).base.sha,
+      baseSha: (data as unknown as { base: { sha: string } }).base.sha,
     }),
   };
 });
@@ -56,12 +56,12 @@ function environments(overrides: Record<string, string> = {}): Record<string, st
   return { ...files, ...overrides };
 }
 
-/** The base on main, the head on refs/pull/2/head, and the pull_request event naming both. */
-function pullRequest(head: Record<string, string>, changed: string[]) {
-  const baseSha = repo.commitTo(environments(), "refs/heads/main");
+/** The base on main, the head on refs/pull/2/head, and the pull_request event naming both (or `baseSha` instead). */
+function pullRequest(head: Record<string, string>, changed: string[], baseSha?: string) {
+  const base = repo.commitTo(environments(), "refs/heads/main");
   const headSha = repo.commit(head);
   const payload = prPayload(repo, "pull_request.opened", headSha);
-  payload.pull_request.base.sha = baseSha;
+  payload.pull_request.base.sha = baseSha ?? base;
   standardApi(api, payload, changed, CONFIG);
   return payload;
 }
@@ -98,5 +98,13 @@ describeShared("parity lines in the plan preview (probot.receive, nock, fake ter
     const body = await postedComment(pullRequest(head, ["modules/service/main.tf", "envs/prod-eu/main.tf"]));
     expect(body).toContain("changes <code>tier</code> in <code>prod-eu</code> only; <code>staging</code> and <code>prod-us</code> keep <code>standard</code>");
     expect(body).not.toContain("pool_size");
+  });
+
+  it("a base that cannot be fetched leaves the lines out and the preview as it was", async () => {
+    const payload = pullRequest(environments({ "envs/prod-eu/main.tf": call("  pool_size = 40\n") }), ["envs/prod-eu/main.tf"], "0123456789abcdef0123456789abcdef01234567");
+    const body = await postedComment(payload);
+    expect(body).not.toContain("Environment parity");
+    expect(body).toContain("<code>prod-eu</code> <sub>");
+    expect(api.sent("PATCH", /check-runs\/\d+$/).at(-1)!.body).toMatchObject({ status: "completed", conclusion: "success" });
   });
 });

@@ -118,7 +118,7 @@ export function parityLines(groups: readonly GroupSides[], masker: Masker, max =
       const baseValue = agreed(Object.values(sided.base));
       const headValue = agreed(Object.values(sided.head));
       if (baseValue === "differ" && headValue !== "differ" && headValue !== undefined) {
-        aligned.push({ group: group.name, attribute: label(group, sided) });
+        aligned.push({ group: cellText(group.name), attribute: label(group, sided) });
         continue;
       }
       if (baseValue === "differ" || baseValue === undefined || headValue !== "differ") continue;
@@ -128,7 +128,7 @@ export function parityLines(groups: readonly GroupSides[], masker: Masker, max =
       if (changed.length === 0) continue;
       const shown = keptView(group, sided, baseValue, masker);
       changes.push({
-        group: group.name,
+        group: cellText(group.name),
         attribute: label(group, sided),
         changed: nameList(changed.map((m) => m.id)),
         kept: nameList(kept.map((m) => m.id)),
@@ -153,13 +153,13 @@ function agreed(values: readonly MemberValue[]): MemberValue | "differ" | undefi
   return readable.every((v) => sameMemberValue(v, readable[0]!)) ? readable[0] : "differ";
 }
 
-/** A module group compares its call's inputs: the input's name says it all. Otherwise the resource leads. */
+/** A module group compares its call's inputs: the input's name says it all. Otherwise the resource leads. Shortened: a key is the repository's to choose. */
 function label(group: ParityGroup, sided: SidedValues): string {
-  return group.module !== undefined && sided.resource.startsWith("module.") ? sided.attribute : `${sided.resource}.${sided.attribute}`;
+  return cellText(group.module !== undefined && sided.resource.startsWith("module.") ? sided.attribute : `${sided.resource}.${sided.attribute}`);
 }
 
 function nameList(ids: readonly string[]): NameList {
-  return { names: ids.slice(0, MAX_LINE_NAMES), others: Math.max(0, ids.length - MAX_LINE_NAMES) };
+  return { names: ids.slice(0, MAX_LINE_NAMES).map((id) => cellText(id)), others: Math.max(0, ids.length - MAX_LINE_NAMES) };
 }
 
 /** The kept value as printed: masked by the repository's rules exactly as `driftback parity` masks it. */

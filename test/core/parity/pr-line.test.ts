@@ -185,7 +185,25 @@ describe("the comment's parity section", () => {
     expect(body).not.toContain("[a](https://evil)");
   });
 
+  it("counts toward the comment's size limit like the rest of the comment", () => {
+    const input = { results: [], parity: { changes: [line()], aligned: [], more: 0 } };
+    const full = renderComment(input, ctx);
+    expect(renderComment({ ...input, maxChars: full.length }, ctx)).toBe(full);
+    expect(renderComment({ ...input, maxChars: full.length - 1 }, ctx)).not.toContain("Environment parity");
+  });
+
   it("leaves the section out when there are no lines", () => {
     expect(renderComment({ results: [] }, ctx)).not.toContain("Environment parity");
+  });
+});
+
+describe("parityLines bounds what the repository chooses", () => {
+  it("shortens a long attribute, group and member name, so a line stays a line", () => {
+    const long = "k".repeat(5_000);
+    const group: ParityGroup = { name: long, origin: "configured", members: ["a", "b", long].map((id) => ({ id, workspace: id, root: id, modules: [] })), expected: [] };
+    const values = [{ resource: "var", attribute: long, base: { a: v(1), b: v(1), [long]: v(1) }, head: { a: v(1), b: v(1), [long]: v(2) } }];
+    const view = parityLines([{ group, values }], new Masker())!;
+    expect(JSON.stringify(view).length).toBeLessThan(600);
+    expect(view.changes[0]!.changed.names[0]).toMatch(/^k+…$/);
   });
 });
