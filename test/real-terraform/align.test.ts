@@ -178,3 +178,47 @@ describe.skipIf(!probe.available)("real terraform: align a drifted value across 
     expect(listed).toContain("declared module.shop replicas");
   });
 });
+
+/**
+ * The image is a literal of the shared module, no input: aligning prod-eu's drifted image parameterizes the module
+ * (default today's image, so any other caller keeps it) and sets it in each member's call; the verification plans
+ * every workspace that loads the module, and after apply every member plans nothing.
+ */
+describe.skipIf(!probe.available)("real terraform: align an attribute the shared module does not expose", { timeout: 900_000 }, () => {
+  let repo: SandboxRepo;
+  let result: AlignJson;
+  let code: number;
+
+  beforeAll(async () => {
+    repo = createSandboxRepo("align-image", FILES, WORKSPACES);
+    await applyAll(repo);
+    await change(repo, ["set", "sandbox_deployment", "shop-prod-eu", "image", "registry.local/shop:1.1"]);
+    const run = await runCli(["align", "--dir", repo.dir, "--group", "modules/service", "--resource", "sandbox_deployment.app", "--attribute", "image", "--to", "prod-eu", "--verify", "--format", "json", ...(await planArgs(repo, "before"))], sandboxCliEnv(repo));
+    code = run.code;
+    result = JSON.parse(run.out) as AlignJson;
+  }, 900_000);
+
+  it("parameterizes the module with today's image as the default, and each member's call sets prod-eu's", () => {
+    expect(code).toBe(0);
+    expect(result.refused).toEqual([]);
+    expect(result.aligned.map((a) => a.member)).toEqual(["staging", "prod-us", "prod-eu"]);
+    const byPath = new Map(result.files.map((f) => [f.path, f.diff]));
+    expect([...byPath.keys()]).toEqual(["envs/prod-eu/main.tf", "envs/prod-us/main.tf", "envs/staging/main.tf", "modules/service/main.tf", "modules/service/variables.tf"]);
+    expect(byPath.get("modules/service/main.tf")).toMatch(/\+\s+image\s+= var\.image/);
+    expect(byPath.get("modules/service/variables.tf")).toMatch(/\+\s+default\s+= "registry\.local\/shop:1\.0"/);
+    expect(result.verification).toEqual({ ok: true, verified: ["staging", "prod-us", "prod-eu"], problems: [] });
+    expect(result.written).toHaveLength(5);
+  });
+
+  it("after apply every member plans nothing and parity lists no image difference", async () => {
+    for (const workspace of Object.keys(WORKSPACES)) await tfOk(repo, workspace, ["apply", "-auto-approve", "-input=false"]);
+    for (const workspace of Object.keys(WORKSPACES)) {
+      const plan = await tf(repo, workspace, ["plan", "-detailed-exitcode", "-input=false"]);
+      expect(plan.exitCode, `${workspace}:\n${plan.output.slice(-2000)}`).toBe(0);
+    }
+    const run = await runCli(["parity", "--dir", repo.dir, "--format", "json", ...(await planArgs(repo, "after"))]);
+    const report = JSON.parse(run.out) as ParityJson;
+    const listed = report.groups.flatMap((g) => g.differences.map((d) => `${d.kind} ${d.resource} ${d.attribute}`));
+    expect(listed.filter((d) => d.includes("image"))).toEqual([]);
+  });
+});
