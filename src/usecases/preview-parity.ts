@@ -49,7 +49,7 @@ export async function previewParity(deps: PreviewParityDeps, input: PreviewParit
       const headCode = await workspacesOf(parser, input.config, input.headDir, relevant);
       const baseCode = await workspacesOf(parser, input.config, checkout.dir, relevant.map((group) => base.get(group.name)).filter((group) => group !== undefined));
       const sides = relevant.map((group) => declaredSides(group, base.get(group.name), { head: headCode, base: baseCode }));
-      return parityLines(sides, input.masker);
+      return parityLines(sides, input.masker, { touched });
     } finally {
       await checkout.cleanup();
     }

@@ -109,8 +109,12 @@ function prefixed<T>(map: ReadonlyMap<string, T>, prefix: string): [string, T][]
  * members the PR changed move away from the value the rest keep; and (shorter) a difference the PR closes.
  * A PR changing every member alike makes no difference and no line. Members whose value is unknown on a side
  * count for neither. The kept value is masked like every printed value. Undefined when there is no line.
+ * `touched` names the workspaces the pull request's files reach: the base is the base branch's tip, which may have
+ * moved since the branch left it, so a value that differs in a member the PR does not touch is not the PR's doing.
  */
-export function parityLines(groups: readonly GroupSides[], masker: Masker, max = MAX_PARITY_LINES): ParityLinesView | undefined {
+export function parityLines(groups: readonly GroupSides[], masker: Masker, options: { touched?: ReadonlySet<string>; max?: number } = {}): ParityLinesView | undefined {
+  const max = options.max ?? MAX_PARITY_LINES;
+  const byPullRequest = (members: readonly ParityMember[]) => options.touched === undefined || members.every((m) => options.touched!.has(m.workspace));
   const changes: ParityChangeLine[] = [];
   const aligned: ParityAlignLine[] = [];
   for (const { group, values } of groups) {
@@ -118,14 +122,15 @@ export function parityLines(groups: readonly GroupSides[], masker: Masker, max =
       const baseValue = agreed(Object.values(sided.base));
       const headValue = agreed(Object.values(sided.head));
       if (baseValue === "differ" && headValue !== "differ" && headValue !== undefined) {
-        aligned.push({ group: cellText(group.name), attribute: label(group, sided) });
+        const moved = group.members.filter((m) => sided.base[m.id] !== undefined && sided.head[m.id] !== undefined && !sameMemberValue(sided.base[m.id]!, sided.head[m.id]!));
+        if (byPullRequest(moved)) aligned.push({ group: cellText(group.name), attribute: label(group, sided) });
         continue;
       }
       if (baseValue === "differ" || baseValue === undefined || headValue !== "differ") continue;
       const readable = group.members.filter((m) => sided.head[m.id] !== undefined && !("unknown" in sided.head[m.id]!));
       const changed = readable.filter((m) => !sameMemberValue(sided.head[m.id]!, baseValue));
       const kept = readable.filter((m) => sameMemberValue(sided.head[m.id]!, baseValue));
-      if (changed.length === 0) continue;
+      if (changed.length === 0 || !byPullRequest(changed)) continue;
       const shown = keptView(group, sided, baseValue, masker);
       changes.push({
         group: cellText(group.name),

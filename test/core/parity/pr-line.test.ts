@@ -118,7 +118,7 @@ describe("parityLines on given values", () => {
 
   it("caps the lines and counts the rest", () => {
     const values = Array.from({ length: 13 }, (_, i) => sided(`input_${i}`, { a: v(1), b: v(1), c: v(1) }, { a: v(2), b: v(1), c: v(1) }));
-    const view = parityLines([{ group, values }], new Masker(), 10)!;
+    const view = parityLines([{ group, values }], new Masker(), { max: 10 })!;
     expect(view.changes).toHaveLength(10);
     expect(view.more).toBe(3);
   });
@@ -126,6 +126,19 @@ describe("parityLines on given values", () => {
   it("a member the base lacks is compared with the value the base members agreed on", () => {
     const view = parityLines([{ group, values: [sided("pool_size", { a: v(1), b: v(1) }, { a: v(1), b: v(1), c: v(9) })] }], new Masker())!;
     expect(view.changes[0]).toMatchObject({ changed: { names: ["c"] }, kept: { names: ["a", "b"] } });
+  });
+
+  it("a member the pull request does not touch moved with the base branch, not with the PR: no line", () => {
+    const touched = new Set(["a"]);
+    // the base branch set c to 2 since the PR branched: the head still has c's old value
+    const baseMoved = sided("pool_size", { a: v(1), b: v(1), c: v(2) }, { a: v(1), b: v(1), c: v(1) });
+    const newInC = sided("tier", { a: v(1), b: v(1), c: v(1) }, { a: v(1), b: v(1), c: v(3) });
+    const newInA = sided("size", { a: v(1), b: v(1), c: v(1) }, { a: v(3), b: v(1), c: v(1) });
+    const view = parityLines([{ group, values: [baseMoved, newInC, newInA] }], new Masker(), { touched })!;
+    expect(view.aligned).toEqual([]);
+    expect(view.changes.map((c) => c.attribute)).toEqual(["size"]);
+    // without the touched workspaces every line is taken at its word
+    expect(parityLines([{ group, values: [baseMoved, newInC, newInA] }], new Masker())!.changes).toHaveLength(2);
   });
 
   it("a group whose base side is unreadable or new says nothing", () => {
