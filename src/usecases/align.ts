@@ -13,9 +13,11 @@ import type { HclWorkspace } from "../core/hcl/workspace.js";
 import {
   changeOf,
   declaredInput,
+  declaredRootVariable,
   fullAddress,
   isModuleInput,
   placeInput,
+  placeRootVariable,
   plannedAt,
   sameValue,
   sourceValueOf,
@@ -174,7 +176,7 @@ export async function alignDifference(deps: AlignDeps, input: AlignInput): Promi
     const before = new Map(ws.files().map((file) => [file, ws.source(file)]));
     const outcome =
       difference.kind === "declared" && difference.resource === "var"
-        ? { refused: "a root variable differs: set it in each workspace's own var file by hand (driftback aligns module inputs and resource attributes)" }
+        ? await alignRootVariable(deps, ws, member, path, value)
         : isModuleInput(difference)
           ? await alignInput(deps, ws, member, difference, path, value)
           : await alignAttribute(deps, ws, member, difference, path, value, models.get(member.workspace));
@@ -190,7 +192,7 @@ export async function alignDifference(deps: AlignDeps, input: AlignInput): Promi
     for (const file of files) overlay.set(file, ws.source(file));
     aligned.push({ member: member.id, workspace: member.workspace, files, via: outcome.via, ...(isSource ? { source: true as const } : {}) });
     expectations.push(
-      isModuleInput(difference)
+      isModuleInput(difference) || (difference.kind === "declared" && difference.resource === "var")
         ? { member: member.id, workspace: member.workspace, kind: "input", instance: instancePath(callsOf(member, input.resource) ?? member.modules) }
         : { member: member.id, workspace: member.workspace, kind: "attribute", address: fullAddress(member, input.resource), path, value },
     );
@@ -278,6 +280,14 @@ async function alignInput(deps: AlignDeps, ws: HclWorkspace, member: ParityMembe
   const resolution = placeInput(ws, target);
   if (resolution.kind === "refused") return { refused: resolution.reason };
   return writeResolution(deps, ws, resolution, value, () => sameValue(declaredInput(ws, target), value));
+}
+
+/** A root variable of a whole workspace (a configured group): where this workspace alone sets it. */
+async function alignRootVariable(deps: AlignDeps, ws: HclWorkspace, member: ParityMember, path: PathStep[], value: JsonValue): Promise<Outcome> {
+  if (sameValue(declaredRootVariable(ws, path), value)) return { unchanged: "its code already declares the value" };
+  const resolution = placeRootVariable(ws, { workspace: member.workspace, path, value });
+  if (resolution.kind === "refused") return { refused: resolution.reason };
+  return writeResolution(deps, ws, resolution, value, () => sameValue(declaredRootVariable(ws, path), value));
 }
 
 /** The calls a module input names: the member's own instance path for a module group, the root call for a whole workspace. */

@@ -183,6 +183,30 @@ describe("alignDifference (issue 16 §6)", () => {
     expect(text(result, "envs/prod-us/main.tf")).toContain('db_timeout = "60s"');
   });
 
+  it("in a group of whole workspaces, a root variable is set where the member alone sets it (its default here)", async () => {
+    const files = {
+      ...BASE,
+      "envs/prod-eu/main.tf": `variable "replicas" {
+  type    = number
+  default = 3
+}
+
+module "shop" {
+  source   = "../../modules/service"
+  name     = "shop-prod-eu"
+  replicas = var.replicas
+}
+`,
+    };
+    const { dir, config } = repository(files, "parity:\n  - name: prod\n    workspaces: [prod-*]\n");
+    const result = await align(dir, config, { group: "prod", resource: "var", attribute: "replicas", to: "prod-us" });
+    expect(result.value).toBe(4);
+    expect(result.refused).toEqual([]);
+    expect([...result.files.keys()]).toEqual(["envs/prod-eu/main.tf"]);
+    expect(text(result, "envs/prod-eu/main.tf")).toContain("default = 4");
+    expect(result.expectations).toEqual([{ member: "prod-eu", workspace: "prod-eu", kind: "input", instance: "" }]);
+  });
+
   describe("refusals and bad input", () => {
     it("an unknown group lists the known ones", async () => {
       const { dir, config } = repository(BASE);

@@ -226,6 +226,38 @@ function followVariable(ws: HclWorkspace, target: InputTarget, dirs: readonly st
   return inExpression(ws, target, dirs, depth, declaration.file, attributeExpression(fallback), steps, `the default of \`var.${name}\``, next);
 }
 
+/**
+ * A root variable of a whole workspace (a configured group's `var` differences): its value where this workspace
+ * alone sets it, the winning HCL var file only it reads, else the variable's default in its own root.
+ */
+export function placeRootVariable(ws: HclWorkspace, target: Pick<InputTarget, "workspace" | "path" | "value">): Resolution {
+  const [name, ...rest] = target.path;
+  if (typeof name !== "string") return refusedIn(`\`${formatAttributePath(target.path)}\` does not start with a variable name`);
+  const full: InputTarget = { ...target, modules: [] };
+  const dirs = [ws.rootDir];
+  const declaration = ws.findBlock(ws.rootDir, "variable", name);
+  if (!declaration) return refusedIn(`\`var.${name}\` is not declared in \`${ws.rootDir}\``);
+  if (winningJsonAssignment(ws, name)) return refusedIn(`\`var.${name}\` is set in a \`.tfvars.json\` file: align it there by hand`);
+  const [assignment] = ws.variableAssignments(name);
+  if (assignment) {
+    const shared = othersAt(ws, full, ws.rootDir, 0, assignment.file);
+    if (shared) return refusedIn(`\`var.${name}\` is set in \`${assignment.file}\`, and ${shared}: driftback edits only this member's own files`);
+    return inExpression(ws, full, dirs, 0, assignment.file, attributeExpression(assignment.node), rest, `\`${name}\` in \`${assignment.file}\``, new Set([`0|var.${name}`]));
+  }
+  const fallback = findAttribute(blockBody(declaration.node), "default");
+  if (!fallback) return refusedIn(`\`var.${name}\` has no value in the var files nor a default (it may come from TF_VAR_${name} or -var), so there is no code to change`);
+  const shared = othersAt(ws, full, ws.rootDir, 0, declaration.file);
+  if (shared) return refusedIn(`the value is the default of \`var.${name}\`, and ${shared}: driftback edits only this member's own code`);
+  return inExpression(ws, full, dirs, 0, declaration.file, attributeExpression(fallback), rest, `the default of \`var.${name}\``, new Set([`0|var.${name}`]));
+}
+
+/** A root variable's value as the (edited) code and var files give it. */
+export function declaredRootVariable(ws: HclWorkspace, path: readonly PathStep[]): JsonValue | undefined {
+  const [name, ...rest] = path;
+  const whole = materialize(pick(variableValue({ ws, dirs: [ws.rootDir], calls: [] }, 0, String(name)), rest, `\`var.${String(name)}\``));
+  return "unknown" in whole ? undefined : whole.value;
+}
+
 /** The input's value as the (edited) code declares it, to read an edit back; undefined when the code does not give it. */
 export function declaredInput(ws: HclWorkspace, target: Pick<InputTarget, "modules" | "path">): JsonValue | undefined {
   const followed = followCalls(ws, target.modules.map((m) => ({ name: m.name, ...(m.key !== undefined ? { key: m.key } : {}) })));
