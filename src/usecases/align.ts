@@ -181,7 +181,8 @@ export async function alignDifference(deps: AlignDeps, input: AlignInput): Promi
           ? await alignInput(deps, ws, member, difference, path, value)
           : await alignAttribute(deps, ws, member, difference, path, value, models.get(member.workspace));
     if ("refused" in outcome) {
-      refused.push({ member: member.id, reason: outcome.refused });
+      // reasons and placements quote code and values: scrubbed by the mask rules like everything driftback prints
+      refused.push({ member: member.id, reason: input.masker.scrubText(outcome.refused) });
       continue;
     }
     if ("unchanged" in outcome) {
@@ -190,7 +191,7 @@ export async function alignDifference(deps: AlignDeps, input: AlignInput): Promi
     }
     const files = ws.files().filter((file) => ws.source(file) !== before.get(file));
     for (const file of files) overlay.set(file, ws.source(file));
-    aligned.push({ member: member.id, workspace: member.workspace, files, via: outcome.via, ...(isSource ? { source: true as const } : {}) });
+    aligned.push({ member: member.id, workspace: member.workspace, files, via: input.masker.scrubText(outcome.via), ...(isSource ? { source: true as const } : {}) });
     expectations.push(
       isModuleInput(difference) || (difference.kind === "declared" && difference.resource === "var")
         ? { member: member.id, workspace: member.workspace, kind: "input", instance: instancePath(callsOf(member, input.resource) ?? member.modules) }

@@ -207,6 +207,21 @@ module "shop" {
     expect(result.expectations).toEqual([{ member: "prod-eu", workspace: "prod-eu", kind: "input", instance: "" }]);
   });
 
+  it("a live difference caused by code is aligned to the source's planned value, through the same var file", async () => {
+    const { dir, config } = repository(BASE);
+    const plans = new Map([
+      ["staging", planJson(deployment("staging"), deployment("staging"), deployment("staging"))],
+      ["prod-us", planJson(deployment("prod-us", { replicas: 4 }), deployment("prod-us", { replicas: 4 }), deployment("prod-us", { replicas: 4 }))],
+      ["prod-eu", planJson(deployment("prod-eu"), deployment("prod-eu"), deployment("prod-eu"))],
+    ]);
+    const result = await align(dir, config, { group: "modules/service", resource: "sandbox_deployment.app", attribute: "replicas", to: "staging", plans });
+    expect(result.origin).toBe("planned");
+    expect(result.value).toBe(2);
+    expect([...result.files]).toEqual([["envs/prod-us/prod-us.tfvars", "replicas = 2\n"]]);
+    expect(result.unchanged).toEqual([{ member: "prod-eu", why: "it already has the value" }]);
+    expect(result.expectations).toEqual([{ member: "prod-us", workspace: "prod-us", kind: "attribute", address: "module.shop.sandbox_deployment.app", path: ["replicas"], value: 2 }]);
+  });
+
   describe("refusals and bad input", () => {
     it("an unknown group lists the known ones", async () => {
       const { dir, config } = repository(BASE);
