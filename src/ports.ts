@@ -16,6 +16,8 @@ export interface PullRequestInfo extends RepoRef {
   state: "open" | "closed";
   /** Clone URL of the base repository (it serves `refs/pull/N/head`, fork heads included). */
   cloneUrl: string;
+  /** The base branch's commit when the event was sent (`base.sha`): parity compares the pull request's code with it. */
+  baseSha?: string;
 }
 
 export interface PlanRequest {

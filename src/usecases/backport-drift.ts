@@ -33,6 +33,7 @@ import { linkedPullRequests, lookUpIncidents, planIncidents, type IncidentsInput
 import { needsBody, prepareBackports } from "./backport-prepare.js";
 import { closeBackport, fixLabels, openBackport, refreshBackport, regenerateBackport, updateBackport, WriteRefused, type WriteContext } from "./backport-write.js";
 import { scopedTerraform } from "./plan-request.js";
+import type { ParitySiblings } from "../core/parity/siblings.js";
 
 export interface BackportDeps {
   host: BackportHost;
@@ -82,6 +83,8 @@ export interface BackportInput {
   signal?: AbortSignal;
   /** Set when the caller, not the config, turned verification off (a CLI dry run without --verify): the body says so. */
   unverifiedBy?: "dry-run";
+  /** The scan's parity (issue 16 §6): a codify of drift in one member of a group says the others keep their value. */
+  parity?: ParitySiblings;
   /** Incident correlation (issue 9): without it, pull requests keep the incident their marker pins and look for none. */
   incidents?: BackportIncidentsInput;
 }
@@ -206,7 +209,7 @@ export async function backportDrift(deps: BackportDeps, input: BackportInput): P
   const toBuild = operations.filter(needsBody).filter((op) => !isUnreadable(op, state));
   const prepared = await prepareBackports(
     { terraform: deps.terraform, toolchain: deps.toolchain, loadParser: deps.loadParser, logger: deps.logger, masker, ...(deps.planLimit ? { planLimit: deps.planLimit } : {}), ...(deps.scratchDir ? { scratchDir: deps.scratchDir } : {}) },
-    { config, masker, templates: deps.templates, ...(input.unverifiedBy ? { unverifiedBy: input.unverifiedBy } : {}) },
+    { config, masker, templates: deps.templates, ...(input.unverifiedBy ? { unverifiedBy: input.unverifiedBy } : {}), ...(input.parity ? { parity: input.parity } : {}) },
     toBuild,
     {
       checkoutDir: input.checkoutDir,

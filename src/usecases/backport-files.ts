@@ -22,6 +22,7 @@ import type { RepoView } from "../core/repo/view.js";
 import type { ResourceChange } from "../core/plan/model.js";
 import type { Masker } from "../core/render/mask.js";
 import type { BackportFile } from "../ports.js";
+import type { ParitySiblings } from "../core/parity/siblings.js";
 import type { Templates } from "../templates.js";
 import { codifyDrift } from "./codify-drift.js";
 
@@ -32,6 +33,8 @@ export interface BuildContext {
   templates: Templates;
   /** Verification was turned off by the caller (a dry run), not by `backport.verify`. */
   unverifiedBy?: "dry-run";
+  /** The scan's parity: drift in one member of a group says what the other members keep and how to align them. */
+  parity?: ParitySiblings;
 }
 
 /**
@@ -154,7 +157,7 @@ export function buildBackport(input: BuildInput, ctx: BuildContext): BuiltBackpo
   if (expect.length > 0) settled.marker.expect = expect;
   const body = renderBackportBody(
     { settled, revertChanges: input.revertChanges, ...(input.verificationChanges ? { verificationChanges: input.verificationChanges } : {}), ...(input.verifiedIn ? { verifiedIn: input.verifiedIn } : {}), config },
-    { masker, templates, ...(ctx.unverifiedBy ? { unverifiedBy: ctx.unverifiedBy } : {}) },
+    { masker, templates, ...(ctx.unverifiedBy ? { unverifiedBy: ctx.unverifiedBy } : {}), ...(ctx.parity ? { parity: ctx.parity } : {}) },
   );
   const records = recordedItems(settled, config).map((drift) =>
     renderDriftRecord({ drift, settled, recordsDir: config.backport.records_dir, ...(input.pr !== undefined ? { pr: input.pr } : {}) }, { masker, templates }),

@@ -2,6 +2,7 @@ import type { HclParser } from "../adapters/hcl/parser.js";
 import { loadRepoGraph, readRepoSources } from "../adapters/hcl/load-repo-view.js";
 import { loadWorkspace } from "../adapters/hcl/load-workspace.js";
 import { readLockFiles } from "../adapters/hcl/read-root-files.js";
+import { sharedTreeParser } from "../adapters/hcl/shared-parser.js";
 import type { Config } from "../config/schema.js";
 import type { HclWorkspace } from "../core/hcl/workspace.js";
 import { declaredDifferences } from "../core/parity/declared.js";
@@ -31,7 +32,17 @@ export interface ParityResult extends ParityReport {
  * calling the same module), and per group what they declare differently, what runs differently (from the
  * latest plans) and which versions differ. Reads the checkout; plans nothing itself.
  */
-export async function parityOf(parser: HclParser, input: ParityInput): Promise<ParityResult> {
+export async function parityOf(baseParser: HclParser, input: ParityInput): Promise<ParityResult> {
+  // every member loads the shared module's files: each distinct file is parsed once for all of them
+  const parser = sharedTreeParser(baseParser);
+  try {
+    return await parityWith(parser, input);
+  } finally {
+    parser.dispose();
+  }
+}
+
+async function parityWith(parser: HclParser, input: ParityInput): Promise<ParityResult> {
   const { config, checkoutDir } = input;
   const parse = (source: string) => parser.parse(source);
   const graph = await loadRepoGraph(parser, checkoutDir);
@@ -39,20 +50,21 @@ export async function parityOf(parser: HclParser, input: ParityInput): Promise<P
   const problems = [...found.problems];
   if (found.groups.length === 0) return { groups: [], problems };
 
+  // every .tf file read once; each member's workspace code loaded from those, with its own var files
+  const { sources } = await readRepoSources(checkoutDir);
   // each member's workspace code, loaded with its own var files; one that cannot be read makes its members unknown
   const inGroups = new Set(found.groups.flatMap((g) => g.members.map((m) => m.workspace)));
   const workspaces = new Map<string, HclWorkspace>();
   const unreadable = new Map<string, string>();
   for (const ws of config.workspaces.filter((w) => inGroups.has(w.name))) {
     try {
-      workspaces.set(ws.name, (await loadWorkspace(parser, checkoutDir, ws.dir, ws.var_files, { skipUnreadable: true })).workspace);
+      workspaces.set(ws.name, (await loadWorkspace(parser, checkoutDir, ws.dir, ws.var_files, { skipUnreadable: true, sources })).workspace);
     } catch (error) {
       unreadable.set(ws.name, (error as Error).message);
     }
   }
 
   // versions: the root's .tf files, the local modules they call and the root's lock file
-  const { sources } = await readRepoSources(checkoutDir);
   const locks = await readLockFiles(checkoutDir, config.workspaces.map((w) => w.dir));
   problems.push(...locks.problems);
   const files = new Map([...sources, ...locks.files]);

@@ -141,7 +141,7 @@ export async function previewPlan(deps: PreviewDeps, request: PreviewRequest): P
  * base commit. Needs the base's SHA on the pull request's info (`baseSha`, from the webhook's `base.sha`).
  */
 function parityLinesFor(deps: PreviewDeps, config: Config, pr: PullRequestInfo, headDir: string, affected: readonly WorkspaceConfig[], signal?: AbortSignal): Promise<ParityLinesView | undefined> {
-  const baseSha = (pr as PullRequestInfo & { baseSha?: string }).baseSha;
+  const baseSha = pr.baseSha;
   const source = deps.source;
   if (!baseSha || !source.checkoutCommit) return Promise.resolve(undefined);
   return previewParity(

@@ -1,5 +1,6 @@
 import type { Config } from "../config/schema.js";
 import type { BackportOutcome } from "../core/drift/backport-state.js";
+import type { ParitySiblings } from "../core/parity/siblings.js";
 import type { DriftItem } from "../core/drift/items.js";
 import { fingerprintOf } from "../core/drift/track.js";
 import type { BackportStatus, DashboardState, WorkspaceScan } from "../core/drift/state.js";
@@ -38,6 +39,8 @@ export interface BackportStepInput {
   signal?: AbortSignal;
   /** Runs after the step when `incidents:` configures a source: the follow-up on each linked incident. */
   followUp?: RunIncidentFollowUp;
+  /** The scan's parity, for the bodies of codify pull requests in a parity group. */
+  parity?: ParitySiblings;
 }
 
 export interface BackportStepResult {
@@ -73,6 +76,7 @@ export async function backportStep(run: RunBackports | undefined, logger: Logger
       reopen: input.reopen,
       firstSeen: new Map(Object.entries(input.state.items).map(([fingerprint, item]) => [fingerprint, item.firstSeen])),
       planExcerpts: input.planJson,
+      ...(input.parity ? { parity: input.parity } : {}),
       ...incidentsOf(input),
       ...(input.signal ? { signal: input.signal } : {}),
     });

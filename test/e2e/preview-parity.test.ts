@@ -1,23 +1,10 @@
 import nock from "nock";
-import { afterEach, beforeEach, expect, it, vi } from "vitest";
+import { afterEach, beforeEach, expect, it } from "vitest";
 import { GitHubApiMock } from "../support/github-api.js";
 import { TestRepo } from "../support/git-repo.js";
 import { startApp } from "../support/probot-app.js";
 import { describeShared } from "../support/shared.js";
 import { prPayload, standardApi } from "./preview-fixtures.js";
-
-// the base commit travels on the pull request's info as `baseSha` (the webhook's `base.sha`); until
-// pullRequestInfo copies it, this stands in for that one line and nothing else
-vi.mock("../../src/adapters/github/octokit-git-host.js", async (importOriginal) => {
-  const original = await importOriginal<typeof import("../../src/adapters/github/octokit-git-host.js")>();
-  return {
-    ...original,
-    pullRequestInfo: (ref: Parameters<typeof original.pullRequestInfo>[0], data: Parameters<typeof original.pullRequestInfo>[1]) => ({
-      ...original.pullRequestInfo(ref, data),
-      baseSha: (data as unknown as { base: { sha: string } }).base.sha,
-    }),
-  };
-});
 
 let api: GitHubApiMock;
 let repo: TestRepo;

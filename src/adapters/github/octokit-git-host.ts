@@ -79,7 +79,7 @@ interface PullRequestData {
   state: string;
   draft?: boolean;
   head: { sha: string; repo: { full_name: string } | null };
-  base: { repo: { full_name: string; clone_url: string } };
+  base: { sha?: string; repo: { full_name: string; clone_url: string } };
 }
 
 export function pullRequestInfo(ref: RepoRef, data: PullRequestData): PullRequestInfo {
@@ -92,5 +92,6 @@ export function pullRequestInfo(ref: RepoRef, data: PullRequestData): PullReques
     draft: data.draft === true,
     state: data.state === "closed" ? "closed" : "open",
     cloneUrl: data.base.repo.clone_url,
+    ...(data.base.sha ? { baseSha: data.base.sha } : {}),
   };
 }

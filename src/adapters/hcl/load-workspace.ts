@@ -13,6 +13,11 @@ export interface LoadWorkspaceOptions {
   boundary?: string;
   /** Skip files that cannot be read (missing, too large, linking outside) instead of failing: module discovery is best effort. */
   skipUnreadable?: boolean;
+  /**
+   * Texts already read from this checkout's real files (readRepoSources, which follows no link): used instead of
+   * reading them again. A file it lacks (a var file, one reached through a link) is read and checked as usual.
+   */
+  sources?: ReadonlyMap<string, string>;
 }
 
 /**
@@ -48,7 +53,7 @@ export async function loadWorkspace(
   const read = async (file: string) => {
     let source: string;
     try {
-      source = await readSource(repoRoot, file, boundary, links);
+      source = options.sources?.get(file) ?? (await readSource(repoRoot, file, boundary, links));
     } catch (error) {
       if (options.skipUnreadable && error instanceof LocalFileError) return;
       throw error;

@@ -47,6 +47,8 @@ export interface BackportBodyView {
   records: string[];
   hiddenRecords: number;
   incident: IncidentSectionView;
+  /** Codified drift in one member of a parity group (issue 16 §6): the other members' values and the align command. */
+  parity: { group: string; address: string; path: string; others: { member: string; value: string }[]; /** The value every other member holds, when they agree. */ same: string | null; command: string }[];
   marker: string;
 }
 

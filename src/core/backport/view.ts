@@ -6,6 +6,7 @@ import { fenceFor } from "../render/fence.js";
 import { actionIcon, actionText } from "../render/labels.js";
 import { SENSITIVE_PLACEHOLDER, type Masker } from "../render/mask.js";
 import { COMMENT_LIMIT } from "../render/preview.js";
+import type { ParitySiblings } from "../parity/siblings.js";
 import type { Templates } from "../templates.js";
 import { incidentRecordView, incidentSectionView } from "./incident-view.js";
 import { encodeMarker } from "./marker.js";
@@ -36,6 +37,8 @@ export interface BodyContext {
   maxChars?: number;
   /** Verification was turned off by the caller (a dry run without --verify), not by the config. */
   unverifiedBy?: "dry-run";
+  /** The scan's parity: codified drift in one member of a parity group names what the other members keep. */
+  parity?: ParitySiblings;
 }
 
 type ExcerptLevel = "full" | "compact" | "none";
@@ -63,6 +66,7 @@ export function renderBackportBody(input: BackportBodyInput, ctx: BodyContext): 
   const reasons = reasonsOf(settled.items, masker);
   const records = recordedItems(settled, config).map((i) => recordPath(config.backport.records_dir, settled.plan.workspace, i.fingerprint));
   const incident = incidentSectionView(settled.plan.incident, masker);
+  const parity = ctx.parity ? parityNotes(codified, ctx.parity, masker) : [];
   const render = (level: ExcerptLevel, shown: number) => {
     const view: BackportBodyView = {
       workspace: show(settled.plan.workspace, masker),
@@ -94,6 +98,7 @@ export function renderBackportBody(input: BackportBodyInput, ctx: BodyContext): 
       records: records.slice(0, shown),
       hiddenRecords: records.length - Math.min(shown, records.length),
       incident,
+      parity,
       marker,
     };
     return scrubBeforeMarker(ctx.templates.backportBody(view), marker, masker);
@@ -270,6 +275,36 @@ function valueText(value: JsonValue, secret: boolean): string {
 
 function pathText(i: { item: { pathText: string } }, masker: Masker): string {
   return masker.scrubText(i.item.pathText);
+}
+
+/** Codified drift in one member of a parity group: what the other members keep, and the command that aligns them instead. */
+function parityNotes(codified: readonly SettledDrift[], siblings: ParitySiblings, masker: Masker): BackportBodyView["parity"] {
+  const notes: BackportBodyView["parity"] = [];
+  const seen = new Set<string>();
+  for (const drift of codified) {
+    const note = siblings(drift.item.workspace, drift.item.address, drift.item.pathText);
+    if (!note || seen.has(note.command)) continue;
+    seen.add(note.command);
+    const secret = isMaskedPath(note.attribute, masker);
+    const others = note.others.map(({ member, value }) => ({
+      member: show(member, masker),
+      value: secret || "sensitive" in value ? SENSITIVE_PLACEHOLDER : "value" in value ? show(cellText(value.value), masker) : "absent" in value ? "(absent)" : "(unknown)",
+    }));
+    const values = new Set(others.map((o) => o.value));
+    notes.push({
+      group: show(note.group, masker),
+      address: show(drift.item.address, masker),
+      path: show(note.attribute, masker),
+      others,
+      same: values.size === 1 ? [...values][0]! : null,
+      command: show(note.command, masker),
+    });
+  }
+  return notes;
+}
+
+function isMaskedPath(path: string, masker: Masker): boolean {
+  return masker.isMaskedKey(path) || masker.isMaskedKey(path.split(/[.[\]"]+/).filter(Boolean).at(-1) ?? path);
 }
 
 function show(text: string, masker: Masker): string {
