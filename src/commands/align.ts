@@ -127,14 +127,14 @@ export function alignJson(alignment: Alignment, verification: AlignVerification 
   };
 }
 
-const ORIGIN: Record<Alignment["origin"], string> = {
-  live: "its live value: it drifted",
-  planned: "the value its code plans",
-  declared: "the value its code declares",
+const ORIGIN: Record<Alignment["origin"], (member: string) => string> = {
+  live: (member) => `${member}'s live value: it drifted, and its own code is set to it too`,
+  planned: (member) => `what ${member}'s code plans`,
+  declared: (member) => `what ${member}'s code declares`,
 };
 
 function alignMarkdown(alignment: Alignment, verification: AlignVerification | undefined, dryRun: boolean, written: readonly string[]): string {
-  const lines = [`## ${alignment.title}`, "", `Value: \`${JSON.stringify(alignment.value)}\` (${alignment.to}'s ${ORIGIN[alignment.origin].replace(/^its /, "")})`, ""];
+  const lines = [`## ${alignment.title}`, "", `Value: \`${JSON.stringify(alignment.value)}\` (${ORIGIN[alignment.origin](alignment.to)})`, ""];
   for (const a of alignment.aligned) lines.push(`- **${a.member}**: aligned${a.source ? " (its own drift codified, so applying it keeps the value)" : ""}: ${a.via} (${a.files.map((f) => `\`${f}\``).join(", ")})`);
   for (const u of alignment.unchanged) lines.push(`- **${u.member}**: no edit: ${u.why}`);
   for (const r of alignment.refused) lines.push(`- **${r.member}**: refused: ${r.reason}`);
