@@ -26,6 +26,7 @@ import { startBackportWorker } from "./handlers/queued/backport-worker.js";
 import { startPreviewWorker } from "./handlers/queued/preview-worker.js";
 import { onPullRequest, PULL_REQUEST_EVENTS } from "./handlers/pull-request.js";
 import { onScanCommand } from "./handlers/scan-command.js";
+import { onAlignCommand } from "./handlers/align-command.js";
 import { ScanService } from "./handlers/scan-service.js";
 import { bundledTemplates } from "./templates.js";
 import { redisSettings, type RedisSettings } from "./adapters/redis/connection.js";
@@ -145,6 +146,7 @@ export function createDriftbackApp(overrides: DriftbackOptions = {}): DriftbackA
     probot.on("issues.edited", onDashboardEdited(scans));
     probot.on("issue_comment.created", onBackportCommand(services, scans));
     probot.on("issue_comment.created", onBreakGlassCommand(services, scans));
+    probot.on("issue_comment.created", onAlignCommand(services, scans));
     probot.on("pull_request.closed", onBackportMerged(services, runs));
     probot.on(["installation.created", "installation.deleted", "installation_repositories.added", "installation_repositories.removed"], async () => {
       scheduler!.rediscover();

@@ -88,6 +88,8 @@ export function loadTemplates(dir: string = TEMPLATES_DIR): Templates {
     backportHumanPush: bind(top("backport-human-push")),
     backportIgnored: bind(top("backport-ignored")),
     backportApply: bind(top("backport-apply")),
+    alignBody: bind(top("align-body")),
+    alignReply: trimmed(top("align-reply")),
     breakGlassReply: trimmed(top("break-glass-reply")),
     incidentFollowUp: trimmed(top("incident-follow-up")),
     incidentNoteOpened: trimmed(top("incident-note-opened")),

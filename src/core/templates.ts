@@ -37,6 +37,9 @@ export interface Templates {
   backportIgnored: (view: BackportIgnoredView) => string;
   /** apply.on_merge: the result comment on a merged revert pull request. */
   backportApply: (view: BackportApplyView) => string;
+  /** Alignment pull requests (issue 16 §6): the body, and the replies to `/driftback align`. */
+  alignBody: Render;
+  alignReply: Render;
   /** `/driftback break-glass`: the reply confirming the window (UTC), or one line saying what is wrong. */
   breakGlassReply: Render;
   /** The follow-up on an incident (issue 9 §4): the list edited in place (GitHub, Jira), and PagerDuty's two notes. */

@@ -1,6 +1,6 @@
 import type { Context } from "probot";
 import { loadRepoConfig } from "../adapters/github/config-source.js";
-import { DASHBOARD_LABEL, DASHBOARD_MARKER, reopenRequests } from "../core/drift/dashboard.js";
+import { alignBoxRequests, DASHBOARD_LABEL, DASHBOARD_MARKER, reopenRequests } from "../core/drift/dashboard.js";
 import type { ScanService } from "./scan-service.js";
 
 /**
@@ -17,7 +17,10 @@ export function onDashboardEdited(scans: ScanService) {
     if (!issue.labels?.some((label) => label.name === DASHBOARD_LABEL)) return;
     const before = new Set(reopenRequests(changes.body?.from));
     const ticked = reopenRequests(issue.body).filter((fingerprint) => !before.has(fingerprint));
-    if (ticked.length === 0) return;
+    // an "align all to" box (issue 16 §6): the scan reads the ticked boxes from the body and opens their pull requests
+    const alignedBefore = new Set(alignBoxRequests(changes.body?.from).map((b) => `${b.key}:${b.member}`));
+    const align = alignBoxRequests(issue.body).filter((b) => !alignedBefore.has(`${b.key}:${b.member}`));
+    if (ticked.length === 0 && align.length === 0) return;
     const ref = context.repo();
     const config = await loadRepoConfig(context, ref);
     if (!config?.ok) {
@@ -27,8 +30,8 @@ export function onDashboardEdited(scans: ScanService) {
     const started = scans.start(
       { target: { ...ref, cloneUrl: repository.clone_url, defaultBranch: repository.default_branch }, installationId: context.payload.installation?.id ?? 0, config: config.config },
       context.octokit,
-      { reopen: ticked },
+      { reopen: ticked, ...(align.length > 0 ? { again: true } : {}) },
     );
-    context.log.info({ repo: `${ref.owner}/${ref.repo}`, reopen: ticked, started }, started ? "open again: scan started" : "open again: a scan is running, the next one carries it");
+    context.log.info({ repo: `${ref.owner}/${ref.repo}`, reopen: ticked, align: align.length, started }, align.length === 0 ? (started ? "open again: scan started" : "open again: a scan is running, the next one carries it") : started ? "align box ticked: scan started" : "align box ticked: a scan is running, the next one carries it");
   };
 }

@@ -15,6 +15,9 @@ import { backportDrift, type BackportDeps } from "../usecases/backport-drift.js"
 import { createIncidentSources } from "../adapters/incidents/sources.js";
 import { followUpIncidents } from "../usecases/incident-follow-up.js";
 import { parityOf } from "../usecases/parity.js";
+import { scanAlign } from "../usecases/scan-align.js";
+import { mergeAlign } from "./queued/scan-requests.js";
+import type { AlignAsk } from "../core/parity/align-command.js";
 import { scanRepository, type ScanDeps, type ScanReport } from "../usecases/scan-drift.js";
 import type { AppServices } from "./deps.js";
 import { queuedWorkspacePlanner, startPlanWorker } from "./queued/plan-queue.js";
@@ -43,7 +46,7 @@ export class ScanService {
   private readonly jobs = new Set<Promise<unknown>>();
   private readonly checkoutLimit = pLimit(4);
   /** Requests for a repository whose scan was running when they came (reopens, switched actions): a scan right after carries them. */
-  private readonly pendingReopen = new Map<string, { repo: ScannableRepo; octokit: Octokit; reopen: Set<string>; breakGlass: BreakGlassDeclaration[]; resolvedIncidents: string[] }>();
+  private readonly pendingReopen = new Map<string, { repo: ScannableRepo; octokit: Octokit; reopen: Set<string>; breakGlass: BreakGlassDeclaration[]; resolvedIncidents: string[]; align: AlignAsk[] }>();
   /**
    * Break-glass declarations per repository, as its last scan in this process wrote them to the dashboard: the
    * scheduler's tick asks which windows ended without reading every dashboard every minute. Empty after a restart until
@@ -98,13 +101,13 @@ export class ScanService {
     if (this.running.has(key)) {
       // break-glass declarations are recorded by the scan right after: never lost to a running one
       const before = this.pendingReopen.get(key);
-      if (options.reopen?.length || options.again || options.breakGlass?.length || options.resolvedIncidents?.length) {
-        this.pendingReopen.set(key, { repo, octokit, reopen: new Set([...(before?.reopen ?? []), ...(options.reopen ?? [])]), breakGlass: [...(before?.breakGlass ?? []), ...(options.breakGlass ?? [])], resolvedIncidents: [...(before?.resolvedIncidents ?? []), ...(options.resolvedIncidents ?? [])] });
+      if (options.reopen?.length || options.again || options.breakGlass?.length || options.resolvedIncidents?.length || options.align?.length) {
+        this.pendingReopen.set(key, { repo, octokit, reopen: new Set([...(before?.reopen ?? []), ...(options.reopen ?? [])]), breakGlass: [...(before?.breakGlass ?? []), ...(options.breakGlass ?? [])], resolvedIncidents: [...(before?.resolvedIncidents ?? []), ...(options.resolvedIncidents ?? [])], align: mergeAlign([...(before?.align ?? []), ...(options.align ?? [])]) });
       }
       return false;
     }
     this.running.add(key);
-    const job = scanRepository(this.depsFor(octokit, this.probot.log), repo.target, repo.config, { reopen: options.reopen ?? [], ...(options.breakGlass?.length ? { breakGlass: options.breakGlass } : {}), ...(options.resolvedIncidents?.length ? { resolvedIncidents: options.resolvedIncidents } : {}) })
+    const job = scanRepository(this.depsFor(octokit, this.probot.log), repo.target, repo.config, { reopen: options.reopen ?? [], ...(options.breakGlass?.length ? { breakGlass: options.breakGlass } : {}), ...(options.resolvedIncidents?.length ? { resolvedIncidents: options.resolvedIncidents } : {}), ...(options.align?.length ? { align: options.align } : {}) })
       .then((report) => this.rememberWindows(key, repo, octokit, report.breakGlass))
       .catch((error: unknown) => this.probot.log.error({ repo: key, err: error }, "drift scan failed"))
       .finally(() => {
@@ -112,7 +115,7 @@ export class ScanService {
         this.jobs.delete(job);
         const pending = this.pendingReopen.get(key);
         this.pendingReopen.delete(key);
-        if (pending) this.start(pending.repo, pending.octokit, { reopen: [...pending.reopen], breakGlass: pending.breakGlass, resolvedIncidents: pending.resolvedIncidents });
+        if (pending) this.start(pending.repo, pending.octokit, { reopen: [...pending.reopen], breakGlass: pending.breakGlass, resolvedIncidents: pending.resolvedIncidents, align: pending.align });
       });
     this.jobs.add(job);
     return true;
@@ -129,12 +132,12 @@ export class ScanService {
   }
 
   /** Scans now, in this process, and waits (CLI-like callers and tests), queue or not. */
-  async run(repo: ScannableRepo, octokit: Octokit, options: { reopen?: readonly string[] } = {}): Promise<ScanReport | undefined> {
+  async run(repo: ScannableRepo, octokit: Octokit, options: { reopen?: readonly string[]; align?: readonly AlignAsk[] } = {}): Promise<ScanReport | undefined> {
     const key = `${repo.target.owner}/${repo.target.repo}`.toLowerCase();
     if (this.running.has(key)) return undefined;
     this.running.add(key);
     try {
-      const report = await scanRepository(this.depsFor(octokit, this.probot.log), repo.target, repo.config, { reopen: options.reopen ?? [] });
+      const report = await scanRepository(this.depsFor(octokit, this.probot.log), repo.target, repo.config, { reopen: options.reopen ?? [], ...(options.align?.length ? { align: options.align } : {}) });
       await this.rememberWindows(key, repo, octokit, report.breakGlass);
       return report;
     } finally {
@@ -292,6 +295,12 @@ export class ScanService {
       },
       // environment parity from the scan's checkout and plans (issue 16): the dashboard's section and the metric
       parity: async (input) => parityOf(await loadHclParser(), input),
+      // alignment pull requests (issue 16 §6), through the backport pull requests' GitHub port
+      align: async (input) => {
+        const botLogin = await this.services.botLogin();
+        const host = new OctokitBackportHost(octokit, { botLogin, now: this.services.now });
+        return scanAlign({ host, parser: await loadHclParser(), toolchain: hclToolchain, templates: this.services.templates, logger, planLimit: this.services.scanLimit, ...(this.services.scratchDir ? { scratchDir: this.services.scratchDir } : {}) }, input);
+      },
       today: () => new Date(this.services.now()).toISOString().slice(0, 10),
       now: this.services.now,
     };

@@ -3,7 +3,10 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { ACTION_LABELS, BRANCH_PREFIX } from "../core/backport/index.js";
 import { BackportHostError, type BackportFile, type BackportHost, type BackportPullRequest, type BranchComparison, type Logger, type RepoRef } from "../ports.js";
-import type { BuiltBackport } from "./backport-files.js";
+import type { BuiltBackport as FullBackport } from "./backport-files.js";
+
+/** What the write steps use of a built pull request (alignment pull requests build the same without drift). */
+type BuiltBackport = Pick<FullBackport, "title" | "body" | "labels" | "files">;
 
 /** Where the write steps of one scan happen. */
 export interface WriteContext {

@@ -4,12 +4,14 @@ import type { Config, WorkspaceConfig } from "../config/schema.js";
 import { planRequestFor, scopedTerraform } from "./plan-request.js";
 import { readDashboardState } from "./dashboard-state.js";
 import { scanParity, type RunParity, type ScanParity } from "./scan-parity.js";
+import { alignStep, type RunAlign } from "./scan-align.js";
+import type { AlignAsk } from "../core/parity/align-command.js";
 import { withBackports } from "../core/drift/backport-state.js";
 import { endWindowsOf, recordBreakGlass } from "../core/drift/break-glass-state.js";
 import { expectedDrift, markExpected } from "../core/drift/break-glass-view.js";
 import type { BreakGlassDeclaration } from "../core/incidents/types.js";
 import { durationToMs } from "../config/schema.js";
-import { DASHBOARD_LABEL, DASHBOARD_MARKER, DASHBOARD_TITLE, renderDashboard, reopenRequests } from "../core/drift/dashboard.js";
+import { alignBoxRequests, DASHBOARD_LABEL, DASHBOARD_MARKER, DASHBOARD_TITLE, renderDashboard, reopenRequests } from "../core/drift/dashboard.js";
 import { classifyDrift, type DriftItem } from "../core/drift/items.js";
 import { isSecretItem } from "../core/drift/report.js";
 import { mergeScan, type DashboardState, type ObservedItem, type WorkspaceScan } from "../core/drift/state.js";
@@ -47,6 +49,8 @@ export interface ScanDeps {
   planWorkspaces?: WorkspacePlanner;
   /** Environment parity (issue 16) from the scan's checkout and plans: the dashboard's Parity section and metric; none without it. */
   parity?: RunParity;
+  /** Alignment pull requests (issue 16 §6) a command or a ticked dashboard box asks for; none without it. */
+  align?: RunAlign;
 }
 
 /** What planning one workspace yields: its scan result, its classified drift, and the plan JSON when it planned. */
@@ -76,6 +80,8 @@ export interface ScanOptions {
   breakGlass?: readonly BreakGlassDeclaration[];
   /** Incidents (keys or URLs) that resolved: their break-glass windows still in force end with this scan. */
   resolvedIncidents?: readonly string[];
+  /** Alignments asked for by `/driftback align` (the dashboard's ticked "align all to" boxes are read too). */
+  align?: readonly AlignAsk[];
   signal?: AbortSignal;
 }
 
@@ -166,6 +172,8 @@ export async function scanRepository(deps: ScanDeps, target: ScanTarget, config:
       parity = await scanParity(deps.parity, deps.logger, { checkoutDir: checkout.dir, config, planJson, scans: scans!, items, state, ...(backport.report ? { links: backport.report.incidents } : {}), today, masker });
       if (parity) state = { ...state, parity: parity.firstSeen };
     }
+    // 4c. Alignment pull requests asked for (command or ticked box), from the same checkout and plans.
+    if (checkout) await alignStep(deps.align, deps.logger, { repo: target, config, base: { branch, sha: checkout.sha, dir: checkout.dir }, requests: options.align ?? [], boxes: alignBoxRequests(existing?.body), ...(parity ? { parity: parity.groups } : {}), planJson, terraform: deps.terraform, masker, ...(signal ? { signal } : {}) });
   } finally {
     await checkout?.cleanup();
   }

@@ -53,6 +53,19 @@ export function reopenRequests(body: string | null | undefined): string[] {
   return [...ticked];
 }
 
+const ALIGN_BOX = /^[ \t]*[-*+] \[([ xX])\] <!-- driftback:align:([0-9a-f]{12}):([^\s<>`\\]{1,200}) -->/gm;
+
+/**
+ * The parity section's ticked "align all to" boxes (issue 16 §6): the difference's key (`differenceKey`) and the
+ * member whose value the others get. The scan that reads them opens the pull requests; its dashboard shows them unticked.
+ */
+export function alignBoxRequests(body: string | null | undefined): { key: string; member: string }[] {
+  if (!body) return [];
+  const ticked = new Map<string, { key: string; member: string }>();
+  for (const match of body.matchAll(ALIGN_BOX)) if (match[1] !== " ") ticked.set(`${match[2]}:${match[3]}`, { key: match[2]!, member: match[3]! });
+  return [...ticked.values()];
+}
+
 /** Most of a body's room goes to the state; past that, the least severe, newest drift is not tracked. */
 const STATE_BUDGET = 48_000;
 
@@ -145,7 +158,7 @@ export function renderDashboard(state: DashboardState, ctx: DashboardContext, te
   // rows give way first: the state block must always fit
   // the parity section gives way with the rows: a budget of rows over all its groups
   for (let shown = rows.length, parityRows = PARITY_ROWS; ; shown = Math.floor(shown / 2), parityRows = Math.floor(parityRows / 2)) {
-    const parity = ctx.parity && ctx.parity.length > 0 ? parityView(ctx.parity, ctx.today, parityRows) : null;
+    const parity = ctx.parity && ctx.parity.length > 0 ? parityView(ctx.parity, ctx.today, parityRows, { alignBoxes: true }) : null;
     const body = templates.dashboard({
       marker: DASHBOARD_MARKER,
       repo: `${ctx.owner}/${ctx.repo}`,

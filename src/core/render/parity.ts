@@ -1,4 +1,5 @@
-import type { PublicGroup, PublicMemberValue } from "../parity/public.js";
+import { differenceKey } from "../parity/first-seen.js";
+import type { PublicDifference, PublicGroup, PublicMemberValue } from "../parity/public.js";
 import { cellText } from "./cell.js";
 
 /** What each cause means, in the words the dashboard and the CLI use. */
@@ -17,12 +18,14 @@ export interface ParityGroupView {
   /** Some difference has a first sighting (the dashboard): the table gets a Since column. */
   dated: boolean;
   differences: { kind: string; resource: string; attribute: string; cells: string[]; cause: string; since?: string }[];
+  /** The dashboard's "align all to" boxes (issue 16 §6), per difference shown: one per distinct value, with its first member. */
+  align?: { resource: string; attribute: string; boxes: { box: string; value: string; member: string }[] }[];
   versions: { kind: string; name: string; cells: string[] }[];
   unknown: { member: string; reason: string }[];
 }
 
 /** The parity report as the markdown templates show it: one table per group, a column per member. */
-export function parityView(groups: readonly PublicGroup[], today?: string, maxRows = Infinity): { groups: ParityGroupView[]; differences: number; clean: boolean; hiddenRows: number } {
+export function parityView(groups: readonly PublicGroup[], today?: string, maxRows = Infinity, options: { alignBoxes?: boolean } = {}): { groups: ParityGroupView[]; differences: number; clean: boolean; hiddenRows: number } {
   let budget = maxRows;
   let hiddenRows = 0;
   // rows beyond the budget are counted, not shown: the dashboard must stay within GitHub's size limit
@@ -32,26 +35,56 @@ export function parityView(groups: readonly PublicGroup[], today?: string, maxRo
     hiddenRows += rows.length - shown.length;
     return shown;
   };
-  const views = groups.map((group) => ({
+  const views = groups.map((group) => {
+    const shown = take(group.differences);
+    return {
     name: group.name,
     ...(group.module !== undefined && group.module !== group.name ? { module: group.module } : {}),
     origin: group.origin === "configured" ? "configured in .github/driftback.yml" : "members call the same module",
     members: group.members,
     clean: group.differences.length === 0 && group.versions.length === 0,
     dated: group.differences.some((d) => d.first_seen !== undefined),
-    differences: take(group.differences).map((d) => ({
+    differences: shown.map((d) => ({
       kind: d.kind,
       resource: d.resource,
       attribute: d.attribute,
       cells: group.members.map((member) => valueText(d.values[member])),
-      cause: d.kind === "declared" ? "" : d.cause === "drift" ? `${CAUSES.drift} ${(d.drift ?? []).map((x) => x.member).join(", ")}` : d.cause ? CAUSES[d.cause] : "",
+      cause: d.kind === "declared" ? "" : d.cause === "drift" ? `${CAUSES.drift} ${(d.drift ?? []).map((x) => (x.incident ? `${x.member} (incident ${x.incident})` : x.member)).join(", ")}` : d.cause ? CAUSES[d.cause] : "",
       ...(d.first_seen ? { since: sinceText(d.first_seen, today) } : {}),
     })),
     versions: take(group.versions).map((row) => ({ kind: row.kind, name: row.name, cells: group.members.map((member) => row.values[member] ?? "—") })),
     unknown: group.unknown,
-  }));
+    ...(options.alignBoxes ? alignBoxesOf(group, shown) : {}),
+  };
+  });
   const differences = groups.reduce((sum, g) => sum + g.differences.length + g.versions.length, 0);
   return { groups: views, differences, clean: differences === 0, hiddenRows };
+}
+
+/** A member id that can sit in a box's hidden comment as it is (no space, nothing that ends the comment). */
+export const BOX_MEMBER = /^[^\s<>`\\]{1,200}$/;
+
+/**
+ * One box per distinct value of each difference, for its first member in the group's order: ticking it asks the next
+ * scan for the pull request aligning the others to that value. A difference with a sensitive (or masked) side gets none.
+ */
+function alignBoxesOf(group: PublicGroup, differences: readonly PublicDifference[]): { align?: NonNullable<ParityGroupView["align"]> } {
+  const align: NonNullable<ParityGroupView["align"]> = [];
+  for (const d of differences) {
+    const sides = group.members.map((member) => ({ member, side: d.values[member] }));
+    if (sides.some(({ side }) => side !== undefined && "sensitive" in side)) continue;
+    const seen = new Set<string>();
+    const boxes: { box: string; value: string; member: string }[] = [];
+    for (const { member, side } of sides) {
+      if (!side || !("value" in side) || !BOX_MEMBER.test(member)) continue;
+      const text = cellText(side.value);
+      if (seen.has(text)) continue;
+      seen.add(text);
+      boxes.push({ box: `<!-- driftback:align:${differenceKey(group.name, d.kind, d.resource, d.attribute)}:${member} -->`, value: text, member });
+    }
+    if (boxes.length > 0) align.push({ resource: d.resource, attribute: d.attribute, boxes });
+  }
+  return align.length > 0 ? { align } : {};
 }
 
 function valueText(value: PublicMemberValue | undefined): string {

@@ -147,6 +147,7 @@ export class ScanQueue {
         reopen: merged.reopen,
         ...(merged.breakGlass.length ? { breakGlass: merged.breakGlass } : {}),
         ...(merged.resolvedIncidents.length ? { resolvedIncidents: merged.resolvedIncidents } : {}),
+        ...(merged.align.length ? { align: merged.align } : {}),
         signal,
       });
       await this.hooks.scanned(key, merged.repo, octokit, report);

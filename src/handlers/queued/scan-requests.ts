@@ -1,4 +1,5 @@
 import type { BreakGlassDeclaration } from "../../core/incidents/types.js";
+import { alignRequestKey, type AlignAsk } from "../../core/parity/align-command.js";
 import type { ScannableRepo } from "../scannable-repo.js";
 
 /** What a caller asks of a scan besides "scan it": fingerprints to open again, a scan after the running one, break-glass records. */
@@ -7,6 +8,8 @@ export interface ScanRequestOptions {
   again?: boolean;
   breakGlass?: readonly BreakGlassDeclaration[];
   resolvedIncidents?: readonly string[];
+  /** `/driftback align` requests (issue 16 §6), with where to reply. */
+  align?: readonly AlignAsk[];
 }
 
 /** One request as the Redis list of a repository keeps it (plain JSON, any replica reads it). */
@@ -21,6 +24,7 @@ export interface MergedScan {
   reopen: string[];
   breakGlass: BreakGlassDeclaration[];
   resolvedIncidents: string[];
+  align: AlignAsk[];
   /** How many requests this scan answers. */
   requests: number;
 }
@@ -37,7 +41,7 @@ export function scanDeduplicationId(repo: ScannableRepo): string {
 
 /** Whether a request must not be dropped when a scan is running already (in-process, a plain request is). */
 export function carriesWork(options: ScanRequestOptions): boolean {
-  return Boolean(options.reopen?.length || options.again || options.breakGlass?.length || options.resolvedIncidents?.length);
+  return Boolean(options.reopen?.length || options.again || options.breakGlass?.length || options.resolvedIncidents?.length || options.align?.length);
 }
 
 export function encodeRequest(request: ScanRequest): string {
@@ -70,6 +74,14 @@ export function mergeRequests(requests: readonly ScanRequest[]): MergedScan {
     reopen: [...new Set(requests.flatMap((r) => r.options.reopen ?? []))],
     breakGlass: [...breakGlass.values()],
     resolvedIncidents: [...new Set(requests.flatMap((r) => r.options.resolvedIncidents ?? []))],
+    align: mergeAlign(requests.flatMap((r) => r.options.align ?? [])),
     requests: requests.length,
   };
+}
+
+/** Alignment requests, each key and reply target once (a redelivered command asks once). */
+export function mergeAlign(asks: readonly AlignAsk[]): AlignAsk[] {
+  const seen = new Map<string, AlignAsk>();
+  for (const ask of asks) seen.set(`${alignRequestKey(ask)}#${ask.reply?.issue ?? ""}`, ask);
+  return [...seen.values()];
 }
