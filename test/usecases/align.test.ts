@@ -349,3 +349,26 @@ describe("driftback align (CLI)", () => {
     expect(run.err).toBe("driftback: `qa` is not a member of group `modules/service` (its members: `staging`, `prod-us`, `prod-eu`)\n");
   });
 });
+
+describe("alignCommand --verify", () => {
+  it("a verification that finds another change writes nothing and exits 1, naming the workspace", async () => {
+    const { alignCommand } = await import("../../src/commands/align.js");
+    const { readFileSync } = await import("node:fs");
+    const { dir } = repository(BASE);
+    const change = (address: string, actions: string[]) => ({ address, mode: "managed", type: "sandbox_deployment", name: address.split(".").at(-1), provider_name: "p", change: { actions, before: { replicas: 1 }, after: { replicas: actions[0] === "update" ? 9 : 1 }, after_unknown: {}, before_sensitive: {}, after_sensitive: {} } });
+    // the edited copy of prod-us would also change a root resource outside the module instance
+    const terraform = {
+      plan: async (request: { dir: string }) => {
+        const edited = request.dir.endsWith("envs/prod-us") && readFileSync(path.join(request.dir, "prod-us.tfvars"), "utf8").includes("replicas = 2");
+        const changes = [change("module.shop.sandbox_deployment.app", ["no-op"]), change("sandbox_deployment.other", [edited ? "update" : "no-op"])];
+        return { ok: true as const, planJson: JSON.stringify({ format_version: "1.2", resource_changes: changes, output_changes: {}, errored: false }) };
+      },
+    };
+    const result = await alignCommand({ dir, group: "modules/service", resource: "module.shop", attribute: "replicas", to: "staging", planJson: [], dryRun: false, verify: true, format: "markdown", terraform });
+    expect(result.exitCode).toBe(1);
+    expect(result.written).toEqual([]);
+    expect(result.text).toContain("Verification found problems; nothing was written:");
+    expect(result.text).toContain("- `prod-us`: applying the edits would change more than the aligned value: `sandbox_deployment.other` would now change");
+    expect(readFileSync(path.join(dir, "envs/prod-us/prod-us.tfvars"), "utf8")).toBe("replicas = 4\n");
+  });
+});
