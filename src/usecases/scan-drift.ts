@@ -3,7 +3,8 @@ import stripAnsi from "strip-ansi";
 import type { Config, WorkspaceConfig } from "../config/schema.js";
 import { planRequestFor, scopedTerraform } from "./plan-request.js";
 import { readDashboardState } from "./dashboard-state.js";
-import { scanParity, type RunParity, type ScanParity } from "./scan-parity.js";
+import { readScanParity, showScanParity, type RunParity, type ScanParity } from "./scan-parity.js";
+import { paritySiblings } from "../core/parity/siblings.js";
 import { alignStep, type RunAlign } from "./scan-align.js";
 import type { AlignAsk } from "../core/parity/align-command.js";
 import { withBackports } from "../core/drift/backport-state.js";
@@ -161,16 +162,19 @@ export async function scanRepository(deps: ScanDeps, target: ScanTarget, config:
     expected = expectedDrift(decoded.state, state, scans!.filter((s) => s.ok).map((s) => s.workspace), started);
     reopen = [...new Set([...(options.reopen ?? []), ...reopenRequests(existing?.body)])];
 
+    // 3b. Parity of the workspaces meant to be alike, before the backport step: a codify in one member names the others.
+    const parityResult = checkout && deps.parity ? await readScanParity(deps.parity, deps.logger, { checkoutDir: checkout.dir, config, planJson, scans: scans!, items, state }) : undefined;
+
     // 4. Backport pull requests for the real drift, from the tree still on disk.
     backport = checkout
-      ? await backportStep(deps.backport, deps.logger, { target, config, base: { branch, sha: checkout.sha, dir: checkout.dir }, items, scans: scans!, state, reopen, planJson, expected, now: started, ...(deps.incidentSources ? { incidentSources: deps.incidentSources(config, target) } : {}), ...(signal ? { signal } : {}), ...(deps.followUp ? { followUp: deps.followUp } : {}) })
+      ? await backportStep(deps.backport, deps.logger, { target, config, base: { branch, sha: checkout.sha, dir: checkout.dir }, items, scans: scans!, state, reopen, planJson, expected, now: started, ...(deps.incidentSources ? { incidentSources: deps.incidentSources(config, target) } : {}), ...(signal ? { signal } : {}), ...(deps.followUp ? { followUp: deps.followUp } : {}), ...(parityResult ? { parity: paritySiblings(parityResult) } : {}) })
       : { outcome: backportOn ? { kind: "stopped" } : { kind: "off" }, stopped: false };
     state = markExpected(withBackports(state, backport.outcome), expected);
 
-    // 4b. Environment parity, from the same checkout and plans.
-    if (checkout && deps.parity) {
-      parity = await scanParity(deps.parity, deps.logger, { checkoutDir: checkout.dir, config, planJson, scans: scans!, items, state, ...(backport.report ? { links: backport.report.incidents } : {}), today, masker });
-      if (parity) state = { ...state, parity: parity.firstSeen };
+    // 4b. Environment parity as shown: first sightings, and the incidents the backport step linked.
+    if (parityResult) {
+      parity = showScanParity(parityResult, { state, ...(backport.report ? { links: backport.report.incidents } : {}), today, masker });
+      state = { ...state, parity: parity.firstSeen };
     }
     // 4c. Alignment pull requests asked for (command or ticked box), from the same checkout and plans.
     if (checkout) await alignStep(deps.align, deps.logger, { repo: target, config, base: { branch, sha: checkout.sha, dir: checkout.dir }, requests: options.align ?? [], boxes: alignBoxRequests(existing?.body), ...(parity ? { parity: parity.groups } : {}), planJson, terraform: deps.terraform, masker, ...(signal ? { signal } : {}) });

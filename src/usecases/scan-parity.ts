@@ -39,10 +39,10 @@ export interface ScanParity {
 }
 
 /**
- * The scan's parity step: the groups of workspaces meant to be alike, compared on the scan's checkout and plans.
- * It never fails a scan: an error is logged and the dashboard goes without its parity section this time.
+ * The scan's parity, read before the backport step (a codify pull request in one member of a group names what the
+ * others keep). It never fails a scan: an error is logged and the dashboard goes without its parity section.
  */
-export async function scanParity(run: RunParity, logger: Logger, input: ScanParityInput): Promise<ScanParity | undefined> {
+export async function readScanParity(run: RunParity, logger: Logger, input: Omit<ScanParityInput, "links" | "today" | "masker">): Promise<ParityResult | undefined> {
   try {
     const plans = new Map<string, PlanModel | { unknown: string }>();
     for (const scan of input.scans) {
@@ -54,22 +54,36 @@ export async function scanParity(run: RunParity, logger: Logger, input: ScanPari
     }
     const result = await run({ checkoutDir: input.checkoutDir, config: input.config, plans, drift: driftOf(input) });
     if (result.problems.length > 0) logger.warn({ problems: result.problems }, "parity: some groups or files were left out");
-    const { report, parity } = withFirstSeen(result, input.state.parity, input.today);
-    return { groups: publicParity(report, input.masker).groups, firstSeen: parity, counts: countsOf(report) };
+    return result;
   } catch (error) {
     logger.warn({ reason: (error as Error).message }, "parity could not be computed in this scan");
     return undefined;
   }
 }
 
-function driftOf(input: ScanParityInput): ParityDriftItem[] {
+/** The parity as the dashboard and the metric show it: first sightings, and each drift cause's incident once the backport step linked one. */
+export function showScanParity(result: ParityReport, input: Pick<ScanParityInput, "state" | "links" | "today" | "masker">): ScanParity {
+  const incidentOf = (fingerprint: string | undefined) => {
+    const pr = fingerprint ? input.state.items[fingerprint]?.pr : undefined;
+    return pr !== undefined ? input.links?.find((l) => l.pr === pr)?.key : undefined;
+  };
+  const linked: ParityReport = {
+    groups: result.groups.map((g) => ({
+      ...g,
+      differences: g.differences.map((d) => (d.drift ? { ...d, drift: d.drift.map((x) => (incidentOf(x.fingerprint) ? { ...x, incident: incidentOf(x.fingerprint)! } : x)) } : d)),
+    })),
+  };
+  const { report, parity } = withFirstSeen(linked, input.state.parity, input.today);
+  return { groups: publicParity(report, input.masker).groups, firstSeen: parity, counts: countsOf(report) };
+}
+
+function driftOf(input: Pick<ScanParityInput, "items" | "state">): ParityDriftItem[] {
   return input.items
     .filter((i) => i.class === "actionable" || i.class === "deleted")
     .map((i) => {
       const fingerprint = fingerprintOf(i);
       const tracked = input.state.items[fingerprint];
-      const incident = tracked?.pr !== undefined ? input.links?.find((l) => l.pr === tracked.pr)?.key : undefined;
-      return { workspace: i.workspace, address: i.address, pathText: i.pathText, fingerprint, ...(tracked ? { firstSeen: tracked.firstSeen } : {}), ...(incident ? { incident } : {}) };
+      return { workspace: i.workspace, address: i.address, pathText: i.pathText, fingerprint, ...(tracked ? { firstSeen: tracked.firstSeen } : {}) };
     });
 }
 

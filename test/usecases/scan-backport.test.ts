@@ -223,3 +223,36 @@ describe("the scan's backport step", () => {
     expect(h.host.calls).toEqual(["findDashboard"]); // nothing known, nothing found: no dashboard yet
   });
 });
+
+describe("the scan's parity reaches the backport step (issue 16 §6)", () => {
+  it("computes parity before the backport step, hands it the siblings lookup, and links the drift's incident on the dashboard after", async () => {
+    const prodPlan = driftPlan({ "aws_instance.api": ["t3.small", "t3.large"] });
+    const h = harness({ prod: ok(prodPlan), dev: ok(clean) }, () => ({
+      ...report({ [fp("prod", "aws_instance.api")]: { status: "open", pr: 12, url: "https://github.com/acme/infra/pull/12", action: "codify" } }),
+      incidents: [{ pr: 12, key: "INC-7", source: "jira", status: "open" }],
+    }));
+    const order: string[] = [];
+    const member = (name: string) => ({ id: name, workspace: name, root: name, modules: [] });
+    h.deps.parity = async (input) => {
+      order.push(`parity (backport ran: ${h.inputs.length > 0})`);
+      const drift = input.drift!.find((d) => d.workspace === "prod")!;
+      return {
+        problems: [],
+        groups: [
+          {
+            group: { name: "envs", origin: "configured", members: [member("prod"), member("dev")], expected: [] },
+            differences: [{ kind: "live", resource: "aws_instance.api", attribute: "instance_type", values: { prod: { value: "t3.large" }, dev: { value: "t3.small" } }, cause: "drift", drift: [{ member: "prod", fingerprint: drift.fingerprint }] }],
+            versions: [],
+            unknown: [],
+          },
+        ],
+      };
+    };
+    await scanRepository(h.deps, target, configOf());
+    expect(order).toEqual(["parity (backport ran: false)"]);
+    const note = h.inputs[0]!.parity!("prod", "aws_instance.api", "instance_type");
+    expect(note).toMatchObject({ group: "envs", others: [{ member: "dev", value: { value: "t3.small" } }], command: "/driftback align envs aws_instance.api instance_type to prod" });
+    // the dashboard's parity row names the drift's incident the backport step linked
+    expect(h.host.issue!.body).toContain("live, drift: changed outside Terraform in prod (incident INC-7)");
+  });
+});
