@@ -1,0 +1,219 @@
+import nock from "nock";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { differenceKey } from "../../src/core/parity/first-seen.js";
+import { BackportScenario, committedFiles, OWNER, REPO } from "./backport-harness.js";
+
+/**
+ * Issue 16 §6 end to end: `/driftback align` on the drift dashboard (and its "align all to" box) opens the alignment
+ * pull request through a real scan (probot, nock's stateful GitHub, the fake terraform replaying each member's plan,
+ * a local git repository). Shapes as the other commands' e2e tests: POST /issues/{n}/comments answers { id, html_url },
+ * reactions POST /issues/comments/{id}/reactions { content }.
+ */
+const CONFIG = `
+workspaces:
+  - name: staging
+    dir: envs/staging
+  - name: prod-us
+    dir: envs/prod-us
+  - name: prod-eu
+    dir: envs/prod-eu
+    tier: prod
+backport:
+  enabled: false
+`;
+
+const MODULE = `variable "name" {
+  type = string
+}
+
+variable "pool_size" {
+  type    = number
+  default = 20
+}
+
+resource "aws_db_proxy" "shop" {
+  name      = var.name
+  pool_size = var.pool_size
+  settings = {
+    DB_TIMEOUT = "10s"
+  }
+}
+`;
+
+const root = (name: string, extra = "") => `module "shop" {\n  source = "../../modules/service"\n  name   = "shop-${name}"\n${extra}}\n`;
+
+function plan(name: string, live: { pool: number; timeout: string }, code: { pool: number; timeout: string }): string {
+  const value = (v: { pool: number; timeout: string }) => ({ name: `shop-${name}`, pool_size: v.pool, settings: { DB_TIMEOUT: v.timeout } });
+  const change = (before: object, after: object, actions: string[]) => ({ address: "module.shop.aws_db_proxy.shop", module_address: "module.shop", mode: "managed", type: "aws_db_proxy", name: "shop", change: { actions, before, after, after_unknown: {}, before_sensitive: {}, after_sensitive: {} } });
+  const drifted = live.timeout !== code.timeout;
+  return JSON.stringify({
+    format_version: "1.2",
+    ...(drifted ? { resource_drift: [change(value(code), value(live), ["update"])] } : {}),
+    resource_changes: [change(value(live), value(code), drifted || live.pool !== code.pool ? ["update"] : ["no-op"])],
+  });
+}
+
+/** prod-eu's code says a pool of 10 (the others 20); its verification plan (in the driftback-verify-* copy) plans 20. */
+const files = () => ({
+  "modules/service/main.tf": MODULE,
+  "envs/staging/main.tf": root("staging"),
+  "envs/staging/plan.json": plan("staging", { pool: 20, timeout: "10s" }, { pool: 20, timeout: "10s" }),
+  "envs/staging/.fake-terraform.json": JSON.stringify({ plan: "plan.json" }),
+  "envs/prod-us/main.tf": root("prod-us"),
+  "envs/prod-us/plan.json": plan("prod-us", { pool: 20, timeout: "10s" }, { pool: 20, timeout: "10s" }),
+  "envs/prod-us/.fake-terraform.json": JSON.stringify({ plan: "plan.json" }),
+  "envs/prod-eu/main.tf": root("prod-eu", "  pool_size = 10\n"),
+  "envs/prod-eu/plan.json": plan("prod-eu", { pool: 10, timeout: "60s" }, { pool: 10, timeout: "10s" }),
+  "envs/prod-eu/aligned.json": plan("prod-eu", { pool: 10, timeout: "60s" }, { pool: 20, timeout: "10s" }),
+  "envs/prod-eu/.fake-terraform.json": JSON.stringify({ plan: "plan.json", planWhenTargeted: "aligned.json" }),
+});
+
+const COMMAND = "/driftback align modules/service module.shop pool_size to staging";
+const BRANCH = /^driftback\/align\/modules-service\/module-shop-pool-size-to-staging-[0-9a-f]{8}$/;
+
+let scenario: BackportScenario;
+beforeEach(() => {
+  nock.disableNetConnect();
+  scenario = new BackportScenario(CONFIG);
+  scenario.world.baseSha = scenario.repo.commitTo(files(), "refs/heads/main");
+  scenario.api.permission(OWNER, REPO, "octocat", "write").permission(OWNER, REPO, "mallory", "read").reactions(OWNER, REPO).comments(OWNER, REPO, 7);
+});
+afterEach(() => {
+  nock.cleanAll();
+  nock.enableNetConnect();
+});
+
+function commentEvent(body: string, options: { login?: string; id?: number; issueBody?: string } = {}) {
+  const login = options.login ?? "octocat";
+  return {
+    action: "created",
+    issue: { number: 7, title: "Drift dashboard", state: "open", body: options.issueBody ?? "<!-- driftback:dashboard -->\n## Drift dashboard", labels: [{ id: 1, name: "driftback" }], user: { login: "driftback[bot]", type: "Bot" } },
+    comment: { id: options.id ?? 11, body, user: { login, type: "User" } },
+    repository: { id: 1, name: REPO, full_name: `${OWNER}/${REPO}`, owner: { login: OWNER, type: "Organization" }, clone_url: scenario.repo.cloneUrl, default_branch: "main", private: true },
+    sender: { login, type: "User" },
+    installation: { id: 1 },
+  };
+}
+
+function dashboardEdited(body: string, from: string) {
+  return {
+    action: "edited",
+    issue: { number: 7, title: "Drift dashboard", state: "open", body, labels: [{ id: 1, name: "driftback" }], user: { login: "driftback[bot]", type: "Bot" } },
+    changes: { body: { from } },
+    repository: { id: 1, name: REPO, full_name: `${OWNER}/${REPO}`, owner: { login: OWNER, type: "Organization" }, clone_url: scenario.repo.cloneUrl, default_branch: "main", private: true },
+    sender: { login: "octocat", type: "User" },
+    installation: { id: 1 },
+  };
+}
+
+const replies = () => scenario.api.sent("POST", new RegExp(`^/repos/${OWNER}/${REPO}/issues/7/comments$`)).map((r) => String(r.body.body));
+const reactions = (id: number) => scenario.api.sent("POST", new RegExp(`/issues/comments/${id}/reactions$`)).map((r) => r.body.content);
+const commits = () => scenario.world.requests.filter((r) => r.operation === "driftbackCommit");
+
+describe("/driftback align and the dashboard's align boxes (issue 16 §6; probot, nock, fake terraform, local git)", () => {
+  it("a writer's command opens one verified pull request setting prod-eu's pool_size to 20; a redelivery opens no second one and commits nothing", async () => {
+    const app = await scenario.startApp();
+    await app.scan(); // the dashboard exists (drift in prod-eu)
+    const receive = (payload: object, id: string) => app.probot.receive({ id, name: "issue_comment", payload } as Parameters<typeof app.probot.receive>[0]);
+
+    await receive(commentEvent(COMMAND, { id: 31 }), "delivery-1");
+    await app.idle();
+    expect(reactions(31)).toEqual(["+1"]);
+    const [started, done] = replies();
+    expect(started).toBe("🧭 driftback aligns <code>pool_size</code> of <code>module.shop</code> in parity group <code>modules/service</code> to the value of <code>staging</code> on the next scan of acme/infra, starting now. Its pull request is linked here when the scan is done.");
+
+    // one pull request: its branch, title, label, the one edited file, and a body ending in the sealed marker
+    const pulls = [...scenario.world.pulls.values()];
+    expect(pulls).toHaveLength(1);
+    const pull = pulls[0]!;
+    expect(pull).toMatchObject({ number: 20, state: "open", base: "main", labels: ["parity"], title: "Align `pool_size` of `module.shop` to staging in parity group modules/service" });
+    expect(pull.branch).toMatch(BRANCH);
+    expect(done).toBe(`🧭 Alignment of <code>pool_size</code> of <code>module.shop</code> in parity group <code>modules/service</code> to <code>staging</code>: opened [#20](https://github.com/${OWNER}/${REPO}/pull/20).`);
+    expect(commits()).toHaveLength(1);
+    const written = committedFiles(commits()[0]!);
+    expect(Object.keys(written)).toEqual(["envs/prod-eu/main.tf"]);
+    expect(written["envs/prod-eu/main.tf"]).toContain("pool_size = 20");
+    expect(written["envs/prod-eu/main.tf"]).not.toContain("pool_size = 10");
+    expect(pull.body).toContain("to <code>20</code>, the value of <code>staging</code>");
+    expect(pull.body).toMatch(/\| <code>prod-eu<\/code> \| ✏️ aligned: .*\(<code>envs\/prod-eu\/main\.tf<\/code>\) \|/);
+    expect(pull.body).toMatch(/\| <code>prod-us<\/code> \| ✅ unchanged: /);
+    expect(pull.body).toContain("✅ Verified: <code>terraform plan</code> of this branch in <code>prod-eu</code>");
+    expect(pull.body.trimEnd().split("\n").at(-1)).toMatch(/^<!-- driftback:align \{"v":1,"kind":"align","key":"align:modules\/service:module\.shop:pool_size:staging"\}(?: seal:[A-Za-z0-9_-]{43})? -->$/);
+    // the verification planned prod-eu in a copy of the tree with the edit
+    expect(app.fake.calls().some((c) => c.args[0] === "plan" && /driftback-verify-align-/.test(c.cwd) && c.cwd.endsWith("envs/prod-eu"))).toBe(true);
+
+    // the same delivery again: acted on once
+    const writes = scenario.world.writes().length;
+    await receive(commentEvent(COMMAND, { id: 31 }), "delivery-1");
+    await app.idle();
+    expect(replies()).toHaveLength(2);
+    expect(scenario.world.writes()).toHaveLength(writes);
+
+    // the same command delivered again under a new id (or asked again): a scan runs, finds the pull request up to date, writes nothing to it
+    await receive(commentEvent(COMMAND, { id: 32 }), "delivery-2");
+    await app.idle();
+    expect(scenario.world.pulls.size).toBe(1);
+    expect(commits()).toHaveLength(1);
+    expect(scenario.world.writes()).toHaveLength(writes);
+    expect(replies().at(-1)).toBe(`🧭 Alignment of <code>pool_size</code> of <code>module.shop</code> in parity group <code>modules/service</code> to <code>staging</code>: up to date in [#20](https://github.com/${OWNER}/${REPO}/pull/20).`);
+  });
+
+  it("refuses a reader (a reaction, no scan), gives the usage line for bad syntax, and replies why an alignment cannot be made", async () => {
+    const app = await scenario.startApp();
+    await app.scan();
+    const plans = () => app.fake.calls().filter((c) => c.args[0] === "plan").length;
+    const planned = plans();
+
+    await app.receive("issue_comment", commentEvent(COMMAND, { login: "mallory", id: 41 }));
+    await app.idle();
+    expect(reactions(41)).toEqual(["confused"]);
+    expect(replies()).toEqual([]);
+    expect(plans()).toBe(planned);
+
+    await app.receive("issue_comment", commentEvent("/driftback align modules/service module.shop pool_size staging", { id: 42 }));
+    await app.idle();
+    expect(reactions(42)).toEqual(["confused"]);
+    expect(replies()).toEqual([
+      "⚠️ usage: <code>/driftback align &lt;group&gt; &lt;resource&gt; &lt;attribute&gt; to &lt;member&gt;</code>, for example <code>/driftback align modules/service module.shop pool_size to staging</code> (names as the dashboard&#x27;s parity section shows them, without spaces)",
+    ]);
+    expect(plans()).toBe(planned);
+
+    // not on the dashboard nor a backport pull request: not driftback's to answer
+    await app.receive("issue_comment", commentEvent(COMMAND, { id: 43, issueBody: "an ordinary issue" }));
+    await app.idle();
+    expect(reactions(43)).toEqual([]);
+
+    // a member that is not one: the scan runs, nothing opens, the reply says what the members are
+    await app.receive("issue_comment", commentEvent("/driftback align modules/service module.shop pool_size to dev", { id: 44 }));
+    await app.idle();
+    expect(scenario.world.pulls.size).toBe(0);
+    expect(replies().at(-1)).toBe("⚠️ driftback did not align <code>pool_size</code> of <code>module.shop</code> in parity group <code>modules/service</code> to <code>dev</code>: <code>dev</code> is not a member of group <code>modules/service</code> (its members: <code>staging</code>, <code>prod-us</code>, <code>prod-eu</code>)");
+  });
+
+  it("a ticked 'align all to' box opens the same pull request, and the box shows unticked again", async () => {
+    const app = await scenario.startApp();
+    await app.scan();
+    const body = scenario.dashboard();
+    const box = `- [ ] <!-- driftback:align:${differenceKey("modules/service", "declared", "module.shop", "pool_size")}:staging --> align all to <code>20</code> (<code>staging</code>)`;
+    expect(body.split("\n")).toContain(`  ${box}`);
+    expect(body).toContain("align all to <code>10</code> (<code>prod-eu</code>)");
+
+    // a person ticks it: GitHub's issue now says so, and the edit event starts a scan
+    const ticked = body.replace(box, box.replace("- [ ]", "- [x]"));
+    scenario.api.requests.push({ method: "PATCH", path: `/repos/${OWNER}/${REPO}/issues/7`, body: { body: ticked } });
+    await app.receive("issues", dashboardEdited(ticked, body));
+    await app.idle();
+    const pulls = [...scenario.world.pulls.values()];
+    expect(pulls.map((p) => [p.number, p.title, p.labels])).toEqual([[20, "Align `pool_size` of `module.shop` to staging in parity group modules/service", ["parity"]]]);
+    expect(pulls[0]!.branch).toMatch(BRANCH);
+    expect(committedFiles(commits()[0]!)["envs/prod-eu/main.tf"]).toContain("pool_size = 20");
+    expect(scenario.dashboard().split("\n")).toContain(`  ${box}`);
+    expect(replies()).toEqual([]);
+
+    // a rescan with nothing ticked leaves it alone
+    const writes = scenario.world.writes().length;
+    await app.scan();
+    expect(scenario.world.writes()).toHaveLength(writes);
+  });
+});
+
