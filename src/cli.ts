@@ -6,6 +6,7 @@ import { backportCommand, failureLine } from "./commands/backport.js";
 import { codifyCommand } from "./commands/codify.js";
 import { parityCommand, type ParityFormat } from "./commands/parity.js";
 import { alignCommand, type AlignFormat } from "./commands/align.js";
+import { expectCommand } from "./commands/expect.js";
 import { demoCommand } from "./commands/demo.js";
 import { incidentsCommand } from "./commands/incidents.js";
 import { driftCommand, scanCommand, type DriftFormat } from "./commands/drift.js";
@@ -200,6 +201,18 @@ export function buildProgram(): Command {
       const result = await alignCommand({ ...options, notice: warn });
       process.stdout.write(result.text);
       exitCode = result.exitCode;
+    });
+
+  program
+    .command("expect")
+    .description("mark one parity difference expected by design: add its glob to the group's `expected` in .github/driftback.yml")
+    .option("--dir <repo>", "the repository's root, with .github/driftback.yml", ".")
+    .requiredOption("--group <name>", "the parity group (as `driftback parity` names it)")
+    .requiredOption("--resource <address>", "the difference's resource glob (as `driftback parity` names it)")
+    .requiredOption("--attribute <path>", "the difference's attribute glob")
+    .option("--write", "write the config; without it, print the diff", false)
+    .action(async (options: { dir: string; group: string; resource: string; attribute: string; write: boolean }) => {
+      process.stdout.write(await expectCommand(options));
     });
 
   program

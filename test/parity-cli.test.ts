@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
@@ -120,5 +120,28 @@ describe("driftback parity (issue 16 §7)", () => {
     expect(run.code).toBe(1);
     expect(run.err).toMatch(message);
     expect(run.out).toBe("");
+  });
+});
+
+describe("driftback expect (issue 16 §6: a difference marked expected by design)", () => {
+  it("prints the config diff, writes it with --write, and parity then no longer lists the difference", async () => {
+    const dir = repository(FILES);
+    const shown = await runCli(["expect", "--dir", dir, "--group", "modules/service", "--resource", "module.shop", "--attribute", "pool_size"]);
+    expect(shown.code).toBe(0);
+    expect(shown.out).toContain("+parity:");
+    expect(shown.out).toContain("+    module: modules/service");
+    expect(readFileSync(path.join(dir, ".github/driftback.yml"), "utf8")).not.toContain("parity:");
+
+    expect((await runCli(["expect", "--dir", dir, "--group", "modules/service", "--resource", "module.shop", "--attribute", "pool_size", "--write"])).code).toBe(0);
+    const after = JSON.parse((await runCli(["parity", "--dir", dir])).out);
+    expect(after.groups[0].differences.map((d: { attribute: string }) => d.attribute)).toEqual(["db_timeout"]);
+    // a second time: nothing to change
+    expect((await runCli(["expect", "--dir", dir, "--group", "modules/service", "--resource", "module.shop", "--attribute", "pool_size"])).out).toContain("nothing to change");
+  });
+
+  it("an unknown group is named with the groups there are", async () => {
+    const run = await runCli(["expect", "--dir", repository(FILES), "--group", "web", "--resource", "x", "--attribute", "y"]);
+    expect(run.code).toBe(1);
+    expect(run.err).toContain("--group web is not a parity group of this repository (its groups: modules/service)");
   });
 });
