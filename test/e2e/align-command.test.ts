@@ -190,6 +190,43 @@ describe("/driftback align and the dashboard's align boxes (issue 16 §6; probot
     expect(replies().at(-1)).toBe("⚠️ driftback did not align <code>pool_size</code> of <code>module.shop</code> in parity group <code>modules/service</code> to <code>dev</code>: <code>dev</code> is not a member of group <code>modules/service</code> (its members: <code>staging</code>, <code>prod-us</code>, <code>prod-eu</code>)");
   });
 
+  it("follows the base: an unrelated commit writes nothing, a change to the edited file rebuilds the branch; a verification problem opens nothing", async () => {
+    const app = await scenario.startApp();
+    await app.scan();
+    await app.receive("issue_comment", commentEvent(COMMAND, { id: 51 }));
+    await app.idle();
+    expect(scenario.world.openPulls().map((p) => p.number)).toEqual([20]);
+    const branch = scenario.world.openPulls()[0]!.branch;
+
+    // main moves with a file the alignment does not touch: the open pull request is still what it should be
+    scenario.world.baseSha = scenario.repo.commitTo({ ...files(), "README.md": "# infra\n" }, "refs/heads/main");
+    let writes = scenario.world.writes().length;
+    await app.receive("issue_comment", commentEvent(COMMAND, { id: 52 }));
+    await app.idle();
+    expect(scenario.world.writes()).toHaveLength(writes);
+    expect(replies().at(-1)).toContain("up to date in [#20]");
+
+    // main changes prod-eu's file: the branch is built again on the new base, with the edit over the new text
+    scenario.world.baseSha = scenario.repo.commitTo({ ...files(), "README.md": "# infra\n", "envs/prod-eu/main.tf": `# prod-eu\n${root("prod-eu", "  pool_size = 10\n")}` }, "refs/heads/main");
+    writes = scenario.world.writes().length;
+    await app.receive("issue_comment", commentEvent(COMMAND, { id: 53 }));
+    await app.idle();
+    expect(replies().at(-1)).toContain("updated [#20]");
+    expect(scenario.world.pulls.size).toBe(1);
+    expect(scenario.world.files(branch).get("envs/prod-eu/main.tf")).toMatch(/^# prod-eu\nmodule "shop" \{[\s\S]*pool_size = 20/);
+    expect(scenario.world.describeWrites(writes)).toContain("POST graphql driftbackCommit");
+
+    // an edit whose verification plan changes something outside the aligned module: refused, nothing written
+    const bad = JSON.parse(files()["envs/prod-eu/aligned.json"]) as { resource_changes: object[] };
+    bad.resource_changes.push({ address: "aws_s3_bucket.logs", mode: "managed", type: "aws_s3_bucket", name: "logs", change: { actions: ["update"], before: { acl: "private" }, after: { acl: "public-read" }, after_unknown: {}, before_sensitive: {}, after_sensitive: {} } });
+    scenario.world.baseSha = scenario.repo.commitTo({ ...files(), "envs/prod-eu/aligned.json": JSON.stringify(bad) }, "refs/heads/main");
+    writes = scenario.world.writes().length;
+    await app.receive("issue_comment", commentEvent("/driftback align modules/service module.shop pool_size to staging", { id: 54 }));
+    await app.idle();
+    expect(scenario.world.writes()).toHaveLength(writes);
+    expect(replies().at(-1)).toMatch(/^⚠️ driftback did not align .*: its verification plan found a problem, so no pull request was opened: prod-eu: applying the edits would change more than the aligned value/);
+  });
+
   it("a ticked 'align all to' box opens the same pull request, and the box shows unticked again", async () => {
     const app = await scenario.startApp();
     await app.scan();

@@ -40,6 +40,18 @@ describe("scan requests as the scan queue keeps and merges them", () => {
     expect(merged.requests).toBe(3);
   });
 
+  it("carries /driftback align requests through Redis: each request and reply target once, a scan's work", () => {
+    const ask = { group: "modules/service", resource: "module.shop", attribute: "pool_size", to: "staging" };
+    expect(carriesWork({ align: [ask] })).toBe(true);
+    expect(carriesWork({ align: [] })).toBe(false);
+    const requests: ScanRequest[] = [
+      { repo: repo("acme", "infra"), options: { align: [{ ...ask, reply: { issue: 7 } }] } },
+      { repo: repo("acme", "infra"), options: { align: [{ ...ask, reply: { issue: 7 } }, { ...ask, reply: { issue: 20 } }, { ...ask, to: "prod-us" }] } },
+    ];
+    expect(mergeRequests(decodeRequests(requests.map(encodeRequest))).align).toEqual([{ ...ask, reply: { issue: 7 } }, { ...ask, reply: { issue: 20 } }, { ...ask, to: "prod-us" }]);
+    expect(mergeRequests([{ repo: repo("acme", "infra"), options: {} }]).align).toEqual([]);
+  });
+
   it("leaves out entries that are not requests (a hand-edited key) and refuses to merge nothing", () => {
     const good = encodeRequest({ repo: repo("acme", "infra"), options: { reopen: ["a"] } });
     expect(decodeRequests(["not json", "{}", JSON.stringify({ repo: {} }), good])).toHaveLength(1);
