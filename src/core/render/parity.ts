@@ -77,10 +77,11 @@ function alignBoxesOf(group: PublicGroup, differences: readonly PublicDifference
     const boxes: { box: string; value: string; member: string }[] = [];
     for (const { member, side } of sides) {
       if (!side || !("value" in side) || !BOX_MEMBER.test(member)) continue;
-      const text = cellText(side.value);
-      if (seen.has(text)) continue;
-      seen.add(text);
-      boxes.push({ box: `<!-- driftback:align:${differenceKey(group.name, d.kind, d.resource, d.attribute)}:${member} -->`, value: text, member });
+      // distinct by the whole value: two long values may share the shortened text
+      const whole = JSON.stringify(side.value);
+      if (seen.has(whole)) continue;
+      seen.add(whole);
+      boxes.push({ box: `<!-- driftback:align:${differenceKey(group.name, d.kind, d.resource, d.attribute)}:${member} -->`, value: cellText(side.value), member });
     }
     if (boxes.length > 0) align.push({ resource: d.resource, attribute: d.attribute, boxes });
   }
