@@ -2,14 +2,14 @@
 import { realpathSync } from "node:fs";
 import { pathToFileURL } from "node:url";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
-import { backportCommand, failureLine } from "./commands/backport.js";
+import { backportCommand, failureLine, realDriftCount as backportRealDrift } from "./commands/backport.js";
 import { codifyCommand } from "./commands/codify.js";
 import { parityCommand, type ParityFormat } from "./commands/parity.js";
 import { alignCommand, type AlignFormat } from "./commands/align.js";
 import { expectCommand } from "./commands/expect.js";
 import { demoCommand } from "./commands/demo.js";
 import { incidentsCommand } from "./commands/incidents.js";
-import { driftCommand, scanCommand, type DriftFormat } from "./commands/drift.js";
+import { driftCommandResult, scanCommandResult, type DriftFormat } from "./commands/drift.js";
 import { readPlanJson } from "./commands/plan-file.js";
 import { CommandInputError, requireDirectory } from "./commands/workspace-checks.js";
 import { parsePlan, PlanParseError } from "./core/plan/parse.js";
@@ -54,6 +54,8 @@ async function withPlanFile<T>(file: string, run: () => Promise<T>): Promise<T> 
 }
 
 const warn = (line: string) => process.stderr.write(`driftback: ${escapeUnprintable(line)}\n`);
+
+const DRIFT_EXITCODE_HELP = "exit 2 when there is real drift: actionable or deleted items, not noise or unapplied code (0 none, 1 error)";
 
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
@@ -100,13 +102,15 @@ export function buildProgram(): Command {
     .option("--mask-attribute <glob>", "also treat attributes whose name matches as secret: never codified (repeatable)", collect, [])
     .option("--mask-value <regex>", "also treat string values matching as secret (repeatable)", collectRegex, [])
     .addOption(new Option("--format <format>", "diff: unified diffs and reasons; json: {\"results\": [...]}").choices(["diff", "json"]).default("diff"))
-    .action(async (options: { dir: string; planJson: string; varFile: string[]; write: boolean; format: "diff" | "json"; maskAttribute: string[]; maskValue: string[] }) => {
+    .option("--detailed-exitcode", "exit 2 when a drift was refused (0 none refused, 1 error)", false)
+    .action(async (options: { dir: string; planJson: string; varFile: string[]; write: boolean; format: "diff" | "json"; maskAttribute: string[]; maskValue: string[]; detailedExitcode: boolean }) => {
       const report = await withPlanFile(options.planJson, () =>
         codifyCommand({ dir: options.dir, planJson: options.planJson, varFiles: options.varFile, write: options.write, maskAttributes: options.maskAttribute, maskValues: options.maskValue }),
       );
       process.stdout.write(options.format === "json" ? `${JSON.stringify({ results: report.results }, null, 2)}\n` : report.text);
       // the engine refused what sits in those files; the run still failed: terraform could not have planned this code
       if (report.parseErrors.length > 0) throw new CommandInputError(`the workspace does not parse, so the plan cannot be from this code: ${report.parseErrors.join("; ")}`);
+      if (options.detailedExitcode && report.results.some((r) => r.status === "refused")) exitCode = 2;
     });
 
   program
@@ -115,8 +119,11 @@ export function buildProgram(): Command {
     .requiredOption("--plan-json <file>", "output of `terraform show -json <planfile>`")
     .option("--workspace <name>", "workspace name to put on each item", "default")
     .addOption(new Option("--format <format>", "json: {\"items\": [...]}; markdown: a table").choices(["json", "markdown"]).default("json"))
-    .action(async (options: { planJson: string; workspace: string; format: DriftFormat }) => {
-      process.stdout.write(await withPlanFile(options.planJson, () => driftCommand({ ...options, templates: bundledTemplates(), notice: warn })));
+    .option("--detailed-exitcode", DRIFT_EXITCODE_HELP, false)
+    .action(async (options: { planJson: string; workspace: string; format: DriftFormat; detailedExitcode: boolean }) => {
+      const result = await withPlanFile(options.planJson, () => driftCommandResult({ planJson: options.planJson, workspace: options.workspace, format: options.format, templates: bundledTemplates(), notice: warn }));
+      process.stdout.write(result.text);
+      if (options.detailedExitcode && result.realDrift > 0) exitCode = 2;
     });
 
   program
@@ -129,11 +136,12 @@ export function buildProgram(): Command {
     .option("--backend-config <file>", "-backend-config for init, relative to --dir (repeatable)", collect, [])
     .option("--timeout <minutes>", `longest a single init, plan or show may run (1 to ${MAX_TIMEOUT_MINUTES})`, timeoutMinutes, 20)
     .addOption(new Option("--format <format>", "json or markdown").choices(["json", "markdown"]).default("json"))
-    .action(async (options: { dir: string; workspace: string; binary: "terraform" | "tofu"; varFile: string[]; backendConfig: string[]; timeout: number; format: DriftFormat }) => {
+    .option("--detailed-exitcode", DRIFT_EXITCODE_HELP, false)
+    .action(async (options: { dir: string; workspace: string; binary: "terraform" | "tofu"; varFile: string[]; backendConfig: string[]; timeout: number; format: DriftFormat; detailedExitcode: boolean }) => {
       await requireDirectory(options.dir, "--dir"); // otherwise terraform "cannot start" and the install gets the blame
-      process.stdout.write(
-        await scanCommand({ dir: options.dir, workspace: options.workspace, binary: options.binary, varFiles: options.varFile, backendConfig: options.backendConfig, timeoutMs: options.timeout * 60_000, format: options.format, templates: bundledTemplates(), notice: warn }),
-      );
+      const result = await scanCommandResult({ dir: options.dir, workspace: options.workspace, binary: options.binary, varFiles: options.varFile, backendConfig: options.backendConfig, timeoutMs: options.timeout * 60_000, format: options.format, templates: bundledTemplates(), notice: warn });
+      process.stdout.write(result.text);
+      if (options.detailedExitcode && result.realDrift > 0) exitCode = 2;
     });
 
   program
@@ -151,12 +159,15 @@ export function buildProgram(): Command {
     .option("--incidents-from <file.json>", "with --dry-run: correlate the drift with the incidents in this JSON array (key, title, url, status, opened_at, resolved_at, text, service)")
     .option("--last-clean <time>", "with --incidents-from: the workspace's last clean scan, ISO 8601 (default: 24 hours before the plan's timestamp)")
     .addOption(new Option("--format <format>", "markdown, or json: {\"pullRequests\": [...]}").choices(["json", "markdown"]).default("markdown"))
-    .action(async (options: { dir: string; planJson: string; workspace?: string; varFile: string[]; dryRun: boolean; verify: boolean; repo?: string; base?: string; botLogin?: string; format: "json" | "markdown"; incidentsFrom?: string; lastClean?: string }) => {
-      const { varFile, ...rest } = options;
+    .option("--detailed-exitcode", "with --dry-run: exit 2 when drift would get a pull request or waits for one (0 none, 1 error)", false)
+    .action(async (options: { dir: string; planJson: string; workspace?: string; varFile: string[]; dryRun: boolean; verify: boolean; repo?: string; base?: string; botLogin?: string; format: "json" | "markdown"; incidentsFrom?: string; lastClean?: string; detailedExitcode: boolean }) => {
+      const { varFile, detailedExitcode, ...rest } = options;
+      if (detailedExitcode && !rest.dryRun) throw new CommandInputError("--detailed-exitcode goes with --dry-run: a real run's outcome is the pull requests it opened");
       const result = await backportCommand({ ...rest, varFiles: varFile, templates: bundledTemplates(), notice: warn });
       process.stdout.write(result.text);
       const failed = failureLine(result.report);
       if (failed) throw new CommandInputError(failed);
+      if (detailedExitcode && backportRealDrift(result.report) > 0) exitCode = 2;
     });
 
   program

@@ -149,6 +149,14 @@ export async function backportCommand(options: BackportCommandOptions): Promise<
   return { text: formatBackportOutput(output, options.format, options.templates), output, report };
 }
 
+/**
+ * Real drift for `--detailed-exitcode`: drift that gets (or keeps) a pull request, or waits for one
+ * (over backport.max_open). Drift a rule ignores, a person ignored or backport is off for is not.
+ */
+export function realDriftCount(report: BackportReport): number {
+  return Object.values(report.drift).filter((s) => s.status === "open" || s.status === "merged" || s.status === "waiting").length;
+}
+
 /** Drift the run could not carry out (a failed write or verification plan): the command exits 1 after printing the rest. */
 export function failureLine(report: BackportReport): string | undefined {
   const failed = Object.values(report.drift).filter((status) => status.status === "failed");

@@ -1,6 +1,6 @@
 import path from "node:path";
 import { cliTerraform } from "../adapters/terraform/cli-runner.js";
-import { classifyDrift } from "../core/drift/items.js";
+import { classifyDrift, type DriftItem } from "../core/drift/items.js";
 import { publicItem, type PublicDriftItem } from "../core/drift/report.js";
 import { parsePlan } from "../core/plan/parse.js";
 import { Masker } from "../core/render/mask.js";
@@ -11,13 +11,31 @@ import { newerFormatNotice, readPlanJson } from "./plan-file.js";
 
 export type DriftFormat = "json" | "markdown";
 
+/** What `drift` and `scan` print, and how many items are real drift (for `--detailed-exitcode`). */
+export interface DriftCommandResult {
+  text: string;
+  /** Actionable and deleted items: not noise, not unapplied code. */
+  realDrift: number;
+}
+
+/** Real drift, as `--detailed-exitcode` counts it: actionable and deleted items (noise and unapplied code are not). */
+export function realDriftCount(items: readonly DriftItem[]): number {
+  return items.filter((item) => item.class === "actionable" || item.class === "deleted").length;
+}
+
 /** `driftback drift`: the classified drift items of one plan file. */
 export async function driftCommand(options: { planJson: string; workspace: string; format: DriftFormat; templates: Templates; notice?: (line: string) => void }): Promise<string> {
+  return (await driftCommandResult(options)).text;
+}
+
+/** `driftback drift`, with the count of real drift. */
+export async function driftCommandResult(options: { planJson: string; workspace: string; format: DriftFormat; templates: Templates; notice?: (line: string) => void }): Promise<DriftCommandResult> {
   const model = parsePlan(await readPlanJson(options.planJson, "--plan-json"));
   const notice = newerFormatNotice(model, options.templates);
   if (notice) options.notice?.(notice);
   const masker = new Masker(); // one for all items: building one compiles every mask glob
-  return formatItems(classifyDrift(model, options.workspace).map((item) => publicItem(item, masker)), options);
+  const items = classifyDrift(model, options.workspace);
+  return { text: formatItems(items.map((item) => publicItem(item, masker)), options), realDrift: realDriftCount(items) };
 }
 
 export interface ScanCommandOptions {
@@ -35,6 +53,11 @@ export interface ScanCommandOptions {
 
 /** `driftback scan`: plan a workspace directory with terraform or tofu and print its drift. */
 export async function scanCommand(options: ScanCommandOptions): Promise<string> {
+  return (await scanCommandResult(options)).text;
+}
+
+/** `driftback scan`, with the count of real drift. */
+export async function scanCommandResult(options: ScanCommandOptions): Promise<DriftCommandResult> {
   const runner = options.terraform ?? cliTerraform(options.notice);
   const outcome = await runner.plan({
     dir: path.resolve(options.dir),
@@ -53,7 +76,8 @@ export async function scanCommand(options: ScanCommandOptions): Promise<string> 
   const notice = newerFormatNotice(model, options.templates);
   if (notice) options.notice?.(notice);
   const masker = new Masker();
-  return formatItems(classifyDrift(model, options.workspace).map((item) => publicItem(item, masker)), options);
+  const items = classifyDrift(model, options.workspace);
+  return { text: formatItems(items.map((item) => publicItem(item, masker)), options), realDrift: realDriftCount(items) };
 }
 
 function formatItems(items: PublicDriftItem[], options: { workspace: string; format: DriftFormat; templates: Templates }): string {
