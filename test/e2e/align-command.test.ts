@@ -227,6 +227,21 @@ describe("/driftback align and the dashboard's align boxes (issue 16 §6; probot
     expect(replies().at(-1)).toMatch(/^⚠️ driftback did not align .*: its verification plan found a problem, so no pull request was opened: prod-eu: applying the edits would change more than the aligned value/);
   });
 
+  it("leaves a branch a person pushed to alone: no commit over theirs, the reply links the pull request", async () => {
+    const app = await scenario.startApp();
+    await app.scan();
+    await app.receive("issue_comment", commentEvent(COMMAND, { id: 71 }));
+    await app.idle();
+    const pull = scenario.world.openPulls()[0]!;
+    scenario.world.personPushes(pull.branch, "envs/prod-eu/main.tf", root("prod-eu", "  pool_size = 25\n"));
+    const writes = scenario.world.writes().length;
+    await app.receive("issue_comment", commentEvent(COMMAND, { id: 72 }));
+    await app.idle();
+    expect(scenario.world.writes()).toHaveLength(writes);
+    expect(scenario.world.files(pull.branch).get("envs/prod-eu/main.tf")).toContain("pool_size = 25");
+    expect(replies().at(-1)).toContain("up to date in [#20]");
+  });
+
   it("a ticked 'align all to' box opens the same pull request, and the box shows unticked again", async () => {
     const app = await scenario.startApp();
     await app.scan();
