@@ -136,10 +136,12 @@ describe("TerraformCli", () => {
   });
 
   it("stops when cancelled by a newer commit", async () => {
-    const { runner, request } = setup();
+    const { fake, runner, request } = setup();
     const controller = new AbortController();
     const pending = runner.plan(request(fakeWorkspace(PLAN, { hang: ["plan"] }), { signal: controller.signal }));
-    setTimeout(() => controller.abort(), 300);
+    // cancelled once the plan runs (a loaded machine may take longer than any fixed delay to finish init)
+    await expect.poll(() => fake.calls().some((c) => c.args[0] === "plan"), { timeout: 15_000, interval: 50 }).toBe(true);
+    controller.abort();
     expect(await pending).toMatchObject({ ok: false, cancelled: true, stage: "plan" });
   });
 
