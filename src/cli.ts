@@ -228,7 +228,7 @@ export function buildProgram(): Command {
 
   program
     .command("demo")
-    .description("run the three jobs on the bundled example: plan comment, drift classification, codify diff")
+    .description("run the whole loop offline on the bundled example: plan preview, drift scan, codify, backport pull requests (dry run), environment parity")
     .action(async () => {
       process.stdout.write(await demoCommand(bundledTemplates()));
     });

@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
@@ -206,8 +206,37 @@ describe("driftback demo", () => {
     expect(await main(["node", "driftback", "demo"])).toBe(0);
     expect(io.out()).toContain("<!-- driftback:preview -->");
     expect(io.out()).toContain("| actionable | <code>aws_security_group.web</code>");
-    expect(io.out()).toContain('+    cidr_blocks = ["10.0.0.0/16", "0.0.0.0/0"]');
     expect(io.out()).toContain("nothing written");
+  });
+
+  it("codifies only what the backport policy codifies: the security group's 0.0.0.0/0, reverted, never becomes code", async () => {
+    const io = capture();
+    expect(await main(["node", "driftback", "demo"])).toBe(0);
+    const codify = io.out().split("# 3. Codify engine")[1]?.split("# 4. Backport pull requests")[0] ?? "";
+    expect(codify).toContain("# codified aws_instance.web instance_type");
+    expect(codify).toContain('-  instance_type = "t3.medium"\n+  instance_type = "t3.large"');
+    expect(codify).toContain("# 1 codified, 0 refused");
+    expect(codify).not.toContain("0.0.0.0/0");
+    expect(codify).not.toContain("aws_security_group.web");
+    expect(codify).not.toContain("cidr_blocks");
+  });
+
+  it("ends with a summary of each section and a pointer to the README's five steps", async () => {
+    const io = capture();
+    expect(await main(["node", "driftback", "demo"])).toBe(0);
+    const out = `\n${io.out()}`;
+    const sections = ["# 1. Plan preview", "# 2. Drift detection", "# 3. Codify engine", "# 4. Backport pull requests", "# 5. Environment parity", "# Summary"].map((heading) => out.indexOf(`\n${heading}`));
+    expect(sections.every((at, i) => at >= 0 && (i === 0 || at > sections[i - 1]!))).toBe(true);
+    const summary = out.slice(sections.at(-1)!);
+    for (const n of [1, 2, 3, 4, 5]) expect(summary).toMatch(new RegExp(`\\n${n}\\. `));
+    expect(summary.trimEnd().split("\n").at(-1)).toContain('"Use it on your workspace" in README.md');
+    expect(readFileSync(new URL("../README.md", import.meta.url), "utf8")).toMatch(/^## Use it on your workspace$/m);
+  });
+
+  it("--help names the five sections", async () => {
+    const io = capture();
+    expect(await main(["node", "driftback", "demo", "--help"])).toBe(0);
+    expect(io.out().replace(/\s+/g, " ")).toContain("plan preview, drift scan, codify, backport pull requests (dry run), environment parity");
   });
 
   it("shows the scan of main and the codify and revert pull requests a backport would open, with bodies and diffs", async () => {
