@@ -100,8 +100,10 @@ export async function scanAlign(deps: AlignStepDeps, input: ScanAlignInput): Pro
     try {
       outcome = await alignOne(deps, input, request, existing);
     } catch (error) {
-      if (!(error instanceof AlignInputError || error instanceof WriteRefused || error instanceof BackportHostError)) deps.logger.error({ repo: repoName, reason: reasonOf(error) }, "alignment failed unexpectedly");
-      outcome = { request, status: "refused", reason: reasonOf(error) };
+      const known = error instanceof AlignInputError || error instanceof WriteRefused || error instanceof BackportHostError;
+      if (!known) deps.logger.error({ repo: repoName, reason: input.masker.scrubText(reasonOf(error)) }, "alignment failed unexpectedly");
+      // an unexpected error's text may name paths or values: the reply says only that it happened
+      outcome = { request, status: "refused", reason: known ? input.masker.scrubText(reasonOf(error)) : "driftback hit an internal error (its log says more); nothing was opened" };
     }
     outcomes.push(outcome);
     deps.logger.info({ repo: repoName, alignment: alignRequestKey(request), status: outcome.status, ...(outcome.status === "refused" ? { reason: outcome.reason } : { pr: outcome.pr.number }) }, "alignment");
