@@ -61,7 +61,11 @@ function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
 
-export function buildProgram(): Command {
+/**
+ * The commander program. `signal` (from main: Ctrl-C or SIGTERM) stops the terraform runs of `scan`,
+ * `backport --verify` and `align --verify`.
+ */
+export function buildProgram(signal?: AbortSignal): Command {
   const program = new Command("driftback")
     .description("Plan previews, drift detection and drift backports for Terraform and OpenTofu")
     .showHelpAfterError()
@@ -139,7 +143,7 @@ export function buildProgram(): Command {
     .option("--detailed-exitcode", DRIFT_EXITCODE_HELP, false)
     .action(async (options: { dir: string; workspace: string; binary: "terraform" | "tofu"; varFile: string[]; backendConfig: string[]; timeout: number; format: DriftFormat; detailedExitcode: boolean }) => {
       await requireDirectory(options.dir, "--dir"); // otherwise terraform "cannot start" and the install gets the blame
-      const result = await scanCommandResult({ dir: options.dir, workspace: options.workspace, binary: options.binary, varFiles: options.varFile, backendConfig: options.backendConfig, timeoutMs: options.timeout * 60_000, format: options.format, templates: bundledTemplates(), notice: warn });
+      const result = await scanCommandResult({ dir: options.dir, workspace: options.workspace, binary: options.binary, varFiles: options.varFile, backendConfig: options.backendConfig, timeoutMs: options.timeout * 60_000, format: options.format, templates: bundledTemplates(), notice: warn, ...(signal ? { signal } : {}) });
       process.stdout.write(result.text);
       if (options.detailedExitcode && result.realDrift > 0) exitCode = 2;
     });
@@ -163,7 +167,7 @@ export function buildProgram(): Command {
     .action(async (options: { dir: string; planJson: string; workspace?: string; varFile: string[]; dryRun: boolean; verify: boolean; repo?: string; base?: string; botLogin?: string; format: "json" | "markdown"; incidentsFrom?: string; lastClean?: string; detailedExitcode: boolean }) => {
       const { varFile, detailedExitcode, ...rest } = options;
       if (detailedExitcode && !rest.dryRun) throw new CommandInputError("--detailed-exitcode goes with --dry-run: a real run's outcome is the pull requests it opened");
-      const result = await backportCommand({ ...rest, varFiles: varFile, templates: bundledTemplates(), notice: warn });
+      const result = await backportCommand({ ...rest, varFiles: varFile, templates: bundledTemplates(), notice: warn, ...(signal ? { signal } : {}) });
       process.stdout.write(result.text);
       const failed = failureLine(result.report);
       if (failed) throw new CommandInputError(failed);
@@ -209,7 +213,7 @@ export function buildProgram(): Command {
     .option("--verify", "plan the edited code (on a scratch copy): each aligned member plans only the aligned value, every other reader of an edited file nothing new", false)
     .addOption(new Option("--format <format>", "markdown: diffs and per-member outcome; json: the change set").choices(["json", "markdown"]).default("markdown"))
     .action(async (options: { dir: string; group: string; resource: string; attribute: string; to: string; planJson: string[]; dryRun: boolean; verify: boolean; format: AlignFormat }) => {
-      const result = await alignCommand({ ...options, notice: warn });
+      const result = await alignCommand({ ...options, notice: warn, ...(signal ? { signal } : {}) });
       process.stdout.write(result.text);
       exitCode = result.exitCode;
     });
@@ -239,19 +243,53 @@ export function buildProgram(): Command {
 /** An exit code a command asked for (`--detailed-exitcode`): 0 unless set. */
 let exitCode = 0;
 
+/** The exit code after a signal, as a shell reports it: 128 + the signal's number. */
+const SIGNAL_EXIT: Record<"SIGINT" | "SIGTERM", number> = { SIGINT: 130, SIGTERM: 143 };
+
+/**
+ * Ctrl-C (SIGINT) or SIGTERM while a command runs: aborts `controller`, whose signal stops terraform (SIGINT to its
+ * process group, a bounded wait for it to release its state lock, then SIGKILL); the command's own cleanup removes
+ * its scratch directories, and main returns 130 or 143. Returns what removes the handlers.
+ */
+function stopOnSignals(controller: AbortController): { received: () => "SIGINT" | "SIGTERM" | undefined; remove: () => void } {
+  let received: "SIGINT" | "SIGTERM" | undefined;
+  const handlers = (["SIGINT", "SIGTERM"] as const).map((name) => {
+    const handler = () => {
+      if (received) return; // a second Ctrl-C must not cut terraform's graceful stop short: the SIGKILL after the grace still comes
+      received = name;
+      process.stderr.write(`driftback: ${name} received: stopping terraform (it releases its state lock) and removing scratch files\n`);
+      controller.abort(new Error(`driftback received ${name}`));
+    };
+    process.on(name, handler);
+    return [name, handler] as const;
+  });
+  return { received: () => received, remove: () => handlers.forEach(([name, handler]) => process.off(name, handler)) };
+}
+
 export async function main(argv: string[]): Promise<number> {
   exitCode = 0;
+  const controller = new AbortController();
+  const signals = stopOnSignals(controller);
+  const interrupted = (): number | undefined => {
+    const name = signals.received();
+    return name ? SIGNAL_EXIT[name] : undefined;
+  };
   try {
     // markers the CLI writes are sealed only when the operator gives it the App's DRIFTBACK_STATE_KEY; else unsigned (the App adopts them)
     useStateKeys(parseStateKeys(process.env.DRIFTBACK_STATE_KEY));
-    await buildProgram().parseAsync(argv);
-    return exitCode;
+    await buildProgram(controller.signal).parseAsync(argv);
+    return interrupted() ?? exitCode;
   } catch (error) {
     // commander has already printed usage errors and help: `--help` exits 0, help shown for a missing command 1
     if (error instanceof CommanderError) return error.exitCode;
+    // a run stopped by Ctrl-C or SIGTERM fails as cancelled: the signal is the reason, not the failure it caused
+    const stopped = interrupted();
+    if (stopped !== undefined) return stopped;
     // the one exit point for every other error: whatever a bad file or flag put in the message, the terminal only displays it
     process.stderr.write(`driftback: ${escapeUnprintable(errorMessage(error))}\n`);
     return 1;
+  } finally {
+    signals.remove();
   }
 }
 

@@ -31,6 +31,8 @@ export interface AlignCommandOptions {
   verify: boolean;
   format: AlignFormat;
   terraform?: TerraformRunner;
+  /** Stops the verification plans (SIGINT to terraform's process group, so it releases its state lock): the CLI's Ctrl-C. */
+  signal?: AbortSignal;
   scratchDir?: string;
   notice?: (line: string) => void;
 }
@@ -87,7 +89,7 @@ export async function alignCommand(options: AlignCommandOptions): Promise<AlignC
   let verification: AlignVerification | undefined;
   if (options.verify && alignment.files.size > 0) {
     verification = await verifyAlignment(
-      { terraform: options.terraform ?? cliTerraform(options.notice), masker, ...(options.scratchDir ? { scratchDir: options.scratchDir } : {}) },
+      { terraform: options.terraform ?? cliTerraform(options.notice, process.env, options.signal), masker, ...(options.scratchDir ? { scratchDir: options.scratchDir } : {}) },
       { config, checkoutDir: repoDir, files: alignment.files, expectations: alignment.expectations, readers: alignment.readers, basePlans: plans },
     );
   }

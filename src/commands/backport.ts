@@ -39,6 +39,8 @@ export interface BackportCommandOptions {
   /** GITHUB_TOKEN and GITHUB_API_URL come from here (process.env by default). */
   env?: NodeJS.ProcessEnv;
   terraform?: TerraformRunner;
+  /** Stops the verification plans (SIGINT to terraform's process group, so it releases its state lock): the CLI's Ctrl-C. */
+  signal?: AbortSignal;
   /** Where verification copies of the tree go. */
   scratchDir?: string;
   /** warn/error lines of the use case's log (stderr in the CLI). */
@@ -110,7 +112,7 @@ export async function backportCommand(options: BackportCommandOptions): Promise<
   const report = await backportDrift(
     {
       host,
-      terraform: options.terraform ?? cliTerraform(options.notice),
+      terraform: options.terraform ?? cliTerraform(options.notice, process.env, options.signal),
       toolchain: hclToolchain,
       loadParser: loadHclParser,
       templates: options.templates,

@@ -49,6 +49,8 @@ export interface ScanCommandOptions {
   templates: Templates;
   terraform?: TerraformRunner;
   notice?: (line: string) => void;
+  /** Stops terraform (SIGINT to its process group, so it releases its state lock): the CLI's Ctrl-C. */
+  signal?: AbortSignal;
 }
 
 /** `driftback scan`: plan a workspace directory with terraform or tofu and print its drift. */
@@ -58,7 +60,7 @@ export async function scanCommand(options: ScanCommandOptions): Promise<string> 
 
 /** `driftback scan`, with the count of real drift. */
 export async function scanCommandResult(options: ScanCommandOptions): Promise<DriftCommandResult> {
-  const runner = options.terraform ?? cliTerraform(options.notice);
+  const runner = options.terraform ?? cliTerraform(options.notice, process.env, options.signal);
   const outcome = await runner.plan({
     dir: path.resolve(options.dir),
     binary: options.binary,

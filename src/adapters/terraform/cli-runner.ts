@@ -15,8 +15,12 @@ export interface TerraformCliOptions {
   scratchDir?: string;
   /** The environment terraform starts from (minus the app's secrets); defaults to process.env. */
   env?: NodeJS.ProcessEnv;
-  /** Time terraform gets to release its state lock after SIGTERM before SIGKILL. */
+  /** Time terraform gets to release its state lock after SIGTERM (or `stopSignal`) before SIGKILL. */
   killGraceMs?: number;
+  /** What a timeout or cancellation sends terraform's process group first (default SIGTERM; the CLI: SIGINT). */
+  stopSignal?: "SIGTERM" | "SIGINT";
+  /** Cancels every run of this runner (besides each request's own signal): the CLI's Ctrl-C or SIGTERM. */
+  signal?: AbortSignal;
   /** How many inits may run at once, each with its own plugin cache slot (default 4). */
   cacheSlots?: number;
   /**
@@ -66,11 +70,12 @@ const slotPools = new Map<string, CacheSlots>();
  * The CLI's runner (`driftback scan`, `backport --verify`): the same runner as the app's, isolated under bubblewrap
  * when this machine allows it, else run as before with one line on stderr saying so.
  */
-export function cliTerraform(warn: (line: string) => void = (line) => process.stderr.write(`${line}\n`), env: NodeJS.ProcessEnv = process.env): TerraformCli {
+export function cliTerraform(warn: (line: string) => void = (line) => process.stderr.write(`${line}\n`), env: NodeJS.ProcessEnv = process.env, signal?: AbortSignal): TerraformCli {
   const isolation = detectIsolation(env, { cli: true });
   // DRIFTBACK_TERRAFORM_ISOLATION=none is the user's own choice: said once in the README, not on every run
   if (isolation.mode === "none" && env.DRIFTBACK_TERRAFORM_ISOLATION !== "none") warn(`warning: terraform runs without isolation (${isolation.problem}): the code planned can read this process's environment and files`);
-  return new TerraformCli({ isolation });
+  // Ctrl-C or SIGTERM of the CLI reaches terraform as SIGINT: it stops gracefully and releases its state lock
+  return new TerraformCli({ isolation, stopSignal: "SIGINT", ...(signal ? { signal } : {}) });
 }
 
 /** Runs `init`, `plan -out` and `show -json` with the terraform or tofu CLI. */
@@ -81,6 +86,8 @@ export class TerraformCli implements TerraformRunner {
   private readonly killGraceMs: number | undefined;
   private readonly slotCount: number;
   private readonly isolation: IsolationStatus | undefined;
+  private readonly stopSignal: "SIGTERM" | "SIGINT" | undefined;
+  private readonly signal: AbortSignal | undefined;
 
   constructor(options: TerraformCliOptions = {}) {
     this.pluginCacheDir = options.pluginCacheDir ?? process.env.DRIFTBACK_PLUGIN_CACHE_DIR ?? path.join(os.homedir(), ".cache", "driftback", "plugins");
@@ -88,6 +95,8 @@ export class TerraformCli implements TerraformRunner {
     this.env = options.env ?? process.env;
     this.killGraceMs = options.killGraceMs;
     this.isolation = options.isolation;
+    this.stopSignal = options.stopSignal;
+    this.signal = options.signal;
     this.slotCount = options.cacheSlots ?? (Number(process.env.DRIFTBACK_PLUGIN_CACHE_SLOTS) || 4);
   }
 
@@ -186,7 +195,8 @@ export class TerraformCli implements TerraformRunner {
    * dir writable, the plugin cache slot read-only (writable during init), and no other checkout, no secret file.
    */
   private async runStep(binary: string, args: string[], step: Step, options: { timeoutMs: number; signal: AbortSignal | undefined; captureStdout?: boolean }): Promise<RunResult> {
-    const common = { env: step.env, timeoutMs: options.timeoutMs, signal: options.signal, captureStdout: options.captureStdout, killGraceMs: this.killGraceMs };
+    const signal = options.signal && this.signal ? AbortSignal.any([options.signal, this.signal]) : (options.signal ?? this.signal);
+    const common = { env: step.env, timeoutMs: options.timeoutMs, signal, captureStdout: options.captureStdout, killGraceMs: this.killGraceMs, ...(this.stopSignal ? { stopSignal: this.stopSignal } : {}) };
     const isolation = this.isolation;
     if (!isolation || isolation.mode !== "bubblewrap") return runProgram(binary, args, { ...common, cwd: step.cwd });
     const resolved = resolveBinary(binary, step.env.PATH);

@@ -7,8 +7,13 @@ export interface RunOptions {
   signal?: AbortSignal;
   /** Keep stdout (for `show -json`); otherwise only a tail of it is kept for error views. */
   captureStdout?: boolean;
-  /** How long after SIGTERM the group gets SIGKILL. */
+  /** How long after the first signal the group gets SIGKILL. */
   killGraceMs?: number;
+  /**
+   * The signal a timeout or cancellation sends the group first (default SIGTERM). The CLI sends SIGINT, as Ctrl-C
+   * in a terminal would: terraform shuts down gracefully and releases its state lock (a second SIGINT would not).
+   */
+  stopSignal?: "SIGTERM" | "SIGINT";
 }
 
 export interface RunResult {
@@ -48,7 +53,7 @@ export async function runProgram(file: string, args: readonly string[], options:
 
   let timedOut = false;
   let cancelled = false;
-  const stop = () => killGroup(subprocess.pid, options.killGraceMs ?? DEFAULT_KILL_GRACE_MS);
+  const stop = () => killGroup(subprocess.pid, options.killGraceMs ?? DEFAULT_KILL_GRACE_MS, options.stopSignal ?? "SIGTERM");
   const timer = setTimeout(() => {
     timedOut = true;
     stop();
@@ -73,21 +78,24 @@ export async function runProgram(file: string, args: readonly string[], options:
   } finally {
     clearTimeout(timer);
     options.signal?.removeEventListener("abort", onAbort);
+    // terraform has exited (its state lock released): whatever it left in its group goes now, not after the grace
+    if (timedOut || cancelled) signalGroup(subprocess.pid, "SIGKILL");
   }
 }
 
-/** SIGTERM to the whole group (terraform and its providers), SIGKILL if it lingers. */
-function killGroup(pid: number | undefined, graceMs: number): void {
+/** SIGTERM (or SIGINT) to the whole group (terraform and its providers), SIGKILL if it lingers. */
+function killGroup(pid: number | undefined, graceMs: number, first: "SIGTERM" | "SIGINT"): void {
+  signalGroup(pid, first);
+  setTimeout(() => signalGroup(pid, "SIGKILL"), graceMs).unref();
+}
+
+function signalGroup(pid: number | undefined, signal: NodeJS.Signals): void {
   if (pid === undefined) return;
-  const send = (signal: NodeJS.Signals) => {
-    try {
-      process.kill(-pid, signal);
-    } catch {
-      // the group is already gone
-    }
-  };
-  send("SIGTERM");
-  setTimeout(() => send("SIGKILL"), graceMs).unref();
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // the group is already gone
+  }
 }
 
 /** Keeps the last `limit` bytes written, so a flood of output cannot exhaust memory. */

@@ -218,13 +218,14 @@ export function isolationReport(status: IsolationStatus): { level: "info" | "err
 }
 
 /**
- * bwrap dies of the SIGTERM driftback sends a run's process group, and with --die-with-parent its sandbox is then
- * SIGKILLed: terraform would get no time to release its state lock. Started with SIGTERM ignored (a disposition
- * exec keeps), bwrap waits while terraform (whose Go runtime installs its own handler) shuts down gracefully;
- * SIGKILL after the grace still ends all. A fixed script: every argument stays its own argv entry ("$@").
+ * bwrap dies of the SIGTERM (the App) or SIGINT (the CLI) driftback sends a run's process group, and with
+ * --die-with-parent its sandbox is then SIGKILLed: terraform would get no time to release its state lock. Started
+ * with both ignored (a disposition exec keeps), bwrap waits while terraform (whose Go runtime installs its own
+ * handlers) shuts down gracefully; SIGKILL after the grace still ends all. A fixed script: every argument stays its
+ * own argv entry ("$@").
  */
 export function ignoringSigterm(bwrap: string, args: readonly string[]): { file: string; args: string[] } {
-  return { file: "/bin/sh", args: ["-c", 'trap "" TERM; exec "$0" "$@"', bwrap, ...args] };
+  return { file: "/bin/sh", args: ["-c", 'trap "" TERM INT; exec "$0" "$@"', bwrap, ...args] };
 }
 
 /** The message a run gets when it is refused for want of isolation. */
