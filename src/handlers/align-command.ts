@@ -28,7 +28,7 @@ export function onAlignCommand(services: Pick<AppServices, "appId" | "deliveries
     if (!(await services.deliveries.firstSeen(`align-command/${context.id}`))) return;
     const repo = context.repo();
     const react = (content: "+1" | "confused") => context.octokit.rest.reactions.createForIssueComment({ ...repo, comment_id: comment.id, content });
-    const reply = (view: object) => context.octokit.rest.issues.createComment({ ...repo, issue_number: issue.number, body: services.templates.alignReply({ usage: null, started: false, refused: null, ...view }) });
+    const reply = (view: object) => context.octokit.rest.issues.createComment({ ...repo, issue_number: issue.number, body: services.templates.alignReply({ usage: null, started: false, refused: null, expect: false, ...view }) });
 
     if (!(await new OctokitGitHost(context.octokit, services.appId).hasWriteAccess(repo, login))) {
       context.log.info({ user: login, issue: issue.number }, "/driftback align ignored: no write access");
@@ -50,11 +50,11 @@ export function onAlignCommand(services: Pick<AppServices, "appId" | "deliveries
     }
     const config = await loadRepoConfig(context, repo);
     if (!config?.ok) {
-      await reply({ ...parsed.request, refused: `${repo.owner}/${repo.repo} has no valid .github/driftback.yml, so it has no parity groups to align` });
+      await reply({ ...parsed.request, expect: parsed.request.expect === true, refused: `${repo.owner}/${repo.repo} has no valid .github/driftback.yml, so it has no parity groups to align` });
       await react("confused");
       return;
     }
-    await reply({ ...parsed.request, started: true, repo: `${repo.owner}/${repo.repo}` });
+    await reply({ ...parsed.request, expect: parsed.request.expect === true, started: true, repo: `${repo.owner}/${repo.repo}` });
     const target = { ...repo, cloneUrl: repository.clone_url, defaultBranch: repository.default_branch };
     // `again`: a scan running now read its requests already; the next one carries this
     const started = scans.start({ target, installationId: context.payload.installation?.id ?? 0, config: config.config }, context.octokit, { again: true, align: [{ ...parsed.request, reply: { issue: issue.number } }] });

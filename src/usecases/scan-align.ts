@@ -1,10 +1,13 @@
-import { mkdtemp, rm } from "node:fs/promises";
+import { createHash } from "node:crypto";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import type { LimitFunction } from "p-limit";
 import type { HclParser } from "../adapters/hcl/parser.js";
 import type { HclToolchain } from "../adapters/hcl/toolchain.js";
 import type { Config } from "../config/schema.js";
+import { CONFIG_PATH } from "../config/validate.js";
+import { markExpected } from "../core/parity/expect-config.js";
 import { alignRequestKey, type AlignAsk, type AlignRequest } from "../core/parity/align-command.js";
 import { encodeAlignMarker, parseAlignMarker } from "../core/parity/align-marker.js";
 import { differenceKey } from "../core/parity/first-seen.js";
@@ -87,7 +90,7 @@ export async function scanAlign(deps: AlignStepDeps, input: ScanAlignInput): Pro
   const repoName = `${input.repo.owner}/${input.repo.repo}`;
   const asked = new Map<string, { request: AlignRequest; replies: number[] }>();
   for (const ask of [...input.requests, ...boxRequests(input.boxes ?? [], input.parity ?? [], deps.logger)] as AlignAsk[]) {
-    const request: AlignRequest = { group: ask.group, resource: ask.resource, attribute: ask.attribute, to: ask.to };
+    const request: AlignRequest = { group: ask.group, resource: ask.resource, attribute: ask.attribute, to: ask.to, ...(ask.expect ? { expect: true as const } : {}) };
     const entry = asked.get(alignRequestKey(request)) ?? { request, replies: [] };
     if (ask.reply && !entry.replies.includes(ask.reply.issue)) entry.replies.push(ask.reply.issue);
     asked.set(alignRequestKey(request), entry);
@@ -98,7 +101,7 @@ export async function scanAlign(deps: AlignStepDeps, input: ScanAlignInput): Pro
   for (const { request, replies } of asked.values()) {
     let outcome: AlignOutcome;
     try {
-      outcome = await alignOne(deps, input, request, existing);
+      outcome = request.expect ? await expectOne(deps, input, request, existing) : await alignOne(deps, input, request, existing);
     } catch (error) {
       const known = error instanceof AlignInputError || error instanceof WriteRefused || error instanceof BackportHostError;
       if (!known) deps.logger.error({ repo: repoName, reason: input.masker.scrubText(reasonOf(error)) }, "alignment failed unexpectedly");
@@ -149,6 +152,42 @@ async function alignOne(deps: AlignStepDeps, input: ScanAlignInput, request: Ali
   // 2. One pull request per key: open it, or bring the open one up to date (no write when it is).
   const files: BackportFile[] = [...alignment.files].map(([file, contents]) => ({ path: file, contents }));
   const built = { title: alignment.title, body: deps.templates.alignBody(bodyView(alignment, verified)), labels: [...new Set([ALIGN_LABEL, ...input.config.backport.labels])], files };
+  return keepPullRequest(deps, input, request, { branch: alignment.branch, key: alignment.key, built }, existing);
+}
+
+/**
+ * `/driftback expect`: the difference marked expected by design, as a pull request that adds its glob to the
+ * group's `expected` in .github/driftback.yml (an automatic group gets a configured group matching its module).
+ */
+async function expectOne(deps: AlignStepDeps, input: ScanAlignInput, request: AlignRequest, existing: () => Promise<BackportPullRequest[]>): Promise<AlignOutcome> {
+  const groups = input.parity ?? [];
+  const group = groups.find((g) => g.name === request.group);
+  if (!group) return { request, status: "refused", reason: `${request.group} is not a parity group of this scan (its groups: ${groups.map((g) => g.name).join(", ") || "none"})` };
+  if (!group.differences.some((d) => d.resource === request.resource && d.attribute === request.attribute)) {
+    return { request, status: "refused", reason: `${request.attribute} of ${request.resource} is not a difference of ${group.name} in this scan` };
+  }
+  const text = await readFile(path.join(input.base.dir, CONFIG_PATH), "utf8").catch(() => undefined);
+  if (text === undefined) return { request, status: "refused", reason: `${CONFIG_PATH} could not be read from ${input.base.branch}` };
+  const edit = markExpected(text, { name: group.name, origin: group.origin, ...(group.module !== undefined ? { module: group.module } : {}) }, { address: request.resource, attribute: request.attribute });
+  if (!edit.ok) return { request, status: "refused", reason: `${CONFIG_PATH}: ${edit.reason}` };
+  if (edit.text === text) return { request, status: "refused", reason: `${CONFIG_PATH} already expects it` };
+  const key = alignRequestKey(request);
+  const branch = `${ALIGN_BRANCH_PREFIX}expect-${createHash("sha256").update(key).digest("hex").slice(0, 12)}`;
+  const body = deps.templates.alignBody({ expect: true, group: group.name, resource: request.resource, attribute: request.attribute, configPath: CONFIG_PATH, marker: encodeAlignMarker({ key }) });
+  const built = { title: `Parity: expect ${request.attribute} of ${request.resource} to differ in ${group.name}`, body, labels: [...new Set([ALIGN_LABEL, ...input.config.backport.labels])], files: [{ path: CONFIG_PATH, contents: edit.text }] };
+  return keepPullRequest(deps, input, request, { branch, key, built }, existing);
+}
+
+/** One pull request per key: opened, or the open one brought up to date (no write when it already is). */
+async function keepPullRequest(
+  deps: AlignStepDeps,
+  input: ScanAlignInput,
+  request: AlignRequest,
+  wanted: { branch: string; key: string; built: { title: string; body: string; labels: string[]; files: BackportFile[] } },
+  existing: () => Promise<BackportPullRequest[]>,
+): Promise<AlignOutcome> {
+  const { built, branch, key } = wanted;
+  const files = built.files;
   const ctx: WriteContext = {
     host: deps.host,
     repo: input.repo,
@@ -160,9 +199,9 @@ async function alignOne(deps: AlignStepDeps, input: ScanAlignInput, request: Ali
     teamReviewers: input.config.backport.team_reviewers,
     logger: deps.logger,
   };
-  const open = (await existing()).find((pr) => pr.state === "open" && pr.branch === alignment.branch && parseAlignMarker(pr.body)?.key === alignment.key);
+  const open = (await existing()).find((pr) => pr.state === "open" && pr.branch === branch && parseAlignMarker(pr.body)?.key === key);
   if (!open) {
-    const opened = await openBackport(ctx, alignment.branch, built);
+    const opened = await openBackport(ctx, branch, built);
     return { request, status: "opened", pr: opened };
   }
   const pr = { number: open.number, url: open.url };
@@ -219,6 +258,7 @@ function bodyView(alignment: Alignment, verified: string[] | undefined) {
     ...alignment.refused.map((r) => ({ member: r.member, aligned: false, via: "", files: [], unchanged: false, why: "", refused: true, reason: r.reason })),
   ];
   return {
+    expect: false,
     group: alignment.group,
     resource: alignment.resource,
     attribute: alignment.attribute,
@@ -233,7 +273,7 @@ function bodyView(alignment: Alignment, verified: string[] | undefined) {
 }
 
 function replyView(outcome: AlignOutcome) {
-  const base = { ...outcome.request, usage: null, started: false };
+  const base = { ...outcome.request, expect: outcome.request.expect === true, usage: null, started: false };
   if (outcome.status === "refused") return { ...base, refused: outcome.reason };
   return { ...base, refused: null, opened: outcome.status === "opened", updated: outcome.status === "updated", pr: outcome.pr.number, prUrl: outcome.pr.url };
 }

@@ -269,3 +269,44 @@ describe("/driftback align and the dashboard's align boxes (issue 16 §6; probot
   });
 });
 
+
+describe("/driftback expect (issue 16 §6: the difference marked expected by design, in a pull request)", () => {
+  it("opens one pull request adding the glob to .github/driftback.yml as a configured group of the module; a redelivery opens no second one", async () => {
+    // the config as the default branch holds it (the App reads it through the API, the edit from the checkout)
+    scenario.world.baseSha = scenario.repo.commitTo({ ...files(), ".github/driftback.yml": CONFIG }, "refs/heads/main");
+    const app = await scenario.startApp();
+    await app.scan();
+    const receive = (payload: object, id: string) => app.probot.receive({ id, name: "issue_comment", payload } as Parameters<typeof app.probot.receive>[0]);
+
+    await receive(commentEvent("/driftback expect modules/service module.shop pool_size", { id: 41 }), "delivery-e1");
+    await app.idle();
+    expect(reactions(41)).toEqual(["+1"]);
+    const [started, done] = replies();
+    expect(started).toContain("driftback marks <code>pool_size</code> of <code>module.shop</code> expected to differ in parity group <code>modules/service</code> on the next scan");
+    const pulls = [...scenario.world.pulls.values()];
+    expect(pulls).toHaveLength(1);
+    expect(pulls[0]).toMatchObject({ labels: ["parity"], title: "Parity: expect pool_size of module.shop to differ in modules/service" });
+    expect(pulls[0]!.branch).toMatch(/^driftback\/align\/expect-[0-9a-f]{12}$/);
+    expect(done).toContain(`expected to differ in parity group <code>modules/service</code>: opened [#${pulls[0]!.number}]`);
+    const written = committedFiles(commits()[0]!);
+    expect(Object.keys(written)).toEqual([".github/driftback.yml"]);
+    expect(written[".github/driftback.yml"]).toContain("workspaces:"); // the rest of the config kept
+    expect(written[".github/driftback.yml"]).toMatch(/parity:\n {2}- name: modules\/service\n {4}module: modules\/service\n {4}expected:\n {6}- \{ ?address: module\.shop, attribute: pool_size ?\}/);
+
+    // the same command again (a new delivery): the open pull request is up to date, nothing written
+    await receive(commentEvent("/driftback expect modules/service module.shop pool_size", { id: 42 }), "delivery-e2");
+    await app.idle();
+    expect([...scenario.world.pulls.values()]).toHaveLength(1);
+    expect(commits()).toHaveLength(1);
+    expect(replies().at(-1)).toContain("up to date in");
+  });
+
+  it("bad syntax gets its usage line", async () => {
+    const app = await scenario.startApp();
+    await app.scan();
+    await app.probot.receive({ id: "delivery-e3", name: "issue_comment", payload: commentEvent("/driftback expect modules/service", { id: 43 }) } as Parameters<typeof app.probot.receive>[0]);
+    await app.idle();
+    expect(replies().at(-1)).toContain("usage: <code>/driftback expect &lt;group&gt; &lt;resource&gt; &lt;attribute&gt;</code>");
+    expect(reactions(43)).toEqual(["confused"]);
+  });
+});

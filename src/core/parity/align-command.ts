@@ -9,13 +9,19 @@ export interface AlignRequest {
   group: string;
   resource: string;
   attribute: string;
+  /** The member whose value the others get; "" for `expect`. */
   to: string;
+  /** `/driftback expect`: mark the difference expected by design (a pull request adding its glob to the config) instead. */
+  expect?: true;
 }
+
+export const EXPECT_USAGE = "usage: `/driftback expect <group> <resource> <attribute>`, for example `/driftback expect modules/service module.shop pool_size` (names as the dashboard's parity section shows them, without spaces)";
 
 export const ALIGN_USAGE = "usage: `/driftback align <group> <resource> <attribute> to <member>`, for example `/driftback align modules/service module.shop pool_size to staging` (names as the dashboard's parity section shows them, without spaces)";
 
 /** Where the command starts: on a line of its own, at its start (like the other commands). */
 const LINE = /^\/driftback[ \t]+align\b(.*)$/m;
+const EXPECT_LINE = /^\/driftback[ \t]+expect\b(.*)$/m;
 /** One name: printable, no spaces, nothing that could end a code span or an HTML comment. */
 const NAME = /^[^\s`<>\\]{1,200}$/;
 
@@ -25,6 +31,13 @@ const NAME = /^[^\s`<>\\]{1,200}$/;
  */
 export function parseAlignCommand(comment: string | null | undefined): { ok: true; request: AlignRequest } | { ok: false; error: string } | undefined {
   if (typeof comment !== "string") return undefined;
+  const expect = EXPECT_LINE.exec(comment);
+  if (expect) {
+    const words = expect[1]!.trim().split(/[ \t]+/).filter(Boolean);
+    if (words.length !== 3 || !words.every((name) => NAME.test(name))) return { ok: false, error: EXPECT_USAGE };
+    const [group, resource, attribute] = words as [string, string, string];
+    return { ok: true, request: { group, resource, attribute, to: "", expect: true } };
+  }
   const match = LINE.exec(comment);
   if (!match) return undefined;
   const words = match[1]!.trim().split(/[ \t]+/).filter(Boolean);
@@ -36,6 +49,7 @@ export function parseAlignCommand(comment: string | null | undefined): { ok: tru
 
 /** One request's identity (the same in the alignment's key): a request asked twice is run once. */
 export function alignRequestKey(request: AlignRequest): string {
+  if (request.expect) return `expect:${request.group}:${request.resource}:${request.attribute}`;
   return `align:${request.group}:${request.resource}:${request.attribute}:${request.to}`;
 }
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { alignBoxRequests, renderDashboard } from "../../../src/core/drift/dashboard.js";
 import { EMPTY_STATE } from "../../../src/core/drift/state.js";
-import { ALIGN_USAGE, alignRequestKey, parseAlignCommand } from "../../../src/core/parity/align-command.js";
+import { ALIGN_USAGE, alignRequestKey, EXPECT_USAGE, parseAlignCommand } from "../../../src/core/parity/align-command.js";
 import { encodeAlignMarker, parseAlignMarker } from "../../../src/core/parity/align-marker.js";
 import { differenceKey } from "../../../src/core/parity/first-seen.js";
 import type { PublicGroup } from "../../../src/core/parity/public.js";
@@ -87,5 +87,15 @@ describe("the dashboard's align boxes", () => {
   it("resolves a ticked box against the scan's parity; a box for a difference or member gone asks for nothing", () => {
     const pool = differenceKey("modules/service", "declared", "module.shop", "pool_size");
     expect(boxRequests([{ key: pool, member: "staging" }, { key: pool, member: "dev" }, { key: "0123456789ab", member: "staging" }], [group])).toEqual([{ group: "modules/service", resource: "module.shop", attribute: "pool_size", to: "staging" }]);
+  });
+});
+
+describe("parseAlignCommand: /driftback expect", () => {
+  it("reads the difference to mark expected, with its own key and usage line", () => {
+    const parsed = parseAlignCommand("thanks!\n/driftback expect modules/service module.shop pool_size\n");
+    expect(parsed).toEqual({ ok: true, request: { group: "modules/service", resource: "module.shop", attribute: "pool_size", to: "", expect: true } });
+    expect(alignRequestKey((parsed as { request: Parameters<typeof alignRequestKey>[0] }).request)).toBe("expect:modules/service:module.shop:pool_size");
+    expect(parseAlignCommand("/driftback expect modules/service module.shop")).toEqual({ ok: false, error: EXPECT_USAGE });
+    expect(parseAlignCommand("/driftback expect a b `c`")).toEqual({ ok: false, error: EXPECT_USAGE });
   });
 });
