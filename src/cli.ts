@@ -2,22 +2,26 @@
 import { realpathSync } from "node:fs";
 import { pathToFileURL } from "node:url";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
-import { backportCommand, failureLine, realDriftCount as backportRealDrift } from "./commands/backport.js";
-import { codifyCommand } from "./commands/codify.js";
-import { parityCommand, type ParityFormat } from "./commands/parity.js";
-import { alignCommand, type AlignFormat } from "./commands/align.js";
-import { expectCommand } from "./commands/expect.js";
-import { demoCommand } from "./commands/demo.js";
-import { incidentsCommand } from "./commands/incidents.js";
-import { driftCommandResult, scanCommandResult, type DriftFormat } from "./commands/drift.js";
-import { readPlanJson } from "./commands/plan-file.js";
-import { CommandInputError, requireDirectory } from "./commands/workspace-checks.js";
-import { parsePlan, PlanParseError } from "./core/plan/parse.js";
+// only what building the program needs loads here: `driftback --help` starts like a terminal tool. Each command's
+// stack (the HCL toolchain, Octokit, terraform's runner, templates) loads when that command runs (see `load`).
+import type { AlignFormat } from "./commands/align.js";
+import type { DriftFormat } from "./commands/drift.js";
+import type { ParityFormat } from "./commands/parity.js";
 import { escapeForOneLine, escapeUnprintable } from "./core/printable.js";
-import { Masker, maskPatternProblem } from "./core/render/mask.js";
-import { COMMENT_LIMIT, renderComment } from "./core/render/preview.js";
-import { parseStateKeys, useStateKeys } from "./core/state-seal.js";
-import { bundledTemplates } from "./templates.js";
+import { COMMENT_LIMIT } from "./core/render/limits.js";
+
+/** Modules the commands use, loaded when one runs. */
+const load = {
+  templates: async () => (await import("./templates.js")).bundledTemplates(),
+  checks: () => import("./commands/workspace-checks.js"),
+  parse: () => import("./core/plan/parse.js"),
+};
+
+/** A command's own input error (exit 1, message only), from the lazily loaded module. */
+async function inputError(message: string): Promise<Error> {
+  const { CommandInputError } = await load.checks();
+  return new CommandInputError(message);
+}
 
 function positiveInt(value: string): number {
   const n = Number(value);
@@ -36,11 +40,23 @@ function timeoutMinutes(value: string): number {
   return n;
 }
 
-/** A --mask-value must compile as RE2 (linear time): say so at the flag, not later. */
+/** --mask-value: collected here, checked as RE2 before the command runs (checkMaskValues: the RE2 engine loads only then). */
 function collectRegex(value: string, previous: string[]): string[] {
-  const problem = maskPatternProblem(value);
-  if (problem) throw new InvalidArgumentError(`must be an RE2 regular expression: ${problem} (escape ( ) [ ] { } . * + ? with a backslash to match them literally)`);
   return [...previous, value];
+}
+
+/** A --mask-value must compile as RE2 (linear time): said as commander says a bad flag value, before the command does anything. */
+async function checkMaskValues(command: Command): Promise<void> {
+  const values = (command.opts() as { maskValue?: unknown }).maskValue;
+  if (!Array.isArray(values) || values.length === 0) return;
+  const flags = command.options.find((o) => o.attributeName() === "maskValue")?.flags ?? "--mask-value <regex>";
+  const { maskPatternProblem } = await import("./core/render/mask.js");
+  for (const value of values as string[]) {
+    const problem = maskPatternProblem(value);
+    if (problem) {
+      command.error(`error: option '${flags}' argument '${value}' is invalid. must be an RE2 regular expression: ${problem} (escape ( ) [ ] { } . * + ? with a backslash to match them literally)`, { exitCode: 1, code: "commander.invalidArgument" });
+    }
+  }
 }
 
 /** A PlanParseError names the field; this names the file too. */
@@ -48,6 +64,7 @@ async function withPlanFile<T>(file: string, run: () => Promise<T>): Promise<T> 
   try {
     return await run();
   } catch (error) {
+    const [{ PlanParseError }, { CommandInputError }] = await Promise.all([load.parse(), load.checks()]);
     if (error instanceof PlanParseError) throw new CommandInputError(`${escapeForOneLine(file)} is not usable plan JSON: ${error.message}`, { cause: error });
     throw error;
   }
@@ -71,7 +88,13 @@ export function buildProgram(signal?: AbortSignal): Command {
     .showHelpAfterError()
     .exitOverride() // usage errors become exceptions, so main() decides the exit code
     // commander echoes arguments in its errors ("unknown option '…'"): never let them drive the terminal
-    .configureOutput({ writeErr: (text) => process.stderr.write(escapeUnprintable(text)) });
+    .configureOutput({ writeErr: (text) => process.stderr.write(escapeUnprintable(text)) })
+    // markers the CLI writes are sealed only when the operator gives it the App's DRIFTBACK_STATE_KEY; else unsigned (the App adopts them)
+    .hook("preAction", async (_program, command) => {
+      await checkMaskValues(command);
+      const { parseStateKeys, useStateKeys } = await import("./core/state-seal.js");
+      useStateKeys(parseStateKeys(process.env.DRIFTBACK_STATE_KEY));
+    });
 
   program
     .command("preview")
@@ -83,6 +106,13 @@ export function buildProgram(signal?: AbortSignal): Command {
     .option("--mask-attribute <glob>", "also hide attributes whose name matches (repeatable)", collect, [])
     .option("--mask-value <regex>", "also hide string values matching (repeatable)", collectRegex, [])
     .action(async (file: string, options: { maxChars: number; workspace: string; dir: string; maskAttribute: string[]; maskValue: string[] }) => {
+      const [{ parsePlan }, { readPlanJson }, { Masker }, { renderComment }, templates] = await Promise.all([
+        load.parse(),
+        import("./commands/plan-file.js"),
+        import("./core/render/mask.js"),
+        import("./core/render/preview.js"),
+        load.templates(),
+      ]);
       // a format newer than driftback knows is said in the comment itself
       const model = await withPlanFile(file, async () => parsePlan(await readPlanJson(file, "plan file")));
       const masker = new Masker({ attributes: options.maskAttribute, values: options.maskValue });
@@ -91,7 +121,7 @@ export function buildProgram(signal?: AbortSignal): Command {
           results: [{ kind: "planned", name: options.workspace, dir: options.dir, terraformWorkspace: "default", tool: model.terraformVersion ? `terraform ${model.terraformVersion}` : undefined, model }],
           maxChars: options.maxChars,
         },
-        { masker, templates: bundledTemplates() },
+        { masker, templates },
       );
       process.stdout.write(markdown);
     });
@@ -108,12 +138,13 @@ export function buildProgram(signal?: AbortSignal): Command {
     .addOption(new Option("--format <format>", "diff: unified diffs and reasons; json: {\"results\": [...]}").choices(["diff", "json"]).default("diff"))
     .option("--detailed-exitcode", "exit 2 when a drift was refused (0 none refused, 1 error)", false)
     .action(async (options: { dir: string; planJson: string; varFile: string[]; write: boolean; format: "diff" | "json"; maskAttribute: string[]; maskValue: string[]; detailedExitcode: boolean }) => {
+      const { codifyCommand } = await import("./commands/codify.js");
       const report = await withPlanFile(options.planJson, () =>
         codifyCommand({ dir: options.dir, planJson: options.planJson, varFiles: options.varFile, write: options.write, maskAttributes: options.maskAttribute, maskValues: options.maskValue }),
       );
       process.stdout.write(options.format === "json" ? `${JSON.stringify({ results: report.results }, null, 2)}\n` : report.text);
       // the engine refused what sits in those files; the run still failed: terraform could not have planned this code
-      if (report.parseErrors.length > 0) throw new CommandInputError(`the workspace does not parse, so the plan cannot be from this code: ${report.parseErrors.join("; ")}`);
+      if (report.parseErrors.length > 0) throw await inputError(`the workspace does not parse, so the plan cannot be from this code: ${report.parseErrors.join("; ")}`);
       if (options.detailedExitcode && report.results.some((r) => r.status === "refused")) exitCode = 2;
     });
 
@@ -125,7 +156,8 @@ export function buildProgram(signal?: AbortSignal): Command {
     .addOption(new Option("--format <format>", "json: {\"items\": [...]}; markdown: a table").choices(["json", "markdown"]).default("json"))
     .option("--detailed-exitcode", DRIFT_EXITCODE_HELP, false)
     .action(async (options: { planJson: string; workspace: string; format: DriftFormat; detailedExitcode: boolean }) => {
-      const result = await withPlanFile(options.planJson, () => driftCommandResult({ planJson: options.planJson, workspace: options.workspace, format: options.format, templates: bundledTemplates(), notice: warn }));
+      const [{ driftCommandResult }, templates] = await Promise.all([import("./commands/drift.js"), load.templates()]);
+      const result = await withPlanFile(options.planJson, () => driftCommandResult({ planJson: options.planJson, workspace: options.workspace, format: options.format, templates, notice: warn }));
       process.stdout.write(result.text);
       if (options.detailedExitcode && result.realDrift > 0) exitCode = 2;
     });
@@ -142,8 +174,9 @@ export function buildProgram(signal?: AbortSignal): Command {
     .addOption(new Option("--format <format>", "json or markdown").choices(["json", "markdown"]).default("json"))
     .option("--detailed-exitcode", DRIFT_EXITCODE_HELP, false)
     .action(async (options: { dir: string; workspace: string; binary: "terraform" | "tofu"; varFile: string[]; backendConfig: string[]; timeout: number; format: DriftFormat; detailedExitcode: boolean }) => {
+      const [{ requireDirectory }, { scanCommandResult }, templates] = await Promise.all([load.checks(), import("./commands/drift.js"), load.templates()]);
       await requireDirectory(options.dir, "--dir"); // otherwise terraform "cannot start" and the install gets the blame
-      const result = await scanCommandResult({ dir: options.dir, workspace: options.workspace, binary: options.binary, varFiles: options.varFile, backendConfig: options.backendConfig, timeoutMs: options.timeout * 60_000, format: options.format, templates: bundledTemplates(), notice: warn, ...(signal ? { signal } : {}) });
+      const result = await scanCommandResult({ dir: options.dir, workspace: options.workspace, binary: options.binary, varFiles: options.varFile, backendConfig: options.backendConfig, timeoutMs: options.timeout * 60_000, format: options.format, templates, notice: warn, ...(signal ? { signal } : {}) });
       process.stdout.write(result.text);
       if (options.detailedExitcode && result.realDrift > 0) exitCode = 2;
     });
@@ -166,12 +199,13 @@ export function buildProgram(signal?: AbortSignal): Command {
     .option("--detailed-exitcode", "with --dry-run: exit 2 when drift would get a pull request or waits for one (0 none, 1 error)", false)
     .action(async (options: { dir: string; planJson: string; workspace?: string; varFile: string[]; dryRun: boolean; verify: boolean; repo?: string; base?: string; botLogin?: string; format: "json" | "markdown"; incidentsFrom?: string; lastClean?: string; detailedExitcode: boolean }) => {
       const { varFile, detailedExitcode, ...rest } = options;
-      if (detailedExitcode && !rest.dryRun) throw new CommandInputError("--detailed-exitcode goes with --dry-run: a real run's outcome is the pull requests it opened");
-      const result = await backportCommand({ ...rest, varFiles: varFile, templates: bundledTemplates(), notice: warn, ...(signal ? { signal } : {}) });
+      if (detailedExitcode && !rest.dryRun) throw await inputError("--detailed-exitcode goes with --dry-run: a real run's outcome is the pull requests it opened");
+      const [{ backportCommand, failureLine, realDriftCount }, templates] = await Promise.all([import("./commands/backport.js"), load.templates()]);
+      const result = await backportCommand({ ...rest, varFiles: varFile, templates, notice: warn, ...(signal ? { signal } : {}) });
       process.stdout.write(result.text);
       const failed = failureLine(result.report);
-      if (failed) throw new CommandInputError(failed);
-      if (detailedExitcode && backportRealDrift(result.report) > 0) exitCode = 2;
+      if (failed) throw await inputError(failed);
+      if (detailedExitcode && realDriftCount(result.report) > 0) exitCode = 2;
     });
 
   program
@@ -181,10 +215,11 @@ export function buildProgram(signal?: AbortSignal): Command {
     .option("--dir <repo>", "the repository whose .github/driftback.yml configures the sources", ".")
     .option("--with-text", "also print each incident's description and timeline (they can hold customer data)", false)
     .action(async (options: { since: string; dir: string; withText: boolean }) => {
+      const { incidentsCommand } = await import("./commands/incidents.js");
       const result = await incidentsCommand(options);
       process.stdout.write(result.text);
       for (const problem of result.problems) warn(problem);
-      if (result.problems.length > 0) throw new CommandInputError(`${result.problems.length === 1 ? "one incident source" : `${result.problems.length} incident sources`} could not be read (see above)`);
+      if (result.problems.length > 0) throw await inputError(`${result.problems.length === 1 ? "one incident source" : `${result.problems.length} incident sources`} could not be read (see above)`);
     });
 
   program
@@ -195,7 +230,8 @@ export function buildProgram(signal?: AbortSignal): Command {
     .addOption(new Option("--format <format>", "json: {\"groups\": [...]}; markdown: tables").choices(["json", "markdown"]).default("json"))
     .option("--detailed-exitcode", "exit 2 when a difference no expected glob covers exists (0 none, 1 error)", false)
     .action(async (options: { dir: string; planJson: string[]; format: ParityFormat; detailedExitcode: boolean }) => {
-      const result = await parityCommand({ ...options, templates: bundledTemplates(), notice: warn });
+      const [{ parityCommand }, templates] = await Promise.all([import("./commands/parity.js"), load.templates()]);
+      const result = await parityCommand({ ...options, templates, notice: warn });
       process.stdout.write(result.text);
       exitCode = result.exitCode;
     });
@@ -213,6 +249,7 @@ export function buildProgram(signal?: AbortSignal): Command {
     .option("--verify", "plan the edited code (on a scratch copy): each aligned member plans only the aligned value, every other reader of an edited file nothing new", false)
     .addOption(new Option("--format <format>", "markdown: diffs and per-member outcome; json: the change set").choices(["json", "markdown"]).default("markdown"))
     .action(async (options: { dir: string; group: string; resource: string; attribute: string; to: string; planJson: string[]; dryRun: boolean; verify: boolean; format: AlignFormat }) => {
+      const { alignCommand } = await import("./commands/align.js");
       const result = await alignCommand({ ...options, notice: warn, ...(signal ? { signal } : {}) });
       process.stdout.write(result.text);
       exitCode = result.exitCode;
@@ -227,6 +264,7 @@ export function buildProgram(signal?: AbortSignal): Command {
     .requiredOption("--attribute <path>", "the difference's attribute glob")
     .option("--write", "write the config; without it, print the diff", false)
     .action(async (options: { dir: string; group: string; resource: string; attribute: string; write: boolean }) => {
+      const { expectCommand } = await import("./commands/expect.js");
       process.stdout.write(await expectCommand(options));
     });
 
@@ -234,7 +272,8 @@ export function buildProgram(signal?: AbortSignal): Command {
     .command("demo")
     .description("run the whole loop offline on the bundled example: plan preview, drift scan, codify, backport pull requests (dry run), environment parity")
     .action(async () => {
-      process.stdout.write(await demoCommand(bundledTemplates()));
+      const [{ demoCommand }, templates] = await Promise.all([import("./commands/demo.js"), load.templates()]);
+      process.stdout.write(await demoCommand(templates));
     });
 
   return program;
@@ -275,8 +314,6 @@ export async function main(argv: string[]): Promise<number> {
     return name ? SIGNAL_EXIT[name] : undefined;
   };
   try {
-    // markers the CLI writes are sealed only when the operator gives it the App's DRIFTBACK_STATE_KEY; else unsigned (the App adopts them)
-    useStateKeys(parseStateKeys(process.env.DRIFTBACK_STATE_KEY));
     await buildProgram(controller.signal).parseAsync(argv);
     return interrupted() ?? exitCode;
   } catch (error) {
@@ -286,14 +323,15 @@ export async function main(argv: string[]): Promise<number> {
     const stopped = interrupted();
     if (stopped !== undefined) return stopped;
     // the one exit point for every other error: whatever a bad file or flag put in the message, the terminal only displays it
-    process.stderr.write(`driftback: ${escapeUnprintable(errorMessage(error))}\n`);
+    process.stderr.write(`driftback: ${escapeUnprintable(await errorMessage(error))}\n`);
     return 1;
   } finally {
     signals.remove();
   }
 }
 
-function errorMessage(error: unknown): string {
+async function errorMessage(error: unknown): Promise<string> {
+  const { PlanParseError } = await load.parse();
   if (error instanceof PlanParseError) return `the plan JSON is not usable: ${error.message}`;
   if (error instanceof Error) return error.message;
   return String(error);

@@ -8,8 +8,9 @@ import { sectionItems, workspaceView, type DetailLevel, type SectionItem, type W
 import type { WorkspaceResult } from "./workspace-result.js";
 import { resultConclusion } from "./workspace-result.js";
 
-/** GitHub's limit for an issue or pull-request comment body. */
-export const COMMENT_LIMIT = 65_536;
+import { COMMENT_LIMIT } from "./limits.js";
+
+export { COMMENT_LIMIT };
 /** GitHub's limit for each of a check run's output.summary and output.text. */
 export const CHECK_FIELD_LIMIT = 65_535;
 export const PREVIEW_MARKER = "<!-- driftback:preview -->";
