@@ -2,6 +2,7 @@ import nock from "nock";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { differenceKey } from "../../src/core/parity/first-seen.js";
 import { BackportScenario, committedFiles, OWNER, REPO } from "./backport-harness.js";
+import { PARITY_CONFIG, parityFiles, parityPlan, parityRoot } from "./parity-fixtures.js";
 
 /**
  * Issue 16 §6 end to end: `/driftback align` on the drift dashboard (and its "align all to" box) opens the alignment
@@ -9,62 +10,12 @@ import { BackportScenario, committedFiles, OWNER, REPO } from "./backport-harnes
  * a local git repository). Shapes as the other commands' e2e tests: POST /issues/{n}/comments answers { id, html_url },
  * reactions POST /issues/comments/{id}/reactions { content }.
  */
-const CONFIG = `
-workspaces:
-  - name: staging
-    dir: envs/staging
-  - name: prod-us
-    dir: envs/prod-us
-  - name: prod-eu
-    dir: envs/prod-eu
-    tier: prod
-backport:
-  enabled: false
-`;
+const CONFIG = PARITY_CONFIG;
 
-const MODULE = `variable "name" {
-  type = string
-}
-
-variable "pool_size" {
-  type    = number
-  default = 20
-}
-
-resource "aws_db_proxy" "shop" {
-  name      = var.name
-  pool_size = var.pool_size
-  settings = {
-    DB_TIMEOUT = "10s"
-  }
-}
-`;
-
-const root = (name: string, extra = "") => `module "shop" {\n  source = "../../modules/service"\n  name   = "shop-${name}"\n${extra}}\n`;
-
-function plan(name: string, live: { pool: number; timeout: string }, code: { pool: number; timeout: string }): string {
-  const value = (v: { pool: number; timeout: string }) => ({ name: `shop-${name}`, pool_size: v.pool, settings: { DB_TIMEOUT: v.timeout } });
-  const change = (before: object, after: object, actions: string[]) => ({ address: "module.shop.aws_db_proxy.shop", module_address: "module.shop", mode: "managed", type: "aws_db_proxy", name: "shop", change: { actions, before, after, after_unknown: {}, before_sensitive: {}, after_sensitive: {} } });
-  const drifted = live.timeout !== code.timeout;
-  return JSON.stringify({
-    format_version: "1.2",
-    ...(drifted ? { resource_drift: [change(value(code), value(live), ["update"])] } : {}),
-    resource_changes: [change(value(live), value(code), drifted || live.pool !== code.pool ? ["update"] : ["no-op"])],
-  });
-}
-
-/** prod-eu's code says a pool of 10 (the others 20); its verification plan (in the driftback-verify-* copy) plans 20. */
+/** The parity repository, and prod-eu's verification plan (in the driftback-verify-* copy) planning the aligned 20. */
 const files = () => ({
-  "modules/service/main.tf": MODULE,
-  "envs/staging/main.tf": root("staging"),
-  "envs/staging/plan.json": plan("staging", { pool: 20, timeout: "10s" }, { pool: 20, timeout: "10s" }),
-  "envs/staging/.fake-terraform.json": JSON.stringify({ plan: "plan.json" }),
-  "envs/prod-us/main.tf": root("prod-us"),
-  "envs/prod-us/plan.json": plan("prod-us", { pool: 20, timeout: "10s" }, { pool: 20, timeout: "10s" }),
-  "envs/prod-us/.fake-terraform.json": JSON.stringify({ plan: "plan.json" }),
-  "envs/prod-eu/main.tf": root("prod-eu", "  pool_size = 10\n"),
-  "envs/prod-eu/plan.json": plan("prod-eu", { pool: 10, timeout: "60s" }, { pool: 10, timeout: "10s" }),
-  "envs/prod-eu/aligned.json": plan("prod-eu", { pool: 10, timeout: "60s" }, { pool: 20, timeout: "10s" }),
+  ...parityFiles(),
+  "envs/prod-eu/aligned.json": parityPlan("prod-eu", { pool: 10, timeout: "60s" }, { pool: 20, timeout: "10s" }),
   "envs/prod-eu/.fake-terraform.json": JSON.stringify({ plan: "plan.json", planWhenTargeted: "aligned.json" }),
 });
 
@@ -207,7 +158,7 @@ describe("/driftback align and the dashboard's align boxes (issue 16 §6; probot
     expect(replies().at(-1)).toContain("up to date in [#20]");
 
     // main changes prod-eu's file: the branch is built again on the new base, with the edit over the new text
-    scenario.world.baseSha = scenario.repo.commitTo({ ...files(), "README.md": "# infra\n", "envs/prod-eu/main.tf": `# prod-eu\n${root("prod-eu", "  pool_size = 10\n")}` }, "refs/heads/main");
+    scenario.world.baseSha = scenario.repo.commitTo({ ...files(), "README.md": "# infra\n", "envs/prod-eu/main.tf": `# prod-eu\n${parityRoot("prod-eu", "  pool_size = 10\n")}` }, "refs/heads/main");
     writes = scenario.world.writes().length;
     await app.receive("issue_comment", commentEvent(COMMAND, { id: 53 }));
     await app.idle();
@@ -233,7 +184,7 @@ describe("/driftback align and the dashboard's align boxes (issue 16 §6; probot
     await app.receive("issue_comment", commentEvent(COMMAND, { id: 71 }));
     await app.idle();
     const pull = scenario.world.openPulls()[0]!;
-    scenario.world.personPushes(pull.branch, "envs/prod-eu/main.tf", root("prod-eu", "  pool_size = 25\n"));
+    scenario.world.personPushes(pull.branch, "envs/prod-eu/main.tf", parityRoot("prod-eu", "  pool_size = 25\n"));
     const writes = scenario.world.writes().length;
     await app.receive("issue_comment", commentEvent(COMMAND, { id: 72 }));
     await app.idle();
