@@ -1,4 +1,5 @@
 import { benchBackport } from "./backport.js";
+import { benchCliStart } from "./cli-start.js";
 import { benchCodify } from "./codify.js";
 import { benchDriftCli } from "./drift-cli.js";
 import { benchIncidents } from "./incidents.js";
@@ -25,3 +26,4 @@ if (!only || only === "queue") await benchQueue();
 if (!only || only === "isolation") await benchIsolation();
 if (!only || only === "mask") benchMaskPatterns();
 if (!only || only === "parity") await benchParity();
+if (!only || only === "cli-start") await benchCliStart();
