@@ -12,7 +12,7 @@ import { COMMENT_LIMIT } from "./core/render/limits.js";
 
 /** Modules the commands use, loaded when one runs. */
 const load = {
-  templates: async () => (await import("./templates.js")).bundledTemplates(),
+  templates: async () => (await import("./templates.js")).cliTemplates(),
   checks: () => import("./commands/workspace-checks.js"),
   parse: () => import("./core/plan/parse.js"),
 };
@@ -138,9 +138,9 @@ export function buildProgram(signal?: AbortSignal): Command {
     .addOption(new Option("--format <format>", "diff: unified diffs and reasons; json: {\"results\": [...]}").choices(["diff", "json"]).default("diff"))
     .option("--detailed-exitcode", "exit 2 when a drift was refused (0 none refused, 1 error)", false)
     .action(async (options: { dir: string; planJson: string; varFile: string[]; write: boolean; format: "diff" | "json"; maskAttribute: string[]; maskValue: string[]; detailedExitcode: boolean }) => {
-      const { codifyCommand } = await import("./commands/codify.js");
+      const [{ codifyCommand }, templates] = await Promise.all([import("./commands/codify.js"), load.templates()]);
       const report = await withPlanFile(options.planJson, () =>
-        codifyCommand({ dir: options.dir, planJson: options.planJson, varFiles: options.varFile, write: options.write, maskAttributes: options.maskAttribute, maskValues: options.maskValue }),
+        codifyCommand({ dir: options.dir, planJson: options.planJson, varFiles: options.varFile, write: options.write, maskAttributes: options.maskAttribute, maskValues: options.maskValue, templates }),
       );
       process.stdout.write(options.format === "json" ? `${JSON.stringify({ results: report.results }, null, 2)}\n` : report.text);
       // the engine refused what sits in those files; the run still failed: terraform could not have planned this code

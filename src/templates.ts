@@ -51,18 +51,22 @@ const COMPILE_OPTIONS: CompileOptions = {
   knownHelpers: Object.fromEntries(Object.keys(helpers).map((name) => [name, true])),
 };
 
-/** Compiles every template eagerly: a broken template fails at start-up, not on a user's PR. */
-export function loadTemplates(dir: string = TEMPLATES_DIR): Templates {
+/**
+ * Compiles every template eagerly: a broken template fails at start-up, not on a user's PR. With `eager: false`
+ * (the CLI, which renders one or two of them per run) each template is read and compiled on its first use.
+ */
+export function loadTemplates(dir: string = TEMPLATES_DIR, options: { eager?: boolean } = {}): Templates {
+  const eager = options.eager ?? true;
   const hbs = Handlebars.create();
   for (const [name, fn] of Object.entries(helpers)) hbs.registerHelper(name, fn);
   const partialsDir = path.join(dir, "partials");
   const partials: Record<string, HandlebarsTemplateDelegate> = {};
   for (const file of readdirSync(partialsDir).filter((f) => f.endsWith(".hbs"))) {
     const name = path.basename(file, ".hbs");
-    partials[name] = compile(hbs, path.join(partialsDir, file));
+    partials[name] = compile(hbs, path.join(partialsDir, file), eager);
     hbs.registerPartial(name, partials[name]);
   }
-  const top = (name: string) => compile(hbs, path.join(dir, `${name}.hbs`));
+  const top = (name: string) => compile(hbs, path.join(dir, `${name}.hbs`), eager);
   const bind = (template: HandlebarsTemplateDelegate): Render => (view) => template(view, { allowProtoPropertiesByDefault: false });
   const trimmed = (template: HandlebarsTemplateDelegate): Render => (view) => bind(template)(view).trim();
   return {
@@ -121,7 +125,11 @@ export function loadTemplates(dir: string = TEMPLATES_DIR): Templates {
   };
 }
 
-function compile(hbs: typeof Handlebars, file: string): HandlebarsTemplateDelegate {
+function compile(hbs: typeof Handlebars, file: string, eager: boolean): HandlebarsTemplateDelegate {
+  if (!eager) {
+    let template: HandlebarsTemplateDelegate | undefined;
+    return (context, options) => (template ??= compile(hbs, file, true))(context, options);
+  }
   const source = readFileSync(file, "utf8");
   // plain text: HTTP answers, PagerDuty's notes (shown as text) and the terminal's codify report
   const markdown = !file.split(path.sep).includes("http") && !/^(incident-note-|codify-report)/.test(path.basename(file));
@@ -147,4 +155,11 @@ let cached: Templates | undefined;
 export function bundledTemplates(): Templates {
   cached ??= loadTemplates();
   return cached;
+}
+
+let cachedLazy: Templates | undefined;
+/** The bundled templates for the CLI: each compiled when first used (the test suite compiles them all). */
+export function cliTemplates(): Templates {
+  cachedLazy ??= loadTemplates(TEMPLATES_DIR, { eager: false });
+  return cachedLazy;
 }
