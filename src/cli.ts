@@ -79,10 +79,11 @@ function collect(value: string, previous: string[]): string[] {
 }
 
 /**
- * The commander program. `signal` (from main: Ctrl-C or SIGTERM) stops the terraform runs of `scan`,
- * `backport --verify` and `align --verify`.
+ * The commander program. `stop` (from main) starts catching Ctrl-C and SIGTERM and returns the signal that stops the
+ * terraform runs of `scan`, `backport --verify` and `align --verify`; the other commands end on a signal as any
+ * program does.
  */
-export function buildProgram(signal?: AbortSignal): Command {
+export function buildProgram(stop?: () => AbortSignal): Command {
   const program = new Command("driftback")
     .description("Plan previews, drift detection and drift backports for Terraform and OpenTofu")
     .showHelpAfterError()
@@ -176,7 +177,7 @@ export function buildProgram(signal?: AbortSignal): Command {
     .action(async (options: { dir: string; workspace: string; binary: "terraform" | "tofu"; varFile: string[]; backendConfig: string[]; timeout: number; format: DriftFormat; detailedExitcode: boolean }) => {
       const [{ requireDirectory }, { scanCommandResult }, templates] = await Promise.all([load.checks(), import("./commands/drift.js"), load.templates()]);
       await requireDirectory(options.dir, "--dir"); // otherwise terraform "cannot start" and the install gets the blame
-      const result = await scanCommandResult({ dir: options.dir, workspace: options.workspace, binary: options.binary, varFiles: options.varFile, backendConfig: options.backendConfig, timeoutMs: options.timeout * 60_000, format: options.format, templates, notice: warn, ...(signal ? { signal } : {}) });
+      const result = await scanCommandResult({ dir: options.dir, workspace: options.workspace, binary: options.binary, varFiles: options.varFile, backendConfig: options.backendConfig, timeoutMs: options.timeout * 60_000, format: options.format, templates, notice: warn, ...(stop ? { signal: stop() } : {}) });
       process.stdout.write(result.text);
       if (options.detailedExitcode && result.realDrift > 0) exitCode = 2;
     });
@@ -201,7 +202,7 @@ export function buildProgram(signal?: AbortSignal): Command {
       const { varFile, detailedExitcode, ...rest } = options;
       if (detailedExitcode && !rest.dryRun) throw await inputError("--detailed-exitcode goes with --dry-run: a real run's outcome is the pull requests it opened");
       const [{ backportCommand, failureLine, realDriftCount }, templates] = await Promise.all([import("./commands/backport.js"), load.templates()]);
-      const result = await backportCommand({ ...rest, varFiles: varFile, templates, notice: warn, ...(signal ? { signal } : {}) });
+      const result = await backportCommand({ ...rest, varFiles: varFile, templates, notice: warn, ...(stop ? { signal: stop() } : {}) });
       process.stdout.write(result.text);
       const failed = failureLine(result.report);
       if (failed) throw await inputError(failed);
@@ -250,7 +251,7 @@ export function buildProgram(signal?: AbortSignal): Command {
     .addOption(new Option("--format <format>", "markdown: diffs and per-member outcome; json: the change set").choices(["json", "markdown"]).default("markdown"))
     .action(async (options: { dir: string; group: string; resource: string; attribute: string; to: string; planJson: string[]; dryRun: boolean; verify: boolean; format: AlignFormat }) => {
       const { alignCommand } = await import("./commands/align.js");
-      const result = await alignCommand({ ...options, notice: warn, ...(signal ? { signal } : {}) });
+      const result = await alignCommand({ ...options, notice: warn, ...(stop ? { signal: stop() } : {}) });
       process.stdout.write(result.text);
       exitCode = result.exitCode;
     });
@@ -286,35 +287,44 @@ let exitCode = 0;
 const SIGNAL_EXIT: Record<"SIGINT" | "SIGTERM", number> = { SIGINT: 130, SIGTERM: 143 };
 
 /**
- * Ctrl-C (SIGINT) or SIGTERM while a command runs: aborts `controller`, whose signal stops terraform (SIGINT to its
- * process group, a bounded wait for it to release its state lock, then SIGKILL); the command's own cleanup removes
- * its scratch directories, and main returns 130 or 143. Returns what removes the handlers.
+ * Ctrl-C (SIGINT) or SIGTERM while a command that runs terraform runs: aborts the signal `catch()` returned (and
+ * started catching with), which stops terraform (SIGINT to its process group, a bounded wait for it to release its
+ * state lock, then SIGKILL); the command's own cleanup removes its scratch directories, and main returns 130 or 143.
  */
-function stopOnSignals(controller: AbortController): { received: () => "SIGINT" | "SIGTERM" | undefined; remove: () => void } {
+function stopOnSignals(): { catch: () => AbortSignal; received: () => "SIGINT" | "SIGTERM" | undefined; remove: () => void } {
+  const controller = new AbortController();
   let received: "SIGINT" | "SIGTERM" | undefined;
-  const handlers = (["SIGINT", "SIGTERM"] as const).map((name) => {
-    const handler = () => {
-      if (received) return; // a second Ctrl-C must not cut terraform's graceful stop short: the SIGKILL after the grace still comes
-      received = name;
-      process.stderr.write(`driftback: ${name} received: stopping terraform (it releases its state lock) and removing scratch files\n`);
-      controller.abort(new Error(`driftback received ${name}`));
-    };
-    process.on(name, handler);
-    return [name, handler] as const;
-  });
-  return { received: () => received, remove: () => handlers.forEach(([name, handler]) => process.off(name, handler)) };
+  let handlers: (readonly ["SIGINT" | "SIGTERM", () => void])[] | undefined;
+  const install = () =>
+    (["SIGINT", "SIGTERM"] as const).map((name) => {
+      const handler = () => {
+        if (received) return; // a second Ctrl-C must not cut terraform's graceful stop short: the SIGKILL after the grace still comes
+        received = name;
+        process.stderr.write(`driftback: ${name} received: stopping terraform (it releases its state lock) and removing scratch files\n`);
+        controller.abort(new Error(`driftback received ${name}`));
+      };
+      process.on(name, handler);
+      return [name, handler] as const;
+    });
+  return {
+    catch: () => {
+      handlers ??= install();
+      return controller.signal;
+    },
+    received: () => received,
+    remove: () => handlers?.forEach(([name, handler]) => process.off(name, handler)),
+  };
 }
 
 export async function main(argv: string[]): Promise<number> {
   exitCode = 0;
-  const controller = new AbortController();
-  const signals = stopOnSignals(controller);
+  const signals = stopOnSignals();
   const interrupted = (): number | undefined => {
     const name = signals.received();
     return name ? SIGNAL_EXIT[name] : undefined;
   };
   try {
-    await buildProgram(controller.signal).parseAsync(argv);
+    await buildProgram(signals.catch).parseAsync(argv);
     return interrupted() ?? exitCode;
   } catch (error) {
     // commander has already printed usage errors and help: `--help` exits 0, help shown for a missing command 1
