@@ -45,13 +45,14 @@ export async function parityOf(baseParser: HclParser, input: ParityInput): Promi
 async function parityWith(parser: HclParser, input: ParityInput): Promise<ParityResult> {
   const { config, checkoutDir } = input;
   const parse = (source: string) => parser.parse(source);
-  const graph = await loadRepoGraph(parser, checkoutDir);
+  // every .tf file read once: the call graph, each member's workspace code and the versions come from these texts
+  const read = await readRepoSources(checkoutDir);
+  const { sources } = read;
+  const graph = await loadRepoGraph(parser, checkoutDir, read);
   const found = parityGroups({ graph, workspaces: config.workspaces.map((w) => ({ name: w.name, dir: w.dir })), config: config.parity });
   const problems = [...found.problems];
   if (found.groups.length === 0) return { groups: [], problems };
 
-  // every .tf file read once; each member's workspace code loaded from those, with its own var files
-  const { sources } = await readRepoSources(checkoutDir);
   // each member's workspace code, loaded with its own var files; one that cannot be read makes its members unknown
   const inGroups = new Set(found.groups.flatMap((g) => g.members.map((m) => m.workspace)));
   const workspaces = new Map<string, HclWorkspace>();

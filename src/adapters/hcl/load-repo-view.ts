@@ -50,8 +50,13 @@ export async function readRepoSources(checkoutDir: string): Promise<{ sources: M
  * The module call graph of a checkout, calls through a linked dir pointing at the real dir. `resourceDirs` needs
  * no such mapping: links are not walked, so every file, and the dir it declares resources in, is at its real path.
  */
-export async function loadRepoGraph(parser: HclParser, checkoutDir: string): Promise<{ calls: Map<string, ModuleCall[]>; unread: string[]; resourceDirs: Set<string> }> {
-  const { sources, unread } = await readRepoSources(checkoutDir);
+export async function loadRepoGraph(
+  parser: HclParser,
+  checkoutDir: string,
+  /** The checkout's sources when the caller read them already (readRepoSources). */
+  read?: { sources: ReadonlyMap<string, string>; unread: readonly string[] },
+): Promise<{ calls: Map<string, ModuleCall[]>; unread: string[]; resourceDirs: Set<string> }> {
+  const { sources, unread } = read ?? (await readRepoSources(checkoutDir));
   const graph = repoGraphOf((source) => parser.parse(source), sources);
   return { calls: await realCalls(checkoutDir, graph.calls), unread: [...unread, ...graph.unread], resourceDirs: graph.resourceDirs };
 }

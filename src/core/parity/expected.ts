@@ -11,5 +11,17 @@ export function expectedMatcher(globs: readonly ExpectedGlob[]): (resource: stri
     address: glob.address !== undefined ? globMatcher(glob.address) : undefined,
     attribute: glob.attribute !== undefined ? globMatcher(glob.attribute) : undefined,
   }));
-  return (resource, attribute) => compiled.some((g) => (g.address ? g.address(resource) : true) && (g.attribute ? g.attribute(attribute) : true) && (g.address !== undefined || g.attribute !== undefined));
+  const anyResource = compiled.filter((g) => g.address === undefined && g.attribute !== undefined);
+  const perResource = compiled.filter((g) => g.address !== undefined);
+  // the defaults are attribute globs only, and the same attributes (id, arn, tags.Name) differ on every resource:
+  // their answer is kept per attribute, not computed again for each of thousands of resources
+  const byAttribute = new Map<string, boolean>();
+  return (resource, attribute) => {
+    let expected = byAttribute.get(attribute);
+    if (expected === undefined) {
+      expected = anyResource.some((g) => g.attribute!(attribute));
+      byAttribute.set(attribute, expected);
+    }
+    return expected || perResource.some((g) => g.address!(resource) && (g.attribute ? g.attribute(attribute) : true));
+  };
 }

@@ -19,20 +19,30 @@ export function sensitiveValue(value: JsonValue | undefined): MemberValue {
  */
 export function flattenValue(value: JsonValue | undefined, sensitive: Marks = undefined, prefix: readonly PathStep[] = []): Map<string, MemberValue> {
   const out = new Map<string, MemberValue>();
-  const walk = (node: JsonValue | undefined, marks: Marks, path: PathStep[]) => {
-    if (marks === true) return void out.set(formatAttributePath(path), sensitiveValue(node));
-    if (node !== null && typeof node === "object" && !Array.isArray(node) && Object.keys(node).length > 0) {
-      for (const key of Object.keys(node).sort()) {
-        const childMarks = marks !== null && typeof marks === "object" && !Array.isArray(marks) ? marks[key] : undefined;
-        walk(node[key], childMarks, [...path, key]);
+  // the path's text is built as the walk goes (formatAttributePath's notation): plans hold thousands of leaves
+  const walk = (node: JsonValue | undefined, marks: Marks, path: string) => {
+    if (marks === true) return void out.set(path, sensitiveValue(node));
+    if (node !== null && typeof node === "object" && !Array.isArray(node)) {
+      const keys = Object.keys(node);
+      if (keys.length > 0) {
+        const childMarks = marks !== null && typeof marks === "object" && !Array.isArray(marks) ? marks : undefined;
+        for (const key of keys.sort()) walk(node[key], childMarks?.[key], stepText(path, key));
+        return;
       }
-      return;
     }
-    if (Array.isArray(node) && hasMark(marks)) return void out.set(formatAttributePath(path), sensitiveValue(node));
-    out.set(formatAttributePath(path), node === undefined ? { absent: true } : { value: node });
+    if (Array.isArray(node) && hasMark(marks)) return void out.set(path, sensitiveValue(node));
+    out.set(path, node === undefined ? { absent: true } : { value: node });
   };
-  walk(value, sensitive, [...prefix]);
+  walk(value, sensitive, formatAttributePath(prefix));
   return out;
+}
+
+const PLAIN_KEY = /^[A-Za-z_][A-Za-z0-9_-]*$/;
+
+/** `path` one key further, as formatAttributePath writes it. */
+function stepText(path: string, key: string): string {
+  if (PLAIN_KEY.test(key)) return path ? `${path}.${key}` : key;
+  return `${path}[${JSON.stringify(key)}]`;
 }
 
 function hasMark(marks: Marks): boolean {
