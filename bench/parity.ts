@@ -15,6 +15,8 @@ import type { GroupReport } from "../src/core/parity/types.js";
 import { repoGraphOf } from "../src/core/repo/graph.js";
 import { RepoView } from "../src/core/repo/view.js";
 import { parityOf, type ParityResult } from "../src/usecases/parity.js";
+import { forgetIndexedSources } from "../src/core/hcl/workspace.js";
+import { forgetVersionFacts } from "../src/core/parity/versions.js";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const FILES = 2_000;
@@ -220,7 +222,12 @@ async function benchInProcess(parser: HclParser, dir: string, config: Config, pl
     new RepoView({ calls: graph.calls, resourceDirs: graph.resourceDirs }, roots);
     return sources.size;
   };
-  const parity = () => parityOf(parser, { checkoutDir: dir, config, plans });
+  // cold each round: nothing a previous round indexed is kept (HclWorkspace's per-text cache)
+  const parity = () => {
+    forgetIndexedSources();
+    forgetVersionFacts();
+    return parityOf(parser, { checkoutDir: dir, config, plans });
+  };
 
   // warm up both, and check what parity finds before timing it: a broken parity must not produce a fast number
   const files = await index();

@@ -198,22 +198,43 @@ export class HclWorkspace {
     if (!file.endsWith(".tf")) return;
     for (const key of this.resourceKeysByFile.get(file) ?? []) this.resources.delete(key);
     const dir = path.posix.dirname(file);
-    const keys: string[] = [];
-    // the hot path of indexing: parse, read the first three children of each top-level block, free
-    const tree = this.parse(this.sources.get(file)!);
-    try {
-      for (const block of topLevelBlocks(tree)) {
-        if (block.firstNamedChild?.text !== "resource") continue;
-        const type = block.namedChild(1);
-        const name = block.namedChild(2);
-        if (type?.type === "string_lit" && name?.type === "string_lit") keys.push(`${dir}|${unquote(type.text)}.${unquote(name.text)}`);
-      }
-    } finally {
-      tree.delete(); // nothing else has seen this tree, so freeing it now is safe
-    }
+    const keys = resourceNamesIn(this.parse, this.sources.get(file)!).map((name) => `${dir}|${name}`);
     for (const key of keys) this.resources.set(key, file);
     this.resourceKeysByFile.set(file, keys);
   }
+}
+
+/**
+ * The `type.name` of every resource block of a text. The same module files are indexed once per workspace that
+ * loads them (parity loads one per group member): the answer is kept per text, in a bounded cache.
+ */
+const resourceNamesByText = new Map<string, readonly string[]>();
+const RESOURCE_NAMES_CACHED = 4_096;
+
+/** Empties that cache: a benchmark's cold run. */
+export function forgetIndexedSources(): void {
+  resourceNamesByText.clear();
+}
+
+function resourceNamesIn(parse: ParseHcl, source: string): readonly string[] {
+  const known = resourceNamesByText.get(source);
+  if (known) return known;
+  const names: string[] = [];
+  // the hot path of indexing: parse, read the first three children of each top-level block, free
+  const tree = parse(source);
+  try {
+    for (const block of topLevelBlocks(tree)) {
+      if (block.firstNamedChild?.text !== "resource") continue;
+      const type = block.namedChild(1);
+      const name = block.namedChild(2);
+      if (type?.type === "string_lit" && name?.type === "string_lit") names.push(`${unquote(type.text)}.${unquote(name.text)}`);
+    }
+  } finally {
+    tree.delete(); // nothing else has seen this tree, so freeing it now is safe
+  }
+  if (resourceNamesByText.size >= RESOURCE_NAMES_CACHED) resourceNamesByText.clear();
+  resourceNamesByText.set(source, names);
+  return names;
 }
 
 /** `*.auto.tfvars` and `*.auto.tfvars.json`: terraform reads them in name order. */

@@ -80,24 +80,49 @@ export function workspaceVersions(parse: ParseHcl, files: ReadonlyMap<string, st
 
 /** Reads one .tf file into `collected`; returns the sources of the modules it calls. */
 function readConfigFile(parse: ParseHcl, file: string, source: string, isRoot: boolean, collected: Collected): string[] {
-  const tree = parseOrProblem(parse, file, source, collected.problems);
-  if (!tree) return [];
-  try {
+  // the same module files are read for every workspace calling them: what a text says is kept per text and role
+  const cacheKey = `${isRoot ? "root" : "module"}\u0000${source}`;
+  let facts = factsByText.get(cacheKey);
+  if (!facts) {
+    const own: Collected = { requiredVersions: new Set(), constraints: new Map(), modules: new Map(), problems: [] };
+    const tree = parseOrProblem(parse, file, source, own.problems);
     const called: string[] = [];
-    for (const block of topLevelBlocks(tree)) {
-      const type = blockType(block);
-      if (type === "terraform") readTerraformBlock(blockBody(block), isRoot, collected);
-      if (type === "module") {
-        const call = readModuleCall(blockBody(block));
-        if (call === undefined) continue;
-        if (call.source.startsWith("./") || call.source.startsWith("../")) called.push(call.source); // as localModuleDir decides
-        else addTo(collected.modules, call.key, call.version);
+    if (tree) {
+      try {
+        for (const block of topLevelBlocks(tree)) {
+          const type = blockType(block);
+          if (type === "terraform") readTerraformBlock(blockBody(block), isRoot, own);
+          if (type === "module") {
+            const call = readModuleCall(blockBody(block));
+            if (call === undefined) continue;
+            if (call.source.startsWith("./") || call.source.startsWith("../")) called.push(call.source); // as localModuleDir decides
+            else addTo(own.modules, call.key, call.version);
+          }
+        }
+      } finally {
+        tree.delete();
       }
     }
-    return called;
-  } finally {
-    tree.delete();
+    facts = { own, called };
+    // a problem names its file: only problem-free texts are shared between files
+    if (own.problems.length === 0) {
+      if (factsByText.size >= FACTS_CACHED) factsByText.clear();
+      factsByText.set(cacheKey, facts);
+    }
   }
+  for (const version of facts.own.requiredVersions) collected.requiredVersions.add(version);
+  for (const [key, values] of facts.own.constraints) for (const value of values) addTo(collected.constraints, key, value);
+  for (const [key, values] of facts.own.modules) for (const value of values) addTo(collected.modules, key, value);
+  collected.problems.push(...facts.own.problems);
+  return facts.called;
+}
+
+const factsByText = new Map<string, { own: Collected; called: string[] }>();
+const FACTS_CACHED = 4_096;
+
+/** Empties that cache: a benchmark's cold run. */
+export function forgetVersionFacts(): void {
+  factsByText.clear();
 }
 
 function parseOrProblem(parse: ParseHcl, file: string, source: string, problems: string[]): Tree | undefined {
