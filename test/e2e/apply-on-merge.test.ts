@@ -1,6 +1,5 @@
 import { existsSync } from "node:fs";
-import nock from "nock";
-import { afterEach, beforeEach, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import { APPLY_MARKER } from "../../src/core/backport/apply-view.js";
 import type { BackportMarker } from "../../src/core/backport/marker.js";
 import { GitHubApiMock } from "../support/github-api.js";
@@ -8,19 +7,12 @@ import { TestRepo } from "../support/git-repo.js";
 import { APP_ID, startApp } from "../support/probot-app.js";
 import { describeShared } from "../support/shared.js";
 import { BOT, type Change, dbRevert, mergeCommit as fixtureMergeCommit, mergedEvent as fixtureMergedEvent, planJson, PR, revertMarker, SECRET, sgRevert, standardApi as fixtureApi } from "./apply-fixtures.js";
+import { useMockedGitHub } from "../support/mocked-github.js";
 
 let api: GitHubApiMock;
 let repo: TestRepo;
 
-beforeEach(() => {
-  nock.disableNetConnect();
-  api = new GitHubApiMock();
-  repo = new TestRepo();
-});
-afterEach(() => {
-  nock.cleanAll();
-  nock.enableNetConnect();
-});
+useMockedGitHub((world) => ({ api, repo } = world));
 
 const mergeCommit = (plan: string, control: object = {}) => fixtureMergeCommit(repo, plan, control);
 const mergedEvent = (mergeSha: string, marker: BackportMarker = revertMarker, overrides: { merged?: boolean } = {}) => fixtureMergedEvent(repo, mergeSha, marker, overrides);

@@ -1,8 +1,8 @@
-import nock from "nock";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { planCommandHead } from "../../src/handlers/plan-command.js";
 import { GitHubApiMock } from "../support/github-api.js";
 import { TestRepo } from "../support/git-repo.js";
+import { useMockedGitHub } from "../support/mocked-github.js";
 import { startApp } from "../support/probot-app.js";
 import { describeShared } from "../support/shared.js";
 import { baseFiles, OWNER, planComment, prPayload, REPO, standardApi } from "./preview-fixtures.js";
@@ -11,15 +11,7 @@ import { baseFiles, OWNER, planComment, prPayload, REPO, standardApi } from "./p
 let api: GitHubApiMock;
 let repo: TestRepo;
 
-beforeEach(() => {
-  nock.disableNetConnect();
-  api = new GitHubApiMock();
-  repo = new TestRepo();
-});
-afterEach(() => {
-  nock.cleanAll();
-  nock.enableNetConnect();
-});
+useMockedGitHub((world) => ({ api, repo } = world));
 
 describe("planCommandHead", () => {
   const head = "0123456789abcdef0123456789abcdef01234567";

@@ -1,7 +1,7 @@
-import nock from "nock";
-import { afterEach, beforeEach, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import { GitHubApiMock } from "../support/github-api.js";
 import { TestRepo } from "../support/git-repo.js";
+import { useMockedGitHub } from "../support/mocked-github.js";
 import { startApp } from "../support/probot-app.js";
 import { describeShared } from "../support/shared.js";
 import { prPayload, standardApi } from "./preview-fixtures.js";
@@ -9,15 +9,7 @@ import { prPayload, standardApi } from "./preview-fixtures.js";
 let api: GitHubApiMock;
 let repo: TestRepo;
 
-beforeEach(() => {
-  nock.disableNetConnect();
-  api = new GitHubApiMock();
-  repo = new TestRepo();
-});
-afterEach(() => {
-  nock.cleanAll();
-  nock.enableNetConnect();
-});
+useMockedGitHub((world) => ({ api, repo } = world));
 
 const CONFIG = `
 workspaces:

@@ -1,25 +1,17 @@
 import { readFileSync } from "node:fs";
-import nock from "nock";
-import { afterEach, beforeEach, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import { GitHubApiMock } from "../support/github-api.js";
 import { TestRepo } from "../support/git-repo.js";
 import { APP_ID, startApp } from "../support/probot-app.js";
 import { describeShared } from "../support/shared.js";
 import { encodeMarker, MARKER_VERSION } from "../../src/core/backport/marker.js";
 import { baseFiles, CONFIG, OWNER, planComment, prApi, prPayload as fixturePayload, REPO, standardApi as fixtureApi } from "./preview-fixtures.js";
+import { useMockedGitHub } from "../support/mocked-github.js";
 
 let api: GitHubApiMock;
 let repo: TestRepo;
 
-beforeEach(() => {
-  nock.disableNetConnect();
-  api = new GitHubApiMock();
-  repo = new TestRepo();
-});
-afterEach(() => {
-  nock.cleanAll();
-  nock.enableNetConnect();
-});
+useMockedGitHub((world) => ({ api, repo } = world));
 
 const prPayload = (name: "pull_request.opened" | "pull_request.synchronize", sha: string, overrides: { fork?: boolean; draft?: boolean } = {}) => fixturePayload(repo, name, sha, overrides);
 const standardApi = (payload: any, changed: string[], config: string | null = CONFIG) => fixtureApi(api, payload, changed, config);
