@@ -74,6 +74,14 @@ const warn = (line: string) => process.stderr.write(`driftback: ${escapeUnprinta
 
 const DRIFT_EXITCODE_HELP = "exit 2 when there is real drift: actionable or deleted items, not noise or unapplied code (0 none, 1 error)";
 
+const DRIFT_FORMAT_HELP = "text: a table for terminals, the summary last (default when stdout is a terminal); json: {\"items\": [...]} (default in a pipe); markdown: a table";
+
+/** `--format` of drift and scan (text at a TTY, json in a pipe), and for text the width and colour. */
+async function textOutput(options: { format?: DriftFormat; color: boolean }): Promise<{ format: DriftFormat; textOutput: { width: number; colour: boolean } }> {
+  const { colourOn, defaultFormat, terminalWidth } = await import("./commands/terminal.js");
+  return { format: options.format ?? defaultFormat("json"), textOutput: { width: terminalWidth(), colour: colourOn({ noColor: !options.color }) } };
+}
+
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
@@ -154,11 +162,12 @@ export function buildProgram(stop?: () => AbortSignal): Command {
     .description("print the classified drift items of one plan (actionable, noise, unapplied, deleted)")
     .requiredOption("--plan-json <file>", "output of `terraform show -json <planfile>`")
     .option("--workspace <name>", "workspace name to put on each item", "default")
-    .addOption(new Option("--format <format>", "json: {\"items\": [...]}; markdown: a table").choices(["json", "markdown"]).default("json"))
+    .addOption(new Option("--format <format>", DRIFT_FORMAT_HELP).choices(["text", "json", "markdown"]))
+    .option("--no-color", "text format without colour (beats NO_COLOR and FORCE_COLOR)")
     .option("--detailed-exitcode", DRIFT_EXITCODE_HELP, false)
-    .action(async (options: { planJson: string; workspace: string; format: DriftFormat; detailedExitcode: boolean }) => {
-      const [{ driftCommandResult }, templates] = await Promise.all([import("./commands/drift.js"), load.templates()]);
-      const result = await withPlanFile(options.planJson, () => driftCommandResult({ planJson: options.planJson, workspace: options.workspace, format: options.format, templates, notice: warn }));
+    .action(async (options: { planJson: string; workspace: string; format?: DriftFormat; color: boolean; detailedExitcode: boolean }) => {
+      const [{ driftCommandResult }, templates, output] = await Promise.all([import("./commands/drift.js"), load.templates(), textOutput(options)]);
+      const result = await withPlanFile(options.planJson, () => driftCommandResult({ planJson: options.planJson, workspace: options.workspace, templates, notice: warn, ...output }));
       process.stdout.write(result.text);
       if (options.detailedExitcode && result.realDrift > 0) exitCode = 2;
     });
@@ -172,12 +181,13 @@ export function buildProgram(stop?: () => AbortSignal): Command {
     .option("--var-file <file>", "-var-file, relative to --dir (repeatable)", collect, [])
     .option("--backend-config <file>", "-backend-config for init, relative to --dir (repeatable)", collect, [])
     .option("--timeout <minutes>", `longest a single init, plan or show may run (1 to ${MAX_TIMEOUT_MINUTES})`, timeoutMinutes, 20)
-    .addOption(new Option("--format <format>", "json or markdown").choices(["json", "markdown"]).default("json"))
+    .addOption(new Option("--format <format>", DRIFT_FORMAT_HELP).choices(["text", "json", "markdown"]))
+    .option("--no-color", "text format without colour (beats NO_COLOR and FORCE_COLOR)")
     .option("--detailed-exitcode", DRIFT_EXITCODE_HELP, false)
-    .action(async (options: { dir: string; workspace: string; binary: "terraform" | "tofu"; varFile: string[]; backendConfig: string[]; timeout: number; format: DriftFormat; detailedExitcode: boolean }) => {
-      const [{ requireDirectory }, { scanCommandResult }, templates] = await Promise.all([load.checks(), import("./commands/drift.js"), load.templates()]);
+    .action(async (options: { dir: string; workspace: string; binary: "terraform" | "tofu"; varFile: string[]; backendConfig: string[]; timeout: number; format?: DriftFormat; color: boolean; detailedExitcode: boolean }) => {
+      const [{ requireDirectory }, { scanCommandResult }, templates, output] = await Promise.all([load.checks(), import("./commands/drift.js"), load.templates(), textOutput(options)]);
       await requireDirectory(options.dir, "--dir"); // otherwise terraform "cannot start" and the install gets the blame
-      const result = await scanCommandResult({ dir: options.dir, workspace: options.workspace, binary: options.binary, varFiles: options.varFile, backendConfig: options.backendConfig, timeoutMs: options.timeout * 60_000, format: options.format, templates, notice: warn, ...(stop ? { signal: stop() } : {}) });
+      const result = await scanCommandResult({ dir: options.dir, workspace: options.workspace, binary: options.binary, varFiles: options.varFile, backendConfig: options.backendConfig, timeoutMs: options.timeout * 60_000, templates, notice: warn, ...output, ...(stop ? { signal: stop() } : {}) });
       process.stdout.write(result.text);
       if (options.detailedExitcode && result.realDrift > 0) exitCode = 2;
     });

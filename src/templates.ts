@@ -4,6 +4,7 @@ import { fileURLToPath } from "node:url";
 import Handlebars from "handlebars";
 import type { Render, Templates } from "./core/templates.js";
 import { escapeMarkdownInline, escapeMarkdownProse, escapeMarkdownUrl } from "./core/render/escape-markdown.js";
+import { escapeTerminal } from "./core/render/terminal/escape-terminal.js";
 
 /** The interface lives in core (core renders through it and imports nothing above itself); this file implements it. */
 export type { Templates } from "./core/templates.js";
@@ -20,22 +21,25 @@ const helpers = {
   prose: (value: unknown) => new Handlebars.SafeString(escapeMarkdownProse(value)),
   /** A value as a link target: http(s) only, encoded so it cannot end the link. Every plain `{{…url}}` / `{{…Url}}` is this. */
   linkTarget: (value: unknown) => new Handlebars.SafeString(escapeMarkdownUrl(value)),
+  /** A value on a terminal line (templates/text/): control characters shown escaped, never HTML entities. Every plain `{{value}}` of a text template is this. */
+  terminal: (value: unknown) => new Handlebars.SafeString(escapeTerminal(value)),
 };
 
 /**
  * Markdown templates print every plain `{{value}}` through the markdown escaper (`cell`, or `linkTarget`
  * for a name ending in url): Handlebars' own HTML escaping leaves line breaks, pipes and markdown alone.
  * `{{{raw}}}` stays raw for what driftback rendered itself (partials' output, fenced code whose fence
- * the value cannot close). Plain-text templates (http/) are left as they are.
+ * the value cannot close). Terminal templates (text/) print every plain `{{value}}` through the terminal
+ * escaper (`terminal`) instead. Plain-text templates (http/) are left as they are.
  */
-function escapeValues(program: hbs.AST.Program): hbs.AST.Program {
+function escapeValues(program: hbs.AST.Program, format: "markdown" | "text" = "markdown"): hbs.AST.Program {
   const visitor = new Handlebars.Visitor();
   visitor.MustacheStatement = function (mustache: hbs.AST.MustacheStatement) {
     const path = mustache.path;
     if (mustache.escaped && mustache.params.length === 0 && !mustache.hash && path.type === "PathExpression") {
       const expression = path as hbs.AST.PathExpression;
       if (!(expression.original in helpers)) {
-        const helper = /url$/i.test(expression.parts.at(-1) ?? "") ? "linkTarget" : "cell";
+        const helper = format === "text" ? "terminal" : /url$/i.test(expression.parts.at(-1) ?? "") ? "linkTarget" : "cell";
         mustache.params = [expression];
         mustache.path = { type: "PathExpression", data: false, depth: 0, parts: [helper], original: helper, loc: expression.loc } as hbs.AST.PathExpression;
       }
@@ -106,6 +110,9 @@ export function loadTemplates(dir: string = TEMPLATES_DIR, options: { eager?: bo
       forkNotPlanned: trimmed(top("status/fork-not-planned")),
       planRefused: trimmed(top("status/plan-refused")),
     },
+    text: {
+      driftItems: bind(top("text/drift-items")),
+    },
     http: {
       bodyTooLarge: trimmed(top("http/body-too-large")),
       malformedRequest: trimmed(top("http/malformed-request")),
@@ -132,9 +139,11 @@ function compile(hbs: typeof Handlebars, file: string, eager: boolean): Handleba
   }
   const source = readFileSync(file, "utf8");
   // plain text: HTTP answers, PagerDuty's notes (shown as text) and the terminal's codify report
-  const markdown = !file.split(path.sep).includes("http") && !/^(incident-note-|codify-report)/.test(path.basename(file));
+  const dirs = file.split(path.sep);
+  const text = dirs.at(-2) === "text"; // the terminal's text format: its own escaper
+  const markdown = !text && !dirs.includes("http") && !/^(incident-note-|codify-report)/.test(path.basename(file));
   try {
-    const parse = () => (markdown ? escapeValues(hbs.parse(source)) : source);
+    const parse = () => (text ? escapeValues(hbs.parse(source), "text") : markdown ? escapeValues(hbs.parse(source)) : source);
     const template = hbs.compile(parse(), COMPILE_OPTIONS);
     // Handlebars compiles lazily; force it now so syntax errors surface at load time
     hbs.precompile(parse(), COMPILE_OPTIONS);

@@ -144,7 +144,7 @@ const rows: Row[] = [
   { input: "drift on a value nested 5,000 levels deep", argv: () => ["drift", "--plan-json", at("deep.json")], exit: 1, stderr: /deep\.json .*nested more than 128 levels deep/ },
   { input: "drift on a 600 MB file", argv: () => ["drift", "--plan-json", at("huge.json")], exit: 1, stderr: /--plan-json .*huge\.json is 600\.0 MB, over driftback's limit of 500\.0 MB/ },
   { input: "drift on `terraform show -json` of a state", argv: () => ["drift", "--plan-json", STATE], exit: 1, stderr: STATE_ADVICE },
-  { input: "drift --format bogus", argv: () => ["drift", "--plan-json", EXAMPLE, "--format", "bogus"], exit: 1, stderr: /option '--format <format>' argument 'bogus' is invalid\. Allowed choices are json, markdown/ },
+  { input: "drift --format bogus", argv: () => ["drift", "--plan-json", EXAMPLE, "--format", "bogus"], exit: 1, stderr: /option '--format <format>' argument 'bogus' is invalid\. Allowed choices are text, json, markdown/ },
   { input: "drift on a plan in a newer format", argv: () => ["drift", "--plan-json", at("version-99.json")], exit: 0, stderr: /^driftback: This plan's format_version is 99\.0, newer than driftback knows/, stdout: /"items"/ },
   // codify
   { input: "codify without --dir", argv: () => ["codify", "--plan-json", EXAMPLE], exit: 1, stderr: /required option '--dir <workspace>' not specified/ },

@@ -5,11 +5,18 @@ import { publicItem, type PublicDriftItem } from "../core/drift/report.js";
 import { parsePlan } from "../core/plan/parse.js";
 import { Masker } from "../core/render/mask.js";
 import { cellText } from "../core/render/cell.js";
+import { renderDriftText } from "../core/render/terminal/drift-text.js";
 import type { TerraformRunner } from "../ports.js";
 import type { Templates } from "../templates.js";
 import { newerFormatNotice, readPlanJson } from "./plan-file.js";
 
-export type DriftFormat = "json" | "markdown";
+export type DriftFormat = "json" | "markdown" | "text";
+
+/** For `--format text`: the terminal's width and whether to colour (decided in commands/terminal.ts). */
+export interface TextOutput {
+  width: number;
+  colour: boolean;
+}
 
 /** What `drift` and `scan` print, and how many items are real drift (for `--detailed-exitcode`). */
 export interface DriftCommandResult {
@@ -24,12 +31,12 @@ export function realDriftCount(items: readonly DriftItem[]): number {
 }
 
 /** `driftback drift`: the classified drift items of one plan file. */
-export async function driftCommand(options: { planJson: string; workspace: string; format: DriftFormat; templates: Templates; notice?: (line: string) => void }): Promise<string> {
+export async function driftCommand(options: { planJson: string; workspace: string; format: DriftFormat; templates: Templates; notice?: (line: string) => void; textOutput?: TextOutput }): Promise<string> {
   return (await driftCommandResult(options)).text;
 }
 
 /** `driftback drift`, with the count of real drift. */
-export async function driftCommandResult(options: { planJson: string; workspace: string; format: DriftFormat; templates: Templates; notice?: (line: string) => void }): Promise<DriftCommandResult> {
+export async function driftCommandResult(options: { planJson: string; workspace: string; format: DriftFormat; templates: Templates; notice?: (line: string) => void; textOutput?: TextOutput }): Promise<DriftCommandResult> {
   const model = parsePlan(await readPlanJson(options.planJson, "--plan-json"));
   const notice = newerFormatNotice(model, options.templates);
   if (notice) options.notice?.(notice);
@@ -47,6 +54,7 @@ export interface ScanCommandOptions {
   timeoutMs: number;
   format: DriftFormat;
   templates: Templates;
+  textOutput?: TextOutput;
   terraform?: TerraformRunner;
   notice?: (line: string) => void;
   /** Stops terraform (SIGINT to its process group, so it releases its state lock): the CLI's Ctrl-C. */
@@ -82,8 +90,12 @@ export async function scanCommandResult(options: ScanCommandOptions): Promise<Dr
   return { text: formatItems(items.map((item) => publicItem(item, masker)), options), realDrift: realDriftCount(items) };
 }
 
-function formatItems(items: PublicDriftItem[], options: { workspace: string; format: DriftFormat; templates: Templates }): string {
+function formatItems(items: PublicDriftItem[], options: { workspace: string; format: DriftFormat; templates: Templates; textOutput?: TextOutput }): string {
   if (options.format === "json") return `${JSON.stringify({ items }, null, 2)}\n`;
+  if (options.format === "text") {
+    const { width, colour } = options.textOutput ?? { width: 80, colour: false };
+    return renderDriftText(items, { workspace: options.workspace, width, colour, render: options.templates.text.driftItems });
+  }
   return options.templates.driftItems({
     workspace: options.workspace,
     items: items.map((i) => ({ ...i, path: i.path || "(whole resource)", before: cellText(i.before), after: cellText(i.after) })),

@@ -7,7 +7,7 @@
  * escapes, math) or make GitHub add a mention, an issue reference or a bare-URL link after rendering
  * (a word joiner, U+2060, follows every `@` and `#` and breaks `://` and `www.`).
  * Code blocks are not inline: they take the value raw inside a fence it cannot close (fence.ts).
- * A plain-text escaper for terminals would sit beside this one, with its own rules.
+ * The text format for terminals has its own escaper beside this one (terminal/escape-terminal.ts).
  */
 export function escapeMarkdownInline(value: unknown): string {
   const text = String(value ?? "").replace(LINE_BREAK, " ");
