@@ -112,6 +112,7 @@ export function loadTemplates(dir: string = TEMPLATES_DIR, options: { eager?: bo
     },
     text: {
       driftItems: bind(top("text/drift-items")),
+      driftColumns: trimmed(top("text/drift-columns")),
     },
     http: {
       bodyTooLarge: trimmed(top("http/body-too-large")),

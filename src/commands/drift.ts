@@ -94,7 +94,7 @@ function formatItems(items: PublicDriftItem[], options: { workspace: string; for
   if (options.format === "json") return `${JSON.stringify({ items }, null, 2)}\n`;
   if (options.format === "text") {
     const { width, colour } = options.textOutput ?? { width: 80, colour: false };
-    return renderDriftText(items, { workspace: options.workspace, width, colour, render: options.templates.text.driftItems });
+    return renderDriftText(items, { workspace: options.workspace, width, colour, render: options.templates.text.driftItems, columns: options.templates.text.driftColumns });
   }
   return options.templates.driftItems({
     workspace: options.workspace,

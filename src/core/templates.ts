@@ -51,7 +51,7 @@ export interface Templates {
   /** Short check-run messages, one template each. */
   status: { planning: Render; superseded: Render; internalError: Render; forkNotPlanned: Render; /** The reply to a `/driftback plan` that is refused ({ moved, given, head }). */ planRefused: Render };
   /** The text format for terminals (issue 17): `drift` and `scan --format text` (values through the terminal escaper). */
-  text: { driftItems: Render };
+  text: { driftItems: Render; /** The table's column headers, one a line: resource, attribute, class, kind, recorded, live. */ driftColumns: Render };
   /** The `error` messages of driftback's HTTP endpoints (JSON answers: values are made printable by the caller). */
   http: {
     bodyTooLarge: Render;

@@ -46,6 +46,8 @@ export interface DriftTextOptions {
   colour: boolean;
   /** templates/text/drift-items.hbs: heading, the table (given rendered), the words of the summary. */
   render: Render;
+  /** templates/text/drift-columns.hbs: the six column headers, one a line. */
+  columns: Render;
 }
 
 /**
@@ -54,14 +56,17 @@ export interface DriftTextOptions {
  * colour come in.
  */
 export function renderDriftText(items: readonly PublicDriftItem[], options: DriftTextOptions): string {
+  const headers = options.columns({}).split("\n").map((h) => h.trim());
+  if (headers.length !== 6) throw new Error(`templates/text/drift-columns.hbs must name 6 columns, one a line; it names ${headers.length}`);
+  const [resource, attribute, cls, kind, recorded, live] = headers as [string, string, string, string, string, string];
   const columns: Column[] = [
     { header: " ", fixed: true },
-    { header: "Resource", min: 24 }, // the address matters most: the others give way first
-    { header: "Attribute", min: 10 },
-    { header: "Class", fixed: true },
-    { header: "Kind", min: 6 },
-    { header: "Recorded", min: 8, shrinkFirst: true },
-    { header: "Live", min: 8, shrinkFirst: true },
+    { header: resource, min: 24 }, // the address matters most: the others give way first
+    { header: attribute, min: 10 },
+    { header: cls, fixed: true },
+    { header: kind, min: 6 },
+    { header: recorded, min: 8, shrinkFirst: true },
+    { header: live, min: 8, shrinkFirst: true },
   ];
   const rows = items.map((i) => [SYMBOL[i.class].symbol, i.address, i.path || "(whole resource)", i.class, i.taxonomy, cellText(i.before), cellText(i.after)].map(escapeTerminal));
   const table = items.length
