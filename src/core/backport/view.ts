@@ -285,7 +285,7 @@ function parityNotes(codified: readonly SettledDrift[], siblings: ParitySiblings
     const note = siblings(drift.item.workspace, drift.item.address, drift.item.pathText);
     if (!note || seen.has(note.command)) continue;
     seen.add(note.command);
-    const secret = isMaskedPath(note.attribute, masker);
+    const secret = masker.isMaskedPath(note.attribute);
     const others = note.others.map(({ member, value }) => ({
       member: show(member, masker),
       value: secret || "sensitive" in value ? SENSITIVE_PLACEHOLDER : "value" in value ? show(cellText(value.value), masker) : "absent" in value ? "(absent)" : "(unknown)",
@@ -301,10 +301,6 @@ function parityNotes(codified: readonly SettledDrift[], siblings: ParitySiblings
     });
   }
   return notes;
-}
-
-function isMaskedPath(path: string, masker: Masker): boolean {
-  return masker.isMaskedKey(path) || masker.isMaskedKey(path.split(/[.[\]"]+/).filter(Boolean).at(-1) ?? path);
 }
 
 function show(text: string, masker: Masker): string {

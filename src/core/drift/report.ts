@@ -44,7 +44,8 @@ export function publicItem(item: DriftItem, masker: Masker, tier: Parameters<typ
   };
 }
 
-function containsMasked(value: JsonValue, masker: Masker): boolean {
+/** A value holding a masked value, or a map key the mask rules name, anywhere inside it. */
+export function containsMasked(value: JsonValue, masker: Masker): boolean {
   if (typeof value === "string") return masker.isMaskedValue(value);
   if (Array.isArray(value)) return value.some((v) => containsMasked(v, masker));
   if (value && typeof value === "object") return Object.entries(value).some(([k, v]) => masker.isMaskedKey(k) || containsMasked(v, masker));

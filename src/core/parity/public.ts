@@ -1,4 +1,5 @@
 import type { JsonValue } from "../plan/model.js";
+import { containsMasked } from "../drift/report.js";
 import type { Masker } from "../render/mask.js";
 import type { DifferenceCause, MemberValue, ParityReport, VersionRow } from "./types.js";
 
@@ -52,16 +53,8 @@ export function publicParity(report: ParityReport, masker: Masker): { groups: Pu
 function publicValue(value: MemberValue, attribute: string, masker: Masker): PublicMemberValue {
   if ("sensitive" in value) return { sensitive: true };
   if (!("value" in value)) return value;
-  const lastKey = attribute.split(/[.[\]"]+/).filter(Boolean).at(-1) ?? attribute;
-  if (masker.isMaskedKey(attribute) || masker.isMaskedKey(lastKey) || containsMaskedValue(value.value, masker)) return { sensitive: true };
+  if (masker.isMaskedPath(attribute) || containsMasked(value.value, masker)) return { sensitive: true };
   return value;
-}
-
-function containsMaskedValue(value: JsonValue, masker: Masker): boolean {
-  if (typeof value === "string") return masker.isMaskedValue(value);
-  if (Array.isArray(value)) return value.some((v) => containsMaskedValue(v, masker));
-  if (value !== null && typeof value === "object") return Object.entries(value).some(([k, v]) => masker.isMaskedKey(k) || containsMaskedValue(v, masker));
-  return false;
 }
 
 /** The number of differences no expected glob covered: what `--detailed-exitcode` and the metric count. */

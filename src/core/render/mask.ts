@@ -80,6 +80,11 @@ export class Masker {
     return masked;
   }
 
+  /** An attribute path (`env.DB_PASSWORD`, `["odd key"].token`) is masked when it, or its last key, matches. */
+  isMaskedPath(path: string): boolean {
+    return this.isMaskedKey(path) || this.isMaskedKey(path.split(/[.[\]"]+/).filter(Boolean).at(-1) ?? path);
+  }
+
   /** True when a value pattern matches anywhere in `value`; a value over MAX_MATCHED_VALUE characters is hidden unread. */
   isMaskedValue(value: string): boolean {
     if (value.length > MAX_MATCHED_VALUE) return true;

@@ -2,22 +2,16 @@ import { differenceKey } from "../parity/first-seen.js";
 import type { PublicDifference, PublicGroup, PublicMemberValue } from "../parity/public.js";
 import { cellText } from "./cell.js";
 
-/** What each cause means, in the words the dashboard and the CLI use. */
-const CAUSES = {
-  code: "code: the members declare different values",
-  drift: "drift: changed outside Terraform in",
-  unapplied: "unapplied: code changed and not applied",
-} as const;
-
 export interface ParityGroupView {
   name: string;
   module?: string;
-  origin: string;
+  /** Configured in .github/driftback.yml, or found because the members call the same module (the template words it). */
+  configured: boolean;
   members: string[];
   clean: boolean;
   /** Some difference has a first sighting (the dashboard): the table gets a Since column. */
   dated: boolean;
-  differences: { kind: string; resource: string; attribute: string; cells: string[]; cause: string; since?: string }[];
+  differences: { kind: string; resource: string; attribute: string; cells: string[]; cause: CauseView | null; since?: string }[];
   /** The dashboard's "align all to" boxes (issue 16 §6), per difference shown: one per distinct value, with its first member. */
   align?: { resource: string; attribute: string; boxes: { box: string; value: string; member: string }[] }[];
   versions: { kind: string; name: string; cells: string[] }[];
@@ -40,7 +34,7 @@ export function parityView(groups: readonly PublicGroup[], today?: string, maxRo
     return {
     name: group.name,
     ...(group.module !== undefined && group.module !== group.name ? { module: group.module } : {}),
-    origin: group.origin === "configured" ? "configured in .github/driftback.yml" : "members call the same module",
+    configured: group.origin === "configured",
     members: group.members,
     clean: group.differences.length === 0 && group.versions.length === 0,
     dated: group.differences.some((d) => d.first_seen !== undefined),
@@ -49,7 +43,7 @@ export function parityView(groups: readonly PublicGroup[], today?: string, maxRo
       resource: d.resource,
       attribute: d.attribute,
       cells: group.members.map((member) => valueText(d.values[member])),
-      cause: d.kind === "declared" ? "" : d.cause === "drift" ? `${CAUSES.drift} ${(d.drift ?? []).map((x) => (x.incident ? `${x.member} (incident ${x.incident})` : x.member)).join(", ")}` : d.cause ? CAUSES[d.cause] : "",
+      cause: causeView(d),
       ...(d.first_seen ? { since: sinceText(d.first_seen, today) } : {}),
     })),
     versions: take(group.versions).map((row) => ({ kind: row.kind, name: row.name, cells: group.members.map((member) => row.values[member] ?? "—") })),
@@ -100,4 +94,17 @@ function sinceText(firstSeen: string, today: string | undefined): string {
   if (!today) return firstSeen;
   const days = Math.max(0, Math.round((Date.parse(today) - Date.parse(firstSeen)) / 86_400_000));
   return `${firstSeen} (${days} ${days === 1 ? "day" : "days"})`;
+}
+
+/** A live difference's cause as the template words it; none for a declared one. */
+export interface CauseView {
+  code: boolean;
+  unapplied: boolean;
+  /** The members it drifted in, with the incident linked to each drift. */
+  drift: { member: string; incident: string | null }[] | null;
+}
+
+function causeView(d: PublicDifference): CauseView | null {
+  if (d.kind === "declared" || !d.cause) return null;
+  return { code: d.cause === "code", unapplied: d.cause === "unapplied", drift: d.cause === "drift" ? (d.drift ?? []).map((x) => ({ member: x.member, incident: x.incident ?? null })) : null };
 }
