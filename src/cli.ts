@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { realpathSync } from "node:fs";
+import { readFileSync, realpathSync } from "node:fs";
 import { pathToFileURL } from "node:url";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 // only what building the program needs loads here: `driftback --help` starts like a terminal tool. Each command's
@@ -82,6 +82,13 @@ async function textOutput(options: { format?: DriftFormat; color: boolean }): Pr
   return { format: options.format ?? defaultFormat("json"), textOutput: { width: terminalWidth(), colour: colourOn({ noColor: !options.color }) } };
 }
 
+/** package.json's version, read when `--version` asks (src/cli.ts and lib/cli.js both sit one level below it). */
+function packageVersion(): string {
+  const text = readFileSync(new URL("../package.json", import.meta.url), "utf8");
+  const version = (JSON.parse(text) as { version?: unknown }).version;
+  return typeof version === "string" ? version : "unknown";
+}
+
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
@@ -96,6 +103,13 @@ export function buildProgram(stop?: () => AbortSignal): Command {
     .description("Plan previews, drift detection and drift backports for Terraform and OpenTofu")
     .showHelpAfterError()
     .exitOverride() // usage errors become exceptions, so main() decides the exit code
+    // commander's own .version() wants the string now; this reads package.json only when asked
+    .option("-V, --version", "print driftback's version")
+    .on("option:version", () => {
+      const version = packageVersion();
+      process.stdout.write(`${version}\n`);
+      throw new CommanderError(0, "commander.version", version);
+    })
     // commander echoes arguments in its errors ("unknown option '…'"): never let them drive the terminal
     .configureOutput({ writeErr: (text) => process.stderr.write(escapeUnprintable(text)) })
     // markers the CLI writes are sealed only when the operator gives it the App's DRIFTBACK_STATE_KEY; else unsigned (the App adopts them)

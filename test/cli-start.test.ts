@@ -28,6 +28,10 @@ describe("driftback loads each command's dependencies when that command runs", (
     expect(packages).toEqual(["ansi-regex", "commander", "strip-ansi"]);
   });
 
+  it("--version loads no more than --help: package.json is read, not imported", () => {
+    expect(loaded(["--version"]).sources).toEqual(["src/cli.ts", "src/core/printable.ts", "src/core/render/limits.ts"]);
+  });
+
   it("preview loads neither the App's stack (Probot, BullMQ, Octokit) nor the HCL toolchain", () => {
     const { sources, packages } = loaded(["preview", path.join(ROOT, "examples/plan.json")]);
     for (const heavy of ["probot", "bullmq", "ioredis", "@octokit/rest", "@cdktf/hcl-tools", "@cdktf/hcl2json", "web-tree-sitter", "execa"]) expect(packages).not.toContain(heavy);
