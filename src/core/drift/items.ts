@@ -52,10 +52,12 @@ export function classifyDrift(model: PlanModel, workspace: string): DriftItem[] 
     else relevant.set(r.resource, [r.attribute]);
   }
   const drifted = new Map<string, PathStep[][]>();
+  const deleted = new Set<string>();
   for (const drift of model.resourceDrift) {
     if (drift.mode === "data") continue;
     if (drift.action === "delete") {
       items.push(item(workspace, drift, [], drift.before ?? null, null, false, "deleted", true));
+      deleted.add(drift.address);
       continue;
     }
     if (drift.action !== "update") continue;
@@ -78,6 +80,8 @@ export function classifyDrift(model: PlanModel, workspace: string): DriftItem[] 
   }
   for (const change of model.resourceChanges) {
     if (change.mode === "data" || change.action === "no-op" || change.action === "read") continue;
+    // the re-create of a resource deleted outside Terraform is that deletion's own fix, counted once (as deleted)
+    if (change.action === "create" && deleted.has(change.address)) continue;
     if (change.action !== "update") {
       items.push(item(workspace, change, [], change.before ?? null, change.after ?? null, false, "unapplied", true));
       continue;
