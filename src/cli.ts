@@ -5,6 +5,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from "commander
 // only what building the program needs loads here: `driftback --help` starts like a terminal tool. Each command's
 // stack (the HCL toolchain, Octokit, terraform's runner, templates) loads when that command runs (see `load`).
 import type { AlignFormat } from "./commands/align.js";
+import type { BackportFormat } from "./commands/backport-output.js";
 import type { DriftFormat } from "./commands/drift.js";
 import type { ParityFormat } from "./commands/parity.js";
 import { escapeForOneLine, escapeUnprintable } from "./core/printable.js";
@@ -76,11 +77,13 @@ const DRIFT_EXITCODE_HELP = "exit 2 when there is real drift: actionable or dele
 
 const DRIFT_FORMAT_HELP = "text: a table for terminals, the summary last (default when stdout is a terminal); json: {\"items\": [...]} (default in a pipe); markdown: a table";
 
-/** `--format` of drift and scan (text at a TTY, json in a pipe), and for text the width and colour. */
-async function textOutput(options: { format?: DriftFormat; color: boolean }): Promise<{ format: DriftFormat; textOutput: { width: number; colour: boolean } }> {
+/** `--format` of a command with a text format (text at a TTY, `pipeDefault` in a pipe: what it printed before), and for text the width and colour. */
+async function textOutput<F extends string>(options: { format?: F | "text"; color: boolean }, pipeDefault: F): Promise<{ format: F | "text"; textOutput: { width: number; colour: boolean } }> {
   const { colourOn, defaultFormat, terminalWidth } = await import("./commands/terminal.js");
-  return { format: options.format ?? defaultFormat("json"), textOutput: { width: terminalWidth(), colour: colourOn({ noColor: !options.color }) } };
+  return { format: options.format ?? defaultFormat(pipeDefault), textOutput: { width: terminalWidth(), colour: colourOn({ noColor: !options.color }) } };
 }
+
+const NO_COLOR_HELP = "text format without colour (beats NO_COLOR and FORCE_COLOR)";
 
 /** package.json's version, read when `--version` asks (src/cli.ts and lib/cli.js both sit one level below it). */
 function packageVersion(): string {
@@ -180,7 +183,7 @@ export function buildProgram(stop?: () => AbortSignal): Command {
     .option("--no-color", "text format without colour (beats NO_COLOR and FORCE_COLOR)")
     .option("--detailed-exitcode", DRIFT_EXITCODE_HELP, false)
     .action(async (options: { planJson: string; workspace: string; format?: DriftFormat; color: boolean; detailedExitcode: boolean }) => {
-      const [{ driftCommandResult }, templates, output] = await Promise.all([import("./commands/drift.js"), load.templates(), textOutput(options)]);
+      const [{ driftCommandResult }, templates, output] = await Promise.all([import("./commands/drift.js"), load.templates(), textOutput(options, "json")]);
       const result = await withPlanFile(options.planJson, () => driftCommandResult({ planJson: options.planJson, workspace: options.workspace, templates, notice: warn, ...output }));
       process.stdout.write(result.text);
       if (options.detailedExitcode && result.realDrift > 0) exitCode = 2;
@@ -199,7 +202,7 @@ export function buildProgram(stop?: () => AbortSignal): Command {
     .option("--no-color", "text format without colour (beats NO_COLOR and FORCE_COLOR)")
     .option("--detailed-exitcode", DRIFT_EXITCODE_HELP, false)
     .action(async (options: { dir: string; workspace: string; binary: "terraform" | "tofu"; varFile: string[]; backendConfig: string[]; timeout: number; format?: DriftFormat; color: boolean; detailedExitcode: boolean }) => {
-      const [{ requireDirectory }, { scanCommandResult }, templates, output] = await Promise.all([load.checks(), import("./commands/drift.js"), load.templates(), textOutput(options)]);
+      const [{ requireDirectory }, { scanCommandResult }, templates, output] = await Promise.all([load.checks(), import("./commands/drift.js"), load.templates(), textOutput(options, "json")]);
       await requireDirectory(options.dir, "--dir"); // otherwise terraform "cannot start" and the install gets the blame
       const result = await scanCommandResult({ dir: options.dir, workspace: options.workspace, binary: options.binary, varFiles: options.varFile, backendConfig: options.backendConfig, timeoutMs: options.timeout * 60_000, templates, notice: warn, ...output, ...(stop ? { signal: stop() } : {}) });
       process.stdout.write(result.text);
@@ -220,13 +223,14 @@ export function buildProgram(stop?: () => AbortSignal): Command {
     .option("--bot-login <login>", "whose commits and closings are driftback's (default: the token's user)")
     .option("--incidents-from <file.json>", "with --dry-run: correlate the drift with the incidents in this JSON array (key, title, url, status, opened_at, resolved_at, text, service)")
     .option("--last-clean <time>", "with --incidents-from: the workspace's last clean scan, ISO 8601 (default: 24 hours before the plan's timestamp)")
-    .addOption(new Option("--format <format>", "markdown, or json: {\"pullRequests\": [...]}").choices(["json", "markdown"]).default("markdown"))
+    .addOption(new Option("--format <format>", "text: the pull requests and coloured diffs for terminals, the summary last (default when stdout is a terminal); markdown (default in a pipe); json: {\"pullRequests\": [...]}").choices(["text", "json", "markdown"]))
+    .option("--no-color", NO_COLOR_HELP)
     .option("--detailed-exitcode", "with --dry-run: exit 2 when drift would get a pull request or waits for one (0 none, 1 error)", false)
-    .action(async (options: { dir: string; planJson: string; workspace?: string; varFile: string[]; dryRun: boolean; verify: boolean; repo?: string; base?: string; botLogin?: string; format: "json" | "markdown"; incidentsFrom?: string; lastClean?: string; detailedExitcode: boolean }) => {
-      const { varFile, detailedExitcode, ...rest } = options;
+    .action(async (options: { dir: string; planJson: string; workspace?: string; varFile: string[]; dryRun: boolean; verify: boolean; repo?: string; base?: string; botLogin?: string; format?: BackportFormat; color: boolean; incidentsFrom?: string; lastClean?: string; detailedExitcode: boolean }) => {
+      const { varFile, detailedExitcode, color: _color, ...rest } = options;
       if (detailedExitcode && !rest.dryRun) throw await inputError("--detailed-exitcode goes with --dry-run: a real run's outcome is the pull requests it opened");
-      const [{ backportCommand, failureLine, realDriftCount }, templates] = await Promise.all([import("./commands/backport.js"), load.templates()]);
-      const result = await backportCommand({ ...rest, varFiles: varFile, templates, notice: warn, ...(stop ? { signal: stop() } : {}) });
+      const [{ backportCommand, failureLine, realDriftCount }, templates, output] = await Promise.all([import("./commands/backport.js"), load.templates(), textOutput(options, "markdown")]);
+      const result = await backportCommand({ ...rest, ...output, varFiles: varFile, templates, notice: warn, ...(stop ? { signal: stop() } : {}) });
       process.stdout.write(result.text);
       const failed = failureLine(result.report);
       if (failed) throw await inputError(failed);

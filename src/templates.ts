@@ -86,6 +86,7 @@ export function loadTemplates(dir: string = TEMPLATES_DIR, options: { eager?: bo
     dashboard: bind(top("dashboard")),
     driftItems: bind(top("drift-items")),
     demo: bind(top("demo")),
+    actionSummary: bind(top("action-summary")),
     codifyReport: bind(top("codify-report")),
     parity: bind(top("parity")),
     backportCli: bind(top("backport-cli")),
@@ -113,6 +114,8 @@ export function loadTemplates(dir: string = TEMPLATES_DIR, options: { eager?: bo
     text: {
       driftItems: bind(top("text/drift-items")),
       driftColumns: trimmed(top("text/drift-columns")),
+      backport: bind(top("text/backport")),
+      backportColumns: trimmed(top("text/backport-columns")),
     },
     http: {
       bodyTooLarge: trimmed(top("http/body-too-large")),

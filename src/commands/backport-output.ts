@@ -8,6 +8,8 @@ import type { DriftItem } from "../core/drift/items.js";
 import { fingerprintOf } from "../core/drift/track.js";
 import { escapeUnprintable } from "../core/printable.js";
 import { fenceFor } from "../core/render/fence.js";
+import { renderBackportText } from "../core/render/terminal/backport-text.js";
+import type { DriftSummary } from "../core/render/terminal/drift-text.js";
 import type { BackportFile } from "../ports.js";
 import type { Templates } from "../templates.js";
 import type { BackportReport, DriftBackportStatus } from "../usecases/backport-drift.js";
@@ -147,8 +149,26 @@ export interface BackportOutput {
   writes: number;
 }
 
-/** `--format json`: `{"pullRequests": [...]}` plus the drift that got none; markdown from templates/backport-cli.hbs. */
-export function formatBackportOutput(output: BackportOutput, format: "json" | "markdown", templates: Pick<Templates, "backportCli">): string {
+export type BackportFormat = "text" | "json" | "markdown";
+
+/** For the text format: the terminal's width and colour, and the drift the summary line counts. */
+export interface BackportTextOutput {
+  width: number;
+  colour: boolean;
+  summary: DriftSummary;
+  /** backport.records_dir: its files (the drift records) are named, not shown as diffs. */
+  recordsDir: string;
+}
+
+/**
+ * `--format json`: `{"pullRequests": [...]}` plus the drift that got none; markdown from templates/backport-cli.hbs;
+ * text (for terminals) from templates/text/backport.hbs, the summary line last.
+ */
+export function formatBackportOutput(output: BackportOutput, format: BackportFormat, templates: Pick<Templates, "backportCli" | "text">, text?: BackportTextOutput): string {
+  if (format === "text") {
+    const { width, colour, summary, recordsDir } = text ?? { width: 80, colour: false, summary: { real: 0, policy: 0, noise: 0, unapplied: 0 }, recordsDir: ".driftback/drift" };
+    return renderBackportText(output, { width, colour, summary, recordsDir, render: templates.text.backport, columns: templates.text.backportColumns });
+  }
   if (format === "json") {
     const pullRequests = output.dryRun ? output.proposed : output.opened;
     return `${JSON.stringify({ dryRun: output.dryRun, repo: output.repo, workspace: output.workspace, pullRequests, skipped: output.skipped, ...(output.dryRun ? {} : { writes: output.writes }) }, null, 2)}\n`;

@@ -15,7 +15,9 @@ import { backportDrift, type BackportIncidentsInput, type BackportReport } from 
 import { FileIncidentSource, IncidentsFileError, readIncidentsFile } from "../adapters/incidents/file-source.js";
 import { LocalFileError } from "../adapters/local-file.js";
 import { DEFAULT_LOOKBACK_MS } from "../core/incidents/index.js";
-import { formatBackportOutput, openedPullRequests, proposedPullRequests, skippedDrift, type BackportOutput } from "./backport-output.js";
+import { severityOf } from "../core/drift/track.js";
+import { driftSummary } from "../core/render/terminal/drift-text.js";
+import { formatBackportOutput, openedPullRequests, proposedPullRequests, skippedDrift, type BackportFormat, type BackportOutput } from "./backport-output.js";
 import { loadBackportSetup } from "./backport-setup.js";
 import { CommandInputError, requireDirDeclaresDrift } from "./workspace-checks.js";
 
@@ -34,7 +36,9 @@ export interface BackportCommandOptions {
   base?: string;
   /** Whose commits and closings are driftback's; default the token's user (the Actions bot for a workflow token). */
   botLogin?: string;
-  format: "json" | "markdown";
+  format: BackportFormat;
+  /** For the text format: the terminal's width and colour (80 columns, no colour by default). */
+  textOutput?: { width: number; colour: boolean };
   templates: Templates;
   /** GITHUB_TOKEN and GITHUB_API_URL come from here (process.env by default). */
   env?: NodeJS.ProcessEnv;
@@ -148,7 +152,10 @@ export async function backportCommand(options: BackportCommandOptions): Promise<
     skipped: skippedDrift(report, setup.items),
     writes: report.writes,
   };
-  return { text: formatBackportOutput(output, options.format, options.templates), output, report };
+  // the summary line counts the plan's drift, with the workspace's tier setting how severe it is
+  const summary = driftSummary(setup.items.map((i) => ({ class: i.class, taxonomy: i.taxonomy, severity: severityOf(setup.workspace.tier, i.taxonomy) })));
+  const text = formatBackportOutput(output, options.format, options.templates, { ...(options.textOutput ?? { width: 80, colour: false }), summary, recordsDir: config.backport.records_dir });
+  return { text, output, report };
 }
 
 /**

@@ -22,6 +22,8 @@ export interface Templates {
   dashboard: Render;
   driftItems: Render;
   demo: Render;
+  /** The GitHub Action's job summary of a scheduled scan ($GITHUB_STEP_SUMMARY). */
+  actionSummary: Render;
   codifyReport: Render;
   /** `driftback parity --format markdown` (issue 16): groups, declared and live differences, versions. */
   parity: Render;
@@ -51,7 +53,14 @@ export interface Templates {
   /** Short check-run messages, one template each. */
   status: { planning: Render; superseded: Render; internalError: Render; forkNotPlanned: Render; /** The reply to a `/driftback plan` that is refused ({ moved, given, head }). */ planRefused: Render };
   /** The text format for terminals (issue 17): `drift` and `scan --format text` (values through the terminal escaper). */
-  text: { driftItems: Render; /** The table's column headers, one a line: resource, attribute, class, kind, recorded, live. */ driftColumns: Render };
+  text: {
+    driftItems: Render;
+    /** The table's column headers, one a line: resource, attribute, class, kind, recorded, live. */
+    driftColumns: Render;
+    /** `backport --format text`: the pull requests with their diffs, the summary last; the headers of its skipped ({ skipped: true }) and opened tables. */
+    backport: Render;
+    backportColumns: Render;
+  };
   /** The `error` messages of driftback's HTTP endpoints (JSON answers: values are made printable by the caller). */
   http: {
     bodyTooLarge: Render;

@@ -93,3 +93,30 @@ export function fitTable(columns: readonly Column[], rows: readonly (readonly st
       .trimEnd();
   return [line(columns.map((column) => column.header), -1), ...rows.map((row, r) => line(row, r))].map((l) => cut(l, width));
 }
+
+/** `line` broken at spaces into lines of at most `width` visible characters (a word wider than that is cut). */
+export function wrapWords(line: string, width: number): string[] {
+  const out: string[] = [];
+  let current = "";
+  for (const word of line.split(" ")) {
+    const next = current === "" ? word : `${current} ${word}`;
+    if (visibleWidth(next) <= width || current === "") current = next;
+    else {
+      out.push(current);
+      current = word;
+    }
+  }
+  out.push(current);
+  return out.map((l) => cut(l, width));
+}
+
+/**
+ * A text output fitted to the terminal: every line cut to `width` (nothing wraps on the terminal), except the
+ * summary, the last line, which is never cut: when it is wider than the terminal it breaks at spaces, so what
+ * it says stays whole at the end of the output.
+ */
+export function fitWithSummary(text: string, width: number): string {
+  const lines = text.trimEnd().split("\n");
+  const summary = lines.pop() ?? "";
+  return `${[...lines.map((line) => cut(line, width)), ...wrapWords(summary, width)].join("\n")}\n`;
+}
