@@ -98,6 +98,7 @@ function formatItems(items: PublicDriftItem[], options: { workspace: string; for
   }
   return options.templates.driftItems({
     workspace: options.workspace,
-    items: items.map((i) => ({ ...i, path: i.path || "(whole resource)", before: cellText(i.before), after: cellText(i.after) })),
+    // unapplied code's `after` is what apply would make it: the template labels it planned, not live
+    items: items.map((i) => ({ ...i, path: i.path || "(whole resource)", before: cellText(i.before), after: cellText(i.after), planned: i.class === "unapplied" })),
   });
 }

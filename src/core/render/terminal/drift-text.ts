@@ -46,7 +46,7 @@ export interface DriftTextOptions {
   colour: boolean;
   /** templates/text/drift-items.hbs: heading, the table (given rendered), the words of the summary. */
   render: Render;
-  /** templates/text/drift-columns.hbs: the six column headers, one a line. */
+  /** templates/text/drift-columns.hbs: the six column headers, one a line, then the label of a planned value. */
   columns: Render;
 }
 
@@ -57,8 +57,8 @@ export interface DriftTextOptions {
  */
 export function renderDriftText(items: readonly PublicDriftItem[], options: DriftTextOptions): string {
   const headers = options.columns({}).split("\n").map((h) => h.trim());
-  if (headers.length !== 6) throw new Error(`templates/text/drift-columns.hbs must name 6 columns, one a line; it names ${headers.length}`);
-  const [resource, attribute, cls, kind, recorded, live] = headers as [string, string, string, string, string, string];
+  if (headers.length !== 7) throw new Error(`templates/text/drift-columns.hbs must name 6 columns and the label of a planned value, one a line; it has ${headers.length} lines`);
+  const [resource, attribute, cls, kind, recorded, live, planned] = headers as [string, string, string, string, string, string, string];
   const columns: Column[] = [
     { header: " ", fixed: true },
     { header: resource, min: 24 }, // the address matters most: the others give way first
@@ -68,7 +68,9 @@ export function renderDriftText(items: readonly PublicDriftItem[], options: Drif
     { header: recorded, min: 8, shrinkFirst: true },
     { header: live, min: 8, shrinkFirst: true },
   ];
-  const rows = items.map((i) => [SYMBOL[i.class].symbol, i.address, i.path || "(whole resource)", i.class, i.taxonomy, cellText(i.before), cellText(i.after)].map(escapeTerminal));
+  // unapplied code's `after` is what apply would make it, not what runs: labelled planned in the live column
+  const after = (i: PublicDriftItem) => (i.class === "unapplied" ? `${planned} ${cellText(i.after)}` : cellText(i.after));
+  const rows = items.map((i) => [SYMBOL[i.class].symbol, i.address, i.path || "(whole resource)", i.class, i.taxonomy, cellText(i.before), after(i)].map(escapeTerminal));
   const table = items.length
     ? fitTable(columns, rows, options.width, (r, c, text) => (c === 0 || c === 3 ? paint(text, SYMBOL[items[r]!.class].style, options.colour) : text)).join("\n")
     : "";
