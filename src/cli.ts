@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { readFileSync, realpathSync } from "node:fs";
+import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 // only what building the program needs loads here: `driftback --help` starts like a terminal tool. Each command's
@@ -69,6 +70,23 @@ async function withPlanFile<T>(file: string, run: () => Promise<T>): Promise<T> 
     if (error instanceof PlanParseError) throw new CommandInputError(`${escapeForOneLine(file)} is not usable plan JSON: ${error.message}`, { cause: error });
     throw error;
   }
+}
+
+const PLAN_ARGUMENT_HELP = "output of `terraform show -json <planfile>` (or `tofu show -json`), or give it with --plan-json";
+
+const CONFIG_HELP = "a driftback config (such as .github/driftback.yml): each drift gets the severity of --workspace's tier there, as in its backport record";
+
+/**
+ * The plan as `preview` takes it, positional, or with --plan-json as before: one of them, or both naming the same
+ * file. Both naming different files is ambiguous, so neither is read.
+ */
+async function planFileOf(positional: string | undefined, flag: string | undefined): Promise<string> {
+  if (positional !== undefined && flag !== undefined && path.resolve(positional) !== path.resolve(flag)) {
+    throw await inputError(`two plans given: <plan.json> ${escapeForOneLine(positional)} and --plan-json ${escapeForOneLine(flag)} name different files; give the plan once`);
+  }
+  const file = positional ?? flag;
+  if (file === undefined) throw await inputError("no plan given: pass the output of `terraform show -json tfplan` as <plan.json>, or with --plan-json <plan.json>");
+  return file;
 }
 
 const warn = (line: string) => process.stderr.write(`driftback: ${escapeUnprintable(line)}\n`);
@@ -155,18 +173,20 @@ export function buildProgram(stop?: () => AbortSignal): Command {
   program
     .command("codify")
     .description("write the live value of each actionable drift in a plan back into the workspace's HCL")
+    .argument("[plan.json]", `${PLAN_ARGUMENT_HELP}, for that workspace`)
     .requiredOption("--dir <workspace>", "the workspace's root module directory")
-    .requiredOption("--plan-json <plan.json>", "output of `terraform show -json <planfile>` for that workspace")
+    .option("--plan-json <plan.json>", "the same as <plan.json>")
     .option("--var-file <file>", "a -var-file of the workspace, relative to --dir (repeatable, in order)", collect, [])
     .option("--write", "apply the edits to the files (without it, nothing on disk changes)", false)
     .option("--mask-attribute <glob>", "also treat attributes whose name matches as secret: never codified (repeatable)", collect, [])
     .option("--mask-value <regex>", "also treat string values matching as secret (repeatable)", collectRegex, [])
     .addOption(new Option("--format <format>", "diff: unified diffs and reasons; json: {\"results\": [...]}").choices(["diff", "json"]).default("diff"))
     .option("--detailed-exitcode", "exit 2 when a drift was refused (0 none refused, 1 error)", false)
-    .action(async (options: { dir: string; planJson: string; varFile: string[]; write: boolean; format: "diff" | "json"; maskAttribute: string[]; maskValue: string[]; detailedExitcode: boolean }) => {
+    .action(async (file: string | undefined, options: { dir: string; planJson?: string; varFile: string[]; write: boolean; format: "diff" | "json"; maskAttribute: string[]; maskValue: string[]; detailedExitcode: boolean }) => {
+      const planJson = await planFileOf(file, options.planJson);
       const [{ codifyCommand }, templates] = await Promise.all([import("./commands/codify.js"), load.templates()]);
-      const report = await withPlanFile(options.planJson, () =>
-        codifyCommand({ dir: options.dir, planJson: options.planJson, varFiles: options.varFile, write: options.write, maskAttributes: options.maskAttribute, maskValues: options.maskValue, templates }),
+      const report = await withPlanFile(planJson, () =>
+        codifyCommand({ dir: options.dir, planJson, varFiles: options.varFile, write: options.write, maskAttributes: options.maskAttribute, maskValues: options.maskValue, templates }),
       );
       process.stdout.write(options.format === "json" ? `${JSON.stringify({ results: report.results }, null, 2)}\n` : report.text);
       // the engine refused what sits in those files; the run still failed: terraform could not have planned this code
@@ -177,14 +197,17 @@ export function buildProgram(stop?: () => AbortSignal): Command {
   program
     .command("drift")
     .description("print the classified drift items of one plan (actionable, noise, unapplied, deleted)")
-    .requiredOption("--plan-json <file>", "output of `terraform show -json <planfile>`")
-    .option("--workspace <name>", "workspace name to put on each item", "default")
+    .argument("[plan.json]", PLAN_ARGUMENT_HELP)
+    .option("--plan-json <plan.json>", "the same as <plan.json>")
+    .option("--workspace <name>", "workspace name to put on each item (with --config, the config's workspace)", "default")
+    .option("--config <file>", CONFIG_HELP)
     .addOption(new Option("--format <format>", DRIFT_FORMAT_HELP).choices(["text", "json", "markdown"]))
     .option("--no-color", "text format without colour (beats NO_COLOR and FORCE_COLOR)")
     .option("--detailed-exitcode", DRIFT_EXITCODE_HELP, false)
-    .action(async (options: { planJson: string; workspace: string; format?: DriftFormat; color: boolean; detailedExitcode: boolean }) => {
+    .action(async (file: string | undefined, options: { planJson?: string; workspace: string; config?: string; format?: DriftFormat; color: boolean; detailedExitcode: boolean }) => {
+      const planJson = await planFileOf(file, options.planJson);
       const [{ driftCommandResult }, templates, output] = await Promise.all([import("./commands/drift.js"), load.templates(), textOutput(options, "json")]);
-      const result = await withPlanFile(options.planJson, () => driftCommandResult({ planJson: options.planJson, workspace: options.workspace, templates, notice: warn, ...output }));
+      const result = await withPlanFile(planJson, () => driftCommandResult({ planJson, workspace: options.workspace, ...(options.config !== undefined ? { config: options.config } : {}), templates, notice: warn, ...output }));
       process.stdout.write(result.text);
       if (options.detailedExitcode && result.realDrift > 0) exitCode = 2;
     });
@@ -200,11 +223,12 @@ export function buildProgram(stop?: () => AbortSignal): Command {
     .option("--timeout <minutes>", `longest a single init, plan or show may run (1 to ${MAX_TIMEOUT_MINUTES})`, timeoutMinutes, 20)
     .addOption(new Option("--format <format>", DRIFT_FORMAT_HELP).choices(["text", "json", "markdown"]))
     .option("--no-color", "text format without colour (beats NO_COLOR and FORCE_COLOR)")
+    .option("--config <file>", CONFIG_HELP)
     .option("--detailed-exitcode", DRIFT_EXITCODE_HELP, false)
-    .action(async (options: { dir: string; workspace: string; binary: "terraform" | "tofu"; varFile: string[]; backendConfig: string[]; timeout: number; format?: DriftFormat; color: boolean; detailedExitcode: boolean }) => {
+    .action(async (options: { dir: string; workspace: string; binary: "terraform" | "tofu"; varFile: string[]; backendConfig: string[]; timeout: number; config?: string; format?: DriftFormat; color: boolean; detailedExitcode: boolean }) => {
       const [{ requireDirectory }, { scanCommandResult }, templates, output] = await Promise.all([load.checks(), import("./commands/drift.js"), load.templates(), textOutput(options, "json")]);
       await requireDirectory(options.dir, "--dir"); // otherwise terraform "cannot start" and the install gets the blame
-      const result = await scanCommandResult({ dir: options.dir, workspace: options.workspace, binary: options.binary, varFiles: options.varFile, backendConfig: options.backendConfig, timeoutMs: options.timeout * 60_000, templates, notice: warn, ...output, ...(stop ? { signal: stop() } : {}) });
+      const result = await scanCommandResult({ dir: options.dir, workspace: options.workspace, binary: options.binary, varFiles: options.varFile, backendConfig: options.backendConfig, timeoutMs: options.timeout * 60_000, ...(options.config !== undefined ? { config: options.config } : {}), templates, notice: warn, ...output, ...(stop ? { signal: stop() } : {}) });
       process.stdout.write(result.text);
       if (options.detailedExitcode && result.realDrift > 0) exitCode = 2;
     });
@@ -256,11 +280,12 @@ export function buildProgram(stop?: () => AbortSignal): Command {
     .description("compare workspaces meant to be alike (parity groups): declared, live and version differences, offline")
     .option("--dir <repo>", "the repository's root, with .github/driftback.yml", ".")
     .option("--plan-json <workspace=file>", "a workspace's `terraform show -json` output, for the live comparison (repeatable)", collect, [])
-    .addOption(new Option("--format <format>", "json: {\"groups\": [...]}; markdown: tables").choices(["json", "markdown"]).default("json"))
+    .addOption(new Option("--format <format>", "text: tables for terminals, the summary last (default when stdout is a terminal); json: {\"groups\": [...]} (default in a pipe); markdown: tables").choices(["text", "json", "markdown"]))
+    .option("--no-color", NO_COLOR_HELP)
     .option("--detailed-exitcode", "exit 2 when a difference no expected glob covers exists (0 none, 1 error)", false)
-    .action(async (options: { dir: string; planJson: string[]; format: ParityFormat; detailedExitcode: boolean }) => {
-      const [{ parityCommand }, templates] = await Promise.all([import("./commands/parity.js"), load.templates()]);
-      const result = await parityCommand({ ...options, templates, notice: warn });
+    .action(async (options: { dir: string; planJson: string[]; format?: ParityFormat; color: boolean; detailedExitcode: boolean }) => {
+      const [{ parityCommand }, templates, output] = await Promise.all([import("./commands/parity.js"), load.templates(), textOutput(options, "json")]);
+      const result = await parityCommand({ ...options, ...output, templates, notice: warn });
       process.stdout.write(result.text);
       exitCode = result.exitCode;
     });

@@ -116,6 +116,9 @@ export function loadTemplates(dir: string = TEMPLATES_DIR, options: { eager?: bo
       driftColumns: trimmed(top("text/drift-columns")),
       backport: bind(top("text/backport")),
       backportColumns: trimmed(top("text/backport-columns")),
+      parity: bind(top("text/parity")),
+      parityColumns: trimmed(top("text/parity-columns")),
+      parityWhy: trimmed(top("text/parity-why")),
     },
     http: {
       bodyTooLarge: trimmed(top("http/body-too-large")),

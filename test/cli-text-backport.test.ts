@@ -2,7 +2,8 @@ import { cpSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import { clearColourEnv } from "./support/colour-env.js";
 import { expectGolden } from "./support/golden.js";
 import { runCli } from "./support/run-cli.js";
 import { expectTerminalText, lines } from "./support/terminal-text.js";
@@ -12,17 +13,7 @@ const EXAMPLES = fileURLToPath(new URL("../examples", import.meta.url));
 const SCAN_PLAN = path.join(EXAMPLES, "scan-plan.json");
 const ARGS = ["backport", "--dir", EXAMPLES, "--plan-json", SCAN_PLAN, "--workspace", "prod", "--dry-run"];
 const SUMMARY = "Drift: 2 real (1 policy, critical), 1 noise — 2 pull requests would open";
-const COLOUR_ENV = ["NO_COLOR", "FORCE_COLOR", "COLUMNS"] as const;
-
-let saved: Record<string, string | undefined> = {};
-beforeEach(() => {
-  saved = Object.fromEntries(COLOUR_ENV.map((k) => [k, process.env[k]]));
-  for (const k of COLOUR_ENV) delete process.env[k];
-});
-afterEach(() => {
-  for (const k of COLOUR_ENV) if (saved[k] === undefined) delete process.env[k];
-  else process.env[k] = saved[k];
-});
+clearColourEnv();
 
 describe("driftback backport --dry-run --format text", () => {
   for (const columns of [80, 200]) {

@@ -6,13 +6,14 @@ import type { PlanModel } from "../core/plan/model.js";
 import { escapeForOneLine } from "../core/printable.js";
 import { Masker } from "../core/render/mask.js";
 import { parityView } from "../core/render/parity.js";
+import { renderParityText } from "../core/render/terminal/parity-text.js";
 import type { Templates } from "../templates.js";
 import { parityOf } from "../usecases/parity.js";
 import { readRepoConfig } from "./backport-setup.js";
 import { readPlanJson } from "./plan-file.js";
 import { CommandInputError, requireDirectory } from "./workspace-checks.js";
 
-export type ParityFormat = "json" | "markdown";
+export type ParityFormat = "text" | "json" | "markdown";
 
 export interface ParityCommandOptions {
   /** The repository's root, holding .github/driftback.yml. */
@@ -20,6 +21,8 @@ export interface ParityCommandOptions {
   /** `<workspace>=<plan.json>`, repeatable: the live comparison of those workspaces. */
   planJson: readonly string[];
   format: ParityFormat;
+  /** For the text format: the terminal's width and colour (80 columns, no colour by default). */
+  textOutput?: { width: number; colour: boolean };
   detailedExitcode: boolean;
   templates: Templates;
   notice?: (line: string) => void;
@@ -52,8 +55,14 @@ export async function parityCommand(options: ParityCommandOptions): Promise<{ te
   const result = await parityOf(await loadHclParser(), { checkoutDir: path.resolve(options.dir), config, ...(plans.size > 0 ? { plans } : {}) });
   for (const problem of result.problems) options.notice?.(problem);
   const report = publicParity(result, new Masker(config.mask));
-  const text = options.format === "json" ? `${JSON.stringify(report, null, 2)}\n` : `${options.templates.parity(parityView(report.groups)).trimEnd()}\n`;
+  const text = options.format === "json" ? `${JSON.stringify(report, null, 2)}\n` : options.format === "text" ? parityText(report.groups, options) : `${options.templates.parity(parityView(report.groups)).trimEnd()}\n`;
   return { text, exitCode: options.detailedExitcode && differenceCount(result) > 0 ? 2 : 0 };
+}
+
+function parityText(groups: Parameters<typeof renderParityText>[0], options: Pick<ParityCommandOptions, "templates" | "textOutput">): string {
+  const { width, colour } = options.textOutput ?? { width: 80, colour: false };
+  const { parity, parityColumns, parityWhy } = options.templates.text;
+  return renderParityText(groups, { width, colour, render: parity, columns: parityColumns, why: parityWhy });
 }
 
 function splitPair(pair: string): [string, string] {

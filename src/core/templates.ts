@@ -60,6 +60,10 @@ export interface Templates {
     /** `backport --format text`: the pull requests with their diffs, the summary last; the headers of its skipped ({ skipped: true }) and opened tables. */
     backport: Render;
     backportColumns: Render;
+    /** `parity --format text`: groups, tables, the summary last; the tables' fixed headers; a difference's Why cell. */
+    parity: Render;
+    parityColumns: Render;
+    parityWhy: Render;
   };
   /** The `error` messages of driftback's HTTP endpoints (JSON answers: values are made printable by the caller). */
   http: {
