@@ -119,6 +119,7 @@ export function loadTemplates(dir: string = TEMPLATES_DIR, options: { eager?: bo
       parity: bind(top("text/parity")),
       parityColumns: trimmed(top("text/parity-columns")),
       parityWhy: trimmed(top("text/parity-why")),
+      codify: bind(top("text/codify")),
     },
     http: {
       bodyTooLarge: trimmed(top("http/body-too-large")),

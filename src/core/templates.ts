@@ -64,6 +64,8 @@ export interface Templates {
     parity: Render;
     parityColumns: Render;
     parityWhy: Render;
+    /** `codify --format text`: each drift's outcome and diff, the summary last. */
+    codify: Render;
   };
   /** The `error` messages of driftback's HTTP endpoints (JSON answers: values are made printable by the caller). */
   http: {

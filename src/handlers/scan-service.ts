@@ -10,7 +10,7 @@ import { hclToolchain } from "../adapters/hcl/toolchain.js";
 import { windowsEnded } from "../core/drift/break-glass-state.js";
 import { sameIncident } from "../core/incidents/touched-repos.js";
 import type { BreakGlassDeclaration } from "../core/incidents/types.js";
-import type { Logger } from "../ports.js";
+import type { BackportHost, DriftHost, Logger } from "../ports.js";
 import { backportDrift, type BackportDeps } from "../usecases/backport-drift.js";
 import { createIncidentSources } from "../adapters/incidents/sources.js";
 import { followUpIncidents } from "../usecases/incident-follow-up.js";
@@ -30,6 +30,12 @@ import type { ScannableRepo } from "./scannable-repo.js";
 export type { ScannableRepo } from "./scannable-repo.js";
 
 type Octokit = InstanceType<typeof ProbotOctokit>;
+
+/** Where a dry run's writes go instead of GitHub (adapters/local): the dashboard's, and the backport pull requests'. */
+export interface DryRunRecords {
+  dashboard: (reads: DriftHost) => DriftHost;
+  pullRequests: BackportHost;
+}
 
 /** What a scan request queued: an id that the log lines about it carry, and its scope. */
 export interface QueuedScan {
@@ -131,14 +137,17 @@ export class ScanService {
     await this.queue.enqueue(repo, options);
   }
 
-  /** Scans now, in this process, and waits (CLI-like callers and tests), queue or not. */
-  async run(repo: ScannableRepo, octokit: Octokit, options: { reopen?: readonly string[]; align?: readonly AlignAsk[] } = {}): Promise<ScanReport | undefined> {
+  /**
+   * Scans now, in this process, and waits (the Action, CLI-like callers and tests), queue or not. With `dryRun` GitHub
+   * is only read: the dashboard and the backport pull requests are recorded there, and no incident is followed up.
+   */
+  async run(repo: ScannableRepo, octokit: Octokit, options: { reopen?: readonly string[]; align?: readonly AlignAsk[]; dryRun?: DryRunRecords } = {}): Promise<ScanReport | undefined> {
     const key = `${repo.target.owner}/${repo.target.repo}`.toLowerCase();
     if (this.running.has(key)) return undefined;
     this.running.add(key);
     try {
-      const report = await scanRepository(this.depsFor(octokit, this.probot.log), repo.target, repo.config, { reopen: options.reopen ?? [], ...(options.align?.length ? { align: options.align } : {}) });
-      await this.rememberWindows(key, repo, octokit, report.breakGlass);
+      const report = await scanRepository(this.depsFor(octokit, this.probot.log, options.dryRun), repo.target, repo.config, { reopen: options.reopen ?? [], ...(options.align?.length ? { align: options.align } : {}) });
+      if (!options.dryRun) await this.rememberWindows(key, repo, octokit, report.breakGlass);
       return report;
     } finally {
       this.running.delete(key);
@@ -268,9 +277,10 @@ export class ScanService {
     return found;
   }
 
-  private depsFor(octokit: Octokit, logger: Logger): ScanDeps {
-    return {
-      host: new OctokitDriftHost(octokit, this.services.appId),
+  private depsFor(octokit: Octokit, logger: Logger, dryRun?: DryRunRecords): ScanDeps {
+    const host = new OctokitDriftHost(octokit, this.services.appId);
+    const deps: ScanDeps = {
+      host: dryRun ? dryRun.dashboard(host) : host,
       source: new GitCheckout({
         scratchDir: this.services.scratchDir,
         token: installationToken(octokit),
@@ -304,6 +314,10 @@ export class ScanService {
       today: () => new Date(this.services.now()).toISOString().slice(0, 10),
       now: this.services.now,
     };
+    if (!dryRun) return deps;
+    // a dry run writes nothing: pull requests are recorded, incidents are not followed up, nothing is aligned
+    const { followUp: _followUp, align: _align, ...reads } = deps;
+    return { ...reads, backport: async (input) => backportDrift({ ...(await this.backportDeps(octokit, logger)), host: dryRun.pullRequests }, input) };
   }
 
   /** The backport use case's ports for one installation; asks for the bot login only when a scan gets that far. */

@@ -114,12 +114,12 @@ export class GitHubApiMock {
   }
 
   /** A stateful dashboard: listing returns whatever the app last created or wrote. */
-  dashboardIssues(owner: string, repo: string, number = 7) {
+  dashboardIssues(owner: string, repo: string, number = 7, bot: { login: string; appId: number } = { login: "driftback[bot]", appId: 123 }) {
     const current = () => {
       const writes = this.requests.filter((r) => (r.method === "POST" && r.path === `/repos/${owner}/${repo}/issues`) || (r.method === "PATCH" && r.path === `/repos/${owner}/${repo}/issues/${number}`));
       const last = writes.at(-1);
       // opened by the App (issue 15): a dashboard is found only among its own issues
-      return last ? [{ number, title: "Drift dashboard", body: last.body.body, labels: [{ name: "driftback" }], user: { login: "driftback[bot]", type: "Bot" }, performed_via_github_app: { id: 123 } }] : [];
+      return last ? [{ number, title: "Drift dashboard", body: last.body.body, labels: [{ name: "driftback" }], user: { login: bot.login, type: "Bot" }, performed_via_github_app: { id: bot.appId } }] : [];
     };
     this.scope.get(`/repos/${owner}/${repo}/issues`).query(true).reply(200, () => current()).persist();
     this.scope.post(`/repos/${owner}/${repo}/labels`).reply(201, { name: "driftback" }).persist();

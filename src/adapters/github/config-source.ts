@@ -6,6 +6,15 @@ import type { RepoRef } from "../../ports.js";
 
 const ATLANTIS_FILES = [ATLANTIS_PATH, "atlantis.yml"];
 
+/** The config's file name under `.github/`: driftback.yml, or the Action's `config` input (set once at its start). */
+let configFileName = "driftback.yml";
+
+/** The Action's `config` input: another file directly under `.github/` (the App always reads driftback.yml). */
+export function useConfigFileName(name: string): void {
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]*\.ya?ml$/.test(name)) throw new Error(`config file name ${JSON.stringify(name)} is not a .yml file name`);
+  configFileName = name;
+}
+
 /** What config loading needs of a Probot Context; `configReader` builds the same outside webhooks. */
 export type ConfigReader = Pick<Context, "config" | "octokit">;
 
@@ -52,13 +61,13 @@ export async function loadRepoConfig(context: ConfigReader, ref: RepoRef): Promi
   let raw: unknown;
   try {
     // arrays in the repo's file replace the base's (`_extends`) instead of concatenating
-    raw = await context.config("driftback.yml", undefined, { arrayMerge: (_base: unknown[], repo: unknown[]) => repo });
+    raw = await context.config(configFileName, undefined, { arrayMerge: (_base: unknown[], repo: unknown[]) => repo });
   } catch (error) {
     const yamlError = findYamlError(error);
     if (!yamlError) throw error;
-    return { ok: false, source: CONFIG_PATH, issues: [yamlIssue(yamlError)] };
+    return { ok: false, source: configSource(), issues: [yamlIssue(yamlError)] };
   }
-  if (raw !== null && raw !== undefined) return validateConfig(raw, CONFIG_PATH);
+  if (raw !== null && raw !== undefined) return validateConfig(raw, configSource());
 
   for (const file of ATLANTIS_FILES) {
     const text = await readRootFile(context, ref, file);
@@ -71,6 +80,11 @@ export async function loadRepoConfig(context: ConfigReader, ref: RepoRef): Promi
     }
   }
   return null;
+}
+
+/** The config's path as messages name it. */
+function configSource(): string {
+  return configFileName === "driftback.yml" ? CONFIG_PATH : `.github/${configFileName}`;
 }
 
 async function readRootFile(context: Pick<ConfigReader, "octokit">, ref: RepoRef, path: string): Promise<string | undefined> {

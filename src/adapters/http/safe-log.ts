@@ -96,6 +96,8 @@ export interface SafeLogOptions {
   sentryDsn?: string;
   /** Where lines go; stdout by default. Tests pass a stream that collects them. */
   destination?: Writable;
+  /** Told the level of every line written (the Action fails its step when an error was logged). */
+  onLevel?: (level: number) => void;
 }
 
 /**
@@ -112,7 +114,16 @@ export async function createSafeLog(options: SafeLogOptions = {}): Promise<Logge
       messageKey: options.messageKey ?? "msg",
       redact: { paths: REDACTED_PATHS, censor },
       serializers: { err: serializeError },
+      ...(options.onLevel ? { hooks: { logMethod: countedLogMethod(options.onLevel) } } : {}),
     },
     transform,
   );
+}
+
+/** pino's logMethod hook: tells `onLevel` each line's level, then logs it as usual (child loggers inherit it). */
+function countedLogMethod(onLevel: (level: number) => void) {
+  return function (this: Logger, args: Parameters<Logger["info"]>, method: (...args: unknown[]) => void, level: number): void {
+    onLevel(level);
+    method.apply(this, args);
+  };
 }

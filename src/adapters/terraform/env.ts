@@ -1,8 +1,10 @@
 /**
  * The app's own secrets: terraform runs repository code (external data sources, provisioners) and
- * must never see them. The incident trackers' tokens and webhook secrets are the app's too.
+ * must never see them. The incident trackers' tokens and webhook secrets are the app's too. In a GitHub
+ * Actions step (the Action, or the CLI in a workflow): the inputs (the token), the runtime's tokens
+ * (`ACTIONS_ID_TOKEN_REQUEST_TOKEN` mints cloud credentials) and the file commands that steer later steps.
  */
-const APP_SECRETS = /^(PRIVATE_KEY.*|WEBHOOK_.*|GITHUB_CLIENT_.*|GITHUB_TOKEN|GH_TOKEN|GH_ENTERPRISE_TOKEN|GITHUB_ENTERPRISE_TOKEN|APP_ID|SENTRY_.*|REDIS_.*|DRIFTBACK_.*|PAGERDUTY_.*|JIRA_.*|INCIDENT_IO_.*)$/;
+const APP_SECRETS = /^(PRIVATE_KEY.*|WEBHOOK_.*|GITHUB_CLIENT_.*|GITHUB_TOKEN|GH_TOKEN|GH_ENTERPRISE_TOKEN|GITHUB_ENTERPRISE_TOKEN|APP_ID|SENTRY_.*|REDIS_.*|DRIFTBACK_.*|PAGERDUTY_.*|JIRA_.*|INCIDENT_IO_.*|INPUT_.*|ACTIONS_.*|GITHUB_(ENV|PATH|OUTPUT|STATE|STEP_SUMMARY))$/;
 
 export interface TerraformEnvOptions {
   pluginCacheDir: string;
