@@ -90,10 +90,15 @@ async function requireVarFiles(repoDir: string, workspace: WorkspaceConfig, from
 }
 
 function pickWorkspace(config: Config, name: string, dirShown: string): WorkspaceConfig {
+  return configWorkspace(config, name, shownConfig(dirShown));
+}
+
+/** The workspace `--workspace` names in a config, or an error naming the config's workspaces. */
+export function configWorkspace(config: Config, name: string, configShown: string): WorkspaceConfig {
   const found = config.workspaces.find((w) => w.name === name);
   if (found) return found;
   const known = config.workspaces.map((w) => w.name).join(", ");
-  throw new CommandInputError(`--workspace ${escapeForOneLine(name)} is not in ${shownConfig(dirShown)} (its workspaces: ${escapeForOneLine(known)})`);
+  throw new CommandInputError(`--workspace ${escapeForOneLine(name)} is not in ${configShown} (its workspaces: ${escapeForOneLine(known)})`);
 }
 
 /** The config a repository without `.github/driftback.yml` gets: every default, one workspace at the root. */
@@ -111,7 +116,11 @@ export async function readRepoConfig(repoDir: string, dirShown: string): Promise
     (error: NodeJS.ErrnoException) => (error.code === "ENOENT" ? false : true),
   );
   if (!exists) return undefined;
-  const shown = shownConfig(dirShown);
+  return { config: await readConfigFile(file, shownConfig(dirShown)) };
+}
+
+/** A driftback config file (`--config`, or a repository's `.github/driftback.yml`), validated like the App does. */
+export async function readConfigFile(file: string, shown: string): Promise<Config> {
   const text = await readLocalTextFile(file, { label: "config", displayName: shown, maxBytes: MAX_CONFIG_BYTES, tooLargeAdvice: "a driftback config is a few kilobytes" });
   let raw: unknown;
   try {
@@ -127,7 +136,7 @@ export async function readRepoConfig(repoDir: string, dirShown: string): Promise
     const more = result.issues.length > 1 ? ` (and ${result.issues.length - 1} more)` : "";
     throw new CommandInputError(`${shown}: ${escapeForOneLine(first!.path)} ${escapeForOneLine(first!.message)}; ${first!.fix}${more}`);
   }
-  return { config: result.config };
+  return result.config;
 }
 
 function shownConfig(dirShown: string): string {

@@ -6,8 +6,11 @@ import { parsePlan } from "../core/plan/parse.js";
 import { Masker } from "../core/render/mask.js";
 import { cellText } from "../core/render/cell.js";
 import { renderDriftText } from "../core/render/terminal/drift-text.js";
+import type { WorkspaceConfig } from "../config/schema.js";
+import { escapeForOneLine } from "../core/printable.js";
 import type { TerraformRunner } from "../ports.js";
 import type { Templates } from "../templates.js";
+import { configWorkspace, readConfigFile } from "./backport-setup.js";
 import { newerFormatNotice, readPlanJson } from "./plan-file.js";
 
 export type DriftFormat = "json" | "markdown" | "text";
@@ -30,19 +33,41 @@ export function realDriftCount(items: readonly DriftItem[]): number {
   return items.filter((item) => item.class === "actionable" || item.class === "deleted").length;
 }
 
+export interface DriftCommandOptions {
+  planJson: string;
+  workspace: string;
+  format: DriftFormat;
+  templates: Templates;
+  notice?: (line: string) => void;
+  textOutput?: TextOutput;
+  /** `--config`: a driftback config whose workspace `workspace` gives each item its tier's severity. */
+  config?: string;
+}
+
 /** `driftback drift`: the classified drift items of one plan file. */
-export async function driftCommand(options: { planJson: string; workspace: string; format: DriftFormat; templates: Templates; notice?: (line: string) => void; textOutput?: TextOutput }): Promise<string> {
+export async function driftCommand(options: DriftCommandOptions): Promise<string> {
   return (await driftCommandResult(options)).text;
 }
 
 /** `driftback drift`, with the count of real drift. */
-export async function driftCommandResult(options: { planJson: string; workspace: string; format: DriftFormat; templates: Templates; notice?: (line: string) => void; textOutput?: TextOutput }): Promise<DriftCommandResult> {
+export async function driftCommandResult(options: DriftCommandOptions): Promise<DriftCommandResult> {
+  const tier = await tierOf(options); // a bad config is said before the plan is read
   const model = parsePlan(await readPlanJson(options.planJson, "--plan-json"));
   const notice = newerFormatNotice(model, options.templates);
   if (notice) options.notice?.(notice);
   const masker = new Masker(); // one for all items: building one compiles every mask glob
   const items = classifyDrift(model, options.workspace);
-  return { text: formatItems(items.map((item) => publicItem(item, masker)), options), realDrift: realDriftCount(items) };
+  return { text: formatItems(items.map((item) => publicItem(item, masker, tier)), options), realDrift: realDriftCount(items) };
+}
+
+/**
+ * The tier severities come from: the `--config` workspace's (as the backport record's severity, from
+ * the same severityOf), else dev, the config's default tier.
+ */
+async function tierOf(options: { config?: string; workspace: string }): Promise<WorkspaceConfig["tier"]> {
+  if (options.config === undefined) return "dev";
+  const shown = `--config ${escapeForOneLine(options.config)}`;
+  return configWorkspace(await readConfigFile(options.config, shown), options.workspace, shown).tier;
 }
 
 export interface ScanCommandOptions {
@@ -59,6 +84,8 @@ export interface ScanCommandOptions {
   notice?: (line: string) => void;
   /** Stops terraform (SIGINT to its process group, so it releases its state lock): the CLI's Ctrl-C. */
   signal?: AbortSignal;
+  /** `--config`: a driftback config whose workspace `workspace` gives each item its tier's severity. */
+  config?: string;
 }
 
 /** `driftback scan`: plan a workspace directory with terraform or tofu and print its drift. */
@@ -68,6 +95,7 @@ export async function scanCommand(options: ScanCommandOptions): Promise<string> 
 
 /** `driftback scan`, with the count of real drift. */
 export async function scanCommandResult(options: ScanCommandOptions): Promise<DriftCommandResult> {
+  const tier = await tierOf(options); // before terraform runs: a bad config costs no plan
   const runner = options.terraform ?? cliTerraform(options.notice, process.env, options.signal);
   const outcome = await runner.plan({
     dir: path.resolve(options.dir),
@@ -87,7 +115,7 @@ export async function scanCommandResult(options: ScanCommandOptions): Promise<Dr
   if (notice) options.notice?.(notice);
   const masker = new Masker();
   const items = classifyDrift(model, options.workspace);
-  return { text: formatItems(items.map((item) => publicItem(item, masker)), options), realDrift: realDriftCount(items) };
+  return { text: formatItems(items.map((item) => publicItem(item, masker, tier)), options), realDrift: realDriftCount(items) };
 }
 
 function formatItems(items: PublicDriftItem[], options: { workspace: string; format: DriftFormat; templates: Templates; textOutput?: TextOutput }): string {
