@@ -7,6 +7,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from "commander
 // stack (the HCL toolchain, Octokit, terraform's runner, templates) loads when that command runs (see `load`).
 import type { AlignFormat } from "./commands/align.js";
 import type { BackportFormat } from "./commands/backport-output.js";
+import type { CodifyFormat } from "./commands/codify.js";
 import type { DriftFormat } from "./commands/drift.js";
 import type { ParityFormat } from "./commands/parity.js";
 import { escapeForOneLine, escapeUnprintable } from "./core/printable.js";
@@ -180,15 +181,16 @@ export function buildProgram(stop?: () => AbortSignal): Command {
     .option("--write", "apply the edits to the files (without it, nothing on disk changes)", false)
     .option("--mask-attribute <glob>", "also treat attributes whose name matches as secret: never codified (repeatable)", collect, [])
     .option("--mask-value <regex>", "also treat string values matching as secret (repeatable)", collectRegex, [])
-    .addOption(new Option("--format <format>", "diff: unified diffs and reasons; json: {\"results\": [...]}").choices(["diff", "json"]).default("diff"))
+    .addOption(new Option("--format <format>", "text: coloured diffs for terminals, the summary last (default when stdout is a terminal); diff: unified diffs and reasons (default in a pipe); markdown: the same in a ```diff block; json: {\"results\": [...]}").choices(["text", "diff", "markdown", "json"]))
+    .option("--no-color", NO_COLOR_HELP)
     .option("--detailed-exitcode", "exit 2 when a drift was refused (0 none refused, 1 error)", false)
-    .action(async (file: string | undefined, options: { dir: string; planJson?: string; varFile: string[]; write: boolean; format: "diff" | "json"; maskAttribute: string[]; maskValue: string[]; detailedExitcode: boolean }) => {
+    .action(async (file: string | undefined, options: { dir: string; planJson?: string; varFile: string[]; write: boolean; format?: CodifyFormat; color: boolean; maskAttribute: string[]; maskValue: string[]; detailedExitcode: boolean }) => {
       const planJson = await planFileOf(file, options.planJson);
-      const [{ codifyCommand }, templates] = await Promise.all([import("./commands/codify.js"), load.templates()]);
+      const [{ codifyCommand, formatCodify }, templates, output] = await Promise.all([import("./commands/codify.js"), load.templates(), textOutput(options, "diff")]);
       const report = await withPlanFile(planJson, () =>
         codifyCommand({ dir: options.dir, planJson, varFiles: options.varFile, write: options.write, maskAttributes: options.maskAttribute, maskValues: options.maskValue, templates }),
       );
-      process.stdout.write(options.format === "json" ? `${JSON.stringify({ results: report.results }, null, 2)}\n` : report.text);
+      process.stdout.write(formatCodify(report, output.format, output.textOutput));
       // the engine refused what sits in those files; the run still failed: terraform could not have planned this code
       if (report.parseErrors.length > 0) throw await inputError(`the workspace does not parse, so the plan cannot be from this code: ${report.parseErrors.join("; ")}`);
       if (options.detailedExitcode && report.results.some((r) => r.status === "refused")) exitCode = 2;

@@ -6,7 +6,9 @@ import { loadWorkspace } from "../adapters/hcl/load-workspace.js";
 import { hclToolchain } from "../adapters/hcl/toolchain.js";
 import { classifyDrift } from "../core/drift/items.js";
 import { isSecretItem } from "../core/drift/report.js";
+import { fenceFor } from "../core/render/fence.js";
 import { Masker } from "../core/render/mask.js";
+import { renderCodifyText } from "../core/render/terminal/codify-text.js";
 import { plannedVariablesIn } from "../core/hcl/planned-inputs.js";
 import type { DriftTarget } from "../core/hcl/resolve.js";
 import { parsePlan } from "../core/plan/parse.js";
@@ -34,7 +36,7 @@ export interface CodifyCommandOptions {
 const CODIFY_ROOT_ONLY =
   "`driftback codify` plans nothing, so it edits only the root's own files; `driftback backport --workspace NAME --dry-run --verify` lifts the value out of the module and proves the edit for every workspace that calls it";
 
-export async function codifyCommand(options: CodifyCommandOptions): Promise<{ results: CodifyResult[]; text: string; parseErrors: string[] }> {
+export async function codifyCommand(options: CodifyCommandOptions): Promise<{ results: CodifyResult[]; text: string; terminalText: (output: { width: number; colour: boolean }) => string; parseErrors: string[] }> {
   const cwd = path.resolve(options.cwd ?? process.cwd());
   const absoluteDir = path.resolve(cwd, options.dir);
   // local modules may sit beside the workspace: paths are kept relative to the current directory when they can be
@@ -69,7 +71,27 @@ export async function codifyCommand(options: CodifyCommandOptions): Promise<{ re
       if (ws.source(file) !== before.get(file)) await writeFile(path.join(repoRoot, file), ws.source(file));
     }
   }
-  return { results, text: describe(options.templates ?? bundledTemplates(), results, options.write), parseErrors };
+  const templates = options.templates ?? bundledTemplates();
+  return {
+    results,
+    text: describe(templates, results, options.write),
+    // --format text: the same outcome for a terminal (escaped, coloured diffs, fitted to its width)
+    terminalText: ({ width, colour }) => renderCodifyText(results, { width, colour, written: options.write, render: templates.text.codify }),
+    parseErrors,
+  };
+}
+
+export type CodifyFormat = "text" | "diff" | "markdown" | "json";
+
+/** What `codify --format` prints: the report for a terminal (text), as diffs (diff), fenced as a ```diff block (markdown), or the results (json). */
+export function formatCodify(report: Awaited<ReturnType<typeof codifyCommand>>, format: CodifyFormat, output: { width: number; colour: boolean }): string {
+  if (format === "json") return `${JSON.stringify({ results: report.results }, null, 2)}\n`;
+  if (format === "text") return report.terminalText(output);
+  if (format === "markdown") {
+    const fence = fenceFor(report.text);
+    return `${fence}diff\n${report.text.trimEnd()}\n${fence}\n`;
+  }
+  return report.text;
 }
 
 function describe(templates: Templates, results: readonly CodifyResult[], written: boolean): string {
