@@ -121,6 +121,7 @@ export function createDriftbackApp(overrides: DriftbackOptions = {}): DriftbackA
       runtime,
       // webhook deliveries already handled: in Redis with replicas (the copy may reach another one), else in this process
       deliveries: runtime?.deliveries ?? new InProcessDeliveryMemory(),
+      ...(overrides.forkPlans ? { forkPlans: overrides.forkPlans } : {}),
     };
     runs = new PreviewRuns((key, error) => probot.log.error({ key, err: error }, "plan preview failed"));
     if (runtime) {

@@ -36,6 +36,21 @@ export interface PlanRequest {
   keepPlanFile?: boolean;
   /** Whose code runs, which decides the provider plugin cache it may install into (absent: the CLI's local cache). */
   pluginCache?: PluginCacheScope;
+  /** What progress shows this run as: the workspace's name, or the directory as the user gave it (default: `dir`). */
+  label?: string;
+}
+
+/** One terraform command of a run, as progress shows it: `plan` of workspace `prod`. */
+export interface TerraformStep {
+  command: "init" | "plan" | "show" | "apply";
+  /** The request's label (a workspace's name, a directory), unescaped: whoever shows it escapes it. */
+  label: string;
+}
+
+/** Told when each terraform command starts and ends (the CLI's progress on stderr); several can run at once. */
+export interface TerraformProgress {
+  started(step: TerraformStep): void;
+  finished(step: TerraformStep, ok: boolean): void;
 }
 
 /** Reviewed code (a default branch, driftback's edit of it) or a pull request's, of one repository. */
@@ -135,6 +150,8 @@ export interface CheckRunOutput {
 
 export interface CheckRunHandle {
   id: number;
+  /** Set when the token may not write check runs (a workflow's GITHUB_TOKEN without `checks: write`): a commit status stands in. */
+  status?: { sha: string; context: string };
 }
 
 /** A pull request's changed files (a rename gives both paths) and whether that is all of them. */

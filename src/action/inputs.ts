@@ -18,6 +18,8 @@ export interface ActionInputs {
   workspaces: string[];
   token: string;
   dryRun: boolean;
+  /** Whether a writer's `/driftback plan <sha>` may plan fork code (off: the job holds the repository's secrets). */
+  planForks: boolean;
   /** Whose pull requests and comments are driftback's: `github-actions[bot]`, or an App token's `<slug>[bot]`. */
   botLogin: string;
   /** The App whose comments and check runs are driftback's (GitHub Actions' own for GITHUB_TOKEN). */
@@ -51,7 +53,8 @@ export function readActionInputs(env: NodeJS.ProcessEnv): ActionInputs {
   if (!/^[A-Za-z0-9][A-Za-z0-9-]*(\[bot\])?$/.test(botLogin)) throw new ActionInputError(`input bot-login is ${JSON.stringify(botLogin)}: give a GitHub login such as my-app[bot]`);
   if (appIdText !== undefined && input(env, "bot-login") === undefined) throw new ActionInputError("input app-id is set without bot-login: give both (the App's id and its `<app-slug>[bot]` login) so driftback recognises its own pull requests and comments");
   const workspaces = (input(env, "workspaces") ?? "").split(/[\s,]+/).filter(Boolean);
-  return { configFile: file[1]!, workspaces, token, dryRun, botLogin, appId };
+  const planForks = booleanInput(env, "plan-forks", false);
+  return { configFile: file[1]!, workspaces, token, dryRun, planForks, botLogin, appId };
 }
 
 /** YAML 1.2 core schema booleans, as @actions/core's getBooleanInput accepts them. */

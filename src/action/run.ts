@@ -74,6 +74,7 @@ export async function runAction(options: ActionRunOptions): Promise<number> {
     env,
     appId: inputs.appId,
     botLogin: async () => inputs.botLogin,
+    forkPlans: inputs.planForks ? "on-approval" : "never",
     templates: bundledTemplates(),
     ...(options.terraform ? { terraform: options.terraform } : {}),
     ...(options.scratchDir ? { scratchDir: options.scratchDir } : {}),

@@ -32,6 +32,11 @@ export interface AppServices {
   runtime?: RedisRuntime;
   /** Webhook deliveries already handled, shared by every replica when Redis is configured. */
   deliveries: DeliveryMemory;
+  /**
+   * Fork code: planned once a writer's `/driftback plan <sha>` approves its head (the App, whose terraform is
+   * isolated), or never (the Action by default: an issue_comment job holds the repository's secrets).
+   */
+  forkPlans?: "on-approval" | "never";
 }
 
 /** What the preview's ports need of a webhook's Context; a queue worker gives the same from `probot.auth` and a child logger. */
@@ -50,5 +55,6 @@ export function previewDeps(context: InstallationScope, services: AppServices): 
     metrics: services.metrics,
     logger: context.log,
     moduleDirs: localModuleDirs,
+    ...(services.forkPlans ? { forkPlans: services.forkPlans } : {}),
   };
 }

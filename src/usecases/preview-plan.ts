@@ -27,6 +27,8 @@ export interface PreviewDeps {
   metrics?: Pick<DriftMetrics, "planRun">;
   /** Repo-relative dirs of the local modules a workspace calls, read from the checkout. */
   moduleDirs: (checkoutDir: string, workspaceDir: string) => Promise<string[]>;
+  /** "never": fork code is not planned even on a writer's command (the Action's default); the comment says so. */
+  forkPlans?: "on-approval" | "never";
 }
 
 export interface PreviewRequest {
@@ -203,7 +205,7 @@ async function reportConfigError(deps: PreviewDeps, pr: PullRequestInfo, config:
 
 async function reportForkNotPlanned(deps: PreviewDeps, pr: PullRequestInfo, config: Config, changedFiles: string[]): Promise<PreviewOutcome> {
   const workspaces = coarselyAffected(config, changedFiles);
-  await postResults(deps, pr, config, workspaces.map((w) => ({ kind: "not-planned", ...identityOf(config, w), reason: deps.templates.status.forkNotPlanned({}) })));
+  await postResults(deps, pr, config, workspaces.map((w) => ({ kind: "not-planned", ...identityOf(config, w), reason: deps.templates.status.forkNotPlanned({ forksOff: deps.forkPlans === "never" }) })));
   return { status: "fork-not-planned", workspaces: workspaces.map((w) => w.name) };
 }
 

@@ -1,4 +1,5 @@
 import type { ProbotOctokit } from "probot";
+import { isRequestError } from "./backport-host-errors.js";
 import type { ChangedFiles, CheckRunHandle, CheckRunOutput, GitHost, PullRequestInfo, RepoRef } from "../../ports.js";
 
 /** The most files `GET /repos/{owner}/{repo}/pulls/{pull_number}/files` returns (GitHub's REST docs). */
@@ -53,6 +54,18 @@ export class OctokitGitHost implements GitHost {
   }
 
   async startCheckRun(ref: RepoRef, headSha: string, name: string, output: CheckRunOutput): Promise<CheckRunHandle> {
+    try {
+      return await this.startOrFindCheckRun(ref, headSha, name, output);
+    } catch (error) {
+      // only an App may write check runs, and a workflow's token only with `checks: write`: a commit status instead
+      if (!isRequestError(error) || error.status !== 403) throw error;
+      const status = { sha: headSha, context: name };
+      await this.octokit.rest.repos.createCommitStatus({ ...repoOf(ref), sha: headSha, context: name, state: "pending", description: statusDescription(output.title) });
+      return { id: 0, status };
+    }
+  }
+
+  private async startOrFindCheckRun(ref: RepoRef, headSha: string, name: string, output: CheckRunOutput): Promise<CheckRunHandle> {
     const { data } = await this.octokit.rest.checks.listForRef({ ...repoOf(ref), ref: headSha, check_name: name, filter: "latest", per_page: 100 });
     const mine = data.check_runs.find((run) => this.appId === undefined || run.app?.id === this.appId);
     if (mine) {
@@ -64,6 +77,11 @@ export class OctokitGitHost implements GitHost {
   }
 
   async completeCheckRun(ref: RepoRef, handle: CheckRunHandle, conclusion: "success" | "failure" | "neutral", output: CheckRunOutput): Promise<void> {
+    if (handle.status) {
+      // a status has no "neutral": a plan that was not made (a fork, a refusal) does not fail the commit
+      await this.octokit.rest.repos.createCommitStatus({ ...repoOf(ref), sha: handle.status.sha, context: handle.status.context, state: conclusion === "failure" ? "failure" : "success", description: statusDescription(output.title) });
+      return;
+    }
     await this.octokit.rest.checks.update({ ...repoOf(ref), check_run_id: handle.id, status: "completed", conclusion, completed_at: new Date().toISOString(), output });
   }
 
@@ -72,6 +90,13 @@ export class OctokitGitHost implements GitHost {
     const role = (data as { role_name?: string }).role_name;
     return data.permission === "admin" || data.permission === "write" || role === "maintain";
   }
+}
+
+/** GitHub shows (and accepts) a status description of at most 140 characters. */
+const STATUS_DESCRIPTION_LIMIT = 140;
+
+function statusDescription(title: string): string {
+  return title.length <= STATUS_DESCRIPTION_LIMIT ? title : `${title.slice(0, STATUS_DESCRIPTION_LIMIT - 1)}…`;
 }
 
 interface PullRequestData {
