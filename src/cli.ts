@@ -10,6 +10,8 @@ import type { BackportFormat } from "./commands/backport-output.js";
 import type { CodifyFormat } from "./commands/codify.js";
 import type { DriftFormat } from "./commands/drift.js";
 import type { ParityFormat } from "./commands/parity.js";
+import type { TerraformProgress } from "./ports.js";
+import type { PreviewFormat } from "./commands/preview.js";
 import { escapeForOneLine, escapeUnprintable } from "./core/printable.js";
 import { COMMENT_LIMIT } from "./core/render/limits.js";
 
@@ -90,6 +92,18 @@ async function planFileOf(positional: string | undefined, flag: string | undefin
   return file;
 }
 
+const QUIET_HELP = "no progress on stderr (shown only when stderr is a terminal: each init, plan and show with its time)";
+
+/**
+ * terraform's progress on stderr for a command that runs it (a terminal only, never with --quiet), the notices
+ * that command writes (drawn above the spinner line), and `done` to clear the line when it ends.
+ */
+async function progressFor(quiet: boolean): Promise<{ notice: (line: string) => void; runner: { progress?: TerraformProgress }; done: () => void }> {
+  const { cliProgress } = await import("./commands/progress.js");
+  const progress = cliProgress({ quiet });
+  return { notice: (line) => progress.notice(() => warn(line)), runner: progress.listener ? { progress: progress.listener } : {}, done: () => progress.stop() };
+}
+
 const warn = (line: string) => process.stderr.write(`driftback: ${escapeUnprintable(line)}\n`);
 
 const DRIFT_EXITCODE_HELP = "exit 2 when there is real drift: actionable or deleted items, not noise or unapplied code (0 none, 1 error)";
@@ -150,25 +164,11 @@ export function buildProgram(stop?: () => AbortSignal): Command {
     .option("--dir <dir>", "workspace directory shown in the comment", ".")
     .option("--mask-attribute <glob>", "also hide attributes whose name matches (repeatable)", collect, [])
     .option("--mask-value <regex>", "also hide string values matching (repeatable)", collectRegex, [])
-    .action(async (file: string, options: { maxChars: number; workspace: string; dir: string; maskAttribute: string[]; maskValue: string[] }) => {
-      const [{ parsePlan }, { readPlanJson }, { Masker }, { renderComment }, templates] = await Promise.all([
-        load.parse(),
-        import("./commands/plan-file.js"),
-        import("./core/render/mask.js"),
-        import("./core/render/preview.js"),
-        load.templates(),
-      ]);
-      // a format newer than driftback knows is said in the comment itself
-      const model = await withPlanFile(file, async () => parsePlan(await readPlanJson(file, "plan file")));
-      const masker = new Masker({ attributes: options.maskAttribute, values: options.maskValue });
-      const markdown = renderComment(
-        {
-          results: [{ kind: "planned", name: options.workspace, dir: options.dir, terraformWorkspace: "default", tool: model.terraformVersion ? `terraform ${model.terraformVersion}` : undefined, model }],
-          maxChars: options.maxChars,
-        },
-        { masker, templates },
-      );
-      process.stdout.write(markdown);
+    .addOption(new Option("--format <format>", "text: the plan as terraform shows it, the Plan: line last (default when stdout is a terminal); markdown: the pull-request comment (default in a pipe)").choices(["text", "markdown"]))
+    .option("--no-color", NO_COLOR_HELP)
+    .action(async (file: string, options: { maxChars: number; workspace: string; dir: string; maskAttribute: string[]; maskValue: string[]; format?: PreviewFormat; color: boolean }) => {
+      const [{ previewCommand }, templates, output] = await Promise.all([import("./commands/preview.js"), load.templates(), textOutput(options, "markdown")]);
+      process.stdout.write(await withPlanFile(file, () => previewCommand({ ...options, ...output, file, templates, notice: warn })));
     });
 
   program
@@ -226,11 +226,13 @@ export function buildProgram(stop?: () => AbortSignal): Command {
     .addOption(new Option("--format <format>", DRIFT_FORMAT_HELP).choices(["text", "json", "markdown"]))
     .option("--no-color", "text format without colour (beats NO_COLOR and FORCE_COLOR)")
     .option("--config <file>", CONFIG_HELP)
+    .option("--quiet", QUIET_HELP, false)
     .option("--detailed-exitcode", DRIFT_EXITCODE_HELP, false)
-    .action(async (options: { dir: string; workspace: string; binary: "terraform" | "tofu"; varFile: string[]; backendConfig: string[]; timeout: number; config?: string; format?: DriftFormat; color: boolean; detailedExitcode: boolean }) => {
+    .action(async (options: { dir: string; workspace: string; binary: "terraform" | "tofu"; varFile: string[]; backendConfig: string[]; timeout: number; config?: string; quiet: boolean; format?: DriftFormat; color: boolean; detailedExitcode: boolean }) => {
       const [{ requireDirectory }, { scanCommandResult }, templates, output] = await Promise.all([load.checks(), import("./commands/drift.js"), load.templates(), textOutput(options, "json")]);
       await requireDirectory(options.dir, "--dir"); // otherwise terraform "cannot start" and the install gets the blame
-      const result = await scanCommandResult({ dir: options.dir, workspace: options.workspace, binary: options.binary, varFiles: options.varFile, backendConfig: options.backendConfig, timeoutMs: options.timeout * 60_000, ...(options.config !== undefined ? { config: options.config } : {}), templates, notice: warn, ...output, ...(stop ? { signal: stop() } : {}) });
+      const progress = await progressFor(options.quiet);
+      const result = await scanCommandResult({ dir: options.dir, workspace: options.workspace, binary: options.binary, varFiles: options.varFile, backendConfig: options.backendConfig, timeoutMs: options.timeout * 60_000, ...(options.config !== undefined ? { config: options.config } : {}), templates, notice: progress.notice, ...progress.runner, ...output, ...(stop ? { signal: stop() } : {}) }).finally(progress.done);
       process.stdout.write(result.text);
       if (options.detailedExitcode && result.realDrift > 0) exitCode = 2;
     });
@@ -251,12 +253,14 @@ export function buildProgram(stop?: () => AbortSignal): Command {
     .option("--last-clean <time>", "with --incidents-from: the workspace's last clean scan, ISO 8601 (default: 24 hours before the plan's timestamp)")
     .addOption(new Option("--format <format>", "text: the pull requests and coloured diffs for terminals, the summary last (default when stdout is a terminal); markdown (default in a pipe); json: {\"pullRequests\": [...]}").choices(["text", "json", "markdown"]))
     .option("--no-color", NO_COLOR_HELP)
+    .option("--quiet", QUIET_HELP, false)
     .option("--detailed-exitcode", "with --dry-run: exit 2 when drift would get a pull request or waits for one (0 none, 1 error)", false)
-    .action(async (options: { dir: string; planJson: string; workspace?: string; varFile: string[]; dryRun: boolean; verify: boolean; repo?: string; base?: string; botLogin?: string; format?: BackportFormat; color: boolean; incidentsFrom?: string; lastClean?: string; detailedExitcode: boolean }) => {
-      const { varFile, detailedExitcode, color: _color, ...rest } = options;
+    .action(async (options: { dir: string; planJson: string; workspace?: string; varFile: string[]; dryRun: boolean; verify: boolean; repo?: string; base?: string; botLogin?: string; format?: BackportFormat; color: boolean; incidentsFrom?: string; lastClean?: string; quiet: boolean; detailedExitcode: boolean }) => {
+      const { varFile, detailedExitcode, color: _color, quiet, ...rest } = options;
       if (detailedExitcode && !rest.dryRun) throw await inputError("--detailed-exitcode goes with --dry-run: a real run's outcome is the pull requests it opened");
       const [{ backportCommand, failureLine, realDriftCount }, templates, output] = await Promise.all([import("./commands/backport.js"), load.templates(), textOutput(options, "markdown")]);
-      const result = await backportCommand({ ...rest, ...output, varFiles: varFile, templates, notice: warn, ...(stop ? { signal: stop() } : {}) });
+      const progress = await progressFor(quiet);
+      const result = await backportCommand({ ...rest, ...output, varFiles: varFile, templates, notice: progress.notice, ...progress.runner, ...(stop ? { signal: stop() } : {}) }).finally(progress.done);
       process.stdout.write(result.text);
       const failed = failureLine(result.report);
       if (failed) throw await inputError(failed);
@@ -304,9 +308,11 @@ export function buildProgram(stop?: () => AbortSignal): Command {
     .option("--dry-run", "print the diffs and what each member gets; write nothing", false)
     .option("--verify", "plan the edited code (on a scratch copy): each aligned member plans only the aligned value, every other reader of an edited file nothing new", false)
     .addOption(new Option("--format <format>", "markdown: diffs and per-member outcome; json: the change set").choices(["json", "markdown"]).default("markdown"))
-    .action(async (options: { dir: string; group: string; resource: string; attribute: string; to: string; planJson: string[]; dryRun: boolean; verify: boolean; format: AlignFormat }) => {
-      const { alignCommand } = await import("./commands/align.js");
-      const result = await alignCommand({ ...options, notice: warn, ...(stop ? { signal: stop() } : {}) });
+    .option("--quiet", QUIET_HELP, false)
+    .action(async (options: { dir: string; group: string; resource: string; attribute: string; to: string; planJson: string[]; dryRun: boolean; verify: boolean; format: AlignFormat; quiet: boolean }) => {
+      const { quiet, ...rest } = options;
+      const [{ alignCommand }, progress] = await Promise.all([import("./commands/align.js"), progressFor(quiet)]);
+      const result = await alignCommand({ ...rest, notice: progress.notice, ...progress.runner, ...(stop ? { signal: stop() } : {}) }).finally(progress.done);
       process.stdout.write(result.text);
       exitCode = result.exitCode;
     });

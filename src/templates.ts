@@ -120,6 +120,8 @@ export function loadTemplates(dir: string = TEMPLATES_DIR, options: { eager?: bo
       parityColumns: trimmed(top("text/parity-columns")),
       parityWhy: trimmed(top("text/parity-why")),
       codify: bind(top("text/codify")),
+      preview: bind(top("text/preview")),
+      previewColumns: trimmed(top("text/preview-columns")),
     },
     http: {
       bodyTooLarge: trimmed(top("http/body-too-large")),

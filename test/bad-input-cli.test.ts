@@ -161,7 +161,7 @@ const rows: Row[] = [
   { input: "codify on `terraform show -json` of a state", argv: () => ["codify", "--dir", codifyWorkspace("link-inside"), "--plan-json", STATE], exit: 1, stderr: STATE_ADVICE },
   { input: "codify --dir of another workspace (declares none of the drifted resources)", argv: () => ["codify", "--dir", at("other-ws"), "--plan-json", EXAMPLE], exit: 1, stderr: /^driftback: --dir .*other-ws does not declare the drifted resource \(aws_security_group\.web\); give the root module directory the plan was made from\n$/ },
   { input: "codify --mask-value '['", argv: () => ["codify", "--dir", ".", "--plan-json", EXAMPLE, "--mask-value", "["], exit: 1, stderr: /option '--mask-value <regex>' argument '\[' is invalid/ },
-  { input: "codify --format bogus", argv: () => ["codify", "--dir", ".", "--plan-json", EXAMPLE, "--format", "bogus"], exit: 1, stderr: /Allowed choices are diff, json/ },
+  { input: "codify --format bogus", argv: () => ["codify", "--dir", ".", "--plan-json", EXAMPLE, "--format", "bogus"], exit: 1, stderr: /Allowed choices are text, diff, markdown, json/ },
   // scan
   { input: "scan without --dir", argv: () => ["scan"], exit: 1, stderr: /required option '--dir <workspace>' not specified/ },
   { input: "scan --dir that does not exist (not the terraform install's fault)", argv: () => ["scan", "--dir", at("missing-dir")], exit: 1, stderr: /^driftback: --dir .*missing-dir: no such file or directory; check the path \(ENOENT\)\n$/ },
@@ -199,7 +199,7 @@ const rows: Row[] = [
   { input: "incidents without --since", argv: () => ["incidents", "--dir", EXAMPLES_DIR], exit: 1, stderr: /required option '--since <time>' not specified/ },
   { input: "incidents --since that is not a time", argv: () => ["incidents", "--dir", EXAMPLES_DIR, "--since", `soon${CANARY}`.slice(0, 4)], exit: 1, stderr: /^driftback: --since soon must be an ISO 8601 time such as 2024-05-01T00:00:00Z, or a duration back from now such as 24h or 7d\n$/ },
   { input: "incidents --dir without .github/driftback.yml", argv: () => ["incidents", "--dir", at("empty-dir"), "--since", "24h"], exit: 1, stderr: /empty-dir\/\.github\/driftback\.yml does not exist; the incident sources are configured under incidents: there/ },
-  { input: "backport --format bogus", argv: () => ["backport", "--dir", EXAMPLES_DIR, "--plan-json", EXAMPLE, "--dry-run", "--format", "bogus"], exit: 1, stderr: /Allowed choices are json, markdown/ },
+  { input: "backport --format bogus", argv: () => ["backport", "--dir", EXAMPLES_DIR, "--plan-json", EXAMPLE, "--dry-run", "--format", "bogus"], exit: 1, stderr: /Allowed choices are text, json, markdown/ },
 ];
 
 /** A repository dir holding only `.github/driftback.yml` with `text`. */

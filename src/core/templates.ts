@@ -66,6 +66,9 @@ export interface Templates {
     parityWhy: Render;
     /** `codify --format text`: each drift's outcome and diff, the summary last. */
     codify: Render;
+    /** `preview --format text`: the changed resources and their attributes, the `Plan:` line last; the table's headers. */
+    preview: Render;
+    previewColumns: Render;
   };
   /** The `error` messages of driftback's HTTP endpoints (JSON answers: values are made printable by the caller). */
   http: {
