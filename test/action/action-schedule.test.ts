@@ -1,3 +1,4 @@
+import { Writable } from "node:stream";
 import nock from "nock";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { runAction } from "../../src/action/run.js";
@@ -159,6 +160,5 @@ describe("the Action on schedule", () => {
 
 /** The Action's log, kept out of the test output (it is asserted through outputs, summaries and requests). */
 function quiet(): NodeJS.WritableStream {
-  const { Writable } = require("node:stream") as typeof import("node:stream");
   return new Writable({ write: (_chunk, _encoding, done) => done() });
 }
