@@ -9,7 +9,7 @@ import { DryRunBackportHost } from "../adapters/local/dry-run-backport-host.js";
 import { cliTerraform } from "../adapters/terraform/cli-runner.js";
 import type { Config } from "../config/schema.js";
 import { escapeForOneLine } from "../core/printable.js";
-import type { BackportHost, Logger, RepoRef, TerraformRunner } from "../ports.js";
+import type { BackportHost, Logger, RepoRef, TerraformProgress, TerraformRunner } from "../ports.js";
 import type { Templates } from "../templates.js";
 import { backportDrift, type BackportIncidentsInput, type BackportReport } from "../usecases/backport-drift.js";
 import { FileIncidentSource, IncidentsFileError, readIncidentsFile } from "../adapters/incidents/file-source.js";
@@ -45,6 +45,8 @@ export interface BackportCommandOptions {
   terraform?: TerraformRunner;
   /** Stops the verification plans (SIGINT to terraform's process group, so it releases its state lock): the CLI's Ctrl-C. */
   signal?: AbortSignal;
+  /** Told when each terraform command starts and ends: the CLI's progress on stderr at a terminal. */
+  progress?: TerraformProgress;
   /** Where verification copies of the tree go. */
   scratchDir?: string;
   /** warn/error lines of the use case's log (stderr in the CLI). */
@@ -116,7 +118,7 @@ export async function backportCommand(options: BackportCommandOptions): Promise<
   const report = await backportDrift(
     {
       host,
-      terraform: options.terraform ?? cliTerraform(options.notice, process.env, options.signal),
+      terraform: options.terraform ?? cliTerraform(options.notice, process.env, options.signal, options.progress),
       toolchain: hclToolchain,
       loadParser: loadHclParser,
       templates: options.templates,

@@ -8,7 +8,7 @@ import { cellText } from "../core/render/cell.js";
 import { renderDriftText } from "../core/render/terminal/drift-text.js";
 import type { WorkspaceConfig } from "../config/schema.js";
 import { escapeForOneLine } from "../core/printable.js";
-import type { TerraformRunner } from "../ports.js";
+import type { TerraformProgress, TerraformRunner } from "../ports.js";
 import type { Templates } from "../templates.js";
 import { configWorkspace, readConfigFile } from "./backport-setup.js";
 import { newerFormatNotice, readPlanJson } from "./plan-file.js";
@@ -84,6 +84,8 @@ export interface ScanCommandOptions {
   notice?: (line: string) => void;
   /** Stops terraform (SIGINT to its process group, so it releases its state lock): the CLI's Ctrl-C. */
   signal?: AbortSignal;
+  /** Told when each terraform command starts and ends: the CLI's progress on stderr at a terminal. */
+  progress?: TerraformProgress;
   /** `--config`: a driftback config whose workspace `workspace` gives each item its tier's severity. */
   config?: string;
 }
@@ -96,9 +98,10 @@ export async function scanCommand(options: ScanCommandOptions): Promise<string> 
 /** `driftback scan`, with the count of real drift. */
 export async function scanCommandResult(options: ScanCommandOptions): Promise<DriftCommandResult> {
   const tier = await tierOf(options); // before terraform runs: a bad config costs no plan
-  const runner = options.terraform ?? cliTerraform(options.notice, process.env, options.signal);
+  const runner = options.terraform ?? cliTerraform(options.notice, process.env, options.signal, options.progress);
   const outcome = await runner.plan({
     dir: path.resolve(options.dir),
+    label: options.dir,
     binary: options.binary,
     workspace: "default",
     varFiles: options.varFiles,

@@ -13,6 +13,7 @@ export function planRequestFor(config: Config, workspace: WorkspaceConfig, check
     timeoutMs: durationToMs(config.plan.timeout),
     lockTimeout: config.plan.lock_timeout,
     signal,
+    label: workspace.name,
   };
 }
 

@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { access, mkdir, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import type { ApplyOutcome, ApplyRequest, PlanOutcome, PlanRequest, PlanStage, SavedPlan, TerraformRunner } from "../../ports.js";
+import type { ApplyOutcome, ApplyRequest, PlanOutcome, PlanRequest, PlanStage, SavedPlan, TerraformProgress, TerraformRunner, TerraformStep } from "../../ports.js";
 import { terraformEnv } from "./env.js";
 import { pluginCacheDirFor } from "./plugin-cache.js";
 import { runProgram, type RunResult } from "./process.js";
@@ -28,6 +28,8 @@ export interface TerraformCliOptions {
    * they found at start; omitted, terraform runs as a plain child process (tests with a fake terraform).
    */
   isolation?: IsolationStatus;
+  /** Told when each init, plan, show and apply starts and ends (the CLI's progress at a terminal). */
+  progress?: TerraformProgress;
 }
 
 /** One terraform command of a run: where it starts and whether the plugin cache is writable (init only). */
@@ -70,12 +72,12 @@ const slotPools = new Map<string, CacheSlots>();
  * The CLI's runner (`driftback scan`, `backport --verify`): the same runner as the app's, isolated under bubblewrap
  * when this machine allows it, else run as before with one line on stderr saying so.
  */
-export function cliTerraform(warn: (line: string) => void = (line) => process.stderr.write(`${line}\n`), env: NodeJS.ProcessEnv = process.env, signal?: AbortSignal): TerraformCli {
+export function cliTerraform(warn: (line: string) => void = (line) => process.stderr.write(`${line}\n`), env: NodeJS.ProcessEnv = process.env, signal?: AbortSignal, progress?: TerraformProgress): TerraformCli {
   const isolation = detectIsolation(env, { cli: true });
   // DRIFTBACK_TERRAFORM_ISOLATION=none is the user's own choice: said once in the README, not on every run
   if (isolation.mode === "none" && env.DRIFTBACK_TERRAFORM_ISOLATION !== "none") warn(`warning: terraform runs without isolation (${isolation.problem}): the code planned can read this process's environment and files`);
   // Ctrl-C or SIGTERM of the CLI reaches terraform as SIGINT: it stops gracefully and releases its state lock
-  return new TerraformCli({ isolation, stopSignal: "SIGINT", ...(signal ? { signal } : {}) });
+  return new TerraformCli({ isolation, stopSignal: "SIGINT", ...(signal ? { signal } : {}), ...(progress ? { progress } : {}) });
 }
 
 /** Runs `init`, `plan -out` and `show -json` with the terraform or tofu CLI. */
@@ -88,6 +90,7 @@ export class TerraformCli implements TerraformRunner {
   private readonly isolation: IsolationStatus | undefined;
   private readonly stopSignal: "SIGTERM" | "SIGINT" | undefined;
   private readonly signal: AbortSignal | undefined;
+  private readonly progress: TerraformProgress | undefined;
 
   constructor(options: TerraformCliOptions = {}) {
     this.pluginCacheDir = options.pluginCacheDir ?? process.env.DRIFTBACK_PLUGIN_CACHE_DIR ?? path.join(os.homedir(), ".cache", "driftback", "plugins");
@@ -97,6 +100,7 @@ export class TerraformCli implements TerraformRunner {
     this.isolation = options.isolation;
     this.stopSignal = options.stopSignal;
     this.signal = options.signal;
+    this.progress = options.progress;
     this.slotCount = options.cacheSlots ?? (Number(process.env.DRIFTBACK_PLUGIN_CACHE_SLOTS) || 4);
   }
 
@@ -117,8 +121,11 @@ export class TerraformCli implements TerraformRunner {
     const envFor = (slot: number) => terraformEnv(this.env, { pluginCacheDir: path.join(cache.dir, `slot-${slot}`), dataDir: path.join(runDir, "data"), workspace: request.workspace, ...this.homeFor(runDir) });
     let env = envFor(0);
     let cacheWritable = false;
+    const label = request.label ?? request.dir;
     const run = (args: string[], captureStdout = false) =>
-      this.runStep(request.binary, args, { cwd: request.dir, env, runDir, cacheWritable }, { timeoutMs: request.timeoutMs, signal: request.signal, captureStdout });
+      this.reported({ command: args[0] as TerraformStep["command"], label }, () =>
+        this.runStep(request.binary, args, { cwd: request.dir, env, runDir, cacheWritable }, { timeoutMs: request.timeoutMs, signal: request.signal, captureStdout }),
+      );
     let kept: SavedPlan | undefined;
     try {
       const refused = this.refusal();
@@ -171,13 +178,29 @@ export class TerraformCli implements TerraformRunner {
     if (refused) return { ok: false, message: refused, output: "", timedOut: false, cancelled: false };
     const runDir = path.dirname(request.saved.dataDir);
     const env = terraformEnv(this.env, { pluginCacheDir: request.saved.pluginCacheDir, dataDir: request.saved.dataDir, workspace: request.workspace, ...this.homeFor(runDir) });
-    const result = await this.runStep(request.binary, ["apply", "-input=false", "-no-color", `-lock-timeout=${request.lockTimeout}`, request.saved.planFile], { cwd: request.dir, env, runDir, cacheWritable: false }, {
-      timeoutMs: request.timeoutMs,
-      signal: request.signal,
-    });
+    const result = await this.reported({ command: "apply", label: request.dir }, () =>
+      this.runStep(request.binary, ["apply", "-input=false", "-no-color", `-lock-timeout=${request.lockTimeout}`, request.saved.planFile], { cwd: request.dir, env, runDir, cacheWritable: false }, {
+        timeoutMs: request.timeoutMs,
+        signal: request.signal,
+      }),
+    );
     if (succeeded(result)) return { ok: true, output: result.outputTail };
     const { stage: _stage, ...failed } = failure("apply", request.binary, result);
     return failed;
+  }
+
+  /** One terraform command, told to the progress listener as it starts and ends (failed when it did not exit as asked). */
+  private async reported(step: TerraformStep, work: () => Promise<RunResult>): Promise<RunResult> {
+    if (!this.progress) return work();
+    this.progress.started(step);
+    let ok = false;
+    try {
+      const result = await work();
+      ok = succeeded(result, step.command === "plan" ? [0, 2] : [0]);
+      return result;
+    } finally {
+      this.progress.finished(step, ok);
+    }
   }
 
   /** Why no repository code may run here (no isolation, and the operator did not allow that), or undefined. */
