@@ -2,6 +2,8 @@ import { readFile } from "node:fs/promises";
 import { Probot, ProbotOctokit } from "probot";
 import { useConfigFileName } from "../adapters/github/config-source.js";
 import { createSafeLog } from "../adapters/http/safe-log.js";
+import { TerraformCli } from "../adapters/terraform/cli-runner.js";
+import { detectIsolation, isolationReport, type IsolationStatus } from "../adapters/terraform/sandbox.js";
 import { createDriftbackApp, ensureStateKeys } from "../index.js";
 import type { TerraformRunner } from "../ports.js";
 import { bundledTemplates } from "../templates.js";
@@ -63,6 +65,7 @@ export async function runAction(options: ActionRunOptions): Promise<number> {
   if (persistedCheckoutToken(runner.workspace)) {
     log.warn("actions/checkout left its token in $GITHUB_WORKSPACE/.git/config (persist-credentials): terraform without isolation can read it there. driftback checks out on its own: remove the checkout step, or set persist-credentials: false");
   }
+  const isolation = options.terraform ? undefined : actionIsolation(env, inputs.planForks, log);
   // ProbotOctokit: @octokit/core with the REST methods @octokit/rest has, plus the throttling and retry plugins
   const Octokit = options.unthrottled
     ? ProbotOctokit.defaults((o: object) => ({ ...o, retry: { enabled: false }, throttle: { enabled: false } }))
@@ -74,9 +77,10 @@ export async function runAction(options: ActionRunOptions): Promise<number> {
     env,
     appId: inputs.appId,
     botLogin: async () => inputs.botLogin,
-    forkPlans: inputs.planForks ? "on-approval" : "never",
+    forkPlans: inputs.planForks && (!isolation || isolation.mode === "bubblewrap") ? "on-approval" : "never",
     templates: bundledTemplates(),
-    ...(options.terraform ? { terraform: options.terraform } : {}),
+    // the isolation was reported above in a job's words: the App's boot line (at error level) is not for a runner
+    terraform: options.terraform ?? new TerraformCli({ ...(isolation ? { isolation } : {}), ...(options.scratchDir ? { scratchDir: options.scratchDir } : {}) }),
     ...(options.scratchDir ? { scratchDir: options.scratchDir } : {}),
     ...(options.now ? { now: options.now } : {}),
   });
@@ -106,6 +110,21 @@ export async function runAction(options: ActionRunOptions): Promise<number> {
   }
   if (errors > 0) stdout(`::error::${workflowCommandText(`driftback logged ${errors} error${errors === 1 ? "" : "s"} above`)}\n`);
   return errors > 0 ? 1 : 0;
+}
+
+/**
+ * terraform's isolation in a job: bubblewrap where the runner allows it, as the App. Without it the repository's own
+ * code still runs (the default branch is reviewed; a same-repository pull request's author can edit the workflow
+ * itself, and so reach everything this job holds), but fork code never does: `plan-forks` needs the sandbox.
+ */
+function actionIsolation(env: NodeJS.ProcessEnv, planForks: boolean, log: { warn: (message: string) => void; info: (message: string) => void }): IsolationStatus {
+  const found = detectIsolation(env);
+  if (found.mode === "bubblewrap") {
+    log.info(isolationReport(found).message);
+    return found;
+  }
+  log.warn(`terraform is not isolated in this job (${found.problem}): the repository's own code is planned, as any step of this workflow could run it${planForks ? "; plan-forks is ignored, fork code is planned only under bubblewrap (install the bubblewrap package and allow unprivileged user namespaces on the runner)" : ""}`);
+  return { ...found, allowUnisolated: true };
 }
 
 /** GitHub's rate limits: wait as `retry-after` says, at most twice and at most 10 minutes, then fail that call. */
