@@ -1,0 +1,122 @@
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parse } from "yaml";
+import { FAKE_TERRAFORM_DIR, fakeTerraformEnv } from "../support/fake-terraform.js";
+import { TestRepo } from "../support/git-repo.js";
+import { parseOutputFile } from "./action-env.js";
+
+/**
+ * Issue 17 §5: the Action as a runner runs it. A fresh clone of this repository's HEAD (what `uses: …/driftback@ref`
+ * downloads: no lib/, no node_modules), then each step of action.yml in order with `github.action_path` set to the
+ * clone: setup-node is the one step not run (this machine's Node stands in: the Action needs Node >= 20.19), then
+ * `npm ci && npm run build` and the entry, in the environment a runner gives a scheduled job. GitHub is a local
+ * HTTP server (GITHUB_API_URL), terraform the fake one, the repository a local git remote.
+ */
+const root = fileURLToPath(new URL("../../", import.meta.url));
+const TOKEN = "ghs_freshclonetoken0123456789abcdef";
+const CONFIG = "workspaces:\n  - name: prod\n    dir: prod\nbackport:\n  enabled: true\n";
+
+let server: http.Server;
+let apiUrl = "";
+const requests: string[] = [];
+let repo: TestRepo;
+
+beforeAll(async () => {
+  repo = new TestRepo();
+  repo.commitTo({
+    "prod/main.tf": 'resource "aws_instance" "web" {\n  instance_type = "t3.small"\n}\n',
+    "prod/plan.json": JSON.stringify({
+      format_version: "1.2",
+      resource_drift: [{ address: "aws_instance.web", mode: "managed", type: "aws_instance", name: "web", change: { actions: ["update"], before: { instance_type: "t3.small" }, after: { instance_type: "t3.large" }, after_unknown: {}, before_sensitive: {}, after_sensitive: {} } }],
+      resource_changes: [{ address: "aws_instance.web", mode: "managed", type: "aws_instance", name: "web", change: { actions: ["update"], before: { instance_type: "t3.large" }, after: { instance_type: "t3.small" }, after_unknown: {}, before_sensitive: {}, after_sensitive: {} } }],
+      relevant_attributes: [{ resource: "aws_instance.web", attribute: ["instance_type"] }],
+    }),
+    "prod/.fake-terraform.json": JSON.stringify({ plan: "plan.json" }),
+  }, "refs/heads/main");
+  // GitHub's REST answers for what a dry-run scan reads: the repository, its config (raw contents), its issues
+  server = http.createServer((req, res) => {
+    const url = new URL(req.url ?? "/", "http://x");
+    const route = decodeURIComponent(url.pathname);
+    requests.push(`${req.method} ${route} ${req.headers.authorization === `token ${TOKEN}` ? "token" : "no-token"}`);
+    const json = (status: number, body: unknown) => res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(body));
+    if (req.method === "GET" && route === "/repos/acme/infra") return json(200, { name: "infra", full_name: "acme/infra", default_branch: "main", clone_url: repo.cloneUrl, owner: { login: "acme" } });
+    if (req.method === "GET" && route === "/repos/acme/infra/contents/.github/driftback.yml") return res.writeHead(200, { "content-type": "application/vnd.github.raw; charset=utf-8" }).end(CONFIG);
+    if (req.method === "GET" && route === "/repos/acme/infra/issues") return json(200, []);
+    return json(404, { message: "Not Found" });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  apiUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+afterAll(() => server?.close());
+
+describe("the Action from a fresh clone, step by step as action.yml says", () => {
+  it("installs, builds and runs a scheduled dry-run scan: outputs, job summary, no write, no token for terraform", { timeout: 600_000 }, () => {
+    const work = mkdtempSync(path.join(os.tmpdir(), "driftback-runner-"));
+    const actionPath = path.join(work, "_actions", "driftback");
+    const cloned = spawnSync("git", ["clone", "-q", root, actionPath], { encoding: "utf8" });
+    expect(cloned.status, cloned.stderr).toBe(0);
+    const action = parse(readFileSync(path.join(actionPath, "action.yml"), "utf8")) as { inputs: Record<string, { default?: string }>; runs: { steps: { uses?: string; run?: string; env?: Record<string, string>; "working-directory"?: string }[] } };
+
+    const fake = fakeTerraformEnv();
+    const eventPath = path.join(work, "event.json");
+    writeFileSync(eventPath, JSON.stringify({ schedule: "17 * * * *", workflow: ".github/workflows/driftback-scan.yml" }));
+    const outputPath = path.join(work, "output");
+    const summaryPath = path.join(work, "summary.md");
+    writeFileSync(outputPath, "");
+    writeFileSync(summaryPath, "");
+    const given: Record<string, string> = { "github-token": TOKEN, "dry-run": "true" };
+    const runnerEnv: NodeJS.ProcessEnv = {
+      PATH: `${FAKE_TERRAFORM_DIR}${path.delimiter}${process.env.PATH}`,
+      HOME: process.env.HOME,
+      npm_config_cache: process.env.npm_config_cache,
+      FAKE_TERRAFORM_LOG: fake.env.FAKE_TERRAFORM_LOG,
+      DRIFTBACK_TERRAFORM_ISOLATION: "none",
+      GITHUB_ACTIONS: "true",
+      CI: "true",
+      GITHUB_EVENT_NAME: "schedule",
+      GITHUB_EVENT_PATH: eventPath,
+      GITHUB_REPOSITORY: "acme/infra",
+      GITHUB_WORKSPACE: path.join(work, "workspace"),
+      RUNNER_TEMP: work,
+      GITHUB_OUTPUT: outputPath,
+      GITHUB_STEP_SUMMARY: summaryPath,
+      GITHUB_API_URL: apiUrl,
+      GITHUB_RUN_ID: "1",
+      GITHUB_ACTION_PATH: actionPath,
+      ACTIONS_ID_TOKEN_REQUEST_TOKEN: "oidc-secret-0123456789",
+    };
+    const expression = (value: string) =>
+      value.replace(/\$\{\{\s*inputs\.([a-z-]+)\s*\}\}/g, (_m, name: string) => given[name] ?? action.inputs[name]?.default ?? "").replace(/\$\{\{\s*github\.action_path\s*\}\}/g, actionPath);
+
+    let entry: ReturnType<typeof spawnSync> | undefined;
+    for (const step of action.runs.steps) {
+      if (step.uses) {
+        expect(step.uses).toMatch(/^actions\/setup-node@/); // the runner's Node: this machine's
+        continue;
+      }
+      const env = { ...runnerEnv, ...Object.fromEntries(Object.entries(step.env ?? {}).map(([k, v]) => [k, expression(v)])) };
+      const result = spawnSync("bash", ["-e", "-c", step.run!], { cwd: step["working-directory"] ? expression(step["working-directory"]) : work, env, encoding: "utf8", timeout: 540_000 });
+      expect(result.status, `${step.run}\n${result.stdout}\n${result.stderr}`.slice(-4000)).toBe(0);
+      entry = result;
+    }
+    const stdout = String(entry!.stdout);
+    expect(stdout.split("\n")[0]).toBe(`::add-mask::${TOKEN}`);
+    expect(stdout).not.toContain("::error::");
+    const outputs = parseOutputFile(readFileSync(outputPath, "utf8"));
+    expect(outputs["drift-count"]).toBe("1");
+    expect(JSON.parse(outputs["pull-requests"]!)).toEqual([expect.objectContaining({ status: "would-open", action: expect.stringMatching(/^(codify|revert)$/), drift: 1 })]);
+    expect(readFileSync(summaryPath, "utf8")).toContain("Dry run: GitHub was only read");
+    // GitHub was only read, always with the token; terraform never saw it, nor the OIDC request token
+    expect(requests.length).toBeGreaterThan(0);
+    expect(requests.every((r) => r.startsWith("GET ") && r.endsWith(" token"))).toBe(true);
+    const calls = fake.calls();
+    expect(calls.map((c) => c.args[0])).toEqual(expect.arrayContaining(["init", "plan", "show"]));
+    for (const call of calls) expect(Object.keys(call.env).filter((k) => /^(INPUT_|ACTIONS_|GITHUB_(OUTPUT|STEP_SUMMARY))/.test(k))).toEqual([]);
+  });
+});
