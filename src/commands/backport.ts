@@ -17,6 +17,7 @@ import { LocalFileError } from "../adapters/local-file.js";
 import { DEFAULT_LOOKBACK_MS } from "../core/incidents/index.js";
 import { severityOf } from "../core/drift/track.js";
 import { driftSummary } from "../core/render/terminal/drift-text.js";
+import { cliWords } from "./cli-words.js";
 import { formatBackportOutput, openedPullRequests, proposedPullRequests, skippedDrift, type BackportFormat, type BackportOutput } from "./backport-output.js";
 import { loadBackportSetup } from "./backport-setup.js";
 import { CommandInputError, requireDirDeclaresDrift } from "./workspace-checks.js";
@@ -156,7 +157,8 @@ export async function backportCommand(options: BackportCommandOptions): Promise<
   };
   // the summary line counts the plan's drift, with the workspace's tier setting how severe it is
   const summary = driftSummary(setup.items.map((i) => ({ class: i.class, taxonomy: i.taxonomy, severity: severityOf(setup.workspace.tier, i.taxonomy) })));
-  const text = formatBackportOutput(output, options.format, options.templates, { ...(options.textOutput ?? { width: 80, colour: false }), summary, recordsDir: config.backport.records_dir });
+  // the skipped drift's reasons and the dry run's bodies are the App's words: a CLI run is retried by running it again
+  const text = cliWords(formatBackportOutput(output, options.format, options.templates, { ...(options.textOutput ?? { width: 80, colour: false }), summary, recordsDir: config.backport.records_dir }));
   return { text, output, report };
 }
 
