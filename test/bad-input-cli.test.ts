@@ -138,7 +138,7 @@ const rows: Row[] = [
   { input: "--mask-value that is not a regular expression", argv: () => ["preview", EXAMPLE, "--mask-value", "("], exit: 1, stderr: /option '--mask-value <regex>' argument '\(' is invalid\. must be an RE2 regular expression: error parsing regexp/ },
   { input: "an unknown flag", argv: () => ["preview", EXAMPLE, "--bogus"], exit: 1, stderr: /error: unknown option '--bogus'/ },
   // drift
-  { input: "drift without --plan-json", argv: () => ["drift"], exit: 1, stderr: /required option '--plan-json <file>' not specified/ },
+  { input: "drift without a plan", argv: () => ["drift"], exit: 1, stderr: /no plan given: pass the output of `terraform show -json tfplan` as <plan\.json>, or with --plan-json <plan\.json>\n$/ },
   { input: "drift on a missing plan file", argv: () => ["drift", "--plan-json", at("missing.json")], exit: 1, stderr: /cannot read --plan-json .*missing\.json: no such file or directory/ },
   { input: "drift on a directory", argv: () => ["drift", "--plan-json", at("a-directory.json")], exit: 1, stderr: /--plan-json .*a-directory\.json is a directory/ },
   { input: "drift on a value nested 5,000 levels deep", argv: () => ["drift", "--plan-json", at("deep.json")], exit: 1, stderr: /deep\.json .*nested more than 128 levels deep/ },
