@@ -9,9 +9,12 @@ import type { AlignFormat } from "./commands/align.js";
 import type { BackportFormat } from "./commands/backport-output.js";
 import type { CodifyFormat } from "./commands/codify.js";
 import type { DriftFormat } from "./commands/drift.js";
+import type { ExpectFormat } from "./commands/expect.js";
+import type { IncidentsFormat } from "./commands/incidents.js";
 import type { ParityFormat } from "./commands/parity.js";
 import type { TerraformProgress } from "./ports.js";
 import type { PreviewFormat } from "./commands/preview.js";
+import { cliWords } from "./commands/cli-words.js";
 import { escapeForOneLine, escapeUnprintable } from "./core/printable.js";
 import { COMMENT_LIMIT } from "./core/render/limits.js";
 
@@ -104,7 +107,8 @@ async function progressFor(quiet: boolean): Promise<{ notice: (line: string) => 
   return { notice: (line) => progress.notice(() => warn(line)), runner: progress.listener ? { progress: progress.listener } : {}, done: () => progress.stop() };
 }
 
-const warn = (line: string) => process.stderr.write(`driftback: ${escapeUnprintable(line)}\n`);
+// the shared use cases' warnings say the App's words ("the next scan tries again"): cliWords says the CLI's
+const warn = (line: string) => process.stderr.write(`driftback: ${escapeUnprintable(cliWords(line))}\n`);
 
 const DRIFT_EXITCODE_HELP = "exit 2 when there is real drift: actionable or deleted items, not noise or unapplied code (0 none, 1 error)";
 
@@ -272,10 +276,14 @@ export function buildProgram(stop?: () => AbortSignal): Command {
     .description("list what each incident source of .github/driftback.yml returns since a time, in the neutral shape --incidents-from reads (tokens from the environment)")
     .requiredOption("--since <time>", "ISO 8601 time, or a duration back from now such as 24h or 7d")
     .option("--dir <repo>", "the repository whose .github/driftback.yml configures the sources", ".")
-    .option("--with-text", "also print each incident's description and timeline (they can hold customer data)", false)
-    .action(async (options: { since: string; dir: string; withText: boolean }) => {
-      const { incidentsCommand } = await import("./commands/incidents.js");
-      const result = await incidentsCommand(options);
+    .option("--with-text", "also print each incident's description and timeline (they can hold customer data; json only)", false)
+    .addOption(new Option("--format <format>", "text: a table for terminals, the summary last (default when stdout is a terminal); json: the shape --incidents-from reads (default in a pipe)").choices(["text", "json"]))
+    .option("--no-color", NO_COLOR_HELP)
+    .action(async (options: { since: string; dir: string; withText: boolean; format?: IncidentsFormat; color: boolean }) => {
+      const [{ incidentsCommand }, templates, output] = await Promise.all([import("./commands/incidents.js"), load.templates(), textOutput(options, "json")]);
+      if (options.withText && options.format === "text") throw await inputError("--with-text prints the incidents' text in the json format: leave out --format text");
+      // the text is for reading back with --incidents-from: json, even at a terminal
+      const result = await incidentsCommand({ ...options, ...output, ...(options.withText ? { format: "json" as const } : {}), templates });
       process.stdout.write(result.text);
       for (const problem of result.problems) warn(problem);
       if (result.problems.length > 0) throw await inputError(`${result.problems.length === 1 ? "one incident source" : `${result.problems.length} incident sources`} could not be read (see above)`);
@@ -307,12 +315,13 @@ export function buildProgram(stop?: () => AbortSignal): Command {
     .option("--plan-json <workspace=file>", "a workspace's `terraform show -json` output: live differences, planned values, verification base (repeatable)", collect, [])
     .option("--dry-run", "print the diffs and what each member gets; write nothing", false)
     .option("--verify", "plan the edited code (on a scratch copy): each aligned member plans only the aligned value, every other reader of an edited file nothing new", false)
-    .addOption(new Option("--format <format>", "markdown: diffs and per-member outcome; json: the change set").choices(["json", "markdown"]).default("markdown"))
+    .addOption(new Option("--format <format>", "text: per-member outcome and coloured diffs for terminals, the summary last (default when stdout is a terminal); markdown: diffs and per-member outcome (default in a pipe); json: the change set").choices(["text", "json", "markdown"]))
+    .option("--no-color", NO_COLOR_HELP)
     .option("--quiet", QUIET_HELP, false)
-    .action(async (options: { dir: string; group: string; resource: string; attribute: string; to: string; planJson: string[]; dryRun: boolean; verify: boolean; format: AlignFormat; quiet: boolean }) => {
-      const { quiet, ...rest } = options;
-      const [{ alignCommand }, progress] = await Promise.all([import("./commands/align.js"), progressFor(quiet)]);
-      const result = await alignCommand({ ...rest, notice: progress.notice, ...progress.runner, ...(stop ? { signal: stop() } : {}) }).finally(progress.done);
+    .action(async (options: { dir: string; group: string; resource: string; attribute: string; to: string; planJson: string[]; dryRun: boolean; verify: boolean; format?: AlignFormat; color: boolean; quiet: boolean }) => {
+      const { quiet, color: _color, ...rest } = options;
+      const [{ alignCommand }, progress, templates, output] = await Promise.all([import("./commands/align.js"), progressFor(quiet), load.templates(), textOutput(options, "markdown")]);
+      const result = await alignCommand({ ...rest, ...output, templates, notice: progress.notice, ...progress.runner, ...(stop ? { signal: stop() } : {}) }).finally(progress.done);
       process.stdout.write(result.text);
       exitCode = result.exitCode;
     });
@@ -325,9 +334,11 @@ export function buildProgram(stop?: () => AbortSignal): Command {
     .requiredOption("--resource <address>", "the difference's resource glob (as `driftback parity` names it)")
     .requiredOption("--attribute <path>", "the difference's attribute glob")
     .option("--write", "write the config; without it, print the diff", false)
-    .action(async (options: { dir: string; group: string; resource: string; attribute: string; write: boolean }) => {
-      const { expectCommand } = await import("./commands/expect.js");
-      process.stdout.write(await expectCommand(options));
+    .addOption(new Option("--format <format>", "text: the coloured diff for terminals, the summary last (default when stdout is a terminal); diff: the unified diff, or one line (default in a pipe)").choices(["text", "diff"]))
+    .option("--no-color", NO_COLOR_HELP)
+    .action(async (options: { dir: string; group: string; resource: string; attribute: string; write: boolean; format?: ExpectFormat; color: boolean }) => {
+      const [{ expectCommand }, templates, output] = await Promise.all([import("./commands/expect.js"), load.templates(), textOutput(options, "diff")]);
+      process.stdout.write(await expectCommand({ ...options, ...output, templates }));
     });
 
   program
@@ -394,7 +405,7 @@ export async function main(argv: string[]): Promise<number> {
     const stopped = interrupted();
     if (stopped !== undefined) return stopped;
     // the one exit point for every other error: whatever a bad file or flag put in the message, the terminal only displays it
-    process.stderr.write(`driftback: ${escapeUnprintable(await errorMessage(error))}\n`);
+    process.stderr.write(`driftback: ${escapeUnprintable(cliWords(await errorMessage(error)))}\n`);
     return 1;
   } finally {
     signals.remove();

@@ -122,6 +122,11 @@ export function loadTemplates(dir: string = TEMPLATES_DIR, options: { eager?: bo
       codify: bind(top("text/codify")),
       preview: bind(top("text/preview")),
       previewColumns: trimmed(top("text/preview-columns")),
+      align: bind(top("text/align")),
+      alignColumns: trimmed(top("text/align-columns")),
+      incidents: bind(top("text/incidents")),
+      incidentsColumns: trimmed(top("text/incidents-columns")),
+      expect: bind(top("text/expect")),
     },
     http: {
       bodyTooLarge: trimmed(top("http/body-too-large")),

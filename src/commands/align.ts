@@ -6,14 +6,16 @@ import { cliTerraform } from "../adapters/terraform/cli-runner.js";
 import { parsePlan, PlanParseError } from "../core/plan/parse.js";
 import { escapeForOneLine } from "../core/printable.js";
 import { Masker } from "../core/render/mask.js";
-import type { TerraformRunner } from "../ports.js";
+import { renderAlignText } from "../core/render/terminal/align-text.js";
+import { bundledTemplates, type Templates } from "../templates.js";
+import type { TerraformProgress, TerraformRunner } from "../ports.js";
 import { alignDifference, AlignInputError, type Alignment } from "../usecases/align.js";
 import { verifyAlignment, type AlignVerification } from "../usecases/align-verify.js";
 import { readRepoConfig } from "./backport-setup.js";
 import { readPlanJson } from "./plan-file.js";
 import { CommandInputError, requireDirectory } from "./workspace-checks.js";
 
-export type AlignFormat = "json" | "markdown";
+export type AlignFormat = "text" | "json" | "markdown";
 
 export interface AlignCommandOptions {
   /** The repository's root, holding .github/driftback.yml. */
@@ -30,9 +32,14 @@ export interface AlignCommandOptions {
   /** Plan the edited code (on a scratch copy) and check every aligned member and every other reader of an edited file. */
   verify: boolean;
   format: AlignFormat;
+  /** For the text format: the terminal's width and colour (80 columns, no colour by default), and its templates. */
+  textOutput?: { width: number; colour: boolean };
+  templates?: Pick<Templates, "text">;
   terraform?: TerraformRunner;
   /** Stops the verification plans (SIGINT to terraform's process group, so it releases its state lock): the CLI's Ctrl-C. */
   signal?: AbortSignal;
+  /** Told when each terraform command starts and ends: the CLI's progress on stderr at a terminal. */
+  progress?: TerraformProgress;
   scratchDir?: string;
   notice?: (line: string) => void;
 }
@@ -89,7 +96,7 @@ export async function alignCommand(options: AlignCommandOptions): Promise<AlignC
   let verification: AlignVerification | undefined;
   if (options.verify && alignment.files.size > 0) {
     verification = await verifyAlignment(
-      { terraform: options.terraform ?? cliTerraform(options.notice, process.env, options.signal), masker, ...(options.scratchDir ? { scratchDir: options.scratchDir } : {}) },
+      { terraform: options.terraform ?? cliTerraform(options.notice, process.env, options.signal, options.progress), masker, ...(options.scratchDir ? { scratchDir: options.scratchDir } : {}) },
       { config, checkoutDir: repoDir, files: alignment.files, expectations: alignment.expectations, readers: alignment.readers, basePlans: plans },
     );
   }
@@ -102,7 +109,12 @@ export async function alignCommand(options: AlignCommandOptions): Promise<AlignC
       written.push(file);
     }
   }
-  const text = options.format === "json" ? `${JSON.stringify(alignJson(alignment, verification, options.dryRun, written), null, 2)}\n` : alignMarkdown(alignment, verification, options.dryRun, written);
+  const text =
+    options.format === "json"
+      ? `${JSON.stringify(alignJson(alignment, verification, options.dryRun, written), null, 2)}\n`
+      : options.format === "text"
+        ? renderAlignText(alignment, verification, { ...(options.textOutput ?? { width: 80, colour: false }), dryRun: options.dryRun, written, render: (options.templates ?? bundledTemplates()).text.align, columns: (options.templates ?? bundledTemplates()).text.alignColumns })
+        : alignMarkdown(alignment, verification, options.dryRun, written);
   return { text, exitCode: alignment.refused.length > 0 || failed ? 1 : 0, alignment, ...(verification ? { verification } : {}), written };
 }
 

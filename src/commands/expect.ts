@@ -7,6 +7,8 @@ import { CONFIG_PATH } from "../config/validate.js";
 import { markExpected } from "../core/parity/expect-config.js";
 import { parityGroups } from "../core/parity/groups.js";
 import { escapeForOneLine } from "../core/printable.js";
+import { renderExpectText } from "../core/render/terminal/expect-text.js";
+import { bundledTemplates, type Templates } from "../templates.js";
 import { readRepoConfig } from "./backport-setup.js";
 import { CommandInputError, requireDirectory } from "./workspace-checks.js";
 
@@ -17,7 +19,14 @@ export interface ExpectCommandOptions {
   attribute: string;
   /** Write the config; without it, print the diff. */
   write: boolean;
+  /** diff: the config's unified diff or one line (the default); text: the same for a terminal, coloured, the summary last. */
+  format?: ExpectFormat;
+  /** For the text format: the terminal's width and colour, and its templates. */
+  textOutput?: { width: number; colour: boolean };
+  templates?: Pick<Templates, "text">;
 }
+
+export type ExpectFormat = "text" | "diff";
 
 /**
  * `driftback expect`: marks one parity difference expected by design, the other way to close a gap (issue 16 §6):
@@ -36,10 +45,16 @@ export async function expectCommand(options: ExpectCommandOptions): Promise<stri
   const text = await readFile(file, "utf8");
   const edit = markExpected(text, group, { address: options.resource, attribute: options.attribute });
   if (!edit.ok) throw new CommandInputError(`${escapeForOneLine(file)}: ${escapeForOneLine(edit.reason)}`);
-  if (edit.text === text) return `${CONFIG_PATH} already expects ${options.attribute} of ${options.resource} in ${options.group}: nothing to change\n`;
+  const say = (outcome: "already" | "written" | "diff", diff: string, plain: string) => {
+    if (options.format !== "text") return plain;
+    const { width, colour } = options.textOutput ?? { width: 80, colour: false };
+    return renderExpectText({ group: options.group, resource: options.resource, attribute: options.attribute, diff, outcome, width, colour, render: (options.templates ?? bundledTemplates()).text.expect });
+  };
+  if (edit.text === text) return say("already", "", `${CONFIG_PATH} already expects ${options.attribute} of ${options.resource} in ${options.group}: nothing to change\n`);
   if (options.write) {
     await writeFile(file, edit.text);
-    return `wrote ${CONFIG_PATH}: ${options.attribute} of ${options.resource} is expected to differ in ${options.group}\n`;
+    return say("written", "", `wrote ${CONFIG_PATH}: ${options.attribute} of ${options.resource} is expected to differ in ${options.group}\n`);
   }
-  return createTwoFilesPatch(`a/${CONFIG_PATH}`, `b/${CONFIG_PATH}`, text, edit.text, "", "", { context: 3 });
+  const diff = createTwoFilesPatch(`a/${CONFIG_PATH}`, `b/${CONFIG_PATH}`, text, edit.text, "", "", { context: 3 });
+  return say("diff", diff, diff);
 }

@@ -5,9 +5,13 @@ import { createIncidentSources, type IncidentSourcesDeps } from "../adapters/inc
 import { TokenGitHub } from "../adapters/github/token-github.js";
 import { CONFIG_PATH } from "../config/validate.js";
 import { escapeForOneLine } from "../core/printable.js";
+import { renderIncidentsText } from "../core/render/terminal/incidents-text.js";
 import type { Incident } from "../ports.js";
+import { bundledTemplates, type Templates } from "../templates.js";
 import { readRepoConfig } from "./backport-setup.js";
 import { CommandInputError, requireDirectory } from "./workspace-checks.js";
+
+export type IncidentsFormat = "text" | "json";
 
 export interface IncidentsCommandOptions {
   /** The repository whose .github/driftback.yml configures the sources. */
@@ -16,6 +20,11 @@ export interface IncidentsCommandOptions {
   since: string;
   /** Print each incident's text too (it can hold customer data: off by default). */
   withText: boolean;
+  /** json: the neutral shape (--incidents-from reads it back); text: a table for terminals. json by default. */
+  format?: IncidentsFormat;
+  /** For the text format: the terminal's width and colour, and its templates. */
+  textOutput?: { width: number; colour: boolean };
+  templates?: Pick<Templates, "text">;
   /** Tokens come from here (process.env by default): GITHUB_TOKEN for incidents.github, the INCIDENT_ENV variables for the others. */
   env?: NodeJS.ProcessEnv;
   now?: () => Date;
@@ -71,7 +80,13 @@ export async function incidentsCommand(options: IncidentsCommandOptions): Promis
     else problems.push(`${name}: ${answer.reason instanceof IncidentSourceError ? escapeForOneLine(answer.reason.reason) : "the incident source failed unexpectedly"}`);
   });
   found.sort((a, b) => Date.parse(a.openedAt) - Date.parse(b.openedAt) || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-  return { text: `${JSON.stringify(found.map((i) => toNeutral(i, options.withText)), null, 2)}\n`, problems };
+  const neutral = found.map((i) => toNeutral(i, options.withText));
+  if (options.format === "text") {
+    const { incidents: render, incidentsColumns: columns } = (options.templates ?? bundledTemplates()).text;
+    const text = renderIncidentsText(neutral, { since: since.toISOString(), sources: built.sources.length + built.problems.length, ...(options.textOutput ?? { width: 80, colour: false }), render, columns });
+    return { text, problems };
+  }
+  return { text: `${JSON.stringify(neutral, null, 2)}\n`, problems };
 }
 
 function sinceOf(value: string, until: Date): Date {

@@ -69,6 +69,14 @@ export interface Templates {
     /** `preview --format text`: the changed resources and their attributes, the `Plan:` line last; the table's headers. */
     preview: Render;
     previewColumns: Render;
+    /** `align --format text`: value, members, verification, diffs, the summary last; the member table's headers and outcome words. */
+    align: Render;
+    alignColumns: Render;
+    /** `incidents --format text`: the table, the summary last; its headers. */
+    incidents: Render;
+    incidentsColumns: Render;
+    /** `expect --format text`: the config's diff, the summary last. */
+    expect: Render;
   };
   /** The `error` messages of driftback's HTTP endpoints (JSON answers: values are made printable by the caller). */
   http: {

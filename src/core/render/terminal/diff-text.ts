@@ -20,7 +20,15 @@ export function diffText(diff: string, colour: boolean): string[] {
     .replace(/\n$/, "")
     .split("\n")
     .filter((line) => !line.startsWith("Index: ") && !/^=+$/.test(line))
-    .map((line) => paint(escapeTerminal(line), styleOf(line), colour));
+    .map((line) => paint(escapeTerminal(expandTabs(line)), styleOf(line), colour));
+}
+
+/** Tabs as the spaces a terminal shows for them (stops every 8 columns), so widths add up; a header's trailing tab goes. */
+function expandTabs(line: string): string {
+  if (!line.includes("\t")) return line;
+  let out = "";
+  for (const char of line.replace(/\t+$/, "")) out += char === "\t" ? " ".repeat(8 - (out.length % 8)) : char;
+  return out;
 }
 
 /** Lines a template printed for a table's headers, one a line: exactly `count` of them, or the template is wrong. */
