@@ -57,7 +57,7 @@ export interface Templates {
     driftItems: Render;
     /** The table's column headers, one a line: resource, attribute, class, kind, recorded, live. */
     driftColumns: Render;
-    /** `backport --format text`: the pull requests with their diffs, the summary last; the headers of its skipped ({ skipped: true }) and opened tables. */
+    /** `backport --format text`: the pull requests with their diffs, the summary last; the headers of a real run's table of pull requests. */
     backport: Render;
     backportColumns: Render;
     /** `parity --format text`: groups, tables, the summary last; the tables' fixed headers; a difference's Why cell. */

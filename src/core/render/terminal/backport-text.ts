@@ -3,7 +3,7 @@ import { paint, styleCodes } from "./colour.js";
 import { columnHeaders, diffText } from "./diff-text.js";
 import type { DriftSummary } from "./drift-text.js";
 import { escapeTerminal } from "./escape-terminal.js";
-import { fitTable, fitWithSummary, type Column } from "./fit.js";
+import { fitTable, fitWithSummary, wrapWords, type Column } from "./fit.js";
 
 /** What `backport` printed for the text format (the shape of commands/backport-output's BackportOutput, kept here so core imports nothing above it). */
 export interface BackportTextInput {
@@ -37,7 +37,7 @@ export interface BackportTextOptions {
   recordsDir: string;
   /** templates/text/backport.hbs: headings, each pull request's fields, the summary's words. */
   render: Render;
-  /** templates/text/backport-columns.hbs: the headers of the skipped-drift table ({ skipped: true }) or the opened one ({ opened: true }), one a line. */
+  /** templates/text/backport-columns.hbs: the headers of a real run's table of pull requests, one a line. */
   columns: Render;
 }
 
@@ -50,7 +50,7 @@ const ACTION_SYMBOL: Record<string, { symbol: string; style: "yellow" | "red" | 
 
 /**
  * `backport --format text` (issue 17 §1): each pull request with its fields and its files as unified diffs
- * (red and green with colour on), the drift without a pull request as a table, and the summary line last:
+ * (red and green with colour on), the drift without a pull request with its reason, and the summary line last:
  * the drift's counts and how many pull requests would open (a dry run) or are open (a real run). Pure.
  */
 export function renderBackportText(output: BackportTextInput, options: BackportTextOptions): string {
@@ -78,13 +78,11 @@ export function renderBackportText(output: BackportTextInput, options: BackportT
       records: pr.files.filter((f) => isRecord(f.path)).map((f) => ({ path: f.path, lines: f.diff.split("\n").filter((l) => l.startsWith("+") && !l.startsWith("+++")).length })),
     };
   });
-  const table = (kind: "skipped" | "opened", rows: string[][], fixed: number[]) => {
-    const headers = columnHeaders(options.columns({ skipped: kind === "skipped", opened: kind === "opened" }), 4, "templates/text/backport-columns.hbs");
-    const columns: Column[] = headers.map((header, c) => ({ header, ...(fixed.includes(c) ? { fixed: true } : { min: 8 }), ...(c === 3 ? { shrinkFirst: true } : {}) }));
-    return fitTable(columns, rows.map((r) => r.map(escapeTerminal)), width).join("\n");
-  };
-  const skipped = output.skipped.length ? table("skipped", output.skipped.map((s) => [s.address, s.attribute, s.status, s.reason]), [2]) : "";
-  const opened = output.opened.length ? table("opened", output.opened.map((pr) => [`#${pr.number}`, pr.action, pr.status, pr.url]), [0, 1, 2]) : "";
+  const headers = columnHeaders(options.columns({}), 4, "templates/text/backport-columns.hbs");
+  const columns: Column[] = headers.map((header, c) => (c === 3 ? { header, min: 8, shrinkFirst: true } : { header, fixed: true }));
+  const opened = output.opened.length ? fitTable(columns, output.opened.map((pr) => [`#${pr.number}`, pr.action, pr.status, pr.url].map(escapeTerminal)), width).join("\n") : "";
+  // a reason is a sentence: broken at spaces under its drift, never cut
+  const skipped = output.skipped.map((s) => ({ address: s.address, attribute: s.attribute, status: s.status, reasonLines: wrapWords(escapeTerminal(s.reason), Math.max(20, width - 6)) }));
   const text = options.render({
     dryRun: output.dryRun,
     repo: output.repo,
