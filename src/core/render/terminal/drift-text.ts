@@ -4,7 +4,7 @@ import type { Render } from "../../templates.js";
 import { cellText } from "../cell.js";
 import { paint, styleCodes, type Style } from "./colour.js";
 import { escapeTerminal } from "./escape-terminal.js";
-import { fitLines, fitTable, type Column } from "./fit.js";
+import { fitTable, fitWithSummary, type Column } from "./fit.js";
 
 /** terraform's symbol per class: `~` changed in place, `-` gone; noise and unapplied code are changes too, shown dim or apart by colour. */
 const SYMBOL: Record<PublicDriftItem["class"], { symbol: string; style: Style }> = {
@@ -82,5 +82,5 @@ export function renderDriftText(items: readonly PublicDriftItem[], options: Drif
     ...summary,
     style: styleCodes(options.colour),
   });
-  return `${fitLines(text.trimEnd(), options.width)}\n`;
+  return fitWithSummary(text, options.width);
 }
