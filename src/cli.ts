@@ -372,7 +372,8 @@ function stopOnSignals(): { catch: () => AbortSignal; received: () => "SIGINT" |
       const handler = () => {
         if (received) return; // a second Ctrl-C must not cut terraform's graceful stop short: the SIGKILL after the grace still comes
         received = name;
-        process.stderr.write(`driftback: ${name} received: stopping terraform (it releases its state lock) and removing scratch files\n`);
+        // at a terminal the progress line may be drawn: start on a clean line
+        process.stderr.write(`${process.stderr.isTTY ? "\r\x1b[2K" : ""}driftback: ${name} received: stopping terraform (it releases its state lock) and removing scratch files\n`);
         controller.abort(new Error(`driftback received ${name}`));
       };
       process.on(name, handler);
