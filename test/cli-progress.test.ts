@@ -1,4 +1,5 @@
-import { readFileSync } from "node:fs";
+import { cpSync, readFileSync } from "node:fs";
+import path from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { TerraformCli } from "../src/adapters/terraform/cli-runner.js";
 import { cliProgress, type ProgressStream } from "../src/commands/progress.js";
@@ -124,19 +125,23 @@ describe("the terraform runner tells its progress listener", () => {
   });
 });
 
+/** `driftback <args>` with stderr claiming to be a terminal (or not). */
+async function withStderrTTY<T>(isTTY: boolean, run: () => Promise<T>): Promise<T> {
+  const saved = Object.getOwnPropertyDescriptor(process.stderr, "isTTY");
+  Object.defineProperty(process.stderr, "isTTY", { value: isTTY, configurable: true });
+  try {
+    return await run();
+  } finally {
+    if (saved) Object.defineProperty(process.stderr, "isTTY", saved);
+    else delete (process.stderr as { isTTY?: boolean }).isTTY;
+  }
+}
+
 describe("driftback scan's progress", () => {
-  /** `driftback scan` with stderr claiming to be a terminal (or not). */
   async function scan(isTTY: boolean, extra: string[] = []) {
     const fake = fakeTerraformEnv();
     const dir = fakeWorkspace(readFileSync(example, "utf8"));
-    const saved = Object.getOwnPropertyDescriptor(process.stderr, "isTTY");
-    Object.defineProperty(process.stderr, "isTTY", { value: isTTY, configurable: true });
-    try {
-      return { dir, ...(await runCli(["scan", "--dir", dir, "--format", "json", ...extra], { PATH: fake.env.PATH })) };
-    } finally {
-      if (saved) Object.defineProperty(process.stderr, "isTTY", saved);
-      else delete (process.stderr as { isTTY?: boolean }).isTTY;
-    }
+    return { dir, ...(await withStderrTTY(isTTY, () => runCli(["scan", "--dir", dir, "--format", "json", ...extra], { PATH: fake.env.PATH }))) };
   }
 
   it("at a terminal: a line per init, plan and show of --dir on stderr, stdout unchanged", async () => {
@@ -149,5 +154,18 @@ describe("driftback scan's progress", () => {
   it("with --quiet, or in a pipe: nothing on stderr", async () => {
     expect((await scan(true, ["--quiet"])).err).toBe("");
     expect((await scan(false)).err).toBe("");
+  });
+});
+
+describe("driftback backport --verify's progress", () => {
+  it("shows the verification plan of the workspace at a terminal, and nothing with --quiet", async () => {
+    const fake = fakeTerraformEnv();
+    const dir = fakeWorkspace(readFileSync(new URL("../examples/scan-plan.json", import.meta.url), "utf8"));
+    cpSync(new URL("../examples/workspace/main.tf", import.meta.url), path.join(dir, "main.tf"));
+    const args = ["backport", "--dir", dir, "--plan-json", path.join(dir, "plan.json"), "--dry-run", "--verify", "--format", "json"];
+    const run = await withStderrTTY(true, () => runCli(args, { PATH: fake.env.PATH }));
+    expect(run.code).toBe(0);
+    expect(screen(run.err).map((l) => l.replace(/\d+\.\ds$/, "T"))).toEqual(["✓ init default T", "✓ plan default T", "✓ show default T"]);
+    expect((await withStderrTTY(true, () => runCli([...args, "--quiet"], { PATH: fake.env.PATH }))).err).toBe("");
   });
 });
