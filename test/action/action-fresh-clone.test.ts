@@ -101,7 +101,7 @@ describe("the Action from a fresh clone, step by step as action.yml says", () =>
         continue;
       }
       const env = { ...runnerEnv, ...Object.fromEntries(Object.entries(step.env ?? {}).map(([k, v]) => [k, expression(v)])) };
-      const result = spawnSync("bash", ["-e", "-c", step.run!], { cwd: step["working-directory"] ? expression(step["working-directory"]) : work, env, encoding: "utf8", timeout: 540_000 });
+      const result = spawnSync("bash", ["-e", "-c", step.run!], { cwd: step["working-directory"] ? expression(step["working-directory"]) : work, env, encoding: "utf8", timeout: step.run!.includes("npm ci") ? 400_000 : 120_000 });
       expect(result.status, `${step.run}\n${result.stdout}\n${result.stderr}`.slice(-4000)).toBe(0);
       entry = result;
     }
