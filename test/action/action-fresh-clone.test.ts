@@ -1,4 +1,4 @@
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
@@ -56,7 +56,7 @@ beforeAll(async () => {
 afterAll(() => server?.close());
 
 describe("the Action from a fresh clone, step by step as action.yml says", () => {
-  it("installs, builds and runs a scheduled dry-run scan: outputs, job summary, no write, no token for terraform", { timeout: 600_000 }, () => {
+  it("installs, builds and runs a scheduled dry-run scan: outputs, job summary, no write, no token for terraform", { timeout: 600_000 }, async () => {
     const work = mkdtempSync(path.join(os.tmpdir(), "driftback-runner-"));
     const actionPath = path.join(work, "_actions", "driftback");
     const cloned = spawnSync("git", ["clone", "-q", root, actionPath], { encoding: "utf8" });
@@ -94,18 +94,19 @@ describe("the Action from a fresh clone, step by step as action.yml says", () =>
     const expression = (value: string) =>
       value.replace(/\$\{\{\s*inputs\.([a-z-]+)\s*\}\}/g, (_m, name: string) => given[name] ?? action.inputs[name]?.default ?? "").replace(/\$\{\{\s*github\.action_path\s*\}\}/g, actionPath);
 
-    let entry: ReturnType<typeof spawnSync> | undefined;
+    let entry: StepResult | undefined;
     for (const step of action.runs.steps) {
       if (step.uses) {
         expect(step.uses).toMatch(/^actions\/setup-node@/); // the runner's Node: this machine's
         continue;
       }
       const env = { ...runnerEnv, ...Object.fromEntries(Object.entries(step.env ?? {}).map(([k, v]) => [k, expression(v)])) };
-      const result = spawnSync("bash", ["-e", "-c", step.run!], { cwd: step["working-directory"] ? expression(step["working-directory"]) : work, env, encoding: "utf8", timeout: step.run!.includes("npm ci") ? 400_000 : 120_000 });
+      // asynchronously: this process is also the GitHub the entry talks to
+      const result = await runStep(step.run!, step["working-directory"] ? expression(step["working-directory"]) : work, env, step.run!.includes("npm ci") ? 400_000 : 120_000);
       expect(result.status, `${step.run}\n${result.stdout}\n${result.stderr}`.slice(-4000)).toBe(0);
       entry = result;
     }
-    const stdout = String(entry!.stdout);
+    const stdout = entry!.stdout;
     expect(stdout.split("\n")[0]).toBe(`::add-mask::${TOKEN}`);
     expect(stdout).not.toContain("::error::");
     const outputs = parseOutputFile(readFileSync(outputPath, "utf8"));
@@ -120,3 +121,21 @@ describe("the Action from a fresh clone, step by step as action.yml says", () =>
     for (const call of calls) expect(Object.keys(call.env).filter((k) => /^(INPUT_|ACTIONS_|GITHUB_(OUTPUT|STEP_SUMMARY))/.test(k))).toEqual([]);
   });
 });
+
+interface StepResult {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** A step's `run` under bash -e, as a runner runs it, killed after `timeoutMs`. */
+function runStep(script: string, cwd: string, env: NodeJS.ProcessEnv, timeoutMs: number): Promise<StepResult> {
+  return new Promise((resolve) => {
+    const child = spawn("bash", ["-e", "-c", script], { cwd, env, timeout: timeoutMs });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on("close", (status) => resolve({ status, stdout, stderr }));
+  });
+}
