@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { diffText } from "../../src/core/render/terminal/diff-text.js";
-import { fitWithSummary, visibleWidth, wrapWords } from "../../src/core/render/terminal/fit.js";
+import { cutStart, fitTable, fitWithSummary, visibleWidth, wrapWords } from "../../src/core/render/terminal/fit.js";
 
 /** Issue 17 §1: the pieces every text format shares (core/render/terminal). */
 describe("the text format's shared pieces", () => {
@@ -24,5 +24,15 @@ describe("the text format's shared pieces", () => {
     expect(coloured[4]).toBe('\u001b[31m-y = "\\x1b[2J"\u001b[0m');
     expect(coloured[5]).toBe("\u001b[32m+y = 2\u001b[0m");
     expect(coloured[3]).toBe("        x = 1");
+  });
+});
+
+describe("fitTable keepEnd: an address cut at its start", () => {
+  it("keeps the end of a long address and cuts the start with …, the header untouched", () => {
+    expect(cutStart("module.shop.sandbox_deployment.app", 20)).toBe("…dbox_deployment.app");
+    expect(cutStart("short", 20)).toBe("short");
+    const lines = fitTable([{ header: "Resource", keepEnd: true, min: 12 }, { header: "Value" }], [["module.shop.sandbox_deployment.app", "60s"]], 26);
+    expect(lines).toEqual([`Resource${" ".repeat(11)}  Value`, "…box_deployment.app  60s"]);
+    expect(lines.every((l) => visibleWidth(l) <= 26)).toBe(true);
   });
 });

@@ -61,10 +61,10 @@ export function renderDriftText(items: readonly PublicDriftItem[], options: Drif
   const [resource, attribute, cls, kind, recorded, live, planned] = headers as [string, string, string, string, string, string, string];
   const columns: Column[] = [
     { header: " ", fixed: true },
-    { header: resource, min: 24 }, // the address matters most: the others give way first
+    { header: resource, min: 24, keepEnd: true }, // the address matters most: the others give way first, and its end stays
     { header: attribute, min: 10 },
     { header: cls, fixed: true },
-    { header: kind, min: 6 },
+    { header: kind, min: 6, shrinkFirst: true },
     { header: recorded, min: 8, shrinkFirst: true },
     { header: live, min: 8, shrinkFirst: true },
   ];

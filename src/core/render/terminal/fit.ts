@@ -60,6 +60,16 @@ export interface Column {
   fixed?: boolean;
   /** Narrowed before the other columns (values, where names matter more). */
   shrinkFirst?: boolean;
+  /** Cut at the start, keeping the end (`…ule.shop.aws_instance.web`): an address's last part names the resource. */
+  keepEnd?: boolean;
+}
+
+/** Plain `text` (no escape sequences) cut to `width` characters from the start, the first one `…` when anything was cut. */
+export function cutStart(text: string, width: number): string {
+  const chars = [...text];
+  if (chars.length <= width) return text;
+  if (width <= 0) return "";
+  return `…${chars.slice(chars.length - (width - 1)).join("")}`;
 }
 
 /**
@@ -85,7 +95,7 @@ export function fitTable(columns: readonly Column[], rows: readonly (readonly st
   const line = (cells: readonly string[], row: number) =>
     cells
       .map((cell, c) => {
-        const text = cut(cell, widths[c]!);
+        const text = columns[c]!.keepEnd && row >= 0 ? cutStart(cell, widths[c]!) : cut(cell, widths[c]!);
         const padded = c === cells.length - 1 ? text : text + " ".repeat(widths[c]! - visibleWidth(text));
         return row < 0 ? padded : paintCell(row, c, padded);
       })
