@@ -69,7 +69,8 @@ export async function runAction(options: ActionRunOptions): Promise<number> {
   // ProbotOctokit: @octokit/core with the REST methods @octokit/rest has, plus the throttling and retry plugins
   const Octokit = options.unthrottled
     ? ProbotOctokit.defaults((o: object) => ({ ...o, retry: { enabled: false }, throttle: { enabled: false } }))
-    : ProbotOctokit.defaults({ throttle: throttleOptions(log) });
+    : // a function default has the last word over Probot's throttle options (which never retry a secondary rate limit)
+      ProbotOctokit.defaults((o: { throttle?: object }) => ({ ...o, throttle: { ...o.throttle, ...throttleOptions(log) } }));
   const probot = new Probot({ githubToken: inputs.token, baseUrl: runner.apiUrl, log, Octokit });
   const app = createDriftbackApp({
     startScheduler: false,

@@ -2,7 +2,7 @@ import { Writable } from "node:stream";
 import nock from "nock";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { runAction } from "../../src/action/run.js";
-import { GitHubApiMock } from "../support/github-api.js";
+import { API, GitHubApiMock } from "../support/github-api.js";
 import { TestRepo } from "../support/git-repo.js";
 import { scanPlanCalls } from "../support/fake-terraform.js";
 import { ACTION_TOKEN, simulatedStep } from "./action-env.js";
@@ -125,6 +125,20 @@ describe("the Action on schedule", () => {
     expect(step.summary()).toContain("Dry run: GitHub was only read");
     expect(step.summary()).toContain("Dashboard issue: would be created");
     expect(step.summary().trim().split("\n").at(-1)).toBe("**Drift: 1 real drift item — 1 pull request would be open**");
+  });
+
+  it("waits as GitHub's retry-after says on a rate limit and goes on (the throttling and retry plugins, not disabled here)", async () => {
+    api = new GitHubApiMock().config(OWNER, REPO, config(false)).dashboardIssues(OWNER, REPO, 7, { login: "github-actions[bot]", appId: 15368 });
+    // GitHub's secondary rate limit: 403 with retry-after (seconds), once (a scope of its own: the mock's scope persists all), then the answer
+    nock(API).get(`/repos/${OWNER}/${REPO}`).reply(403, { message: "You have exceeded a secondary rate limit. Please wait a few minutes before you try again." }, { "retry-after": "1" });
+    api.scope.get(`/repos/${OWNER}/${REPO}`).reply(200, { name: REPO, default_branch: "main", clone_url: repo.cloneUrl }).persist();
+    const step = simulatedStep({ event: "schedule", payload: SCHEDULE_PAYLOAD });
+    const started = Date.now();
+    const code = await runAction({ env: step.env, terraform: step.terraform, scratchDir: step.scratch, stdout: step.write, logDestination: quiet() });
+    expect(step.stdout.join("")).not.toContain("::error::");
+    expect(code).toBe(0);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1_000);
+    expect(step.outputs()["drift-count"]).toBe("1");
   });
 
   it("workspaces input narrows the scan; one that matches nothing is an error naming the configured ones", async () => {
