@@ -12,6 +12,8 @@ export interface ActionPullRequest {
   branch?: string;
   /** How many drift items it carries. */
   drift: number;
+  /** The incident it is linked to (from the configured sources), when one is. */
+  incident?: { key: string; source: string; url?: string };
 }
 
 export interface ActionWorkspaceRow {
@@ -54,6 +56,10 @@ export function summarizeScan(repo: string, report: ScanReport, dryRun?: { pullR
     } else if (status.status === "waiting" || status.status === "failed" || status.status === "none") {
       without.set(status.reason, (without.get(status.reason) ?? 0) + 1);
     }
+  }
+  for (const link of report.backport?.incidents ?? []) {
+    const pr = byNumber.get(link.pr);
+    if (pr) pr.incident = { key: link.key, source: link.source, ...(link.url ? { url: link.url } : {}) };
   }
   const sorted = [...byNumber.values()].sort((a, b) => (a.number ?? 0) - (b.number ?? 0));
   // a dry run's numbers and links are made up by the recording host: shown as the title and branch it would open

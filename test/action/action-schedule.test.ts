@@ -127,6 +127,24 @@ describe("the Action on schedule", () => {
     expect(step.summary().trim().split("\n").at(-1)).toBe("**Drift: 1 real drift item — 1 pull request would be open**");
   });
 
+  it("links the drift's pull request to the incident from the configured source (a GitHub issue, read with the job's token)", async () => {
+    github(`${config(true)}incidents:\n  github: { repo: ${OWNER}/incidents, label: incident }\n`);
+    const openedAt = new Date(Date.now() - 60 * 60_000).toISOString();
+    const incident = { number: 42, title: "Checkout is slow", body: "Resized aws_instance.web in prod to t3.large by hand during the incident.", html_url: `https://github.com/${OWNER}/incidents/issues/42`, state: "open", created_at: openedAt, updated_at: openedAt, closed_at: null, labels: [{ name: "incident" }], user: { login: "alice", type: "User" } };
+    const incidents = nock(API).persist();
+    incidents.get(`/repos/${OWNER}/incidents/issues`).query(true).reply(200, [incident]);
+    incidents.get(`/repos/${OWNER}/incidents/issues/42`).query(true).reply(200, incident);
+    incidents.get(`/repos/${OWNER}/incidents/issues/42/comments`).query(true).reply(200, []);
+    incidents.get(`/repos/${OWNER}/incidents/issues/42/timeline`).query(true).reply(200, []);
+    const step = simulatedStep({ event: "schedule", payload: SCHEDULE_PAYLOAD, inputs: { "dry-run": "true" } });
+    const code = await runAction({ env: step.env, terraform: step.terraform, scratchDir: step.scratch, stdout: step.write, unthrottled: true, logDestination: quiet() });
+    expect(step.stdout.join("")).not.toContain("::error::");
+    expect(code).toBe(0);
+    const [pr] = JSON.parse(step.outputs()["pull-requests"]!) as { incident?: { key: string; source: string; url?: string } }[];
+    expect(pr!.incident).toEqual({ key: `${OWNER}/incidents#42`, source: "github", url: incident.html_url });
+    expect(api.requests.filter((r) => r.method !== "GET")).toEqual([]); // a dry run follows up nothing either
+  });
+
   it("waits as GitHub's retry-after says on a rate limit and goes on (the throttling and retry plugins, not disabled here)", async () => {
     api = new GitHubApiMock().config(OWNER, REPO, config(false)).dashboardIssues(OWNER, REPO, 7, { login: "github-actions[bot]", appId: 15368 });
     // GitHub's secondary rate limit: 403 with retry-after (seconds), once (a scope of its own: the mock's scope persists all), then the answer
