@@ -1,11 +1,12 @@
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { colourOn, defaultFormat, terminalWidth } from "../src/commands/terminal.js";
 import { cut, fitTable, visibleWidth } from "../src/core/render/terminal/fit.js";
 import { escapeTerminal } from "../src/core/render/terminal/escape-terminal.js";
 import { driftSummary } from "../src/core/render/terminal/drift-text.js";
+import { clearColourEnv } from "./support/colour-env.js";
 import { expectGolden } from "./support/golden.js";
 import { runCli } from "./support/run-cli.js";
 
@@ -13,17 +14,7 @@ import { runCli } from "./support/run-cli.js";
 const scanPlan = new URL("../examples/scan-plan.json", import.meta.url).pathname;
 const ANSI = /\u001b\[/;
 const TAG_OR_ENTITY = /<\/?[a-zA-Z][^>]*>|&#?[a-zA-Z0-9]+;/;
-const COLOUR_ENV = ["NO_COLOR", "FORCE_COLOR", "COLUMNS"] as const;
-
-let saved: Record<string, string | undefined> = {};
-beforeEach(() => {
-  saved = Object.fromEntries(COLOUR_ENV.map((k) => [k, process.env[k]]));
-  for (const k of COLOUR_ENV) delete process.env[k];
-});
-afterEach(() => {
-  for (const k of COLOUR_ENV) if (saved[k] === undefined) delete process.env[k];
-  else process.env[k] = saved[k];
-});
+clearColourEnv();
 
 const lines = (text: string) => text.replace(/\n$/, "").split("\n");
 const width = (line: string) => [...line].length;

@@ -1,13 +1,13 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import nock from "nock";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
 import { clearColourEnv } from "./support/colour-env.js";
 import { expectGolden } from "./support/golden.js";
 import { PagerDutyMock, pdIncident } from "./support/incident-apis.js";
 import { runCli } from "./support/run-cli.js";
 import { expectTerminalText } from "./support/terminal-text.js";
+import { useIncidentCliEnv } from "./support/incident-cli-env.js";
 
 /** Issue 17 §1: `incidents --format text`, for terminals, against a mocked PagerDuty. */
 const PD_CONFIG = "workspaces:\n  - name: prod\n    dir: .\nincidents:\n  pagerduty: { service_ids: [PF9KMXH] }\n";
@@ -26,18 +26,7 @@ const pagerDuty = (incidents: unknown[]) => new PagerDutyMock().listIncidents({ 
 const open = (title: string) => pdIncident({ id: "PX0PEN1", incident_number: 7, title, description: title, status: "triggered", created_at: "2026-11-01T05:00:00Z", resolved_at: null, last_status_change_at: "2026-11-01T05:00:00Z" });
 
 clearColourEnv();
-beforeEach(() => {
-  nock.disableNetConnect();
-  vi.stubEnv("PAGERDUTY_API_TOKEN", "pd-token-canary-0123456789");
-  vi.stubEnv("JIRA_EMAIL", "");
-  vi.stubEnv("JIRA_API_TOKEN", "");
-  vi.stubEnv("GITHUB_TOKEN", "");
-});
-afterEach(() => {
-  nock.cleanAll();
-  nock.enableNetConnect();
-  vi.unstubAllEnvs();
-});
+useIncidentCliEnv("pd-token-canary-0123456789");
 
 describe("driftback incidents --format text", () => {
   for (const columns of [80, 200]) {

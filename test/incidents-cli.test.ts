@@ -1,10 +1,10 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import nock from "nock";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
 import { PagerDutyMock, pdIncident } from "./support/incident-apis.js";
 import { runCli as cli } from "./support/run-cli.js";
+import { useIncidentCliEnv } from "./support/incident-cli-env.js";
 
 const PD_TOKEN = "pd-token-canary-0123456789";
 
@@ -20,18 +20,7 @@ const pagerDuty = (incidents: unknown[]) => new PagerDutyMock().listIncidents({ 
 
 const PD_CONFIG = "workspaces:\n  - name: prod\n    dir: .\nincidents:\n  pagerduty: { service_ids: [PF9KMXH] }\n";
 
-beforeEach(() => {
-  nock.disableNetConnect();
-  vi.stubEnv("PAGERDUTY_API_TOKEN", PD_TOKEN);
-  vi.stubEnv("JIRA_EMAIL", "");
-  vi.stubEnv("JIRA_API_TOKEN", "");
-  vi.stubEnv("GITHUB_TOKEN", "");
-});
-afterEach(() => {
-  nock.cleanAll();
-  nock.enableNetConnect();
-  vi.unstubAllEnvs();
-});
+useIncidentCliEnv(PD_TOKEN);
 
 describe("driftback incidents --since", () => {
   it("lists each configured source's incidents in the neutral shape, without their text, and never prints the token", async () => {

@@ -6,6 +6,18 @@ import { fakeTerraformEnv } from "../support/fake-terraform.js";
 
 export const ACTION_TOKEN = "ghs_actiontoken0123456789abcdefABCDEF";
 
+/** A prod workspace for the fake terraform whose plan says aws_instance.web's size was changed outside terraform. */
+export const DRIFTED_PROD: Record<string, string> = {
+  "prod/main.tf": 'resource "aws_instance" "web" {\n  instance_type = "t3.small"\n}\n',
+  "prod/plan.json": JSON.stringify({
+    format_version: "1.2",
+    resource_drift: [{ address: "aws_instance.web", mode: "managed", type: "aws_instance", name: "web", change: { actions: ["update"], before: { instance_type: "t3.small" }, after: { instance_type: "t3.large" }, after_unknown: {}, before_sensitive: {}, after_sensitive: {} } }],
+    resource_changes: [{ address: "aws_instance.web", mode: "managed", type: "aws_instance", name: "web", change: { actions: ["update"], before: { instance_type: "t3.large" }, after: { instance_type: "t3.small" }, after_unknown: {}, before_sensitive: {}, after_sensitive: {} } }],
+    relevant_attributes: [{ resource: "aws_instance.web", attribute: ["instance_type"] }],
+  }),
+  "prod/.fake-terraform.json": JSON.stringify({ plan: "plan.json" }),
+};
+
 /**
  * A simulated GitHub Actions step: the variables the runner sets (GitHub's "default environment variables"), the
  * inputs as `INPUT_*`, the runtime's own tokens, a copy of the token under another name, and the files the runner

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { FAKE_TERRAFORM_DIR, fakeTerraformEnv } from "../support/fake-terraform.js";
 import { TestRepo } from "../support/git-repo.js";
-import { parseOutputFile } from "./action-env.js";
+import { DRIFTED_PROD, parseOutputFile } from "./action-env.js";
 
 /**
  * Issue 17 §5: the Action as a runner runs it. A fresh clone of this repository's HEAD (what `uses: …/driftback@ref`
@@ -29,16 +29,7 @@ let repo: TestRepo;
 
 beforeAll(async () => {
   repo = new TestRepo();
-  repo.commitTo({
-    "prod/main.tf": 'resource "aws_instance" "web" {\n  instance_type = "t3.small"\n}\n',
-    "prod/plan.json": JSON.stringify({
-      format_version: "1.2",
-      resource_drift: [{ address: "aws_instance.web", mode: "managed", type: "aws_instance", name: "web", change: { actions: ["update"], before: { instance_type: "t3.small" }, after: { instance_type: "t3.large" }, after_unknown: {}, before_sensitive: {}, after_sensitive: {} } }],
-      resource_changes: [{ address: "aws_instance.web", mode: "managed", type: "aws_instance", name: "web", change: { actions: ["update"], before: { instance_type: "t3.large" }, after: { instance_type: "t3.small" }, after_unknown: {}, before_sensitive: {}, after_sensitive: {} } }],
-      relevant_attributes: [{ resource: "aws_instance.web", attribute: ["instance_type"] }],
-    }),
-    "prod/.fake-terraform.json": JSON.stringify({ plan: "plan.json" }),
-  }, "refs/heads/main");
+  repo.commitTo(DRIFTED_PROD, "refs/heads/main");
   // GitHub's REST answers for what a dry-run scan reads: the repository, its config (raw contents), its issues
   server = http.createServer((req, res) => {
     const url = new URL(req.url ?? "/", "http://x");

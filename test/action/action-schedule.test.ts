@@ -5,7 +5,7 @@ import { runAction } from "../../src/action/run.js";
 import { API, GitHubApiMock } from "../support/github-api.js";
 import { TestRepo } from "../support/git-repo.js";
 import { scanPlanCalls } from "../support/fake-terraform.js";
-import { ACTION_TOKEN, simulatedStep } from "./action-env.js";
+import { ACTION_TOKEN, DRIFTED_PROD, simulatedStep } from "./action-env.js";
 
 /**
  * Issue 17 §5: `on: schedule`, the Action's scan of the repository the workflow runs in, against nock'd GitHub
@@ -26,14 +26,7 @@ backport:
 `;
 
 const drifted = {
-  "prod/main.tf": 'resource "aws_instance" "web" {\n  instance_type = "t3.small"\n}\n',
-  "prod/plan.json": JSON.stringify({
-    format_version: "1.2",
-    resource_drift: [{ address: "aws_instance.web", mode: "managed", type: "aws_instance", name: "web", change: { actions: ["update"], before: { instance_type: "t3.small" }, after: { instance_type: "t3.large" }, after_unknown: {}, before_sensitive: {}, after_sensitive: {} } }],
-    resource_changes: [{ address: "aws_instance.web", mode: "managed", type: "aws_instance", name: "web", change: { actions: ["update"], before: { instance_type: "t3.large" }, after: { instance_type: "t3.small" }, after_unknown: {}, before_sensitive: {}, after_sensitive: {} } }],
-    relevant_attributes: [{ resource: "aws_instance.web", attribute: ["instance_type"] }],
-  }),
-  "prod/.fake-terraform.json": JSON.stringify({ plan: "plan.json" }),
+  ...DRIFTED_PROD,
   "dev/main.tf": 'resource "null_resource" "x" {}\n',
   "dev/plan.json": JSON.stringify({ format_version: "1.2", resource_changes: [] }),
   "dev/.fake-terraform.json": JSON.stringify({ plan: "plan.json" }),
