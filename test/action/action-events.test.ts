@@ -7,6 +7,7 @@ import { useMockedGitHub } from "../support/mocked-github.js";
 import { describeShared } from "../support/shared.js";
 import { baseFiles, CONFIG, OWNER, planComment, prPayload, REPO, standardApi } from "../e2e/preview-fixtures.js";
 import { simulatedStep } from "./action-env.js";
+import { BOT, dbRevert, mergeCommit, mergedEvent, planJson, PR, sgRevert, standardApi as applyApi } from "../e2e/apply-fixtures.js";
 
 /**
  * Issue 17 §5: `on: pull_request` and `on: issue_comment` in the Action, from GitHub's real webhook payloads
@@ -82,6 +83,17 @@ workspaces:
     ]);
     expect(statuses.every((s) => s.description.length <= 140)).toBe(true);
     expect(api.sent("POST", /issues\/2\/comments$/)).toHaveLength(1);
+  });
+
+  it("pull_request closed: a merged revert is planned and applied in the job when apply.on_merge is on (the workflow takes `closed`)", async () => {
+    const sha = mergeCommit(repo, planJson(sgRevert, dbRevert));
+    applyApi(api, true);
+    const step = simulatedStep({ event: "pull_request", payload: asWorkflowEvent(mergedEvent(repo, sha)), inputs: { "app-id": "123", "bot-login": BOT }, repository: "acme/infra" });
+    const code = await runAction({ env: step.env, terraform: step.terraform, scratchDir: step.scratch, stdout: step.write, unthrottled: true, logDestination: quiet() });
+    expect(step.stdout.join("")).not.toContain("::error::");
+    expect(code).toBe(0);
+    expect(step.fake.calls().map((c) => c.args[0])).toEqual(["init", "plan", "show", "apply"]);
+    expect(api.sent("POST", new RegExp(`/issues/${PR}/comments$`)).map((r) => r.body.body as string).join("\n")).toContain("✅ **Applied.**");
   });
 
   it("issue_comment: /driftback plan on a fork is refused by default (the job holds the repository's secrets), nothing planned", async () => {
