@@ -136,3 +136,19 @@ describe("the terminal rendering (core/render/terminal)", () => {
     expect(driftSummary([])).toEqual({ real: 0, policy: 0, noise: 0, unapplied: 0 });
   });
 });
+
+describe("the summary line's words", () => {
+  it("names the policy count only when there is policy drift", async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), "drift-no-policy-"));
+    const plan = path.join(dir, "plan.json");
+    writeFileSync(plan, JSON.stringify({
+      format_version: "1.2",
+      resource_drift: [{ address: "aws_instance.web", mode: "managed", type: "aws_instance", name: "web", change: { actions: ["update"], before: { instance_type: "t3.small" }, after: { instance_type: "t3.large" }, after_unknown: {}, before_sensitive: {}, after_sensitive: {} } }],
+      resource_changes: [{ address: "aws_instance.web", mode: "managed", type: "aws_instance", name: "web", change: { actions: ["update"], before: { instance_type: "t3.large" }, after: { instance_type: "t3.small" }, after_unknown: {}, before_sensitive: {}, after_sensitive: {} } }],
+      relevant_attributes: [{ resource: "aws_instance.web", attribute: ["instance_type"] }],
+    }));
+    const { code, out } = await runCli(["drift", plan, "--format", "text"], { NO_COLOR: "1", COLUMNS: "80" });
+    expect(code).toBe(0);
+    expect(lines(out).at(-1)).toMatch(/^Drift: 1 real \((low|medium|high|critical)\), 0 noise, 0 unapplied$/);
+  });
+});
