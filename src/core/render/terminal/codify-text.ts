@@ -2,7 +2,7 @@ import type { Render } from "../../templates.js";
 import { paint, styleCodes } from "./colour.js";
 import { diffText } from "./diff-text.js";
 import { escapeTerminal } from "./escape-terminal.js";
-import { fitWithSummary, wrapWords } from "./fit.js";
+import { fitWithSummary, visibleWidth, wrapWords } from "./fit.js";
 
 /** One drift's outcome, the shape of usecases/codify-drift's CodifyResult (kept here so core imports nothing above it). */
 export type CodifyTextResult =
@@ -33,7 +33,10 @@ export function renderCodifyText(results: readonly CodifyTextResult[], options: 
       path: r.path,
       codified: r.status === "codified",
       upToDate: r.status === "up-to-date",
-      via: r.status === "refused" ? "" : r.via,
+      // where, or how, the value went: a file, or driftback's sentence on a module's input; broken at spaces, never cut
+      viaLines: r.status === "refused" ? [] : wrapWords(escapeTerminal(r.via), Math.max(20, width - 6)),
+      // short enough to follow the template's words on one line (they take at most 60 columns)
+      viaInline: r.status !== "refused" && visibleWidth(escapeTerminal(r.via)) <= width - 60 ? escapeTerminal(r.via) : "",
       // driftback's own sentence, escaped, then broken at spaces under the heading (printed raw by the template)
       reasonLines: r.status === "refused" ? wrapWords(escapeTerminal(r.reason), Math.max(20, width - 6)) : [],
       snippetLines: r.status === "refused" ? r.snippet.split("\n") : [],
