@@ -6,6 +6,8 @@ import { API, GitHubApiMock } from "../support/github-api.js";
 import { TestRepo } from "../support/git-repo.js";
 import { scanPlanCalls } from "../support/fake-terraform.js";
 import { ACTION_TOKEN, DRIFTED_PROD, simulatedStep } from "./action-env.js";
+import { DASHBOARD_MARKER } from "../../src/core/drift/dashboard.js";
+import { readSharedWebhook, sharedAvailable } from "../support/shared.js";
 
 /**
  * Issue 17 §5: `on: schedule`, the Action's scan of the repository the workflow runs in, against nock'd GitHub
@@ -118,6 +120,23 @@ describe("the Action on schedule", () => {
     expect(step.summary()).toContain("Dry run: GitHub was only read");
     expect(step.summary()).toContain("Dashboard issue: would be created");
     expect(step.summary().trim().split("\n").at(-1)).toBe("**Drift: 1 real drift item — 1 pull request would be open**");
+  });
+
+  it.skipIf(!sharedAvailable)("issue_comment: a writer's /driftback scan on the dashboard scans the repository in the job (the App's handler; payload from ../shared/fixtures)", async () => {
+    github(config(false));
+    api.permission(OWNER, REPO, "octocat", "write").reactions(OWNER, REPO);
+    const event = readSharedWebhook("issue_comment.created");
+    event.repository = { ...event.repository, name: REPO, full_name: `${OWNER}/${REPO}`, owner: { ...event.repository.owner, login: OWNER }, clone_url: repo.cloneUrl, default_branch: "main" };
+    event.issue = { ...event.issue, number: 7, pull_request: undefined, body: `${DASHBOARD_MARKER}\n# Drift dashboard` };
+    event.comment = { ...event.comment, id: 61, body: "/driftback scan", user: { ...event.comment.user, login: "octocat", type: "User" } };
+    delete event.installation;
+    const step = simulatedStep({ event: "issue_comment", payload: event });
+    const code = await runAction({ env: step.env, terraform: step.terraform, scratchDir: step.scratch, stdout: step.write, unthrottled: true, logDestination: quiet() });
+    expect(step.stdout.join("")).not.toContain("::error::");
+    expect(code).toBe(0);
+    expect(api.sent("POST", /comments\/61\/reactions$/).map((r) => r.body)).toEqual([{ content: "eyes" }]);
+    expect(scanPlanCalls(step.fake.calls()).map((c) => c.cwd.split("/").at(-1)).sort()).toEqual(["dev", "prod"]);
+    expect(api.sent("POST", new RegExp(`^/repos/${OWNER}/${REPO}/issues$`))).toHaveLength(1);
   });
 
   it("links the drift's pull request to the incident from the configured source (a GitHub issue, read with the job's token)", async () => {
