@@ -56,6 +56,20 @@ describe.skipIf(!hasTmux)("the text format at a real terminal (tmux)", () => {
       expect(lines).toContain('+  instance_type = "t3.large"');
     }, 90_000);
   }
+
+  // every other command that reads local files, at an 80-column TTY: each picks text by itself
+  const others: [string, string[], RegExp][] = [
+    ["preview", ["preview", "examples/plan.json"], /^Plan: \d+ to add, \d+ to change, \d+ to destroy(, \d+ to move)?\.$/],
+    ["codify", ["codify", "--dir", "examples/workspace", "examples/scan-plan.json"], /^Codify: \d+ codified, \d+ refused; nothing written \(use --write\)$/],
+    ["parity", ["parity", "--dir", "examples"], /^Parity: \d+ differences? \(/],
+  ];
+  for (const [name, args, summary] of others) {
+    it(`${name}: text by default at an 80-column TTY, no line wider, the summary last`, async () => {
+      const { lines, code } = await inTmux(args, 80);
+      expect(code, lines.join("\n")).toBe(0);
+      expectTerminalPane(lines, 80, summary);
+    }, 90_000);
+  }
 });
 
 // said where the run shows it: the suite above did not run
