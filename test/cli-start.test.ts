@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 import { demoCommand } from "../src/commands/demo.js";
 import { bundledTemplates, cliTemplates } from "../src/templates.js";
 
-// Issue 17 §2: a command loads its own dependencies when it runs; `--help` loads commander and three small helpers.
+// Issue 17 §2: a command loads its own dependencies when it runs; `--help` loads commander, the option parsers (src/cli-options.ts) and three small helpers.
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const REGISTER = fileURLToPath(new URL("./support/loaded-modules/register.mjs", import.meta.url));
 
@@ -24,12 +24,12 @@ function loaded(args: string[]): { sources: string[]; packages: string[] } {
 describe("driftback loads each command's dependencies when that command runs", () => {
   it("--help loads commander and three small helpers, no command's module", () => {
     const { sources, packages } = loaded(["--help"]);
-    expect(sources).toEqual(["src/cli.ts", "src/commands/cli-words.ts", "src/core/printable.ts", "src/core/render/limits.ts"]);
+    expect(sources).toEqual(["src/cli-options.ts", "src/cli.ts", "src/commands/cli-words.ts", "src/core/printable.ts", "src/core/render/limits.ts"]);
     expect(packages).toEqual(["ansi-regex", "commander", "strip-ansi"]);
   });
 
   it("--version loads no more than --help: package.json is read, not imported", () => {
-    expect(loaded(["--version"]).sources).toEqual(["src/cli.ts", "src/commands/cli-words.ts", "src/core/printable.ts", "src/core/render/limits.ts"]);
+    expect(loaded(["--version"]).sources).toEqual(["src/cli-options.ts", "src/cli.ts", "src/commands/cli-words.ts", "src/core/printable.ts", "src/core/render/limits.ts"]);
   });
 
   it("preview loads neither the App's stack (Probot, BullMQ, Octokit) nor the HCL toolchain", () => {
