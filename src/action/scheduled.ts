@@ -23,7 +23,8 @@ export async function scheduledScan(options: { scans: ScanService; octokit: Octo
   const loaded = await loadRepoConfig(configReader(octokit, ref), ref);
   if (!loaded) throw new ScheduledRunError(`${owner}/${repo} has no driftback config on its default branch (${repository.default_branch}): add .github/driftback.yml (see the README's "Configuration") or point the config input at yours`);
   if (!loaded.ok) throw new ScheduledRunError(`${loaded.source} on ${repository.default_branch} is not valid, nothing was scanned:\n${loaded.issues.map((i) => `  - ${i.path}: ${i.message} (${i.fix})`).join("\n")}`);
-  const config = onlyWorkspaces(loaded.config, options.workspaces);
+  const config = loaded.config;
+  const only = onlyWorkspaces(config, options.workspaces);
   const target = { owner, repo, cloneUrl: repository.clone_url, defaultBranch: repository.default_branch };
   const pullRequests = options.dryRun ? new DryRunBackportHost() : undefined;
   const dashboards: DryRunDriftHost[] = [];
@@ -37,16 +38,19 @@ export async function scheduledScan(options: { scans: ScanService; octokit: Octo
         },
       }
     : undefined;
-  const report = await options.scans.run({ target, installationId: 0, config }, octokit, dryRun ? { dryRun } : {});
+  const report = await options.scans.run({ target, installationId: 0, config }, octokit, { ...(dryRun ? { dryRun } : {}), ...(only ? { only } : {}) });
   if (!report) throw new ScheduledRunError(`a scan of ${owner}/${repo} is already running in this job`);
   return summarizeScan(`${owner}/${repo}`, report, pullRequests ? { pullRequests: pullRequests.pullRequests(), dashboards: dashboards.flatMap((d) => d.dashboards) } : undefined);
 }
 
-/** The config with only the workspaces the `workspaces` input names (globs); all of them when it is empty. */
-export function onlyWorkspaces(config: Config, globs: readonly string[]): Config {
-  if (globs.length === 0) return config;
+/**
+ * The names of the configured workspaces the `workspaces` input names (globs); undefined (all) when it is empty. The
+ * config itself stays whole: a workspace left out is not scanned, and keeps its dashboard row and pull requests.
+ */
+export function onlyWorkspaces(config: Config, globs: readonly string[]): string[] | undefined {
+  if (globs.length === 0) return undefined;
   const matchers = globs.map(globMatcher);
-  const kept = config.workspaces.filter((w) => matchers.some((match) => match(w.name)));
+  const kept = config.workspaces.filter((w) => matchers.some((match) => match(w.name))).map((w) => w.name);
   if (kept.length === 0) throw new ScheduledRunError(`input workspaces (${globs.join(", ")}) matches none of the configured workspaces: ${config.workspaces.map((w) => w.name).join(", ")}`);
-  return { ...config, workspaces: kept };
+  return kept;
 }

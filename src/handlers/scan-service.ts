@@ -141,12 +141,12 @@ export class ScanService {
    * Scans now, in this process, and waits (the Action, CLI-like callers and tests), queue or not. With `dryRun` GitHub
    * is only read: the dashboard and the backport pull requests are recorded there, and no incident is followed up.
    */
-  async run(repo: ScannableRepo, octokit: Octokit, options: { reopen?: readonly string[]; align?: readonly AlignAsk[]; dryRun?: DryRunRecords } = {}): Promise<ScanReport | undefined> {
+  async run(repo: ScannableRepo, octokit: Octokit, options: { reopen?: readonly string[]; align?: readonly AlignAsk[]; dryRun?: DryRunRecords; only?: readonly string[] } = {}): Promise<ScanReport | undefined> {
     const key = `${repo.target.owner}/${repo.target.repo}`.toLowerCase();
     if (this.running.has(key)) return undefined;
     this.running.add(key);
     try {
-      const report = await scanRepository(this.depsFor(octokit, this.probot.log, options.dryRun), repo.target, repo.config, { reopen: options.reopen ?? [], ...(options.align?.length ? { align: options.align } : {}) });
+      const report = await scanRepository(this.depsFor(octokit, this.probot.log, options.dryRun), repo.target, repo.config, { reopen: options.reopen ?? [], ...(options.align?.length ? { align: options.align } : {}), ...(options.only ? { only: options.only } : {}) });
       if (!options.dryRun) await this.rememberWindows(key, repo, octokit, report.breakGlass);
       return report;
     } finally {

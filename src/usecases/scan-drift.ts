@@ -83,6 +83,11 @@ export interface ScanOptions {
   resolvedIncidents?: readonly string[];
   /** Alignments asked for by `/driftback align` (the dashboard's ticked "align all to" boxes are read too). */
   align?: readonly AlignAsk[];
+  /**
+   * Plan only these workspaces (the Action's `workspaces` input). The others are not scanned, as if their scan
+   * failed: their dashboard rows and backport pull requests stay as they are, never closed for want of drift.
+   */
+  only?: readonly string[];
   signal?: AbortSignal;
 }
 
@@ -113,6 +118,9 @@ export async function scanRepository(deps: ScanDeps, target: ScanTarget, config:
   const planJson = new Map<string, string>();
   let scans: WorkspaceScan[];
 
+  const only = options.only;
+  const planned: Config = only ? { ...config, workspaces: config.workspaces.filter((w) => only.includes(w.name)) } : config;
+
   // 1. Check out the branch; if that fails, every workspace failed for that reason.
   let checkout: Checkout | undefined;
   try {
@@ -120,7 +128,7 @@ export async function scanRepository(deps: ScanDeps, target: ScanTarget, config:
     checkout = await (deps.checkoutLimit ? deps.checkoutLimit(fetch) : fetch());
   } catch (error) {
     const reason = `could not fetch ${branch}: ${firstLine(masker.scrubText((error as Error).message))}`;
-    scans = config.workspaces.map((w) => ({ workspace: w.name, ok: false, error: reason }));
+    scans = planned.workspaces.map((w) => ({ workspace: w.name, ok: false, error: reason }));
   }
 
   let existing: DashboardIssue | undefined;
@@ -132,16 +140,16 @@ export async function scanRepository(deps: ScanDeps, target: ScanTarget, config:
   try {
     // 2. Plan every workspace (a failure in one never stops the others) and classify its drift.
     if (checkout && deps.planWorkspaces) {
-      const outcomes = await deps.planWorkspaces({ target, sha: checkout.sha, config, planJson: keepPlans, ...(signal ? { signal } : {}) });
+      const outcomes = await deps.planWorkspaces({ target, sha: checkout.sha, config: planned, planJson: keepPlans, ...(signal ? { signal } : {}) });
       scans = outcomes.map((scan, i) => {
         items.push(...scan.items);
-        if (keepPlans && scan.planJson !== undefined) planJson.set(config.workspaces[i]!.name, scan.planJson);
+        if (keepPlans && scan.planJson !== undefined) planJson.set(planned.workspaces[i]!.name, scan.planJson);
         return scan.result;
       });
     } else if (checkout) {
       const dir = checkout.dir;
       scans = await Promise.all(
-        config.workspaces.map((workspace) =>
+        planned.workspaces.map((workspace) =>
           deps.planLimit(async () => {
             const scan = await scanWorkspace(deps, config, workspace, dir, masker, signal);
             items.push(...scan.items);

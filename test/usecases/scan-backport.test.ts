@@ -115,6 +115,24 @@ describe("the scan's backport step", () => {
     expect(h.host.state().items[fp("prod", "aws_instance.api")]).toMatchObject({ pr: 12, backport: { status: "open", pr: 12, action: "codify" } });
   });
 
+  it("with `only` (the Action's workspaces input) plans those alone; the others keep their drift, row and pull requests (never closed as removed)", async () => {
+    const prodPlan = driftPlan({ "aws_instance.api": ["t3.small", "t3.large"] });
+    const first = harness({ prod: ok(prodPlan), dev: ok(clean) }, () => report({ [fp("prod", "aws_instance.api")]: { status: "open", pr: 12, url: "https://github.com/acme/infra/pull/12", action: "codify" } }));
+    await scanRepository(first.deps, target, configOf());
+    const planned: string[] = [];
+    const second = harness({ prod: ok(prodPlan), dev: ok(clean) }, () => report({}), first.host);
+    const plan = second.deps.terraform.plan;
+    second.deps.terraform = { plan: async (request) => (planned.push(path.basename(request.dir)), plan(request)) };
+    await scanRepository(second.deps, target, configOf(), { only: ["dev"] });
+    expect(planned).toEqual(["dev"]);
+    const [input] = second.inputs;
+    // the backport step is told prod was not scanned: its pull requests are left alone, and it still is a configured workspace
+    expect(input!.scanned).toEqual(["dev"]);
+    expect(input!.config.workspaces.map((w) => w.name)).toEqual(["prod", "dev"]);
+    expect(second.host.state().items[fp("prod", "aws_instance.api")]).toMatchObject({ pr: 12 });
+    expect(second.host.issue!.body).toContain("aws_instance.api");
+  });
+
   it("reads the dashboard once, before the step, for remembered ignores, first-seen dates and ticked boxes; a rescan that changes nothing writes nothing", async () => {
     const api = fp("prod", "aws_instance.api");
     const web = fp("prod", "aws_instance.web");
