@@ -122,6 +122,7 @@ export function createDriftbackApp(overrides: DriftbackOptions = {}): DriftbackA
       // webhook deliveries already handled: in Redis with replicas (the copy may reach another one), else in this process
       deliveries: runtime?.deliveries ?? new InProcessDeliveryMemory(),
       ...(overrides.forkPlans ? { forkPlans: overrides.forkPlans } : {}),
+      ...(overrides.commentPlans ? { commentPlans: overrides.commentPlans } : {}),
     };
     runs = new PreviewRuns((key, error) => probot.log.error({ key, err: error }, "plan preview failed"));
     if (runtime) {

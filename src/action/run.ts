@@ -79,6 +79,9 @@ export async function runAction(options: ActionRunOptions): Promise<number> {
     appId: inputs.appId,
     botLogin: async () => inputs.botLogin,
     forkPlans: inputs.planForks && (!isolation || isolation.mode === "bubblewrap") ? "on-approval" : "never",
+    // a comment's job runs with the default branch's identity (its OIDC subject, its environments' secrets): a pull
+    // request's code planned there unsandboxed would reach more than the pull request's own workflow gives it
+    ...(runner.eventName === "issue_comment" && isolation?.mode === "none" ? { commentPlans: "off" as const } : {}),
     templates: bundledTemplates(),
     // the isolation was reported above in a job's words: the App's boot line (at error level) is not for a runner
     terraform: options.terraform ?? new TerraformCli({ ...(isolation ? { isolation } : {}), ...(options.scratchDir ? { scratchDir: options.scratchDir } : {}) }),

@@ -37,6 +37,11 @@ export interface AppServices {
    * isolated), or never (the Action by default: an issue_comment job holds the repository's secrets).
    */
   forkPlans?: "on-approval" | "never";
+  /**
+   * "off": `/driftback plan` plans no pull request's code (the Action without a sandbox: an issue_comment job holds the
+   * default branch's identity and secrets, more than the pull request's own workflow gives its author).
+   */
+  commentPlans?: "off";
 }
 
 /** What the preview's ports need of a webhook's Context; a queue worker gives the same from `probot.auth` and a child logger. */

@@ -43,6 +43,12 @@ export function onPlanCommand(services: AppServices, runs: PreviewRuns) {
       return;
     }
     const pr = await github.getPullRequest(repo, issue.number);
+    if (services.commentPlans === "off") {
+      await context.octokit.rest.reactions.createForIssueComment({ ...repo, comment_id: comment.id, content: "confused" });
+      await context.octokit.rest.issues.createComment({ ...repo, issue_number: issue.number, body: services.templates.status.planRefused({ commandsOff: true, moved: false, given: "", head: pr.headSha }) });
+      context.log.info({ user: login, pr: issue.number }, "/driftback plan refused: this job cannot isolate terraform, and a comment's job holds the default branch's secrets");
+      return;
+    }
     if (pr.isFork && services.forkPlans === "never") {
       await context.octokit.rest.reactions.createForIssueComment({ ...repo, comment_id: comment.id, content: "confused" });
       await context.octokit.rest.issues.createComment({ ...repo, issue_number: issue.number, body: services.templates.status.planRefused({ forksOff: true, moved: false, given: "", head: pr.headSha }) });

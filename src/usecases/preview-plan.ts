@@ -73,8 +73,9 @@ export async function previewPlan(deps: PreviewDeps, request: PreviewRequest): P
   const named = listed.complete ? config.workspaces.filter((w) => request.workspaces?.includes(w.name)) : config.workspaces;
   if (named.length === 0 && !changedFiles.some((file) => couldAffectTerraform(file, config.workspaces))) return nothingToPlan(deps, pr, config, "no terraform files changed");
 
-  // 3. Fork code is untrusted: say so, plan nothing, unless a maintainer asked.
-  if (pr.isFork && config.plan.forks === "comment-only" && request.trigger !== "command") {
+  // 3. Fork code is untrusted: say so, plan nothing, unless a maintainer asked (never where the operator forbids it,
+  //    whatever the repository's config says: the Action's default).
+  if (pr.isFork && (deps.forkPlans === "never" || (config.plan.forks === "comment-only" && request.trigger !== "command"))) {
     return reportForkNotPlanned(deps, pr, config, listed.complete ? changedFiles : []);
   }
 

@@ -111,6 +111,30 @@ workspaces:
     expect(replies[0]).toContain("plan-forks");
   });
 
+  it("pull_request from a fork is not planned in the Action even when the repository's config says plan.forks: plan", async () => {
+    const sha = repo.commit(baseFiles());
+    const payload = prPayload(repo, "pull_request.opened", sha, { fork: true });
+    standardApi(api, payload, ["infra/prod/main.tf"], `${CONFIG}plan:\n  forks: plan\n`);
+    const { code, step } = await run("pull_request", asWorkflowEvent(payload));
+    expect(code).toBe(0);
+    expect(step.fake.calls()).toEqual([]);
+    expect(api.sent("POST", /issues\/2\/comments$/)[0]!.body.body).toContain("driftback does not plan fork code in this workflow");
+  });
+
+  it("issue_comment without a sandbox for terraform: /driftback plan plans no pull request's code, even a same-repository one, and says why", async () => {
+    const sha = repo.commit(baseFiles());
+    const payload = prPayload(repo, "pull_request.opened", sha);
+    standardApi(api, payload, ["infra/prod/main.tf"], undefined, () => sha);
+    api.permission(OWNER, REPO, "octocat", "write").reactions(OWNER, REPO);
+    const step = simulatedStep({ event: "issue_comment", payload: asWorkflowEvent(planComment(payload, "octocat", 44)), repository: `${OWNER}/${REPO}` });
+    // no terraform handed in: the Action finds the isolation itself, and DRIFTBACK_TERRAFORM_ISOLATION=none says there is none
+    const code = await runAction({ env: step.env, scratchDir: step.scratch, stdout: step.write, unthrottled: true, logDestination: quiet() });
+    expect(code).toBe(0);
+    expect(step.fake.calls()).toEqual([]);
+    expect(api.sent("POST", /comments\/44\/reactions$/).map((r) => r.body)).toEqual([{ content: "confused" }]);
+    expect(api.sent("POST", /issues\/2\/comments$/)[0]!.body.body).toContain("terraform cannot be isolated on its runner");
+  });
+
   it("issue_comment with plan-forks on: a writer's /driftback plan <sha> plans that head once; a reader's is ignored", async () => {
     const sha = repo.commit(baseFiles());
     const payload = prPayload(repo, "pull_request.opened", sha, { fork: true });
