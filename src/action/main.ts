@@ -1,20 +1,29 @@
 #!/usr/bin/env node
-import { runAction } from "./run.js";
+import { runAction, workflowCommandText } from "./run.js";
+
+/** A cancelled job: the runner sends SIGINT, then SIGTERM; the step ends as a shell's would on that signal. */
+const SIGNAL_EXIT = { SIGINT: 130, SIGTERM: 143 } as const;
 
 /**
- * The Action's entry (action.yml runs `node lib/action/main.js`): the step's exit code is runAction's. It exits as
- * soon as the work is done: Probot's Octokit keeps rate-limit timers and its logger a stream, which would hold the
- * step open for nothing.
+ * The Action's entry (action.yml `exec`s `node lib/action/main.js`, so the runner's signals reach this process):
+ * the step's exit code is runAction's, or 130/143 when the job was cancelled.
  */
 async function main(): Promise<number> {
+  const cancelled = new AbortController();
+  let received: keyof typeof SIGNAL_EXIT | undefined;
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    process.on(signal, () => {
+      received ??= signal;
+      cancelled.abort();
+    });
+  }
   try {
-    return await runAction({ env: process.env });
+    const code = await runAction({ env: process.env, signal: cancelled.signal });
+    return received ? SIGNAL_EXIT[received] : code;
   } catch (error) {
-    process.stdout.write(`::error::driftback failed: ${error instanceof Error ? error.message.replaceAll("%", "%25").replaceAll("\r", "%0D").replaceAll("\n", "%0A") : String(error)}\n`);
-    return 1;
+    process.stdout.write(`::error::${workflowCommandText(`driftback failed: ${error instanceof Error ? error.message : String(error)}`)}\n`);
+    return received ? SIGNAL_EXIT[received] : 1;
   }
 }
 
-const code = await main();
-// stdout is a pipe on a runner: let what was written reach it before exiting
-process.stdout.write("", () => process.exit(code));
+process.exitCode = await main();

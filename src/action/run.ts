@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { Probot, ProbotOctokit } from "probot";
 import { useConfigFileName } from "../adapters/github/config-source.js";
@@ -7,10 +8,10 @@ import { detectIsolation, isolationReport, type IsolationStatus } from "../adapt
 import { createDriftbackApp, ensureStateKeys } from "../index.js";
 import type { TerraformRunner } from "../ports.js";
 import { bundledTemplates } from "../templates.js";
-import { ActionInputError, readActionInputs } from "./inputs.js";
+import { ActionInputError, readActionInputs, type ActionInputs } from "./inputs.js";
 import { writeOutputs, writeSummary } from "./outputs.js";
 import { pullRequestsOutput } from "./report.js";
-import { persistedCheckoutToken, runnerContext, RunnerContextError, scrubRunnerSecrets } from "./runner.js";
+import { persistedCheckoutToken, runnerContext, RunnerContextError, scrubRunnerSecrets, type RunnerContext } from "./runner.js";
 import { scheduledScan, ScheduledRunError } from "./scheduled.js";
 
 /** The events the Action handles, and how: a scan of the repository, or the App's own webhook handlers. */
@@ -32,12 +33,16 @@ export interface ActionRunOptions {
   stdout?: (text: string) => void;
   /** Tests against a mocked GitHub: no write throttle (one write a second) and no retries. */
   unthrottled?: boolean;
+  /** Aborted when the job is cancelled (main.ts: SIGINT or SIGTERM). */
+  signal?: AbortSignal;
 }
 
 /**
  * driftback as a GitHub Action step, for teams that do not host the App: the same handlers and use cases, with
  * the workflow's token instead of an installation's. Returns the step's exit code: 1 when an input, the config,
- * a workspace's plan or any handler failed (said as an `::error::` annotation), else 0; drift itself is in the outputs.
+ * a workspace's plan or any handler failed (each said as an `::error::` annotation), else 0; drift itself is in
+ * the outputs. Between the token's mask and the annotations the runner reads no workflow command from stdout: a
+ * log line quoting git, terraform or GitHub (`::add-mask::…` at a line's start) cannot steer the job.
  */
 export async function runAction(options: ActionRunOptions): Promise<number> {
   const { env } = options;
@@ -55,6 +60,20 @@ export async function runAction(options: ActionRunOptions): Promise<number> {
     throw error;
   }
   stdout(`::add-mask::${inputs.token}\n`); // the runner masks the value wherever a later line prints it
+  const resume = `driftback-${randomUUID()}`;
+  stdout(`::stop-commands::${resume}\n`);
+  const annotations: string[] = [];
+  try {
+    return await runEvent(options, inputs, runner, annotations);
+  } finally {
+    stdout(`::${resume}::\n`);
+    for (const annotation of annotations) stdout(`::error::${workflowCommandText(annotation)}\n`);
+  }
+}
+
+/** The event's work, once the inputs are read and the token masked; what fails is added to `annotations`. */
+async function runEvent(options: ActionRunOptions, inputs: ActionInputs, runner: RunnerContext, annotations: string[]): Promise<number> {
+  const { env } = options;
   // from here on no child (terraform, git, providers) can read the token, the runtime's tokens or the file commands
   scrubRunnerSecrets(env, [inputs.token]);
   useConfigFileName(inputs.configFile);
@@ -63,7 +82,7 @@ export async function runAction(options: ActionRunOptions): Promise<number> {
   const log = await createSafeLog({ format: "pretty", level: env.LOG_LEVEL ?? "info", onLevel: (level) => void (level >= PINO_ERROR && errors++), ...(options.logDestination ? { destination: options.logDestination as never } : {}) });
   ensureStateKeys(env, log);
   if (persistedCheckoutToken(runner.workspace)) {
-    log.warn("actions/checkout left its token in $GITHUB_WORKSPACE/.git/config (persist-credentials): terraform without isolation can read it there. driftback checks out on its own: remove the checkout step, or set persist-credentials: false");
+    log.warn("actions/checkout left its token in the workspace's git config (persist-credentials): terraform without isolation can read it there. driftback checks out on its own: remove the checkout step, or set persist-credentials: false");
   }
   const isolation = options.terraform ? undefined : actionIsolation(env, inputs.planForks, log);
   // ProbotOctokit: @octokit/core with the REST methods @octokit/rest has, plus the throttling and retry plugins
@@ -90,30 +109,38 @@ export async function runAction(options: ActionRunOptions): Promise<number> {
   });
   // no HTTP server in a job: the App's routes (metrics, scan endpoint, incident webhooks) are not served
   await probot.load(app.app, { cwd: process.cwd(), addHandler: () => {} });
+  // a cancelled job (SIGINT, then SIGTERM from the runner): terraform is stopped with its process group, so it
+  // releases its state lock, and the run ends as cancelled
+  const cancel = () => {
+    log.warn("the job was cancelled: stopping terraform");
+    void app.close(0);
+  };
+  options.signal?.addEventListener("abort", cancel, { once: true });
   try {
     if (SCAN_EVENTS.has(runner.eventName)) {
       const summary = await scheduledScan({ scans: app.scans(), octokit: await probot.auth(), owner: runner.owner, repo: runner.repo, workspaces: inputs.workspaces, dryRun: inputs.dryRun });
       writeOutputs(runner.outputPath, { "drift-count": String(summary.driftCount), "pull-requests": pullRequestsOutput(summary) });
       writeSummary(runner.summaryPath, bundledTemplates().actionSummary({ ...summary, pullRequests: summary.pullRequests.map((pr) => ({ ...pr, merged: pr.status === "merged" })) }));
-      if (summary.failedWorkspaces > 0) errors++;
+      for (const failed of summary.workspaces.filter((w) => !w.ok)) annotations.push(`workspace ${failed.workspace} was not scanned: ${failed.error ?? "its plan failed"}`);
     } else if (WEBHOOK_EVENTS.has(runner.eventName)) {
       if (inputs.dryRun) log.warn(`dry-run applies to scheduled scans; a ${runner.eventName} run writes its comment and check runs as the App does`);
       const payload = JSON.parse(await readFile(runner.eventPath, "utf8")) as never;
       await probot.receive({ id: runner.runId, name: runner.eventName as "pull_request", payload });
       await app.idle();
     } else {
-      stdout(`::error::${workflowCommandText(`driftback does not handle the ${runner.eventName} event: run it on schedule, workflow_dispatch, pull_request or issue_comment (see examples/workflows)`)}\n`);
+      annotations.push(`driftback does not handle the ${runner.eventName} event: run it on schedule, workflow_dispatch, pull_request or issue_comment (see examples/workflows)`);
       return 1;
     }
   } catch (error) {
     if (!(error instanceof ScheduledRunError)) throw error;
-    stdout(`::error::${workflowCommandText(error.message)}\n`);
+    annotations.push(error.message);
     return 1;
   } finally {
+    options.signal?.removeEventListener("abort", cancel);
     await app.close(0);
   }
-  if (errors > 0) stdout(`::error::${workflowCommandText(`driftback logged ${errors} error${errors === 1 ? "" : "s"} above`)}\n`);
-  return errors > 0 ? 1 : 0;
+  if (errors > 0) annotations.push(`driftback logged ${errors} error${errors === 1 ? "" : "s"} above`);
+  return annotations.length > 0 ? 1 : 0;
 }
 
 /**

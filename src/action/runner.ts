@@ -75,7 +75,8 @@ export function persistedCheckoutToken(workspace: string | undefined): boolean {
   const config = path.join(workspace, ".git", "config");
   if (!existsSync(config)) return false;
   try {
-    return /extraheader\s*=\s*AUTHORIZATION/i.test(readFileSync(config, "utf8"));
+    // up to v5 the header sits in .git/config; v6 keeps it in a credentials file the config includes
+    return /extraheader\s*=\s*AUTHORIZATION|^\s*path\s*=.*credentials/im.test(readFileSync(config, "utf8"));
   } catch {
     return false;
   }

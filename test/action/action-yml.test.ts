@@ -24,8 +24,11 @@ describe("action.yml", () => {
     expect(action.runs.steps[0]).toMatchObject({ uses: expect.stringMatching(/^actions\/setup-node@v\d+$/) });
     const install = action.runs.steps.find((s) => s.run?.includes("npm ci"))!;
     expect(install["working-directory"]).toBe("${{ github.action_path }}");
-    expect(install.env).toBeUndefined(); // the token is not in the install step's environment
-    expect(entryStep.run).toBe('node "$GITHUB_ACTION_PATH/lib/action/main.js"');
+    expect(install.env).toBeUndefined();
+    // the calling step's secrets and the job's OIDC token never reach npm or an install script
+    for (const line of install.run!.trim().split("\n")) expect(line).toMatch(/^env -i PATH="\$PATH" HOME="\$HOME" npm /);
+    expect(install.run).toContain("--ignore-scripts");
+    expect(entryStep.run).toBe('exec node "$GITHUB_ACTION_PATH/lib/action/main.js"');
   });
 
   it("declares exactly the inputs the entry reads, each passed as INPUT_<NAME>", () => {

@@ -49,6 +49,11 @@ describe("the runner's context and secrets", () => {
     mkdirSync(git);
     writeFileSync(path.join(git, "config"), '[http "https://github.com/"]\n\textraheader = AUTHORIZATION: basic eC1hY2Nlc3M=\n');
     expect(persistedCheckoutToken(dir)).toBe(true);
+    // actions/checkout v6: the header in a credentials file under RUNNER_TEMP, included from the config
+    writeFileSync(path.join(git, "config"), '[includeIf "gitdir:/home/runner/work/r/r/.git"]\n\tpath = /home/runner/work/_temp/git-credentials-1234.config\n');
+    expect(persistedCheckoutToken(dir)).toBe(true);
+    writeFileSync(path.join(git, "config"), '[core]\n\tbare = false\n');
+    expect(persistedCheckoutToken(dir)).toBe(false);
   });
 });
 

@@ -58,7 +58,7 @@ export class OctokitGitHost implements GitHost {
       return await this.startOrFindCheckRun(ref, headSha, name, output);
     } catch (error) {
       // only an App may write check runs, and a workflow's token only with `checks: write`: a commit status instead
-      if (!isRequestError(error) || error.status !== 403) throw error;
+      if (!isRequestError(error) || error.status !== 403 || !/not accessible by integration/i.test(error.message)) throw error;
       const status = { sha: headSha, context: name };
       await this.octokit.rest.repos.createCommitStatus({ ...repoOf(ref), sha: headSha, context: name, state: "pending", description: statusDescription(output.title) });
       return { id: 0, status };
