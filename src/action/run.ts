@@ -113,7 +113,7 @@ async function runEvent(options: ActionRunOptions, inputs: ActionInputs, runner:
   // releases its state lock, and the run ends as cancelled
   const cancel = () => {
     log.warn("the job was cancelled: stopping terraform");
-    void app.close(0);
+    app.close(0).catch((error: unknown) => log.error({ err: error }, "stopping after the cancel failed"));
   };
   options.signal?.addEventListener("abort", cancel, { once: true });
   try {
@@ -132,6 +132,10 @@ async function runEvent(options: ActionRunOptions, inputs: ActionInputs, runner:
       return 1;
     }
   } catch (error) {
+    if (options.signal?.aborted) {
+      annotations.push("the job was cancelled: terraform was stopped (its state lock released) and nothing more was written");
+      return 1;
+    }
     if (!(error instanceof ScheduledRunError)) throw error;
     annotations.push(error.message);
     return 1;

@@ -145,12 +145,18 @@ export class ScanService {
     const key = `${repo.target.owner}/${repo.target.repo}`.toLowerCase();
     if (this.running.has(key)) return undefined;
     this.running.add(key);
-    try {
+    // counted in idle(): a shutdown (app.close) waits for it, and stops its terraform when the grace is over
+    const job = (async () => {
       const report = await scanRepository(this.depsFor(octokit, this.probot.log, options.dryRun), repo.target, repo.config, { reopen: options.reopen ?? [], ...(options.align?.length ? { align: options.align } : {}), ...(options.only ? { only: options.only } : {}) });
       if (!options.dryRun) await this.rememberWindows(key, repo, octokit, report.breakGlass);
       return report;
+    })();
+    this.jobs.add(job);
+    try {
+      return await job;
     } finally {
       this.running.delete(key);
+      this.jobs.delete(job);
     }
   }
 

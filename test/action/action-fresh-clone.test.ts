@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import os from "node:os";
@@ -7,7 +7,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { FAKE_TERRAFORM_DIR, fakeTerraformEnv } from "../support/fake-terraform.js";
+import { FAKE_TERRAFORM_DIR, fakeTerraformEnv, isAlive } from "../support/fake-terraform.js";
 import { TestRepo } from "../support/git-repo.js";
 import { DRIFTED_PROD, parseOutputFile } from "./action-env.js";
 
@@ -26,17 +26,22 @@ let server: http.Server;
 let apiUrl = "";
 const requests: string[] = [];
 let repo: TestRepo;
+/** The clone URL GitHub's answer names: the drifted repository, or (the cancel test) one whose plan never ends. */
+let cloneUrl = "";
+/** What the first test installed: the action's path and its entry step's environment, for the cancel test. */
+let installed: { actionPath: string; entryEnv: NodeJS.ProcessEnv; work: string } | undefined;
 
 beforeAll(async () => {
   repo = new TestRepo();
   repo.commitTo(DRIFTED_PROD, "refs/heads/main");
+  cloneUrl = repo.cloneUrl;
   // GitHub's REST answers for what a dry-run scan reads: the repository, its config (raw contents), its issues
   server = http.createServer((req, res) => {
     const url = new URL(req.url ?? "/", "http://x");
     const route = decodeURIComponent(url.pathname);
     requests.push(`${req.method} ${route} ${req.headers.authorization === `token ${TOKEN}` ? "token" : "no-token"}`);
     const json = (status: number, body: unknown) => res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(body));
-    if (req.method === "GET" && route === "/repos/acme/infra") return json(200, { name: "infra", full_name: "acme/infra", default_branch: "main", clone_url: repo.cloneUrl, owner: { login: "acme" } });
+    if (req.method === "GET" && route === "/repos/acme/infra") return json(200, { name: "infra", full_name: "acme/infra", default_branch: "main", clone_url: cloneUrl, owner: { login: "acme" } });
     if (req.method === "GET" && route === "/repos/acme/infra/contents/.github/driftback.yml") return res.writeHead(200, { "content-type": "application/vnd.github.raw; charset=utf-8" }).end(CONFIG);
     if (req.method === "GET" && route === "/repos/acme/infra/issues") return json(200, []);
     return json(404, { message: "Not Found" });
@@ -96,9 +101,14 @@ describe("the Action from a fresh clone, step by step as action.yml says", () =>
       const result = await runStep(step.run!, step["working-directory"] ? expression(step["working-directory"]) : work, env, step.run!.includes("npm ci") ? 400_000 : 120_000);
       expect(result.status, `${step.run}\n${result.stdout}\n${result.stderr}`.slice(-4000)).toBe(0);
       entry = result;
+      if (step.run!.includes("main.js")) installed = { actionPath, entryEnv: env, work };
     }
     const stdout = entry!.stdout;
-    expect(stdout.split("\n")[0]).toBe(`::add-mask::${TOKEN}`);
+    const [mask, stop] = stdout.split("\n");
+    expect(mask).toBe(`::add-mask::${TOKEN}`);
+    // no workflow command is read from the log: stopped right after the mask, resumed only for driftback's annotations
+    const resume = /^::stop-commands::(driftback-[0-9a-f-]+)$/.exec(stop!)![1]!;
+    expect(stdout.split("\n").filter((line) => line === `::${resume}::`)).toHaveLength(1);
     expect(stdout).not.toContain("::error::");
     const outputs = parseOutputFile(readFileSync(outputPath, "utf8"));
     expect(outputs["drift-count"]).toBe("1");
@@ -110,6 +120,29 @@ describe("the Action from a fresh clone, step by step as action.yml says", () =>
     const calls = fake.calls();
     expect(calls.map((c) => c.args[0])).toEqual(expect.arrayContaining(["init", "plan", "show"]));
     for (const call of calls) expect(Object.keys(call.env).filter((k) => /^(INPUT_|ACTIONS_|GITHUB_(OUTPUT|STEP_SUMMARY))/.test(k))).toEqual([]);
+  });
+
+  it("a cancelled job (SIGTERM to the step) stops terraform with its process group and exits 143, no process left", { timeout: 120_000 }, async () => {
+    if (!installed) throw new Error("the install test above did not get as far as the entry: nothing to cancel");
+    const hanging = new TestRepo();
+    hanging.commitTo({ ...DRIFTED_PROD, "prod/.fake-terraform.json": JSON.stringify({ plan: "plan.json", hang: ["plan"] }) }, "refs/heads/main");
+    cloneUrl = hanging.cloneUrl;
+    const fake = fakeTerraformEnv();
+    const env = { ...installed.entryEnv, FAKE_TERRAFORM_LOG: fake.env.FAKE_TERRAFORM_LOG, FAKE_TERRAFORM_PIDS: fake.env.FAKE_TERRAFORM_PIDS };
+    const child = spawn("bash", ["-e", "-c", 'exec node "$GITHUB_ACTION_PATH/lib/action/main.js"'], { cwd: installed.work, env });
+    let stdout = "";
+    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+    const closed = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
+    // terraform is planning (and never ends on its own): the runner cancels the job
+    for (let waited = 0; !(existsSync(fake.pidFile) && readFileSync(fake.pidFile, "utf8").trim().split("\n").length >= 2); waited += 100) {
+      if (waited > 60_000) throw new Error(`terraform never started:\n${stdout}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    child.kill("SIGTERM");
+    expect(await closed).toBe(143);
+    const pids = readFileSync(fake.pidFile, "utf8").trim().split("\n").map(Number);
+    expect(pids.filter(isAlive)).toEqual([]);
+    expect(stdout).not.toContain("driftback failed");
   });
 });
 

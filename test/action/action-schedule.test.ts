@@ -1,10 +1,11 @@
+import { existsSync, readFileSync } from "node:fs";
 import { Writable } from "node:stream";
 import nock from "nock";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { runAction } from "../../src/action/run.js";
 import { API, GitHubApiMock } from "../support/github-api.js";
 import { TestRepo } from "../support/git-repo.js";
-import { scanPlanCalls } from "../support/fake-terraform.js";
+import { isAlive, scanPlanCalls } from "../support/fake-terraform.js";
 import { ACTION_TOKEN, DRIFTED_PROD, simulatedStep } from "./action-env.js";
 import { DASHBOARD_MARKER } from "../../src/core/drift/dashboard.js";
 import { readSharedWebhook, sharedAvailable } from "../support/shared.js";
@@ -155,6 +156,21 @@ describe("the Action on schedule", () => {
     const [pr] = JSON.parse(step.outputs()["pull-requests"]!) as { incident?: { key: string; source: string; url?: string } }[];
     expect(pr!.incident).toEqual({ key: `${OWNER}/incidents#42`, source: "github", url: incident.html_url });
     expect(api.requests.filter((r) => r.method !== "GET")).toEqual([]); // a dry run follows up nothing either
+  });
+
+  it("a cancelled job stops terraform with its process group at once and writes nothing more", async () => {
+    repo.commitTo({ "prod/.fake-terraform.json": JSON.stringify({ plan: "plan.json", hang: ["plan"] }) }, "refs/heads/main");
+    github(config(false));
+    const step = simulatedStep({ event: "schedule", payload: SCHEDULE_PAYLOAD });
+    const cancelled = new AbortController();
+    const done = runAction({ env: step.env, terraform: step.terraform, scratchDir: step.scratch, stdout: step.write, unthrottled: true, logDestination: quiet(), signal: cancelled.signal });
+    while (!(existsSync(step.fake.pidFile) && readFileSync(step.fake.pidFile, "utf8").trim().split("\n").length >= 2)) await new Promise((resolve) => setTimeout(resolve, 50));
+    cancelled.abort(); // what main.ts does on the runner's SIGINT or SIGTERM
+    expect(await done).toBe(1);
+    expect(step.stdout.join("")).toContain("::error::the job was cancelled: terraform was stopped");
+    const pids = readFileSync(step.fake.pidFile, "utf8").trim().split("\n").map(Number);
+    expect(pids.filter(isAlive)).toEqual([]);
+    expect(api.requests.filter((r) => r.method !== "GET")).toEqual([]);
   });
 
   it("waits as GitHub's retry-after says on a rate limit and goes on (the throttling and retry plugins, not disabled here)", async () => {
