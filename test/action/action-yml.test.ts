@@ -61,23 +61,35 @@ describe("examples/workflows", () => {
   const dir = new URL("examples/workflows/", root);
   const files = readdirSync(dir).filter((f) => f.endsWith(".yml"));
 
-  it.each(files)("%s uses only the action's inputs, sets concurrency and permissions, and never checks out with a persisted token", (file) => {
-    const workflow = parse(readFileSync(new URL(file, dir), "utf8")) as { concurrency?: { group: string }; permissions?: Record<string, string>; jobs: Record<string, { steps: { uses?: string; with?: Record<string, unknown> }[] }> };
-    expect(workflow.concurrency?.group).toMatch(/^driftback-/);
+  const read = (file: string) => parse(readFileSync(new URL(file, dir), "utf8")) as { permissions?: Record<string, string>; jobs: Record<string, { concurrency?: { group: string; "cancel-in-progress": boolean }; steps: { uses?: string; with?: Record<string, unknown> }[] }> };
+  const driftbackStep = (file: string) => Object.values(read(file).jobs).flatMap((job) => job.steps).filter((s) => /\/driftback@/.test(s.uses ?? ""));
+
+  it.each(files)("%s uses only the action's inputs, sets a job concurrency group and permissions, and never checks out with a persisted token", (file) => {
+    const workflow = read(file);
     expect(workflow.permissions).toBeDefined();
+    for (const job of Object.values(workflow.jobs)) expect(job.concurrency?.group).toMatch(/driftback-/);
     const steps = Object.values(workflow.jobs).flatMap((job) => job.steps);
-    const driftback = steps.filter((s) => /\/driftback@/.test(s.uses ?? ""));
+    const driftback = driftbackStep(file);
     expect(driftback).toHaveLength(1);
     for (const key of Object.keys(driftback[0]!.with ?? {})) expect(Object.keys(action.inputs)).toContain(key);
     expect(steps.find((s) => s.uses?.startsWith("hashicorp/setup-terraform"))?.with?.terraform_wrapper).toBe(false);
     for (const checkout of steps.filter((s) => s.uses?.startsWith("actions/checkout"))) expect(checkout.with?.["persist-credentials"]).toBe(false);
   });
 
-  it("the scheduled scan and the commands share one concurrency group (one writer of the dashboard at a time)", () => {
-    const group = (file: string) => (parse(readFileSync(new URL(file, dir), "utf8")) as { concurrency: { group: string; "cancel-in-progress": boolean } }).concurrency;
-    expect(group("driftback-scan.yml").group).toBe(group("driftback-commands.yml").group);
-    expect(group("driftback-scan.yml")["cancel-in-progress"]).toBe(false);
-    const scan = parse(readFileSync(new URL("driftback-scan.yml", dir), "utf8")) as { permissions: Record<string, string> };
-    expect(scan.permissions).toMatchObject({ contents: "write", "pull-requests": "write", issues: "write", checks: "write" });
+  it("all of them act as one identity: the same token, app-id and bot-login (driftback finds its dashboard, comments and pull requests by it)", () => {
+    const identity = (file: string) => {
+      const given = driftbackStep(file)[0]!.with ?? {};
+      return [given["github-token"], given["app-id"], given["bot-login"]];
+    };
+    const [first, ...rest] = files.map(identity);
+    expect(first!.every((value) => typeof value === "string" && value.length > 0)).toBe(true);
+    for (const other of rest) expect(other).toEqual(first);
+  });
+
+  it("the scheduled scan and the commands share one concurrency group (one writer of the dashboard at a time), plans apart", () => {
+    const group = (file: string) => Object.values(read(file).jobs)[0]!.concurrency!;
+    expect(group("driftback-scan.yml")).toEqual({ group: "driftback-scan-${{ github.repository }}", "cancel-in-progress": false });
+    expect(group("driftback-commands.yml").group).toContain("format('driftback-scan-{0}', github.repository)");
+    expect(group("driftback-commands.yml").group).toContain("format('driftback-plan-{0}', github.event.issue.number)");
   });
 });
