@@ -43,26 +43,18 @@ export function onPlanCommand(services: AppServices, runs: PreviewRuns) {
       return;
     }
     const pr = await github.getPullRequest(repo, issue.number);
-    if (services.commentPlans === "off") {
+    // one reply per command comment, edited in place when the same command is handled again (a re-run job)
+    const refuse = async (view: Record<string, unknown>, why: string, fields: object = {}) => {
       await context.octokit.rest.reactions.createForIssueComment({ ...repo, comment_id: comment.id, content: "confused" });
-      await context.octokit.rest.issues.createComment({ ...repo, issue_number: issue.number, body: services.templates.status.planRefused({ commandsOff: true, moved: false, given: "", head: pr.headSha }) });
-      context.log.info({ user: login, pr: issue.number }, "/driftback plan refused: this job cannot isolate terraform, and a comment's job holds the default branch's secrets");
-      return;
-    }
-    if (pr.isFork && services.forkPlans === "never") {
-      await context.octokit.rest.reactions.createForIssueComment({ ...repo, comment_id: comment.id, content: "confused" });
-      await context.octokit.rest.issues.createComment({ ...repo, issue_number: issue.number, body: services.templates.status.planRefused({ forksOff: true, moved: false, given: "", head: pr.headSha }) });
-      context.log.info({ user: login, pr: issue.number }, "/driftback plan refused: fork code is not planned here (the Action's plan-forks input is off)");
-      return;
-    }
+      const marker = `<!-- driftback:plan-refused:${comment.id} -->`;
+      await github.upsertComment(pr, marker, `${marker}\n${services.templates.status.planRefused({ moved: false, given: "", head: pr.headSha, ...view })}`);
+      context.log.info({ user: login, pr: issue.number, ...fields }, `/driftback plan refused: ${why}`);
+    };
+    if (services.commentPlans === "off") return refuse({ commandsOff: true }, "this job cannot isolate terraform, and a comment's job holds the default branch's secrets");
+    if (pr.isFork && services.forkPlans === "never") return refuse({ forksOff: true }, "fork code is not planned here (the Action's plan-forks input is off)");
     const head = planCommandHead(pr, command[1]);
-    await context.octokit.rest.reactions.createForIssueComment({ ...repo, comment_id: comment.id, content: head.plan ? "eyes" : "confused" });
-    if (!head.plan) {
-      const body = services.templates.status.planRefused({ moved: head.moved, given: head.given, head: pr.headSha });
-      await context.octokit.rest.issues.createComment({ ...repo, issue_number: issue.number, body });
-      context.log.info({ user: login, pr: issue.number, moved: head.moved }, "/driftback plan refused: it does not name the pull request's head");
-      return;
-    }
+    if (!head.plan) return refuse({ moved: head.moved, given: head.given }, "it does not name the pull request's head", { moved: head.moved });
+    await context.octokit.rest.reactions.createForIssueComment({ ...repo, comment_id: comment.id, content: "eyes" });
     if (pr.state !== "open") return;
     // a backport pull request's marker (in the body) names its workspace: a revert changes only its drift record
     await startPreview(context, services, runs, { pr, body: issue.body, trigger: "command" }, installationOf(context));

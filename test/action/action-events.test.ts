@@ -99,9 +99,12 @@ workspaces:
   it("issue_comment: /driftback plan on a fork is refused by default (the job holds the repository's secrets), nothing planned", async () => {
     const sha = repo.commit(baseFiles());
     const payload = prPayload(repo, "pull_request.opened", sha, { fork: true });
-    standardApi(api, payload, ["infra/prod/main.tf"], undefined, () => sha);
+    const actionsBot = { user: { login: "github-actions[bot]", type: "Bot" }, performed_via_github_app: { id: 15368 } };
+    api.installationToken(payload.installation.id).config(OWNER, REPO, CONFIG).changedFiles(OWNER, REPO, 2, ["infra/prod/main.tf"]).pullRequest(OWNER, REPO, 2, () => payload.pull_request).checkRuns(OWNER, REPO)
+      .comments(OWNER, REPO, 2, () => api.sent("POST", /issues\/2\/comments$/).map((r, i) => ({ id: 700 + i, body: r.body.body, html_url: "https://github.com/x", ...actionsBot })));
     api.permission(OWNER, REPO, "octocat", "write").reactions(OWNER, REPO);
-    const { code, step } = await run("issue_comment", asWorkflowEvent(planComment(payload, "octocat", 41, `/driftback plan ${sha}`)));
+    const event = asWorkflowEvent(planComment(payload, "octocat", 41, `/driftback plan ${sha}`));
+    const { code, step } = await run("issue_comment", event);
     expect(code).toBe(0);
     expect(step.fake.calls()).toEqual([]);
     expect(api.sent("POST", /comments\/41\/reactions$/).map((r) => r.body)).toEqual([{ content: "confused" }]);
@@ -109,6 +112,9 @@ workspaces:
     expect(replies).toHaveLength(1);
     expect(replies[0]).toContain("this workflow does not plan fork code");
     expect(replies[0]).toContain("plan-forks");
+    // the job re-run for the same comment: the reply is the same one, not a second
+    expect((await run("issue_comment", event)).code).toBe(0);
+    expect(api.sent("POST", /issues\/2\/comments$/)).toHaveLength(1);
   });
 
   it("pull_request from a fork is not planned in the Action even when the repository's config says plan.forks: plan", async () => {
