@@ -62,11 +62,14 @@ export function summarizeScan(repo: string, report: ScanReport, dryRun?: { pullR
     if (pr) pr.incident = { key: link.key, source: link.source, ...(link.url ? { url: link.url } : {}) };
   }
   const sorted = [...byNumber.values()].sort((a, b) => (a.number ?? 0) - (b.number ?? 0));
-  // a dry run's numbers and links are made up by the recording host: shown as the title and branch it would open
+  // a dry run's new pull requests have numbers and links the recording host made up: shown as the title and branch it
+  // would open; one GitHub already has keeps its own
   const pullRequests = dryRun
-    ? sorted.map(({ number, url: _url, ...pr }): ActionPullRequest => {
-        const recorded = dryRun.pullRequests.find((r) => r.number === number);
-        return { ...pr, status: "would-open", ...(recorded ? { title: recorded.title, branch: recorded.branch } : {}) };
+    ? sorted.map((pr): ActionPullRequest => {
+        const recorded = dryRun.pullRequests.find((r) => r.number === pr.number);
+        if (recorded?.existing) return pr;
+        const { number: _number, url: _url, ...rest } = pr;
+        return { ...rest, status: "would-open", ...(recorded ? { title: recorded.title, branch: recorded.branch } : {}) };
       })
     : sorted;
   const lastDashboard = dryRun?.dashboards.at(-1);

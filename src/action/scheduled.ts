@@ -3,6 +3,7 @@ import { configReader, loadRepoConfig } from "../adapters/github/config-source.j
 import { DryRunBackportHost } from "../adapters/local/dry-run-backport-host.js";
 import { DryRunDriftHost } from "../adapters/local/dry-run-drift-host.js";
 import type { Config } from "../config/schema.js";
+import type { BackportHost } from "../ports.js";
 import { globMatcher } from "../core/policy/glob.js";
 import type { ScanService } from "../handlers/scan-service.js";
 import { summarizeScan, type ActionScanSummary } from "./report.js";
@@ -26,11 +27,12 @@ export async function scheduledScan(options: { scans: ScanService; octokit: Octo
   const config = loaded.config;
   const only = onlyWorkspaces(config, options.workspaces);
   const target = { owner, repo, cloneUrl: repository.clone_url, defaultBranch: repository.default_branch };
-  const pullRequests = options.dryRun ? new DryRunBackportHost() : undefined;
+  let pullRequests: DryRunBackportHost | undefined;
   const dashboards: DryRunDriftHost[] = [];
-  const dryRun = pullRequests
+  const dryRun = options.dryRun
     ? {
-        pullRequests,
+        // GitHub's own driftback pull requests and branches are read: drift that has one keeps it
+        pullRequests: (reads: BackportHost) => (pullRequests ??= new DryRunBackportHost(reads)),
         dashboard: (reads: ConstructorParameters<typeof DryRunDriftHost>[0]) => {
           const host = new DryRunDriftHost(reads);
           dashboards.push(host);
@@ -40,7 +42,7 @@ export async function scheduledScan(options: { scans: ScanService; octokit: Octo
     : undefined;
   const report = await options.scans.run({ target, installationId: 0, config }, octokit, { ...(dryRun ? { dryRun } : {}), ...(only ? { only } : {}) });
   if (!report) throw new ScheduledRunError(`a scan of ${owner}/${repo} is already running in this job`);
-  return summarizeScan(`${owner}/${repo}`, report, pullRequests ? { pullRequests: pullRequests.pullRequests(), dashboards: dashboards.flatMap((d) => d.dashboards) } : undefined);
+  return summarizeScan(`${owner}/${repo}`, report, dryRun ? { pullRequests: pullRequests?.pullRequests() ?? [], dashboards: dashboards.flatMap((d) => d.dashboards) } : undefined);
 }
 
 /**

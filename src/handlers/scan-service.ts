@@ -31,10 +31,13 @@ export type { ScannableRepo } from "./scannable-repo.js";
 
 type Octokit = InstanceType<typeof ProbotOctokit>;
 
-/** Where a dry run's writes go instead of GitHub (adapters/local): the dashboard's, and the backport pull requests'. */
+/**
+ * Where a dry run's writes go instead of GitHub (adapters/local): the dashboard's, and the backport pull requests'.
+ * Each is given the real host to read through.
+ */
 export interface DryRunRecords {
   dashboard: (reads: DriftHost) => DriftHost;
-  pullRequests: BackportHost;
+  pullRequests: (reads: BackportHost) => BackportHost;
 }
 
 /** What a scan request queued: an id that the log lines about it carry, and its scope. */
@@ -323,7 +326,13 @@ export class ScanService {
     if (!dryRun) return deps;
     // a dry run writes nothing: pull requests are recorded, incidents are not followed up, nothing is aligned
     const { followUp: _followUp, align: _align, ...reads } = deps;
-    return { ...reads, backport: async (input) => backportDrift({ ...(await this.backportDeps(octokit, logger)), host: dryRun.pullRequests }, input) };
+    return {
+      ...reads,
+      backport: async (input) => {
+        const deps = await this.backportDeps(octokit, logger);
+        return backportDrift({ ...deps, host: dryRun.pullRequests(deps.host) }, input);
+      },
+    };
   }
 
   /** The backport use case's ports for one installation; asks for the bot login only when a scan gets that far. */

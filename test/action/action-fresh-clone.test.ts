@@ -44,6 +44,17 @@ beforeAll(async () => {
     if (req.method === "GET" && route === "/repos/acme/infra") return json(200, { name: "infra", full_name: "acme/infra", default_branch: "main", clone_url: cloneUrl, owner: { login: "acme" } });
     if (req.method === "GET" && route === "/repos/acme/infra/contents/.github/driftback.yml") return res.writeHead(200, { "content-type": "application/vnd.github.raw; charset=utf-8" }).end(CONFIG);
     if (req.method === "GET" && route === "/repos/acme/infra/issues") return json(200, []);
+    // driftback's labelled pull requests (GraphQL): none yet. A query is a read; anything else would be a write
+    if (req.method === "POST" && route === "/graphql") {
+      let body = "";
+      req.on("data", (chunk: Buffer) => (body += chunk.toString()));
+      req.on("end", () => {
+        const query = (JSON.parse(body) as { query?: string }).query ?? "";
+        if (!/^\s*query\b/.test(query)) requests.push(`WRITE graphql ${query.slice(0, 40)}`);
+        json(200, { data: { repository: { pullRequests: { pageInfo: { hasNextPage: false, endCursor: null }, nodes: [] } } } });
+      });
+      return;
+    }
     return json(404, { message: "Not Found" });
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -114,9 +125,9 @@ describe("the Action from a fresh clone, step by step as action.yml says", () =>
     expect(outputs["drift-count"]).toBe("1");
     expect(JSON.parse(outputs["pull-requests"]!)).toEqual([expect.objectContaining({ status: "would-open", action: expect.stringMatching(/^(codify|revert)$/), drift: 1 })]);
     expect(readFileSync(summaryPath, "utf8")).toContain("Dry run: GitHub was only read");
-    // GitHub was only read, always with the token; terraform never saw it, nor the OIDC request token
+    // GitHub was only read (GETs, GraphQL queries), always with the token; terraform never saw it, nor the OIDC request token
     expect(requests.length).toBeGreaterThan(0);
-    expect(requests.every((r) => r.startsWith("GET ") && r.endsWith(" token"))).toBe(true);
+    expect(requests.filter((r) => !(/^(GET|POST \/graphql) /.test(r) && r.endsWith(" token")))).toEqual([]);
     const calls = fake.calls();
     expect(calls.map((c) => c.args[0])).toEqual(expect.arrayContaining(["init", "plan", "show"]));
     for (const call of calls) expect(Object.keys(call.env).filter((k) => /^(INPUT_|ACTIONS_|GITHUB_(OUTPUT|STEP_SUMMARY))/.test(k))).toEqual([]);

@@ -15,7 +15,7 @@ async function openOne(host: DryRunBackportHost, branch = "driftback/prod/aws-in
 describe("the dry-run BackportHost records what a real run would send", () => {
   it("starts with no driftback pull requests and no branches", async () => {
     const host = new DryRunBackportHost();
-    expect(await host.findBackportPullRequests()).toEqual([]);
+    expect(await host.findBackportPullRequests(repo)).toEqual([]);
     expect(await host.getBranch(repo, "driftback/prod/x")).toBeUndefined();
   });
 
@@ -97,5 +97,36 @@ describe("the dry-run BackportHost records what a real run would send", () => {
     expect(host.pullRequests()[0]).toMatchObject({ state: "closed", comments: ["resolved outside"] });
     expect(await host.getBranch(repo, "driftback/prod/aws-instance-web")).toBeUndefined();
     expect(host.writes.slice(-3).map((w) => w.kind)).toEqual(["comment", "close-pull-request", "delete-branch"]);
+  });
+});
+
+describe("the dry-run BackportHost reading GitHub through (the Action's dry run)", () => {
+  const existing = { number: 41, state: "open" as const, merged: false, draft: false, branch: "driftback/prod/x", headSha: "c".repeat(40), baseRef: "main", title: "Codify drift: x", body: "marker", labels: ["drift"], url: "https://github.com/acme/infra/pull/41" };
+  const reads = {
+    findBackportPullRequests: async () => [existing],
+    getBranch: async (_repo: unknown, branch: string) => (branch === existing.branch ? { sha: existing.headSha } : undefined),
+    compareBranch: async () => ({ onlyDriftback: true, aheadBy: 2, behindBy: 1, mergeBaseSha: "d".repeat(40), otherAuthors: [] }),
+  };
+
+  it("sees GitHub's pull requests and branches, and edits of them are recorded writes against their real numbers", async () => {
+    const host = new DryRunBackportHost(reads);
+    expect(await host.findBackportPullRequests(repo)).toEqual([existing]);
+    expect(await host.getBranch(repo, existing.branch)).toEqual({ sha: existing.headSha });
+    expect(await host.compareBranch(repo, "main", existing.branch)).toMatchObject({ aheadBy: 2, behindBy: 1 });
+    // a pull request GitHub has on the branch is kept, never opened again
+    expect(await host.openPullRequest(repo, { head: existing.branch, base: "main", title: "t", body: "b", draft: false })).toEqual({ number: 41, url: existing.url, created: false });
+    await host.updatePullRequest(repo, 41, { body: "new body" });
+    expect(host.writes).toEqual([{ kind: "update-pull-request", number: 41, fields: ["body"] }]);
+    expect(host.pullRequests()).toEqual([expect.objectContaining({ number: 41, body: "new body", existing: true })]);
+  });
+
+  it("refuses to create a branch GitHub has, and numbers a new pull request above every real one", async () => {
+    const host = new DryRunBackportHost(reads);
+    await host.findBackportPullRequests(repo);
+    await expect(host.createBranch(repo, existing.branch, "a".repeat(40))).rejects.toMatchObject({ kind: "branch-exists" });
+    await host.createBranch(repo, "driftback/prod/y", "a".repeat(40));
+    const opened = await host.openPullRequest(repo, { head: "driftback/prod/y", base: "main", title: "t", body: "b", draft: false });
+    expect(opened).toMatchObject({ number: 42, created: true });
+    expect(host.pullRequests().find((pr) => pr.number === 42)?.existing).toBeUndefined();
   });
 });

@@ -128,6 +128,22 @@ export class GitHubApiMock {
     return this;
   }
 
+  /**
+   * driftback's labelled pull requests as GitHub's GraphQL answers the listing (a query: read, never recorded as a
+   * write), and no `driftback/` branch yet (GET git/ref answers 404).
+   */
+  backportPullRequests(owner: string, repo: string, nodes: object[] = []) {
+    const body = { data: { repository: { pullRequests: { pageInfo: { hasNextPage: false, endCursor: null }, nodes } } } };
+    this.scope.post("/graphql", (b: { query?: string }) => Boolean(b.query?.includes("pullRequests("))).reply(200, body).persist();
+    this.scope.get(new RegExp(`^/repos/${owner}/${repo}/git/ref/heads(/|%2F)driftback`)).reply(404, { message: "Not Found" }).persist();
+    return this;
+  }
+
+  /** What changed something on GitHub: every non-GET but a GraphQL query. */
+  changes(): Recorded[] {
+    return this.requests.filter((r) => r.method !== "GET" && !(r.path === "/graphql" && typeof r.body?.query === "string" && /^\s*query\b/.test(r.body.query)));
+  }
+
   permission(owner: string, repo: string, username: string, permission: "admin" | "write" | "read" | "none") {
     this.scope.get(`/repos/${owner}/${repo}/collaborators/${username}/permission`).reply(200, { permission, role_name: permission, user: { login: username } }).persist();
     return this;

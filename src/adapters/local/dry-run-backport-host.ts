@@ -25,6 +25,8 @@ export interface RecordedPullRequest {
   reviewers: string[];
   teamReviewers: string[];
   comments: string[];
+  /** One GitHub has (read through `reads`): its number and link are real, and the writes recorded are edits of it. */
+  existing?: boolean;
 }
 
 /** One write the use case sent, in order (what a real run would have sent to GitHub). */
@@ -45,18 +47,23 @@ interface RecordedBranch {
   /** What the branch's commits wrote, path -> contents (null: deleted), in commit order. */
   files: Map<string, BackportFile["contents"] | null>;
   commits: number;
+  /** A branch GitHub has (read through `reads`), not yet written by this run: its comparison is GitHub's. */
+  existing?: boolean;
 }
 
 /**
- * A BackportHost for `--dry-run`: a repository with no driftback pull requests or branches yet,
- * where every write is recorded instead of sent and answered with made-up numbers. The CLI builds
- * its output from these records, so it shows exactly what the use case would send.
+ * A BackportHost for `--dry-run`: every write is recorded instead of sent and answered with made-up numbers. The
+ * CLI builds its output from these records, so it shows exactly what the use case would send. Without `reads` the
+ * repository has no driftback pull requests or branches yet (the CLI); with it (the Action's dry run) GitHub's own
+ * pull requests and branches are read through it, so drift that has a pull request keeps it instead of a new one.
  */
 export class DryRunBackportHost implements BackportHost {
   readonly writes: RecordedWrite[] = [];
   private readonly branches = new Map<string, RecordedBranch>();
   private readonly pulls = new Map<number, RecordedPullRequest>();
   private nextNumber = 1;
+
+  constructor(private readonly reads?: Pick<BackportHost, "findBackportPullRequests" | "getBranch" | "compareBranch">) {}
 
   /** The pull requests the run would have opened, in the order it opened them. */
   pullRequests(): RecordedPullRequest[] {
@@ -68,18 +75,30 @@ export class DryRunBackportHost implements BackportHost {
     return new Map(this.branches.get(branch)?.files ?? []);
   }
 
-  async getBranch(_repo: RepoRef, branch: string): Promise<{ sha: string } | undefined> {
-    const found = this.branches.get(branch);
+  async getBranch(repo: RepoRef, branch: string): Promise<{ sha: string } | undefined> {
+    const found = this.branches.get(branch) ?? (await this.readBranch(repo, branch));
     return found ? { sha: found.sha } : undefined;
   }
 
-  async compareBranch(_repo: RepoRef, base: string, branch: string): Promise<BranchComparison> {
+  async compareBranch(repo: RepoRef, base: string, branch: string): Promise<BranchComparison> {
+    const known = this.branches.get(branch);
+    // a branch GitHub has and this run has not written: GitHub's comparison
+    if (this.reads && (!known || (known.existing && known.commits === 0))) return this.reads.compareBranch(repo, base, branch);
     const found = this.requireBranch(branch, `compare branch ${branch} with ${base}`);
     return { onlyDriftback: true, aheadBy: found.commits, behindBy: 0, mergeBaseSha: found.sha, otherAuthors: [] };
   }
 
-  async createBranch(_repo: RepoRef, branch: string, sha: string): Promise<void> {
-    if (this.branches.has(branch)) throw new BackportHostError("branch-exists", `could not create branch ${branch}: it already exists`, { status: 422 });
+  /** A branch GitHub has, remembered as this run's starting point for it (undefined when there is none, or no reads). */
+  private async readBranch(repo: RepoRef, branch: string): Promise<RecordedBranch | undefined> {
+    const real = this.reads ? await this.reads.getBranch(repo, branch) : undefined;
+    if (!real) return undefined;
+    const found: RecordedBranch = { sha: real.sha, files: new Map(), commits: 0, existing: true };
+    this.branches.set(branch, found);
+    return found;
+  }
+
+  async createBranch(repo: RepoRef, branch: string, sha: string): Promise<void> {
+    if (this.branches.has(branch) || (await this.readBranch(repo, branch))) throw new BackportHostError("branch-exists", `could not create branch ${branch}: it already exists`, { status: 422 });
     this.branches.set(branch, { sha, files: new Map(), commits: 0 });
     this.writes.push({ kind: "create-branch", branch, sha });
   }
@@ -91,7 +110,8 @@ export class DryRunBackportHost implements BackportHost {
     this.writes.push({ kind: "reset-branch", branch, sha });
   }
 
-  async deleteBranch(_repo: RepoRef, branch: string): Promise<void> {
+  async deleteBranch(repo: RepoRef, branch: string): Promise<void> {
+    if (!this.branches.has(branch)) await this.readBranch(repo, branch);
     if (!this.branches.delete(branch)) return;
     this.writes.push({ kind: "delete-branch", branch });
   }
@@ -109,13 +129,21 @@ export class DryRunBackportHost implements BackportHost {
     return { oid: found.sha, url: `dry-run://commit/${found.sha}` };
   }
 
-  async findBackportPullRequests(): Promise<BackportPullRequest[]> {
-    return [];
+  async findBackportPullRequests(repo: RepoRef, options?: { label?: string; branchPrefix?: string }): Promise<BackportPullRequest[]> {
+    if (!this.reads) return [];
+    const found = await this.reads.findBackportPullRequests(repo, options);
+    for (const pr of found) {
+      this.pulls.set(pr.number, { number: pr.number, url: pr.url, branch: pr.branch, base: pr.baseRef, title: pr.title, body: pr.body, draft: pr.draft, state: pr.state, labels: [...pr.labels], reviewers: [], teamReviewers: [], comments: [], existing: true });
+    }
+    // this run's made-up numbers never take a real pull request's
+    this.nextNumber = Math.max(this.nextNumber, ...found.map((pr) => pr.number + 1));
+    return found;
   }
 
   async openPullRequest(repo: RepoRef, request: OpenPullRequest): Promise<PullRequestRef> {
     const open = [...this.pulls.values()].find((pr) => pr.branch === request.head && pr.state === "open");
     if (open) return { number: open.number, url: open.url, created: false };
+    if (!this.branches.has(request.head)) await this.readBranch(repo, request.head);
     this.requireBranch(request.head, `open a pull request from ${request.head}`);
     const number = this.nextNumber++;
     const url = `dry-run://${repo.owner}/${repo.repo}/pull/${number}`;
