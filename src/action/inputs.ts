@@ -1,12 +1,10 @@
+import { GITHUB_ACTIONS_APP_ID, GITHUB_ACTIONS_BOT_LOGIN } from "../core/github-actions.js";
+
 /**
  * The Action's inputs, as the runner hands them over: `INPUT_<NAME>` with the name upper-cased (a JavaScript action
  * keeps `-`: `INPUT_GITHUB-TOKEN`; action.yml, a composite action, passes them itself with `_`). Pure: the entry
  * reads them once and then removes every `INPUT_*` from the environment terraform inherits.
  */
-
-/** The GitHub Actions app: `GITHUB_TOKEN`'s comments and check runs name it in `performed_via_github_app` / `app`. */
-export const GITHUB_ACTIONS_APP_ID = 15368;
-export const GITHUB_ACTIONS_BOT_LOGIN = "github-actions[bot]";
 
 /** The config files the Action may read: under `.github/`, where the App's config loader (and `_extends`) looks. */
 const CONFIG_FILE = /^\.github\/([A-Za-z0-9][A-Za-z0-9._-]*\.ya?ml)$/;

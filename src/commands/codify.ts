@@ -74,7 +74,7 @@ export async function codifyCommand(options: CodifyCommandOptions): Promise<{ re
   const templates = options.templates ?? bundledTemplates();
   return {
     results,
-    text: describe(templates, results, options.write),
+    text: codifyReportText(templates, results, options.write),
     // --format text: the same outcome for a terminal (escaped, coloured diffs, fitted to its width)
     terminalText: ({ width, colour }) => renderCodifyText(results, { width, colour, written: options.write, render: templates.text.codify }),
     parseErrors,
@@ -94,7 +94,8 @@ export function formatCodify(report: Awaited<ReturnType<typeof codifyCommand>>, 
   return report.text;
 }
 
-function describe(templates: Templates, results: readonly CodifyResult[], written: boolean): string {
+/** The codify report (templates/codify-report.hbs) of `results`: `driftback codify` prints it, and so does the demo. */
+export function codifyReportText(templates: Templates, results: readonly CodifyResult[], written: boolean): string {
   const count = (status: CodifyResult["status"]) => results.filter((r) => r.status === status).length;
   return templates.codifyReport({
     results: results.map((r) =>

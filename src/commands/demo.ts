@@ -13,9 +13,10 @@ import { parsePlan } from "../core/plan/parse.js";
 import { Masker } from "../core/render/mask.js";
 import { renderComment } from "../core/render/preview.js";
 import type { Templates } from "../templates.js";
-import { codifyDrift, type CodifyResult } from "../usecases/codify-drift.js";
+import { codifyDrift } from "../usecases/codify-drift.js";
 import type { BackportReport } from "../usecases/backport-drift.js";
 import { backportCommand } from "./backport.js";
+import { codifyReportText } from "./codify.js";
 import { driftCommand } from "./drift.js";
 import { parityCommand } from "./parity.js";
 
@@ -68,15 +69,5 @@ async function codifyWhatPolicyCodifies(templates: Templates, scanPlan: string, 
   ws.scope = { view: await loadRepoView(parser, EXAMPLES, [{ name: WORKSPACE.dir, dir: WORKSPACE.dir, varFiles: [] }]), workspace: WORKSPACE.dir, rootOnly: "the demo plans nothing, so it edits only the root's own files, as `driftback codify` does" };
   const planned = plannedVariablesIn(planJson);
   if (planned) ws.planned = planned;
-  const results = await codifyDrift({ toolchain: hclToolchain }, ws, targets);
-  const count = (status: CodifyResult["status"]) => results.filter((r) => r.status === status).length;
-  return templates.codifyReport({
-    results: results.map((r) =>
-      r.status === "refused" ? { ...r, diff: null, upToDate: false, snippetLines: r.snippet.split("\n") } : { ...r, diff: r.status === "codified" ? r.diff : null, upToDate: r.status === "up-to-date", snippetLines: [] },
-    ),
-    codified: count("codified"),
-    upToDate: count("up-to-date"),
-    refused: count("refused"),
-    written: false,
-  });
+  return codifyReportText(templates, await codifyDrift({ toolchain: hclToolchain }, ws, targets), false);
 }

@@ -1,10 +1,9 @@
 import { Octokit } from "@octokit/rest";
+import { GITHUB_ACTIONS_BOT_LOGIN } from "../../core/github-actions.js";
 import type { RepoRef } from "../../ports.js";
 import { isRequestError, toBackportHostError } from "./backport-host-errors.js";
 import type { BackportOctokit } from "./octokit-backport-host.js";
 
-/** The identity of a workflow's `GITHUB_TOKEN`: GitHub answers `GET /user` with 403 for it. */
-export const ACTIONS_BOT_LOGIN = "github-actions[bot]";
 
 /**
  * GitHub through a token from the environment (a personal token, or a workflow's GITHUB_TOKEN),
@@ -44,7 +43,7 @@ export class TokenGitHub {
     try {
       return (await this.octokit.rest.users.getAuthenticated()).data.login;
     } catch (error) {
-      if (isRequestError(error) && error.status === 403) return ACTIONS_BOT_LOGIN;
+      if (isRequestError(error) && error.status === 403) return GITHUB_ACTIONS_BOT_LOGIN; // a workflow's GITHUB_TOKEN: GitHub answers `GET /user` with 403 for it
       throw new Error(cliReason(error, "read who GITHUB_TOKEN belongs to"), { cause: error });
     }
   }
